@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Builds the lab's real binaries (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd,
+# kwok, istioctl, pilot-discovery) from their Go modules into a cache folder named after the pinned versions.
+#
+# Usage: lab/build.sh [--print-dir] [--force] [--with-bench-tools]
+#   --print-dir        print the cache folder and exit (builds nothing)
+#   --force            rebuild even when the binaries are cached
+#   --with-bench-tools also build kubectl-neat (used only by bench/export)
+# Env:  MESHFERRY_CACHE (default ~/.cache/meshferry), GOFLAGS/GOPROXY as usual.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_istio-${ISTIO_VERSION}"
+cache="${MESHFERRY_CACHE:-$HOME/.cache/meshferry}/lab/$key"
+bin="$cache/bin"
+force=0 print=0 bench=0
+for a in "$@"; do
+  case "$a" in
+    --print-dir) print=1 ;;
+    --force) force=1 ;;
+    --with-bench-tools) bench=1 ;;
+    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "lab/build.sh: unknown option $a (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ "$print" = 1 ]; then echo "$cache"; exit 0; fi
+command -v go >/dev/null || { echo "lab/build.sh: Go is not installed; the lab is built from Go modules (need Go >= 1.24)" >&2; exit 1; }
+mkdir -p "$bin" "$cache/istio"
+log() { printf '[lab build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+have() { local b; for b in "$@"; do [ -x "$bin/$b" ] || return 1; done; }
+
+# build DIR "PKG..." "BIN..." LDFLAGS: one go build for several main packages, written atomically.
+build() {
+  local dir=$1 pkgs=$2 names=$3 ldflags=$4 tmp
+  if [ "$force" = 0 ] && have $names; then log "cached: $names"; return 0; fi
+  tmp=$(mktemp -d "$bin/.tmp.XXXXXX")
+  log "building $names (from lab/go/$(basename "$dir"))"
+  local t0=$SECONDS
+  # shellcheck disable=SC2086
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" $pkgs)
+  for n in $names; do mv -f "$tmp/$n" "$bin/$n"; done
+  rm -rf "$tmp"
+  log "built $names in $((SECONDS - t0))s"
+}
+
+kv="v${K8S_VERSION}"; kmaj=${K8S_VERSION%%.*}; kmin=${K8S_VERSION#*.}; kmin=${kmin%%.*}
+kflags=""
+for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+  kflags+=" -X $p.gitVersion=$kv -X $p.gitMajor=$kmaj -X $p.gitMinor=$kmin -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+done
+build "$here/go/kube" "k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl" \
+  "kube-apiserver kube-controller-manager kube-scheduler kubectl" "$kflags"
+build "$here/go/etcd" "go.etcd.io/etcd/server/v3" "v3" ""
+[ -x "$bin/v3" ] && mv -f "$bin/v3" "$bin/etcd"
+have etcd || { echo "lab/build.sh: etcd was not built" >&2; exit 1; }
+build "$here/go/kwok" "sigs.k8s.io/kwok/cmd/kwok" "kwok" "-X sigs.k8s.io/kwok/pkg/consts.Version=v${KWOK_VERSION}"
+iflags=""
+for v in buildVersion=${ISTIO_VERSION} buildTag=${ISTIO_VERSION} buildStatus=Clean buildHub=docker.io/istio buildGitRevision=meshferry-lab; do
+  iflags+=" -X istio.io/istio/pkg/version.$v"
+done
+build "$here/go/istio" "istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/istioctl/cmd/istioctl" "pilot-discovery istioctl" "$iflags"
+if [ "$bench" = 1 ]; then
+  build "$here/go/neat" "github.com/itaysk/kubectl-neat" "kubectl-neat" ""
+fi
+
+# The Istio CRDs and charts of the pinned release, straight from the module.
+if [ "$force" = 1 ] || [ ! -s "$cache/istio/crd-all.gen.yaml" ]; then
+  idir=$(cd "$here/go/istio" && go list -m -f '{{.Dir}}' istio.io/istio)
+  cp "$idir/manifests/charts/base/files/crd-all.gen.yaml" "$cache/istio/crd-all.gen.yaml.tmp"
+  mv -f "$cache/istio/crd-all.gen.yaml.tmp" "$cache/istio/crd-all.gen.yaml"
+fi
+echo "$K8S_VERSION $ETCD_VERSION $KWOK_VERSION $ISTIO_VERSION" > "$cache/VERSIONS"
+log "ready: $bin ($(du -sh "$cache" | cut -f1))"
+echo "$cache"

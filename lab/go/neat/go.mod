@@ -1,0 +1,3 @@
+module meshferry.dev/lab/neat
+
+go 1.24.0

@@ -1,0 +1,272 @@
+// Reads Kubernetes objects from files, directories and stdin, keeping each object's file and line.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node, type ParsedNode } from 'yaml';
+import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
+import { KINDS, kindOf, parseApiVersion } from './kinds.js';
+import { isPlainObject, type KubeObject } from './object.js';
+import { ResourceSet, type PathSegment, type Resource } from './resource-set.js';
+
+export const STDIN = '-';
+const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** Aliases per document before we call it an alias bomb; real manifests use a handful at most. */
+const MAX_ALIASES = 100;
+
+export interface ReadOptions {
+  /** Accept kinds outside the registry (they keep their fields, and neat treats them generically). */
+  allowUnknownKinds?: boolean;
+  /** Where `-` reads from (tests pass a string). */
+  stdin?: () => Promise<string>;
+}
+
+/** Reads every path (file, directory, or `-`) into one ResourceSet. Problems are collected, then thrown together. */
+export async function readResources(paths: readonly string[], opts: ReadOptions = {}): Promise<ResourceSet> {
+  const set = new ResourceSet();
+  const problems: Problem[] = [];
+  for (const file of await expandPaths(paths)) {
+    const text = file === STDIN ? await (opts.stdin ?? readStdin)() : await readText(file);
+    const parsed = parseResources(text, file === STDIN ? '<stdin>' : file, opts);
+    problems.push(...parsed.problems);
+    for (const r of parsed.resources) {
+      try {
+        set.add(r);
+      } catch (err) {
+        if (err instanceof InputError) problems.push({ message: err.message });
+        else throw err;
+      }
+    }
+  }
+  if (problems.length === 1 && problems[0]) {
+    const p = problems[0];
+    throw new InputError(p.message, { ...(p.position ? { position: p.position } : {}), ...(p.fieldPath ? { fieldPath: p.fieldPath } : {}) });
+  }
+  if (problems.length > 1) throw new InputErrors(`${problems.length} problems in the input:`, problems);
+  return set;
+}
+
+/** Files to read, in a stable order: directories are walked recursively for .yaml/.yml/.json; hidden entries skipped. */
+export async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (p === STDIN) {
+      out.push(p);
+      continue;
+    }
+    let st;
+    try {
+      st = await stat(p);
+    } catch (err) {
+      throw fileError(p, err);
+    }
+    if (st.isDirectory()) out.push(...(await walk(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const out: string[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await walk(full)));
+    else if (e.isFile() && YAML_EXTENSIONS.has(path.extname(e.name).toLowerCase())) out.push(full);
+  }
+  return out;
+}
+
+async function readText(file: string): Promise<string> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch (err) {
+    throw fileError(file, err);
+  }
+  const nul = buf.indexOf(0);
+  if (nul >= 0) {
+    const line = buf.subarray(0, nul).toString('latin1').split('\n').length;
+    throw new InputError('this is binary data, not YAML or JSON text (a NUL byte)', { position: { file, line }, code: 'BinaryInput' });
+  }
+  const text = buf.toString('utf8');
+  const bad = text.indexOf('\uFFFD');
+  if (bad >= 0) {
+    const line = text.slice(0, bad).split('\n').length;
+    throw new InputError('this is not valid UTF-8 text (binary data?)', { position: { file, line }, code: 'BinaryInput' });
+  }
+  return text;
+}
+
+function fileError(file: string, err: unknown): InputError {
+  if (isErrnoException(err) && err.code === 'ENOENT') return new InputError(`${file}: no such file or directory`, { code: 'FileNotFound', cause: err });
+  if (isErrnoException(err) && err.code === 'EACCES') return new InputError(`${file}: permission denied`, { code: 'FileUnreadable', cause: err });
+  if (isErrnoException(err) && err.code === 'EISDIR') return new InputError(`${file}: is a directory`, { code: 'FileUnreadable', cause: err });
+  return new InputError(`${file}: cannot be read (${err instanceof Error ? err.message : String(err)})`, { code: 'FileUnreadable', cause: err });
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new InputError('"-" reads objects from standard input, but standard input is a terminal; pipe YAML in, or name files');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const buf = Buffer.concat(chunks);
+  if (buf.indexOf(0) >= 0) throw new InputError('<stdin>: this is binary data, not YAML or JSON text (a NUL byte)', { code: 'BinaryInput' });
+  return buf.toString('utf8');
+}
+
+export interface ParseResult {
+  resources: Resource[];
+  problems: Problem[];
+}
+
+/**
+ * Parses a YAML/JSON stream (YAML 1.1, as kubectl reads it) into resources. `kind: List` is unwrapped.
+ * Problems (syntax, alias bombs, missing fields, unknown kinds) are returned with positions, not thrown.
+ */
+export function parseResources(text: string, file: string, opts: ReadOptions = {}): ParseResult {
+  const lineCounter = new LineCounter();
+  const resources: Resource[] = [];
+  const problems: Problem[] = [];
+  const at = (offset: number | undefined): SourcePosition => {
+    if (offset === undefined) return { file };
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, column: col };
+  };
+  let docs: Document.Parsed[];
+  try {
+    docs = parseAllDocuments(text, { lineCounter, version: '1.1', uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
+  } catch (err) {
+    return { resources, problems: [{ message: `cannot parse: ${err instanceof Error ? err.message : String(err)}`, position: { file } }] };
+  }
+  if (!Array.isArray(docs)) return { resources, problems }; // an empty stream
+  docs.forEach((doc, docIndex) => {
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors.slice(0, 5)) problems.push({ message: describeYamlError(e.code, e.message), position: at(e.pos[0]) });
+      return;
+    }
+    const root = doc.contents;
+    if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return; // empty document
+    const docPos = at(root.range?.[0]);
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      problems.push({
+        message: /alias/i.test(msg)
+          ? `document ${docIndex + 1} expands too many YAML aliases (more than ${MAX_ALIASES}); this looks like an alias bomb and was not expanded`
+          : `document ${docIndex + 1} cannot be read: ${msg}`,
+        position: docPos,
+      });
+      return;
+    }
+    if (!isPlainObject(value)) {
+      const what = Array.isArray(value) ? 'a list' : `a ${typeof value} (${JSON.stringify(value)?.slice(0, 40)})`;
+      problems.push({ message: `document ${docIndex + 1} is ${what}, not a Kubernetes object (a mapping with apiVersion, kind and metadata)`, position: docPos });
+      return;
+    }
+    const locateIn = (prefix: PathSegment[]) => (p: readonly PathSegment[]): SourcePosition => at(findOffset(root, [...prefix, ...p]));
+    if (value.kind === 'List' && Array.isArray(value.items)) {
+      value.items.forEach((item, i) => {
+        const prefix: PathSegment[] = ['items', i];
+        const pos = at(findOffset(root, prefix));
+        acceptObject(item, pos, locateIn(prefix), opts, resources, problems);
+      });
+      return;
+    }
+    acceptObject(value, docPos, locateIn([]), opts, resources, problems);
+  });
+  return { resources, problems };
+}
+
+function acceptObject(
+  value: unknown,
+  pos: SourcePosition,
+  locate: (p: readonly PathSegment[]) => SourcePosition,
+  opts: ReadOptions,
+  resources: Resource[],
+  problems: Problem[],
+): void {
+  const problem = checkObject(value, opts);
+  if (problem) {
+    problems.push({ message: problem.message, position: problem.path ? locate(problem.path) : pos, ...(problem.field ? { fieldPath: problem.field } : {}) });
+    return;
+  }
+  let object = value as KubeObject;
+  if (kindOf(object.apiVersion, object.kind)?.metadataOnly) object = metadataOnly(object);
+  resources.push({ object, source: { file: pos.file, line: pos.line ?? 1, locate } });
+}
+
+/** Keeps what may be shown of a Secret: never its data. */
+function metadataOnly(obj: KubeObject): KubeObject {
+  const out: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata };
+  if (typeof obj.type === 'string') out.type = obj.type;
+  return out;
+}
+
+function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: PathSegment[]; field?: string } | undefined {
+  if (!isPlainObject(v)) return { message: 'a List item is not an object' };
+  if (typeof v.apiVersion !== 'string' || v.apiVersion === '') return { message: 'the object has no apiVersion', field: 'apiVersion' };
+  if (typeof v.kind !== 'string' || v.kind === '') return { message: 'the object has no kind', path: ['apiVersion'], field: 'kind' };
+  const md = v.metadata;
+  if (!isPlainObject(md)) return { message: `the ${v.kind} has no metadata`, path: ['kind'], field: 'metadata' };
+  if (typeof md.name !== 'string' || md.name === '')
+    return { message: `the ${v.kind} has no metadata.name`, path: ['metadata'], field: 'metadata.name' };
+  if (md.namespace !== undefined && typeof md.namespace !== 'string')
+    return { message: 'metadata.namespace must be a string', path: ['metadata', 'namespace'], field: 'metadata.namespace' };
+  for (const f of ['labels', 'annotations'] as const) {
+    const m = md[f];
+    if (m === undefined || m === null) continue;
+    if (!isPlainObject(m)) return { message: `metadata.${f} must be a map of strings`, path: ['metadata', f], field: `metadata.${f}` };
+    for (const [k, val] of Object.entries(m))
+      if (typeof val !== 'string')
+        return { message: `metadata.${f}.${k} must be a string (quote it: "${String(val)}")`, path: ['metadata', f, k], field: `metadata.${f}.${k}` };
+  }
+  if (opts.allowUnknownKinds) return undefined;
+  const { group, version } = parseApiVersion(v.apiVersion);
+  const info = kindOf(v.apiVersion, v.kind);
+  if (!info) {
+    const sameKind = KINDS.filter((k) => k.kind.toLowerCase() === String(v.kind).toLowerCase());
+    const hint = sameKind.length ? ` (did you mean ${sameKind.map((k) => `${k.group || 'v1'} ${k.kind}`).join(' or ')}?)` : '';
+    return { message: `unknown kind ${v.kind} in apiVersion ${v.apiVersion}${hint}; meshferry reads Istio, Gateway API and core Kubernetes kinds`, path: ['kind'], field: 'kind' };
+  }
+  if (!info.versions.includes(version))
+    return {
+      message: `${group} ${v.kind} has no version ${version} (known: ${info.versions.join(', ')})`,
+      path: ['apiVersion'],
+      field: 'apiVersion',
+    };
+  return undefined;
+}
+
+/** The source offset of the node at `path`, or of its deepest existing ancestor. */
+function findOffset(root: ParsedNode | Node | null, path: readonly PathSegment[]): number | undefined {
+  let node: unknown = root;
+  let offset = (root as Node | null)?.range?.[0];
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (!item) break;
+      offset = (item as Node).range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset;
+}
+
+function describeYamlError(code: string, message: string): string {
+  const first = message.split('\n')[0] ?? message;
+  switch (code) {
+    case 'TAB_AS_INDENT':
+      return 'YAML does not allow tabs for indentation; use spaces';
+    case 'DUPLICATE_KEY':
+      return `duplicate key: ${first.replace(/^Map keys must be unique;?\s*/, '') || 'a mapping repeats a key'}`.replace(/: $/, '');
+    default:
+      return `invalid YAML: ${first}`;
+  }
+}

@@ -1,0 +1,28 @@
+// Two projects: `unit` (pure logic and CLI, no cluster) and `lab` (real apiserver/etcd/kwok/istiod).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: process.env.CI ? ['default'] : ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'lab',
+          include: ['test/lab/**/*.test.ts'],
+          globalSetup: ['test/lab/global-setup.ts'],
+          // Lab clusters are heavy on 2 cores: one file at a time.
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+        },
+      },
+    ],
+  },
+});
