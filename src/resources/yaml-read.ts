@@ -141,7 +141,9 @@ export function parseResources(text: string, file: string, opts: ReadOptions = {
   if (!Array.isArray(docs)) return { resources, problems }; // an empty stream
   docs.forEach((doc, docIndex) => {
     if (doc.errors.length > 0) {
-      for (const e of doc.errors.slice(0, 5)) problems.push({ message: describeYamlError(e.code, e.message), position: at(e.pos[0]) });
+      const syntax = file.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML';
+      for (const e of doc.errors.slice(0, 5))
+        problems.push({ message: describeYamlError(e.code, e.message, syntax, text.slice(e.pos[0], e.pos[0] + 80)), position: at(e.pos[0]) });
       return;
     }
     const root = doc.contents;
@@ -209,7 +211,8 @@ function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: P
   if (typeof v.apiVersion !== 'string' || v.apiVersion === '') return { message: 'the object has no apiVersion', field: 'apiVersion' };
   if (typeof v.kind !== 'string' || v.kind === '') return { message: 'the object has no kind', path: ['apiVersion'], field: 'kind' };
   const md = v.metadata;
-  if (!isPlainObject(md)) return { message: `the ${v.kind} has no metadata`, path: ['kind'], field: 'metadata' };
+  if (md === undefined || md === null) return { message: `the ${v.kind} has no metadata`, path: ['kind'], field: 'metadata' };
+  if (!isPlainObject(md)) return { message: `metadata of the ${v.kind} must be a mapping with a name`, path: ['metadata'], field: 'metadata' };
   if (typeof md.name !== 'string' || md.name === '')
     return { message: `the ${v.kind} has no metadata.name`, path: ['metadata'], field: 'metadata.name' };
   if (md.namespace !== undefined && typeof md.namespace !== 'string')
@@ -226,7 +229,7 @@ function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: P
   const { group, version } = parseApiVersion(v.apiVersion);
   const info = kindOf(v.apiVersion, v.kind);
   if (!info) {
-    const sameKind = KINDS.filter((k) => k.kind.toLowerCase() === String(v.kind).toLowerCase());
+    const sameKind = KINDS.filter((k) => k.kind.toLowerCase() === String(v.kind).toLowerCase() || editDistance(k.kind.toLowerCase(), String(v.kind).toLowerCase()) <= 2);
     const hint = sameKind.length ? ` (did you mean ${sameKind.map((k) => `${k.group || 'v1'} ${k.kind}`).join(' or ')}?)` : '';
     return { message: `unknown kind ${v.kind} in apiVersion ${v.apiVersion}${hint}; meshferry reads Istio, Gateway API and core Kubernetes kinds`, path: ['kind'], field: 'kind' };
   }
@@ -259,14 +262,28 @@ function findOffset(root: ParsedNode | Node | null, path: readonly PathSegment[]
   return offset;
 }
 
-function describeYamlError(code: string, message: string): string {
+function describeYamlError(code: string, message: string, syntax: 'YAML' | 'JSON', textAt: string): string {
   const first = message.split('\n')[0] ?? message;
   switch (code) {
     case 'TAB_AS_INDENT':
       return 'YAML does not allow tabs for indentation; use spaces';
-    case 'DUPLICATE_KEY':
-      return `duplicate key: ${first.replace(/^Map keys must be unique;?\s*/, '') || 'a mapping repeats a key'}`.replace(/: $/, '');
+    case 'DUPLICATE_KEY': {
+      const key = /^\s*["']?([^"':\n]+)/.exec(textAt)?.[1]?.trim();
+      return key ? `duplicate key "${key}": a mapping may hold each key once` : 'duplicate key: a mapping may hold each key once';
+    }
     default:
-      return `invalid YAML: ${first}`;
+      return `invalid ${syntax}: ${first}`;
   }
+}
+
+/** Levenshtein distance, for "did you mean" hints on short words. */
+export function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
 }
