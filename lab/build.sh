@@ -33,6 +33,7 @@ have() { local b; for b in "$@"; do [ -x "$bin/$b" ] || return 1; done; }
 # build DIR "PKG..." "BIN..." LDFLAGS: one go build for several main packages, written atomically.
 build() {
   local dir=$1 pkgs=$2 names=$3 ldflags=$4 tmp
+  # shellcheck disable=SC2086
   if [ "$force" = 0 ] && have $names; then log "cached: $names"; return 0; fi
   tmp=$(mktemp -d "$bin/.tmp.XXXXXX")
   log "building $names (from lab/go/$(basename "$dir"))"
@@ -51,9 +52,11 @@ for p in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
 done
 build "$here/go/kube" "k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl" \
   "kube-apiserver kube-controller-manager kube-scheduler kubectl" "$kflags"
-build "$here/go/etcd" "go.etcd.io/etcd/server/v3" "v3" ""
-[ -x "$bin/v3" ] && mv -f "$bin/v3" "$bin/etcd"
-have etcd || { echo "lab/build.sh: etcd was not built" >&2; exit 1; }
+# go build names a /v3 module's binary after the element before the major version: "server".
+if [ "$force" = 1 ] || ! have etcd; then
+  build "$here/go/etcd" "go.etcd.io/etcd/server/v3" "server" ""
+  mv -f "$bin/server" "$bin/etcd"
+fi
 build "$here/go/kwok" "sigs.k8s.io/kwok/cmd/kwok" "kwok" "-X sigs.k8s.io/kwok/pkg/consts.Version=v${KWOK_VERSION}"
 iflags=""
 for v in buildVersion=${ISTIO_VERSION} buildTag=${ISTIO_VERSION} buildStatus=Clean buildHub=docker.io/istio buildGitRevision=meshferry-lab; do
