@@ -55,6 +55,14 @@ describe('writeLayout', () => {
     expect(readdirSync(path.dirname(dir))).toEqual(['out']);
   });
 
+  it('removes staging folders left by a killed run', async () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'mf-write-'));
+    // pid 2^22+1 is above Linux's pid_max, so no live process has it.
+    mkdirSync(path.join(parent, '.out.staging-4194305-abcd/ns'), { recursive: true });
+    await writeLayout(path.join(parent, 'out'), [obj('Namespace', 'v1', 'a')]);
+    expect(readdirSync(parent)).toEqual(['out']);
+  });
+
   it('refuses to replace a folder it did not write', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-write-'));
     writeFileSync(path.join(dir, 'precious.txt'), 'keep me');

@@ -91,6 +91,7 @@ export async function writeLayout(dir: string, objects: readonly KubeObject[], e
   await assertReplaceable(dir);
   const parent = path.dirname(path.resolve(dir));
   await mkdir(parent, { recursive: true });
+  await removeStaleStaging(parent, path.basename(dir));
   const staging = path.join(parent, `.${path.basename(dir)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   const written: string[] = [];
   try {
@@ -112,6 +113,25 @@ export async function writeLayout(dir: string, objects: readonly KubeObject[], e
     throw err;
   }
   return written;
+}
+
+/** Removes staging folders that a killed run (SIGKILL, power loss) left beside `base`. */
+async function removeStaleStaging(parent: string, base: string): Promise<void> {
+  const prefix = `.${base}.staging-`;
+  for (const name of await readdir(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await rm(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return isErrnoException(err) && err.code === 'EPERM';
+  }
 }
 
 /** Refuses to replace a non-empty folder that meshferry did not write. */
