@@ -1,0 +1,125 @@
+// Applies TransformRules to a ResourceSet: rules in order, each over every matching object, recording each change.
+import { InputError, InputErrors } from '../errors.js';
+import { kindOf } from '../resources/kinds.js';
+import { jsonEqual } from '../resources/neat.js';
+import { cloneJson, identityOf, type KubeObject } from '../resources/object.js';
+import { ResourceSet, type PathSegment, type Resource } from '../resources/resource-set.js';
+import { compileRules, rulesFileError, type CompiledRule, type Locate } from './compile-rules.js';
+import { formatPath, getPath, hasPath, removePath, setPath } from './field-path.js';
+import type { SpecProblem } from './object-match.js';
+import type { ObjectEdit, RuleRun } from './rewriter.js';
+import type { Change, Notification, NotificationLevel, TransformRules } from './types.js';
+
+export interface ApplyOptions {
+  /** Maps a path in the rules document to file:line, for errors (loadTransformRules provides it). */
+  locate?: Locate;
+  /** The rules file, named in errors. */
+  file?: string;
+}
+
+export interface TransformResult {
+  set: ResourceSet;
+  changes: Change[];
+  notes: Notification[];
+}
+
+/**
+ * Applies the rules in order and returns the new set with every change and notification. Pure: the input set and
+ * its objects are never modified. Each rule sees the output of the rules before it.
+ * Throws InputErrors for invalid rules, a patch that cannot be applied, or two objects ending up with one identity.
+ */
+export function applyRules(set: ResourceSet, rules: TransformRules, options: ApplyOptions = {}): TransformResult {
+  const compiled = compileRules(rules, options.locate, options.file);
+  const changes: Change[] = [];
+  const notes: Notification[] = [];
+  let current = new ResourceSet(set.list().map((r) => ({ ...r, object: cloneJson(r.object) })));
+  for (const rule of compiled) current = applyOne(rule, current, changes, notes, options);
+  return { set: current, changes, notes };
+}
+
+function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], notes: Notification[], options: ApplyOptions): ResourceSet {
+  const base = { rule: rule.number, type: rule.type };
+  const firstChange = changes.length;
+  const firstNote = notes.length;
+  const failures: SpecProblem[] = [];
+  const run: RuleRun = {
+    number: rule.number,
+    objects,
+    note: (level, message, object) => notes.push({ level, ...base, ...(object ? { object } : {}), message }),
+  };
+  const application = rule.rewriter.start(rule.spec, run);
+  const kept: Resource[] = [];
+  let matched = 0;
+  for (const r of objects.list()) {
+    if (!rule.select(r.object)) {
+      kept.push(r);
+      continue;
+    }
+    matched++;
+    const edit = objectEdit(r.object, base, changes, notes, (message, specPath) => failures.push({ path: [...rule.at, ...(specPath ?? [])], message }));
+    if (application.rewrite(r.object, edit) === 'drop') changes.push({ ...base, object: edit.identity, path: '', action: 'drop' });
+    else kept.push(r);
+  }
+  application.finish?.();
+  if (failures.length > 0) throw rulesFileError(failures, options.locate, options.file);
+  if (changes.length === firstChange && notes.length === firstNote)
+    notes.push({
+      level: 'INFO',
+      ...base,
+      message: matched === 0 ? 'matched no object' : `changed nothing in the ${matched} object(s) it matched`,
+    });
+  try {
+    return new ResourceSet(kept);
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    const at = options.locate?.(rule.at);
+    throw new InputErrors(`rule ${rule.number} (${rule.type}) makes two objects the same:`, [
+      { message: `${err.message}; the output would lose one of them`, ...(at ? { position: at } : {}), fieldPath: formatPath(rule.at) },
+    ], 'TransformCollision');
+  }
+}
+
+function objectEdit(
+  obj: KubeObject,
+  base: { rule: number; type: Change['type'] },
+  changes: Change[],
+  notes: Notification[],
+  fail: (message: string, specPath?: readonly PathSegment[]) => void,
+): ObjectEdit {
+  const identity = identityOf(obj);
+  const root = obj as Record<string, unknown>;
+  // Secrets are read metadata-only; values outside metadata are never shown, whatever a rule did.
+  const hidden = (path: readonly PathSegment[]) => kindOf(obj.apiVersion, obj.kind)?.metadataOnly === true && path[0] !== 'metadata';
+  const record = (action: 'set' | 'remove', path: readonly PathSegment[], from: unknown, to: unknown) => {
+    const secret = hidden(path);
+    changes.push({
+      ...base,
+      object: identity,
+      path: formatPath(path),
+      action,
+      ...(from !== undefined ? { from: secret ? '<hidden>' : from } : {}),
+      ...(to !== undefined ? { to: secret ? '<hidden>' : to } : {}),
+    });
+  };
+  return {
+    identity,
+    set(path, value) {
+      const existed = hasPath(root, path);
+      const before = existed ? getPath(root, path) : undefined;
+      if (existed && jsonEqual(before, value)) return;
+      setPath(root, path, cloneJson(value));
+      record('set', path, cloneJson(before), cloneJson(value));
+    },
+    remove(path, pruneEmptyParent = false) {
+      if (!hasPath(root, path)) return;
+      const before = cloneJson(getPath(root, path));
+      removePath(root, path, pruneEmptyParent);
+      record('remove', path, before, undefined);
+    },
+    record,
+    note(level: NotificationLevel, message: string) {
+      notes.push({ level, ...base, object: identity, message });
+    },
+    fail,
+  };
+}

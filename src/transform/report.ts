@@ -1,0 +1,90 @@
+// The change report: one line per change for people (stderr), and the same facts as JSON for tools (--report).
+import type { Change, Notification, TransformRules } from './types.js';
+
+/** A value as a short word: plain strings bare, everything else as compact JSON, long values cut. */
+export function formatValue(v: unknown, max = 80): string {
+  if (v === undefined) return '(none)';
+  const text = typeof v === 'string' && /^[\w.\-/:*~@=+,]+$/.test(v) ? v : JSON.stringify(v);
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** `rule 2 setRevision: Namespace shop: metadata.labels["istio.io/rev"]: 1-18-5 → 1-31-1` */
+export function formatChange(c: Change): string {
+  const head = `rule ${c.rule} ${c.type}: ${c.object}`;
+  switch (c.action) {
+    case 'drop':
+      return `${head}: dropped`;
+    case 'remove':
+      return `${head}: ${c.path}: ${formatValue(c.from)} → (removed)`;
+    case 'set':
+      return `${head}: ${c.path}: ${formatValue(c.from)} → ${formatValue(c.to)}`;
+  }
+}
+
+/** `WARNING rule 4 mapHost: ServiceEntry payments/legacy-bank: …` */
+export function formatNotification(n: Notification): string {
+  const rule = n.rule !== undefined ? ` rule ${n.rule}${n.type ? ` ${n.type}` : ''}:` : '';
+  const object = n.object ? ` ${n.object}:` : '';
+  return `${n.level.padEnd(7)}${rule}${object} ${n.message}`;
+}
+
+export interface TransformSummary {
+  rules: number;
+  objectsIn: number;
+  objectsOut: number;
+  changedObjects: number;
+  changes: number;
+  dropped: number;
+  warnings: number;
+}
+
+export function summarize(rules: TransformRules, objectsIn: number, objectsOut: number, changes: readonly Change[], notes: readonly Notification[]): TransformSummary {
+  return {
+    rules: rules.rules.length,
+    objectsIn,
+    objectsOut,
+    changedObjects: new Set(changes.filter((c) => c.action !== 'drop').map((c) => c.object)).size,
+    changes: changes.filter((c) => c.action !== 'drop').length,
+    dropped: changes.filter((c) => c.action === 'drop').length,
+    warnings: notes.filter((n) => n.level === 'WARNING').length,
+  };
+}
+
+/** One line that closes the report on stderr. */
+export function formatSummary(s: TransformSummary): string {
+  return (
+    `transform: ${s.rules} rule(s): ${s.changes} change(s) in ${s.changedObjects} object(s), ${s.dropped} dropped; ` +
+    `${s.objectsIn} object(s) in, ${s.objectsOut} out; ${s.warnings} warning(s)`
+  );
+}
+
+/** What `--report FILE` writes. The shape is part of the CLI contract: fields are only ever added. */
+export interface TransformReport {
+  apiVersion: 'meshferry.dev/v1alpha1';
+  kind: 'TransformReport';
+  rules: { name: string; file?: string };
+  inputs: string[];
+  summary: TransformSummary;
+  changes: Change[];
+  notifications: Notification[];
+}
+
+export function buildReport(args: {
+  rules: TransformRules;
+  rulesFile?: string;
+  inputs: readonly string[];
+  objectsIn: number;
+  objectsOut: number;
+  changes: Change[];
+  notes: Notification[];
+}): TransformReport {
+  return {
+    apiVersion: 'meshferry.dev/v1alpha1',
+    kind: 'TransformReport',
+    rules: { name: args.rules.metadata.name, ...(args.rulesFile ? { file: args.rulesFile } : {}) },
+    inputs: [...args.inputs],
+    summary: summarize(args.rules, args.objectsIn, args.objectsOut, args.changes, args.notes),
+    changes: args.changes,
+    notifications: args.notes,
+  };
+}
