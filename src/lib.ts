@@ -6,3 +6,4 @@ export * from './resources/resource-set.js';
 export * from './resources/yaml-read.js';
 export * from './resources/yaml-write.js';
 export * from './resources/neat.js';
+export * from './transform/index.js';

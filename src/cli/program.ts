@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, MeshferryError } from '../errors.js';
 import { style } from './io.js';
 import { registerNeat } from './neat/index.js';
+import { registerInstall } from './install/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -28,6 +29,7 @@ Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a plugi
     );
   // Register commands here, one line each (keep the list in pipeline order).
   registerNeat(program);
+  registerInstall(program);
   return program;
 }
 

@@ -10,7 +10,7 @@ import type { SpecProblem } from './object-match.js';
 import type { ObjectEdit, RuleRun } from './rewriter.js';
 import type { Change, Notification, NotificationLevel, TransformRules } from './types.js';
 
-export interface ApplyOptions {
+export interface ApplyRulesOptions {
   /** Maps a path in the rules document to file:line, for errors (loadTransformRules provides it). */
   locate?: Locate;
   /** The rules file, named in errors. */
@@ -28,7 +28,7 @@ export interface TransformResult {
  * its objects are never modified. Each rule sees the output of the rules before it.
  * Throws InputErrors for invalid rules, a patch that cannot be applied, or two objects ending up with one identity.
  */
-export function applyRules(set: ResourceSet, rules: TransformRules, options: ApplyOptions = {}): TransformResult {
+export function applyRules(set: ResourceSet, rules: TransformRules, options: ApplyRulesOptions = {}): TransformResult {
   const compiled = compileRules(rules, options.locate, options.file);
   const changes: Change[] = [];
   const notes: Notification[] = [];
@@ -37,7 +37,7 @@ export function applyRules(set: ResourceSet, rules: TransformRules, options: App
   return { set: current, changes, notes };
 }
 
-function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], notes: Notification[], options: ApplyOptions): ResourceSet {
+function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], notes: Notification[], options: ApplyRulesOptions): ResourceSet {
   const base = { rule: rule.number, type: rule.type };
   const firstChange = changes.length;
   const firstNote = notes.length;

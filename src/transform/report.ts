@@ -9,7 +9,7 @@ export function formatValue(v: unknown, max = 80): string {
 }
 
 /** `rule 2 setRevision: Namespace shop: metadata.labels["istio.io/rev"]: 1-18-5 → 1-31-1` */
-export function formatChange(c: Change): string {
+export function formatTransformChange(c: Change): string {
   const head = `rule ${c.rule} ${c.type}: ${c.object}`;
   switch (c.action) {
     case 'drop':
@@ -22,7 +22,7 @@ export function formatChange(c: Change): string {
 }
 
 /** `WARNING rule 4 mapHost: ServiceEntry payments/legacy-bank: …` */
-export function formatNotification(n: Notification): string {
+export function formatTransformNotification(n: Notification): string {
   const rule = n.rule !== undefined ? ` rule ${n.rule}${n.type ? ` ${n.type}` : ''}:` : '';
   const object = n.object ? ` ${n.object}:` : '';
   return `${n.level.padEnd(7)}${rule}${object} ${n.message}`;
@@ -51,7 +51,7 @@ export function summarize(rules: TransformRules, objectsIn: number, objectsOut: 
 }
 
 /** One line that closes the report on stderr. */
-export function formatSummary(s: TransformSummary): string {
+export function formatTransformSummary(s: TransformSummary): string {
   return (
     `transform: ${s.rules} rule(s): ${s.changes} change(s) in ${s.changedObjects} object(s), ${s.dropped} dropped; ` +
     `${s.objectsIn} object(s) in, ${s.objectsOut} out; ${s.warnings} warning(s)`
