@@ -7,3 +7,4 @@ export * from './resources/yaml-read.js';
 export * from './resources/yaml-write.js';
 export * from './resources/neat.js';
 export * from './transform/index.js';
+export * from './install/index.js';

@@ -21,7 +21,7 @@ let compiled: ValidateFunction | undefined;
 function schemaValidator(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(readFileSync(TOPOLOGY_SCHEMA_URL, 'utf8')) as object;
-    compiled = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    compiled = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return compiled;
 }
