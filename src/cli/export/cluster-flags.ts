@@ -1,0 +1,28 @@
+// The kubectl-style cluster flags (--kubeconfig, --context) shared by export, diff and import.
+import { Option, type Command } from 'commander';
+import { openCluster, type Cluster } from '../../kube/cluster.js';
+import { log } from '../io.js';
+
+export interface ClusterFlags {
+  kubeconfig?: string;
+  context?: string;
+}
+
+/** Adds --kubeconfig and --context to a command. */
+export function addClusterFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use (default: the current context)'));
+}
+
+/** Connects to the flags' cluster; retries are announced on stderr so a slow cluster does not look hung. */
+export async function connect(flags: ClusterFlags): Promise<Cluster> {
+  return openCluster({
+    ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+    ...(flags.context ? { context: flags.context } : {}),
+    transport: {
+      onRetry: ({ attempt, delayMs, reason, what }) =>
+        log.info(`retrying (${attempt}) in ${(delayMs / 1000).toFixed(1)}s: ${what}: ${reason}`),
+    },
+  });
+}

@@ -1,0 +1,136 @@
+// `meshferry export`: dump a cluster's mesh config as neat YAML in the kubedump layout, atomically.
+import { Option, type Command } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import { cleanStaleStaging } from '../../kube/export-staging.js';
+import { exportObjects, type ExportReport } from '../../kube/export.js';
+import { KINDS, displayKind, resolveKindWord, type KindInfo } from '../../resources/kinds.js';
+import { assertReplaceable, writeLayout } from '../../resources/yaml-write.js';
+import { collectList, log, renderTable, style } from '../io.js';
+import { onInterrupt } from '../lifecycle.js';
+import { addClusterFlags, connect, type ClusterFlags } from './cluster-flags.js';
+import { ProgressLine } from './progress.js';
+
+export interface ExportFlags extends ClusterFlags {
+  output: string;
+  allNamespaces?: boolean;
+  namespace?: string[];
+  kinds?: string[];
+  excludeNamespaces?: string[];
+  withContext?: boolean;
+}
+
+/** Resolves `--kinds` words (`vs`, `virtualservices`, `gateways.gateway.networking.k8s.io`) to registry kinds. */
+export function resolveKinds(words: readonly string[]): KindInfo[] {
+  const out: KindInfo[] = [];
+  const unknown: string[] = [];
+  for (const w of words) {
+    const info = resolveKindWord(w);
+    if (!info) unknown.push(w);
+    else if (!out.includes(info)) out.push(info);
+  }
+  if (unknown.length)
+    throw new UsageError(
+      `unknown kind${unknown.length > 1 ? 's' : ''} in --kinds: ${unknown.join(', ')}; known kinds: ${KINDS.filter((k) => k.category !== 'core')
+        .map((k) => k.shortNames?.[0] ?? k.plural)
+        .join(', ')} (or a kind, plural or plural.group)`,
+    );
+  return out;
+}
+
+/** Exports and writes; returns the exit code (1 when a kind was forbidden and skipped). */
+export async function runExport(flags: ExportFlags): Promise<number> {
+  if (flags.allNamespaces && flags.namespace?.length) throw new UsageError('-A/--all-namespaces and -n/--namespace exclude each other');
+  const kinds = flags.kinds ? resolveKinds(flags.kinds) : undefined;
+  const dir = flags.output;
+  // Fail before any cluster work when the folder cannot be ours to replace.
+  await assertReplaceable(dir);
+  const cleaned = await cleanStaleStaging(dir);
+  if (cleaned.restored) log.warn(`an earlier export died while swapping folders; restored the previous ${dir} from ${cleaned.restored}`);
+  const stopCleanup = onInterrupt(async () => {
+    await cleanStaleStaging(dir, { includeOwn: true });
+  });
+  const cluster = await connect(flags);
+  const progress = new ProgressLine();
+  try {
+    const report = await exportObjects(cluster, {
+      ...(flags.namespace?.length ? { namespaces: flags.namespace } : {}),
+      ...(flags.excludeNamespaces ? { excludeNamespaces: flags.excludeNamespaces } : {}),
+      ...(kinds ? { kinds } : {}),
+      withContext: flags.withContext ?? false,
+      onProgress: ({ kindsDone, kindsTotal, objects }) => progress.update(kindsDone, kindsTotal, `kinds, ${objects} objects`, kindsDone === kindsTotal),
+    });
+    progress.done();
+    await writeLayout(dir, report.objects);
+    process.stderr.write(renderSummary(report));
+    const forbidden = report.kinds.filter((k) => k.skipped?.reason === 'forbidden');
+    for (const k of forbidden) log.warn(`skipped ${displayKind(k.kind)}: ${k.skipped?.message ?? ''}`);
+    log.info(
+      `export: wrote ${report.objects.length} object(s) from context "${cluster.connection.contextName}" to ${dir}/` +
+        (forbidden.length ? style.yellow(` (${forbidden.length} kind(s) skipped: not allowed to list)`) : ''),
+    );
+    return forbidden.length ? ExitCode.findings : ExitCode.ok;
+  } finally {
+    progress.done();
+    stopCleanup();
+    cluster.close();
+  }
+}
+
+/** The per-kind summary: every kind read, with its count, and every kind skipped with the reason. */
+export function renderSummary(report: ExportReport): string {
+  const rows = report.kinds
+    .slice()
+    .sort((a, b) => displayKind(a.kind).localeCompare(displayKind(b.kind)))
+    .map((k) => [
+      displayKind(k.kind),
+      k.resource,
+      k.version ?? '-',
+      k.skipped?.reason === 'not-served' ? '-' : String(k.count),
+      k.skipped ? (k.skipped.reason === 'forbidden' ? 'skipped: forbidden' : 'not served') : '',
+    ]);
+  const total = report.kinds.reduce((n, k) => n + k.count, 0);
+  return renderTable(['kind', 'resource', 'version', 'objects', 'note'], [...rows, ['TOTAL', '', '', String(total), '']]);
+}
+
+export function registerExport(program: Command): void {
+  const cmd = program
+    .command('export')
+    .summary("read a cluster's Istio config and write neat YAML, one file per object")
+    .description(
+      'Export every Istio kind the cluster serves (all kinds of the registry, not only the usual eleven) and the ' +
+        'Gateway API kinds when installed, cleaned like `meshferry neat`, into the kubedump layout ' +
+        '<dir>/<namespace>/<plural>/<name>.yaml (cluster-scoped objects under <dir>/_cluster/).\n\n' +
+        'Each kind is listed once across all namespaces, in pages, a few kinds at a time. The folder is built ' +
+        'beside <dir> and swapped in at the end: an interrupted or failed export leaves the previous <dir> as it ' +
+        'was, and never a half-written file. A kind you may not list (RBAC) is reported and skipped, the rest is ' +
+        'exported, and the exit code is 1. A summary by kind goes to stderr.',
+    )
+    .requiredOption('-o, --output <dir>', 'folder to write (created, or replaced whole if meshferry wrote it before)')
+    .option('-A, --all-namespaces', 'export from every namespace (the default when -n is not given)')
+    .option('-n, --namespace <ns>', 'only this namespace; repeat or comma-separate for several', collectList)
+    .option('--kinds <kinds>', 'only these kinds (vs, dr, gateways.gateway.networking.k8s.io, ...); comma-separated', collectList)
+    .option('--exclude-namespaces <ns>', 'skip these namespaces; comma-separated', collectList)
+    .addOption(
+      new Option(
+        '--with-context',
+        'also export Namespaces (labels, annotations), Services, Deployments, StatefulSets, DaemonSets and Secret metadata (never data), which analyzers use; kube-system, kube-public and kube-node-lease are left out unless named with -n',
+      ),
+    );
+  addClusterFlags(cmd)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # Dump all mesh config of the old cluster
+  $ meshferry export --context old-mesh -A -o old-export/
+
+  # Only routing kinds of two namespaces, plus what analyzers need to judge them
+  $ meshferry export --context old-mesh -n shop,payments --kinds vs,dr,gw --with-context -o shop-export/
+
+  # Everything but the test namespaces, from another kubeconfig
+  $ meshferry export --kubeconfig ~/.kube/tcm.yaml --context tcm --exclude-namespaces test,staging -o dump/`,
+    )
+    .action(async (flags: ExportFlags) => {
+      process.exitCode = await runExport(flags);
+    });
+}

@@ -1,0 +1,16 @@
+// Public surface of cluster access: kubeconfig, transport, discovery, objects, and export/diff/import.
+export * from './apply.js';
+export * from './cluster.js';
+export * from './diff.js';
+export * from './discovery.js';
+export * from './errors.js';
+export * from './export.js';
+export * from './export-staging.js';
+export * from './field-diff.js';
+export * from './import.js';
+export * from './kubeconfig.js';
+export * from './live.js';
+export * from './object-client.js';
+export * from './retry.js';
+export * from './semaphore.js';
+export * from './transport.js';

@@ -1,0 +1,189 @@
+// Generic object access for any served kind: paginated LIST, GET, server-side apply and DELETE.
+import { formatApiVersion, parseApiVersion } from '../resources/kinds.js';
+import { isPlainObject, type KubeObject } from '../resources/object.js';
+import { resourceName, resourcePath, type Discovery, type ServedResource } from './discovery.js';
+import { KubeApiError } from './errors.js';
+import { Semaphore } from './semaphore.js';
+import type { KubeTransport } from './transport.js';
+
+/** The field manager of every object meshferry writes (design.md: rollback only touches what it owns). */
+export const FIELD_MANAGER = 'meshferry';
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface ListOptions {
+  /** Only this namespace; all namespaces when absent. */
+  namespace?: string;
+  /** Page size (`limit`); the server hands back a `continue` token for the next page. */
+  pageSize?: number;
+  /** Ask only for metadata (PartialObjectMetadata): used for Secrets, whose data must never leave the server. */
+  metadataOnly?: boolean;
+  /** Called after each page with the number of items so far (progress bars). */
+  onPage?: (itemsSoFar: number) => void;
+}
+
+export interface ApplyOptions {
+  fieldManager?: string;
+  /** Take ownership of fields another manager holds instead of failing with a conflict. */
+  force?: boolean;
+  fieldValidation?: FieldValidation;
+  /** Server-side dry run (`dryRun=All`): admission and validation run, nothing is stored. */
+  dryRun?: boolean;
+}
+
+export interface ApplyResult {
+  /** 201 when the object was created, 200 otherwise. */
+  status: number;
+  /** The object as the server stored it (or would store it, on a dry run). */
+  object: KubeObject;
+  /** Warning headers: pruned unknown fields under `Warn`, deprecations. */
+  warnings: string[];
+}
+
+export interface ObjectClientOptions {
+  /** LIST requests in flight at once. */
+  listConcurrency?: number;
+  /** Writes (apply, delete) in flight at once. */
+  writeConcurrency?: number;
+}
+
+const PARTIAL_METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+/**
+ * Reads and writes objects of any kind the cluster serves. LISTs and writes each go through their own
+ * semaphore, so callers may fire everything at once and the API server still sees a bounded load.
+ */
+export class ObjectClient {
+  readonly transport: KubeTransport;
+  readonly discovery: Discovery;
+  #lists: Semaphore;
+  #writes: Semaphore;
+
+  constructor(transport: KubeTransport, discovery: Discovery, opts: ObjectClientOptions = {}) {
+    this.transport = transport;
+    this.discovery = discovery;
+    this.#lists = new Semaphore(opts.listConcurrency ?? 8);
+    this.#writes = new Semaphore(opts.writeConcurrency ?? 16);
+  }
+
+  /** The served resource for an object's exact apiVersion and kind, or undefined when not served. */
+  resourceOf(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): ServedResource | undefined {
+    const { group, version } = parseApiVersion(obj.apiVersion);
+    return this.discovery.resourceAt(group, version, obj.kind);
+  }
+
+  /**
+   * Lists every object of a resource, page by page (`limit` + `continue`). Items come back with apiVersion
+   * and kind set (the server omits them inside lists of built-in kinds). A continue token that expired
+   * mid-way (410) restarts the list once, since a list stitched from two snapshots could miss objects.
+   */
+  async list(resource: ServedResource, opts: ListOptions = {}): Promise<KubeObject[]> {
+    const pageSize = opts.pageSize ?? 500;
+    const apiVersion = formatApiVersion(resource.group, resource.version);
+    for (let restart = 0; ; restart++) {
+      const items: KubeObject[] = [];
+      let token: string | undefined;
+      try {
+        do {
+          const query: Record<string, string | number | undefined> = { limit: pageSize, continue: token };
+          const res = await this.#lists.run(() =>
+            this.transport.request({
+              method: 'GET',
+              path: resourcePath(resource, opts.namespace),
+              query,
+              ...(opts.metadataOnly ? { accept: PARTIAL_METADATA_ACCEPT } : {}),
+              what: `list ${resourceName(resource)}${opts.namespace ? ` in namespace ${opts.namespace}` : ''}`,
+            }),
+          );
+          const body: unknown = JSON.parse(res.body);
+          if (!isPlainObject(body) || !Array.isArray(body.items)) break;
+          for (const item of body.items) {
+            if (!isPlainObject(item) || !isPlainObject(item.metadata)) continue;
+            const obj = item as KubeObject;
+            if (opts.metadataOnly) items.push({ apiVersion, kind: resource.kind, metadata: obj.metadata });
+            else {
+              obj.apiVersion = apiVersion;
+              obj.kind = resource.kind;
+              items.push(obj);
+            }
+          }
+          token = isPlainObject(body.metadata) && typeof body.metadata.continue === 'string' && body.metadata.continue ? body.metadata.continue : undefined;
+          opts.onPage?.(items.length);
+        } while (token);
+        return items;
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 410 && restart === 0) continue;
+        throw err;
+      }
+    }
+  }
+
+  /** One object, or undefined when it does not exist. */
+  async get(resource: ServedResource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    try {
+      const res = await this.transport.requestJson({
+        method: 'GET',
+        path: resourcePath(resource, namespace, name),
+        what: `get ${resourceName(resource)} ${namespace ? `${namespace}/` : ''}${name}`,
+      });
+      return isPlainObject(res.body) ? (res.body as KubeObject) : undefined;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.isNotFound) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml; the JSON body is valid YAML). Throws KubeApiError
+   * when the server rejects the object (schema, webhook, conflict); the caller decides whether that is fatal.
+   */
+  async apply(obj: KubeObject, opts: ApplyOptions = {}): Promise<ApplyResult> {
+    const resource = this.resourceOf(obj);
+    if (!resource) throw notServed(obj, this.discovery);
+    const namespace = resource.namespaced ? obj.metadata.namespace : undefined;
+    const res = await this.#writes.run(() =>
+      this.transport.request({
+        method: 'PATCH',
+        path: resourcePath(resource, namespace ?? 'default', obj.metadata.name),
+        query: {
+          fieldManager: opts.fieldManager ?? FIELD_MANAGER,
+          force: opts.force ? 'true' : undefined,
+          fieldValidation: opts.fieldValidation ?? 'Strict',
+          dryRun: opts.dryRun ? 'All' : undefined,
+        },
+        body: JSON.stringify(obj),
+        contentType: 'application/apply-patch+yaml',
+        what: `apply ${obj.kind} ${namespace ? `${namespace}/` : ''}${obj.metadata.name}`,
+      }),
+    );
+    return { status: res.status, object: JSON.parse(res.body) as KubeObject, warnings: res.warnings };
+  }
+
+  /** Deletes an object; false when it was already gone. */
+  async delete(resource: ServedResource, namespace: string | undefined, name: string, opts: { dryRun?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.#writes.run(() =>
+        this.transport.request({
+          method: 'DELETE',
+          path: resourcePath(resource, namespace, name),
+          query: { dryRun: opts.dryRun ? 'All' : undefined },
+          what: `delete ${resourceName(resource)} ${namespace ? `${namespace}/` : ''}${name}`,
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.isNotFound) return false;
+      throw err;
+    }
+  }
+}
+
+/** A 404-like error for an apiVersion/kind the cluster does not serve, naming the versions it does serve. */
+export function notServed(obj: Pick<KubeObject, 'apiVersion' | 'kind'>, discovery: Discovery): KubeApiError {
+  const { group } = parseApiVersion(obj.apiVersion);
+  const versions = discovery.versionsOf(group, obj.kind);
+  const hint = versions.length
+    ? `; it serves ${versions.map((v) => formatApiVersion(group, v)).join(', ')}`
+    : '; install its CRD first (for Istio: the istio base chart)';
+  return new KubeApiError(404, 'NotServed', `the cluster does not serve ${obj.apiVersion} ${obj.kind}${hint}`);
+}

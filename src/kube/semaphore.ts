@@ -1,0 +1,49 @@
+// A counting semaphore: bounds how many requests of one sort run at once, so a big export never floods the API server.
+
+/** Runs at most `limit` tasks at a time; the rest wait in order. */
+export class Semaphore {
+  readonly limit: number;
+  #active = 0;
+  #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
+    this.limit = limit;
+  }
+
+  /** How many tasks hold a slot now. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /** Runs `task` once a slot is free and frees the slot when it settles. */
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    await this.#acquire();
+    try {
+      return await task();
+    } finally {
+      this.#release();
+    }
+  }
+
+  #acquire(): Promise<void> {
+    if (this.#active < this.limit) {
+      this.#active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  #release(): void {
+    const next = this.#waiting.shift();
+    // Hand the slot straight to the next waiter, so the count never dips and lets a newcomer jump the queue.
+    if (next) next();
+    else this.#active--;
+  }
+}
+
+/** Maps `items` through `fn` with at most `limit` calls in flight; results keep the input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const sem = new Semaphore(limit);
+  return Promise.all(items.map((item, i) => sem.run(() => fn(item, i))));
+}
