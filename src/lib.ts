@@ -8,3 +8,4 @@ export * from './resources/yaml-write.js';
 export * from './resources/neat.js';
 export * from './transform/index.js';
 export * from './install/index.js';
+export * from './kube/index.js';
