@@ -3,9 +3,6 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, MeshferryError } from '../errors.js';
 import { style } from './io.js';
 import { registerNeat } from './neat/index.js';
-import { registerExport } from './export/index.js';
-import { registerDiff } from './diff/index.js';
-import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
 
 export const VERSION = '0.1.0';
@@ -31,10 +28,7 @@ Typical offline pipeline (a folder exported from the old mesh):
 Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a plugin.`,
     );
   // Register commands here, one line each (keep the list in pipeline order).
-  registerExport(program);
   registerNeat(program);
-  registerDiff(program);
-  registerImport(program);
   registerInstall(program);
   return program;
 }
