@@ -3,6 +3,10 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, MeshferryError } from '../errors.js';
 import { style } from './io.js';
 import { registerNeat } from './neat/index.js';
+import { registerTransform } from './transform/index.js';
+import { registerExport } from './export/index.js';
+import { registerDiff } from './diff/index.js';
+import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
 
 export const VERSION = '0.1.0';
@@ -28,7 +32,11 @@ Typical offline pipeline (a folder exported from the old mesh):
 Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a plugin.`,
     );
   // Register commands here, one line each (keep the list in pipeline order).
+  registerExport(program);
   registerNeat(program);
+  registerTransform(program);
+  registerDiff(program);
+  registerImport(program);
   registerInstall(program);
   return program;
 }
