@@ -110,12 +110,13 @@ export function lineDiff(want: readonly string[], got: readonly string[], contex
       ops.push({ tag: ' ', text: want[i]! });
       i++;
       j++;
-    } else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) {
-      ops.push({ tag: '+', text: got[j]! });
-      j++;
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1]![j]! >= lcs[i]![j + 1]!)) {
+      // On a tie the removal goes first, so a changed line reads "-old" then "+new".
       ops.push({ tag: '-', text: want[i]! });
       i++;
+    } else {
+      ops.push({ tag: '+', text: got[j]! });
+      j++;
     }
   }
   const keep = ops.map(() => false);

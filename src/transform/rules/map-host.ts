@@ -70,7 +70,7 @@ export const mapHost: Rewriter<'mapHost'> = {
           }
         }
         if (left.length > 0)
-          edit.note('WARNING', `still mentions ${spec.from ?? `*${spec.fromSuffix}`} at ${summarize(left)}; these are not host fields meshferry knows, so check them (a patch rule can rewrite them)`);
+          edit.note('WARNING', `still mentions ${spec.from ?? `*${spec.fromSuffix}`} at ${summarize(left)}; meshferry rewrites only host fields, so check these (a patch rule can rewrite them)`);
       },
     };
   },
@@ -78,13 +78,13 @@ export const mapHost: Rewriter<'mapHost'> = {
 
 /**
  * A ServiceEntry that now declares `svc.ns.svc.cluster.local` claims a cluster-local name. That is how old `.global`
- * stubs look after the rewrite; if a real Service of that name exists the ServiceEntry shadows it.
+ * stubs look after the rewrite; if a real Service of that name exists, the two definitions of one host collide.
  */
 function noteClusterLocal(obj: KubeObject, host: string, services: ReadonlySet<string>, note: (level: 'INFO' | 'WARNING', msg: string) => void): void {
   const svc = clusterService(host);
   if (!svc) return;
   if (services.has(`${svc.namespace}/${svc.name}`))
-    note('WARNING', `now declares host ${host}, the name of Service ${svc.namespace}/${svc.name} in this set; the ServiceEntry will shadow it (a multi-cluster .global stub is usually dropped instead)`);
+    note('WARNING', `now declares host ${host}, which Service ${svc.namespace}/${svc.name} in this set already defines: two definitions of one host collide (an old multi-cluster .global stub is usually dropped instead)`);
   else note('INFO', `now declares the cluster-local host ${host}; keep it only while no Service ${svc.namespace}/${svc.name} exists`);
 }
 

@@ -23,7 +23,7 @@ export const setRevision: Rewriter<'setRevision'> = {
             edit.set(['metadata', 'labels', REV_LABEL], spec.to);
             // istio-injection wins over istio.io/rev (istio-facts.md), so it must go for the revision label to count.
             if (injection !== undefined) edit.remove(['metadata', 'labels', INJECTION_LABEL]);
-            if (rev === undefined) wasDefault.push(obj.metadata.name);
+            if (injection === 'enabled') wasDefault.push(obj.metadata.name);
           } else if (injection !== undefined && rev !== undefined) {
             edit.note('WARNING', `has ${INJECTION_LABEL}=${injection} beside ${REV_LABEL}=${rev}; ${INJECTION_LABEL} wins, so injection stays off and the namespace was left alone`);
           }
