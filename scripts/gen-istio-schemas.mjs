@@ -27,7 +27,8 @@ const DEFAULT_VERSIONS = ['1.31.1', '1.26.0', '1.24.0'];
 /**
  * Fields istio.io/api marks `[deprecated = true]` in its protos, which the CRD generator hides
  * ($hide_from_docs) so the CRD carries no marker. Checked in istio.io/api v1.31.1:
- * networking/v1alpha3/{virtual_service,destination_rule,sidecar}.proto. A rule applies to every object node
+ * networking/v1alpha3/{virtual_service,destination_rule,sidecar}.proto. (Sidecar and Gateway
+ * port.targetPort are deprecated too, but the webhook rejects them outright, so the analyzer reports an error instead.) A rule applies to every object node
  * of the kind's schema whose properties include all of `siblings` (that is how one proto message is found
  * wherever it is embedded: a DestinationRule's trafficPolicy appears at four depths).
  */
@@ -38,7 +39,6 @@ const PROTO_DEPRECATIONS = [
   { kind: 'DestinationRule', siblings: ['consecutiveErrors', 'consecutive5xxErrors'], fields: ['consecutiveErrors'], note: 'use consecutive5xxErrors instead' },
   { kind: 'DestinationRule', siblings: ['minimumRingSize', 'ringHash'], fields: ['minimumRingSize'], note: 'use ringHash.minimumRingSize instead' },
   { kind: 'DestinationRule', siblings: ['simple', 'consistentHash'], enumValues: { simple: { LEAST_CONN: 'use LEAST_REQUEST instead' } } },
-  { kind: 'Sidecar', siblings: ['number', 'protocol', 'name', 'targetPort'], fields: ['targetPort'], note: 'it has no effect outside ServiceEntries' },
   { kind: 'Sidecar', siblings: ['mode', 'egressProxy'], fields: ['egressProxy'], note: 'it is ignored' },
 ];
 

@@ -1,0 +1,54 @@
+// VendorTraceLeft: labels, annotations, revisions and objects a managed mesh (TCM, ASM, CSM, OSSM) left behind, when the target is another vendor.
+import type { PathSegment, Resource } from '../../../resources/resource-set.js';
+import { VENDORS, VENDOR_TRACES, isVendorAnnotation, isVendorLabel, type Vendor } from '../../../resources/vendors.js';
+import type { Analyzer } from '../../analyzer.js';
+import { asMap, specOf } from '../../fields.js';
+import { stringMap } from '../../hosts.js';
+import { ISTIO_KIND_REFS, K, POD_TEMPLATE_KINDS } from '../../kinds.js';
+import { msg } from '../../messages.gen.js';
+import { REVISION_LABEL } from '../injection/labels.js';
+
+/** CSM's managed control plane keeps its settings in ConfigMaps named like this (istio-facts.md). */
+const CSM_CONFIGMAP = /^istio-asm-managed/;
+
+export const vendorTracesAnalyzer: Analyzer = {
+  metadata: {
+    name: 'vendor.TraceAnalyzer',
+    description: 'Finds labels, annotations, revisions and objects of another managed mesh on namespaces, pod templates, Services and Istio config',
+    inputs: [K.Namespace, K.Service, K.ConfigMap, ...POD_TEMPLATE_KINDS, ...ISTIO_KIND_REFS],
+  },
+  analyze(ctx) {
+    const target = ctx.target.vendor;
+    // TCM's revision names (1-18-5) are upstream Istio's too, so they are never a trace on their own (vendors.ts).
+    const others = VENDORS.filter((v) => v !== 'istio' && v !== target);
+    if (others.length === 0) return;
+    const targetTitle = VENDOR_TRACES[target].title;
+    const report = (r: Resource, what: string, key: string, vendor: Vendor, path: PathSegment[]) =>
+      ctx.report(r, msg.VendorTraceLeft(what, key, VENDOR_TRACES[vendor].title, targetTitle), path);
+    const scan = (r: Resource, labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>, base: PathSegment[]) => {
+      for (const key of Object.keys(labels)) {
+        const v = others.find((o) => isVendorLabel(o, key));
+        if (v) report(r, 'label', key, v, [...base, 'labels', key]);
+      }
+      for (const key of Object.keys(annotations)) {
+        const v = others.find((o) => isVendorAnnotation(o, key));
+        if (v) report(r, 'annotation', key, v, [...base, 'annotations', key]);
+      }
+      const rev = labels[REVISION_LABEL];
+      if (rev) {
+        const v = others.find((o) => o !== 'tcm' && VENDOR_TRACES[o].revisionPatterns.some((p) => p.test(rev)));
+        if (v) report(r, 'revision label', `${REVISION_LABEL}=${rev}`, v, [...base, 'labels', REVISION_LABEL]);
+      }
+    };
+    for (const kind of [K.Namespace, K.Service, K.ConfigMap, ...ISTIO_KIND_REFS])
+      for (const r of ctx.list(kind)) scan(r, r.object.metadata.labels ?? {}, r.object.metadata.annotations ?? {}, ['metadata']);
+    for (const kind of POD_TEMPLATE_KINDS)
+      for (const r of ctx.list(kind)) {
+        const md = asMap(asMap(specOf(r.object).template)?.metadata);
+        scan(r, stringMap(md?.labels) ?? {}, stringMap(md?.annotations) ?? {}, ['spec', 'template', 'metadata']);
+        scan(r, r.object.metadata.labels ?? {}, r.object.metadata.annotations ?? {}, ['metadata']);
+      }
+    if (others.includes('csm'))
+      for (const r of ctx.list(K.ConfigMap)) if (CSM_CONFIGMAP.test(r.object.metadata.name)) report(r, 'ConfigMap', r.object.metadata.name, 'csm', ['metadata', 'name']);
+  },
+};
