@@ -12,3 +12,6 @@ export { planInstall, missingPilotAddresses, INSTALL_PLAN_KIND, type InstallPlan
 export { planSteps, shellWord, type RunbookStep } from './runbook-steps.js';
 export { renderRunbook } from './runbook.js';
 export { planFiles, writePlan } from './plan-files.js';
+export { resolvePilotAddresses, loadBalancerAddress, primariesToResolve, type ServiceReader } from './pilot-address.js';
+export * from './remote-secret.js';
+export { buildRemoteSecret, type RemoteSecretOptions, type RemoteSecretResult } from './remote-secret-live.js';

@@ -1,6 +1,7 @@
 // `meshferry install`: plan a target mesh from a MeshTopology, and build remote secrets.
 import type { Command } from 'commander';
 import { registerInstallPlan } from './plan.js';
+import { registerInstallRemoteSecret } from './remote-secret.js';
 
 /** Registers `install` and its subcommands. */
 export function registerInstall(program: Command): void {
@@ -20,4 +21,5 @@ Examples:
   $ meshferry install remote-secret --context cls-remote --name cls-remote | kubectl apply -f - --context cls-primary`,
     );
   registerInstallPlan(install);
+  registerInstallRemoteSecret(install);
 }

@@ -1,0 +1,120 @@
+// The remote secret istiod's multicluster controller reads, and the reader RBAC it relies on; pure builders.
+import { stringify } from 'yaml';
+import type { KubeObject } from '../resources/object.js';
+import { ISTIO_NAMESPACE } from './topology.js';
+
+export const READER_SERVICE_ACCOUNT = 'istio-reader-service-account';
+/** The names Istio's istiod chart gives the reader role and binding (non-revisioned, istio-system). */
+export const READER_CLUSTER_ROLE = `istio-reader-clusterrole-${ISTIO_NAMESPACE}`;
+/** The token Secret name istioctl create-remote-secret uses, so both tools find and reuse the same one. */
+export const READER_TOKEN_SECRET = `${READER_SERVICE_ACCOUNT}-istio-remote-secret-token`;
+export const MULTICLUSTER_LABEL = 'istio/multiCluster';
+export const CLUSTER_ANNOTATION = 'networking.istio.io/cluster';
+export const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
+export const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
+
+/** `istio-remote-secret-<name>`. */
+export function remoteSecretName(clusterName: string): string {
+  return `istio-remote-secret-${clusterName}`;
+}
+
+/** The reader ServiceAccount in istio-system. */
+export function readerServiceAccount(): KubeObject {
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE, labels: { app: 'istio-reader' } } };
+}
+
+/**
+ * Read access to what istiod watches in a remote (Istio config, core objects, EndpointSlices, Gateway API, CRDs),
+ * plus TokenReview/SubjectAccessReview creation, which istiod needs to authenticate the remote's proxies.
+ */
+export function readerClusterRole(): KubeObject {
+  const read = ['get', 'list', 'watch'];
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRole',
+    metadata: { name: READER_CLUSTER_ROLE, labels: { app: 'istio-reader' } },
+    rules: [
+      {
+        apiGroups: ['config.istio.io', 'security.istio.io', 'networking.istio.io', 'authentication.istio.io', 'rbac.istio.io', 'telemetry.istio.io', 'extensions.istio.io'],
+        resources: ['*'],
+        verbs: read,
+      },
+      { apiGroups: [''], resources: ['endpoints', 'pods', 'services', 'nodes', 'replicationcontrollers', 'namespaces', 'secrets', 'configmaps'], verbs: read },
+      { apiGroups: ['networking.x-k8s.io', 'gateway.networking.k8s.io'], resources: ['gateways'], verbs: read },
+      { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: read },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+      { apiGroups: ['multicluster.x-k8s.io'], resources: ['serviceimports', 'serviceexports'], verbs: read },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
+      { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+      { apiGroups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+    ],
+  };
+}
+
+export function readerClusterRoleBinding(): KubeObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: READER_CLUSTER_ROLE, labels: { app: 'istio-reader' } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: READER_CLUSTER_ROLE },
+    subjects: [{ kind: 'ServiceAccount', name: READER_SERVICE_ACCOUNT, namespace: ISTIO_NAMESPACE }],
+  };
+}
+
+/** A long-lived token Secret for the reader; the token controller fills in `token` and `ca.crt`. */
+export function readerTokenSecret(): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: READER_TOKEN_SECRET, namespace: ISTIO_NAMESPACE, annotations: { [SA_NAME_ANNOTATION]: READER_SERVICE_ACCOUNT } },
+    type: SA_TOKEN_TYPE,
+  };
+}
+
+export interface RemoteKubeconfigInput {
+  clusterName: string;
+  server: string;
+  /** PEM of the CA that signed the API server's certificate. */
+  caPem: string;
+  token: string;
+  tlsServerName?: string;
+}
+
+/** The kubeconfig istiod uses to reach the remote: one cluster, one token user, one context, all named after it. */
+export function remoteKubeconfig(input: RemoteKubeconfigInput): string {
+  const name = input.clusterName;
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name,
+        cluster: {
+          server: input.server,
+          'certificate-authority-data': Buffer.from(input.caPem).toString('base64'),
+          ...(input.tlsServerName ? { 'tls-server-name': input.tlsServerName } : {}),
+        },
+      },
+    ],
+    users: [{ name, user: { token: input.token } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    'current-context': name,
+    preferences: {},
+  };
+  return stringify(config, { lineWidth: 0 });
+}
+
+/** The Secret itself: label istio/multiCluster=true, annotation networking.istio.io/cluster=<name>, stringData <name>: kubeconfig. */
+export function remoteSecret(clusterName: string, kubeconfig: string): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: remoteSecretName(clusterName),
+      namespace: ISTIO_NAMESPACE,
+      labels: { [MULTICLUSTER_LABEL]: 'true' },
+      annotations: { [CLUSTER_ANNOTATION]: clusterName },
+    },
+    stringData: { [clusterName]: kubeconfig },
+  };
+}
