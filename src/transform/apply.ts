@@ -1,9 +1,9 @@
 // Applies TransformRules to a ResourceSet: rules in order, each over every matching object, recording each change.
-import { InputError, InputErrors } from '../errors.js';
+import { InputErrors } from '../errors.js';
 import { kindOf } from '../resources/kinds.js';
 import { jsonEqual } from '../resources/neat.js';
-import { cloneJson, identityOf, type KubeObject } from '../resources/object.js';
-import { ResourceSet, type PathSegment, type Resource } from '../resources/resource-set.js';
+import { cloneJson, identityOf, keyOf, keyString, type KubeObject } from '../resources/object.js';
+import { ResourceSet, sourceText, type PathSegment, type Resource } from '../resources/resource-set.js';
 import { compileRules, rulesFileError, type CompiledRule, type Locate } from './compile-rules.js';
 import { formatPath, getPath, hasPath, removePath, setPath } from './field-path.js';
 import type { SpecProblem } from './object-match.js';
@@ -68,15 +68,30 @@ function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], n
       ...base,
       message: matched === 0 ? 'matched no object' : `changed nothing in the ${matched} object(s) it matched`,
     });
-  try {
-    return new ResourceSet(kept);
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
+  const collision = firstCollision(kept);
+  if (collision) {
     const at = options.locate?.(rule.at);
     throw new InputErrors(`rule ${rule.number} (${rule.type}) makes two objects the same:`, [
-      { message: `${err.message}; the output would lose one of them`, ...(at ? { position: at } : {}), fieldPath: formatPath(rule.at) },
+      {
+        message: `${collision.identity} would come from both ${collision.sources.join(' and ')}; the output would lose one of them`,
+        ...(at ? { position: at } : {}),
+        fieldPath: formatPath(rule.at),
+      },
     ], 'TransformCollision');
   }
+  return new ResourceSet(kept);
+}
+
+/** The first identity two resources now share, with where each came from. */
+function firstCollision(resources: readonly Resource[]): { identity: string; sources: string[] } | undefined {
+  const seen = new Map<string, Resource>();
+  for (const r of resources) {
+    const k = keyString(keyOf(r.object));
+    const prev = seen.get(k);
+    if (prev) return { identity: identityOf(r.object), sources: [prev, r].map((x) => sourceText(x) ?? 'an object without a file') };
+    seen.set(k, r);
+  }
+  return undefined;
 }
 
 function objectEdit(
