@@ -9,3 +9,4 @@ export * from './resources/neat.js';
 export * from './transform/index.js';
 export * from './install/index.js';
 export * from './kube/index.js';
+export * from './analyze/index.js';

@@ -3,11 +3,13 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode, MeshferryError } from '../errors.js';
 import { style } from './io.js';
 import { registerNeat } from './neat/index.js';
+import { registerAnalyze } from './analyze/index.js';
 import { registerTransform } from './transform/index.js';
 import { registerExport } from './export/index.js';
 import { registerDiff } from './diff/index.js';
 import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
+import { registerLab } from './lab/index.js';
 
 export const VERSION = '0.1.0';
 
@@ -35,9 +37,11 @@ Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a plugi
   registerExport(program);
   registerNeat(program);
   registerTransform(program);
+  registerAnalyze(program);
   registerDiff(program);
   registerImport(program);
   registerInstall(program);
+  registerLab(program);
   return program;
 }
 

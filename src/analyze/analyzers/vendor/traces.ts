@@ -8,6 +8,9 @@ import { ISTIO_KIND_REFS, K, POD_TEMPLATE_KINDS } from '../../kinds.js';
 import { msg } from '../../messages.gen.js';
 import { REVISION_LABEL } from '../injection/labels.js';
 
+/** Vendors whose revision names are their own (TCM's 1-18-5 style is upstream Istio's too, so never a trace). */
+const REVISION_ORDER: readonly Vendor[] = ['csm', 'asm', 'ossm'];
+
 /** CSM's managed control plane keeps its settings in ConfigMaps named like this (istio-facts.md). */
 const CSM_CONFIGMAP = /^istio-asm-managed/;
 
@@ -19,7 +22,6 @@ export const vendorTracesAnalyzer: Analyzer = {
   },
   analyze(ctx) {
     const target = ctx.target.vendor;
-    // TCM's revision names (1-18-5) are upstream Istio's too, so they are never a trace on their own (vendors.ts).
     const others = VENDORS.filter((v) => v !== 'istio' && v !== target);
     if (others.length === 0) return;
     const targetTitle = VENDOR_TRACES[target].title;
@@ -36,8 +38,9 @@ export const vendorTracesAnalyzer: Analyzer = {
       }
       const rev = labels[REVISION_LABEL];
       if (rev) {
-        const v = others.find((o) => o !== 'tcm' && VENDOR_TRACES[o].revisionPatterns.some((p) => p.test(rev)));
-        if (v) report(r, 'revision label', `${REVISION_LABEL}=${rev}`, v, [...base, 'labels', REVISION_LABEL]);
+        // Most specific first: CSM's asm-managed also matches ASM's asm- prefix.
+        const v = REVISION_ORDER.find((o) => VENDOR_TRACES[o].revisionPatterns.some((p) => p.test(rev)));
+        if (v && others.includes(v)) report(r, 'revision label', `${REVISION_LABEL}=${rev}`, v, [...base, 'labels', REVISION_LABEL]);
       }
     };
     for (const kind of [K.Namespace, K.Service, K.ConfigMap, ...ISTIO_KIND_REFS])

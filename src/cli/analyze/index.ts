@@ -1,0 +1,144 @@
+// `meshferry analyze`: check mesh config against the target control plane; table, JSON or SARIF; exit 1 on findings at the threshold.
+import { Option, type Command } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import {
+  CATALOG, DEFAULT_TARGET_VERSION, TABLE_HEADERS, allAnalyzers, analyzeResources, atLeast, parseLevel, parseSuppression,
+  renderJson, renderSarif, shippedVersions, tableRows, type AnalysisResult, type KindRef, type Level,
+} from '../../analyze/index.js';
+import type { ResourceSet } from '../../resources/resource-set.js';
+import { readResources } from '../../resources/yaml-read.js';
+import { VENDORS, type Vendor } from '../../resources/vendors.js';
+import { log, renderTable, style, writeStdout } from '../io.js';
+import { VERSION } from '../program.js';
+
+export type AnalyzeFormat = 'table' | 'json' | 'sarif';
+
+export interface AnalyzeFlags {
+  output: AnalyzeFormat;
+  targetVersion: string;
+  targetRevision: string[];
+  targetVendor: Vendor;
+  rootNamespace: string;
+  suppress: string[];
+  failureThreshold: string;
+  outputThreshold: string;
+  listChecks?: boolean;
+}
+
+/** What a live cluster read adds (the lead wires `--context` through src/kube into this). */
+export interface LiveInput {
+  /** Objects without a file are reported as `cluster/<clusterName>`. */
+  clusterName?: string;
+  /** Kinds read completely from the cluster, so a missing reference there is certain. */
+  completeKinds?: Iterable<KindRef>;
+}
+
+function levelFlag(flag: string, value: string): Level {
+  const level = parseLevel(value);
+  if (!level) throw new UsageError(`${flag} must be Error, Warning or Info, got "${value}"`);
+  return level;
+}
+
+/**
+ * The seam for every input: analyzes a ResourceSet (from files, a live cluster, or both merged) and renders it.
+ * Returns the exit code: 1 when a finding is at or above the failure threshold.
+ */
+export async function analyzeAndReport(set: ResourceSet, flags: AnalyzeFlags, extra: LiveInput = {}): Promise<number> {
+  const failAt = levelFlag('--failure-threshold', flags.failureThreshold);
+  const showAt = levelFlag('--output-threshold', flags.outputThreshold);
+  const result = analyzeResources(set, {
+    target: { version: flags.targetVersion, revisions: flags.targetRevision, vendor: flags.targetVendor, rootNamespace: flags.rootNamespace },
+    suppressions: flags.suppress.map(parseSuppression),
+    ...(extra.clusterName ? { clusterName: extra.clusterName } : {}),
+    ...(extra.completeKinds ? { completeKinds: extra.completeKinds } : {}),
+  });
+  if (result.schemasFrom) log.info(`analyze: no schemas are shipped for Istio ${flags.targetVersion}; using those of ${result.schemasFrom} (same minor release)`);
+  const shown = result.findings.filter((f) => atLeast(f.level, showAt));
+  await render(shown, result, flags.output);
+  const failing = result.findings.filter((f) => atLeast(f.level, failAt)).length;
+  return failing > 0 ? ExitCode.findings : ExitCode.ok;
+}
+
+async function render(shown: AnalysisResult['findings'], result: AnalysisResult, format: AnalyzeFormat): Promise<void> {
+  if (format === 'json') await writeStdout(renderJson(shown));
+  else if (format === 'sarif') await writeStdout(renderSarif(shown, { toolVersion: VERSION }));
+  else if (shown.length) await writeStdout(renderTable(TABLE_HEADERS, tableRows(shown)));
+  const count = (l: Level) => result.findings.filter((f) => f.level === l).length;
+  const [e, w, i] = [count('Error'), count('Warning'), count('Info')];
+  const summary = `analyzed ${result.objects} object(s) against Istio ${result.target.istioVersion} (vendor ${result.target.vendor}, revisions ${result.target.revisions.join(', ')})`;
+  const suppressed = result.suppressed ? `, ${result.suppressed} suppressed` : '';
+  if (e + w + i === 0) log.info(style.green(`✔ no problems found; ${summary}${suppressed}`));
+  else log.info(`${e ? style.red(`${e} error(s)`) : '0 errors'}, ${w ? style.yellow(`${w} warning(s)`) : '0 warnings'}, ${i} info; ${summary}${suppressed}`);
+}
+
+/** Reads the paths and analyzes them; returns the exit code. */
+export async function runAnalyze(paths: string[], flags: AnalyzeFlags): Promise<number> {
+  if (flags.listChecks) {
+    const rows = Object.values(CATALOG).map((m) => [m.code, m.name, m.level, m.description]);
+    await writeStdout(renderTable(['code', 'name', 'level', 'description'], rows));
+    const analyzers = allAnalyzers().map((a) => `  ${a.metadata.name}: ${a.metadata.description}`);
+    log.info(`analyzers:\n${analyzers.join('\n')}`);
+    return ExitCode.ok;
+  }
+  const set = await readResources(paths.length ? paths : ['-']);
+  return analyzeAndReport(set, flags);
+}
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .summary('check mesh config against the target control plane (table, JSON or SARIF)')
+    .description(
+      'Check Istio config (and the namespaces, Services and workloads around it) for what breaks a move to another ' +
+        'control plane: fields the target release rejects, prunes or deprecates, rules its validating webhook enforces, ' +
+        'references to gateways, hosts, subsets, workloads and Secrets that do not exist, conflicting hosts and gateways, ' +
+        'injection revisions the target lacks, and traces of the old managed mesh. `--list-checks` prints every check.\n\n' +
+        'Workload selector checks run only where the input holds workloads (Pods, Deployments, ...); references to ' +
+        'Services and Secrets are checked only in namespaces where the input holds some. Skipped checks are summed up ' +
+        'in one Info message instead of being reported as missing.\n\n' +
+        'Suppress a finding with the annotation `meshferry.dev/suppress: "Name,MF0005"` on the object, or with ' +
+        '`--suppress Name=Kind namespace/name` (* globs the names).\n\n' +
+        'Exit codes: 0 nothing at or above --failure-threshold, 1 something is, 2 bad input or flags.',
+    )
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin', [])
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .option('--target-version <X.Y.Z>', `Istio release of the target; picks its CRD schemas (shipped: ${shippedVersions().join(', ')})`, DEFAULT_TARGET_VERSION)
+    .addOption(
+      new Option('--target-revision <rev>', 'an injection revision or revision tag installed in the target; repeatable')
+        .argParser((v: string, prev: string[] = []) => [...prev, ...v.split(',').map((s) => s.trim()).filter(Boolean)])
+        .default([], 'only "default"'),
+    )
+    .addOption(new Option('--target-vendor <vendor>', 'who runs the target control plane').choices([...VENDORS]).default('istio'))
+    .option('--root-namespace <ns>', "Istio's root namespace in the target (policies there apply mesh-wide)", 'istio-system')
+    .addOption(
+      new Option('--suppress <NAME=Kind ns/name>', 'do not report check NAME (a name, a code or *) for that object; repeatable')
+        .argParser((v: string, prev: string[] = []) => [...prev, v])
+        .default([], 'none'),
+    )
+    .option('--failure-threshold <level>', 'exit 1 when a finding is at or above this level: Error, Warning or Info', 'Error')
+    .option('--output-threshold <level>', 'show findings at or above this level: Error, Warning or Info', 'Info')
+    .option('--list-checks', 'print every check (code, name, level, description) and exit')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # Check an exported folder against the default target (Istio ${DEFAULT_TARGET_VERSION}, revision "default")
+  $ meshferry analyze old-export/
+
+  # Moving to a canary revision of Istio 1.26 that runs next to a revision tag "prod"
+  $ meshferry analyze clean/ --target-version 1.26.0 --target-revision 1-26-0 --target-revision prod
+
+  # Leaving Tencent Cloud Mesh for self-built Istio; fail the CI job on warnings too
+  $ meshferry analyze tcm-export/ --target-vendor istio --failure-threshold Warning
+
+  # SARIF for a code-scanning UI, JSON for scripts
+  $ meshferry analyze config/ -o sarif > analyze.sarif
+  $ kubectl get vs,dr,gw -A -o yaml | meshferry analyze - -o json | jq '.[] | select(.level=="Error")'
+
+  # Accept one known finding
+  $ meshferry analyze config/ --suppress 'ReferencedResourceNotFound=VirtualService shop/legacy-*'`,
+    )
+    .action(async (paths: string[], flags: AnalyzeFlags) => {
+      process.exitCode = await runAnalyze(paths, flags);
+    });
+}
