@@ -28,6 +28,8 @@ export interface LabBinaries {
   paths: Record<LabBinary, string>;
   /** The Istio CRD file of the pinned release. */
   istioCrds: string;
+  /** kwok's Stage configs (node and pod lifecycle), taken from the pinned kwok module by lab/build.sh. */
+  kwokStages: string;
   /** The versioned cache folder (even when some binaries come from MESHFERRY_LAB_BIN or KUBEBUILDER_ASSETS). */
   cacheDir: string;
 }
@@ -79,16 +81,21 @@ export async function findLabBinaries(): Promise<{ found: Partial<Record<LabBina
 export async function ensureLabBinaries(opts: { build?: boolean; onLog?: (line: string) => void } = {}): Promise<LabBinaries> {
   let res = await findLabBinaries();
   const crds = () => path.join(res.cacheDir, 'istio', 'crd-all.gen.yaml');
-  const needBuild = res.missing.length > 0 || !(await exists(crds()));
-  if (needBuild) {
+  const stages = () => path.join(res.cacheDir, 'kwok', 'stages.yaml');
+  const missing = async () => [
+    ...res.missing,
+    ...((await exists(crds())) ? [] : ['Istio CRDs']),
+    ...((await exists(stages())) ? [] : ['kwok stages']),
+  ];
+  if ((await missing()).length > 0) {
     if (opts.build === false)
-      throw new LabError(`lab binaries missing: ${res.missing.join(', ') || 'Istio CRDs'}; run \`npm run lab:build\` (or set MESHFERRY_LAB_BIN)`);
+      throw new LabError(`lab binaries missing: ${(await missing()).join(', ')}; run \`npm run lab:build\` (or set MESHFERRY_LAB_BIN)`);
     await runBuild(opts.onLog);
     res = await findLabBinaries();
-    if (res.missing.length > 0 || !(await exists(crds())))
-      throw new LabError(`lab/build.sh finished but these are still missing: ${res.missing.join(', ') || 'Istio CRDs'}`);
+    const still = await missing();
+    if (still.length > 0) throw new LabError(`lab/build.sh finished but these are still missing: ${still.join(', ')}`);
   }
-  return { paths: res.found as Record<LabBinary, string>, istioCrds: crds(), cacheDir: res.cacheDir };
+  return { paths: res.found as Record<LabBinary, string>, istioCrds: crds(), kwokStages: stages(), cacheDir: res.cacheDir };
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,0 +1,225 @@
+// `meshferry lab up|down|status`: real local Kubernetes clusters with istiod revisions, on loopback.
+import os from 'node:os';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { ExitCode } from '../../errors.js';
+import { labStatus, startLab, stopLab } from '../../lab/index.js';
+import type { Lab, LabStatus } from '../../lab/index.js';
+import { collectList, log, outputFormatOption, positiveInt, renderTable, style, writeStdout } from '../io.js';
+import type { OutputFormat } from '../io.js';
+import { onInterrupt } from '../lifecycle.js';
+
+/** Where `lab` commands keep the lab without --dir: $MESHFERRY_LAB_DIR, else ~/.cache/meshferry/labs/default. */
+export function defaultLabDir(): string {
+  return process.env.MESHFERRY_LAB_DIR || path.join(os.homedir(), '.cache', 'meshferry', 'labs', 'default');
+}
+
+export interface LabUpFlags {
+  dir: string;
+  clusters?: string[];
+  revisions?: string[];
+  istiod: boolean;
+  nodes: number;
+  bare?: boolean;
+  timeout: number;
+  output: OutputFormat;
+}
+
+/** What `lab up` prints: everything needed to connect, never a token. */
+export function labSummary(lab: Pick<Lab, 'dir' | 'kubeconfigPath' | 'caFile' | 'clusters'>): Record<string, unknown> {
+  return {
+    dir: lab.dir,
+    kubeconfig: lab.kubeconfigPath,
+    caFile: lab.caFile,
+    clusters: lab.clusters.map((c) => ({
+      name: c.name,
+      context: c.context,
+      server: c.server,
+      nodes: c.nodes,
+      istiods: c.istiods.map((i) => ({
+        revision: i.revision,
+        default: i.isDefault,
+        injectionUrl: i.injectionUrl,
+        validationUrl: i.validationUrl,
+        readyUrl: `http://127.0.0.1:${i.ports.http}/ready`,
+      })),
+    })),
+  };
+}
+
+function renderSummary(lab: Lab): string {
+  const rows = lab.clusters.map((c) => [
+    c.context,
+    c.server,
+    String(c.nodes),
+    c.istiods.map((i) => `${i.revision}${i.isDefault && i.revision !== 'default' ? ' (tag default)' : ''}`).join(', ') || (c.bare ? '(bare)' : '-'),
+    c.istiods.map((i) => `https://localhost:${i.ports.https}`).join(', ') || '-',
+  ]);
+  return (
+    renderTable(['context', 'server', 'nodes', 'istiod revisions', 'webhooks'], rows) +
+    `\nkubeconfig: ${lab.kubeconfigPath}\n\n` +
+    `  export KUBECONFIG=${lab.kubeconfigPath}\n` +
+    `  kubectl --context ${lab.clusters[0]?.context ?? 'lab'} get nodes\n`
+  );
+}
+
+/** Starts the lab and prints how to reach it; the processes keep running after the command returns. */
+export async function runLabUp(flags: LabUpFlags): Promise<number> {
+  const dir = path.resolve(flags.dir);
+  const off = onInterrupt(async () => {
+    log.info(`lab: interrupted; stopping what was started (logs stay in ${dir})`);
+    await stopLab(dir);
+  });
+  let lab: Lab;
+  try {
+    lab = await startLab({
+      dir,
+      clusters: flags.clusters,
+      revisions: flags.istiod ? (flags.revisions ?? ['default']) : [],
+      nodes: flags.nodes,
+      bare: flags.bare,
+      timeoutMs: flags.timeout * 1000,
+      log: (m) => log.info(style.dim(m)),
+    });
+  } finally {
+    off();
+  }
+  if (flags.output === 'json') await writeStdout(`${JSON.stringify(labSummary(lab), null, 2)}\n`);
+  else if (flags.output === 'yaml') await writeStdout(stringify(labSummary(lab)));
+  else await writeStdout(renderSummary(lab));
+  log.info(`Stop it with: meshferry lab down --dir ${dir}`);
+  return ExitCode.ok;
+}
+
+/** Stops every process of the lab; removes the folder unless `keep`. */
+export async function runLabDown(flags: { dir: string; keep?: boolean }): Promise<number> {
+  const dir = path.resolve(flags.dir);
+  const r = await stopLab(dir, { purge: !flags.keep });
+  if (r.stopped === 0 && !r.purged) log.info(`lab: nothing to stop in ${dir}`);
+  else log.info(`lab: stopped ${r.stopped} process group(s)${r.forced ? ` (${r.forced} needed SIGKILL)` : ''}${r.purged ? `, removed ${dir}` : `; logs kept in ${dir}`}`);
+  return ExitCode.ok;
+}
+
+function renderStatus(s: LabStatus): string {
+  const rows = s.components.map((c) => [c.cluster, c.component, String(c.pid), c.running ? 'Running' : 'Stopped', c.health || '-', c.endpoint || '-']);
+  return renderTable(['cluster', 'component', 'pid', 'state', 'health', 'endpoint'], rows);
+}
+
+/** Prints the components of the lab; exit 0 when everything runs and answers, 1 otherwise. */
+export async function runLabStatus(flags: { dir: string; output: OutputFormat }): Promise<number> {
+  const s = await labStatus(flags.dir);
+  if (!s.exists) {
+    log.info(`lab: no lab in ${s.dir}`);
+    if (flags.output !== 'table') await writeStdout(flags.output === 'json' ? `${JSON.stringify(s, null, 2)}\n` : stringify(s));
+    return ExitCode.findings;
+  }
+  if (flags.output === 'json') await writeStdout(`${JSON.stringify(s, null, 2)}\n`);
+  else if (flags.output === 'yaml') await writeStdout(stringify(s));
+  else {
+    await writeStdout(renderStatus(s));
+    log.info(s.running ? `lab: running (kubeconfig ${s.kubeconfig}; contexts ${s.contexts.join(', ')})` : 'lab: not running');
+  }
+  return s.running ? ExitCode.ok : ExitCode.findings;
+}
+
+function positiveSeconds(v: string): number {
+  return positiveInt(v);
+}
+
+export function registerLab(program: Command): void {
+  const lab = program
+    .command('lab')
+    .summary('a real local control plane: Kubernetes clusters and istiod revisions on loopback')
+    .description(
+      'Start, inspect and stop a lab: one or more isolated Kubernetes clusters, each with its own etcd,\n' +
+        'kube-apiserver, controller-manager, scheduler and kwok (fake nodes, so Deployments get Running pods),\n' +
+        'the Istio CRDs of the pinned release and any number of istiod revisions run out of cluster. Sidecar\n' +
+        'injection and config validation go through the real istiod webhooks at https://localhost:<port>.\n' +
+        'Everything listens on 127.0.0.1; pod and Service IPs are fake and never reachable.\n\n' +
+        'The binaries are built from Go modules on first use into ~/.cache/meshferry/lab/<versions>/ (20-40 min\n' +
+        'cold); MESHFERRY_LAB_BIN or KUBEBUILDER_ASSETS point at prebuilt ones.\n' +
+        `The lab folder defaults to $MESHFERRY_LAB_DIR or ~/.cache/meshferry/labs/default.`,
+    );
+
+  lab
+    .command('up')
+    .summary('start a lab and return when it is ready')
+    .description(
+      'Start the clusters and return once every API server is ready, the Istio CRDs are established, the nodes\n' +
+        'are Ready and each istiod answers its injection and validation webhooks. The processes keep running in\n' +
+        'the background (own process groups; pid files and logs in the lab folder) until `lab down`.\n\n' +
+        'With several revisions, `default` (or else the first one, through the `default` revision tag, as\n' +
+        '`istioctl install` does on a fresh cluster) answers `istio-injection=enabled`. Namespaces labelled\n' +
+        '`istio.io/rev=<rev>` get that revision\'s sidecar.',
+    )
+    .option('--dir <dir>', 'lab folder', defaultLabDir())
+    .option('--clusters <names>', 'comma-separated cluster names, each also a kubeconfig context (default: lab)', collectList)
+    .option('--revisions <revs>', 'comma-separated istiod revisions started in every cluster (default: default)', collectList)
+    .option('--no-istiod', 'start no istiod at all')
+    .option('--nodes <n>', 'fake Ready nodes per cluster', positiveInt, 1)
+    .option('--bare', 'etcd and kube-apiserver only (no controllers, nodes, CRDs or istiod)')
+    .option('--timeout <seconds>', 'limit for each readiness wait', positiveSeconds, 180)
+    .addOption(outputFormatOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # One cluster "lab" with the default istiod revision
+  $ meshferry lab up
+  $ export KUBECONFIG=~/.cache/meshferry/labs/default/kubeconfig
+  $ kubectl create namespace demo && kubectl label namespace demo istio-injection=enabled
+
+  # Two clusters with a canary revision, then use them like any cluster
+  $ meshferry lab up --dir /tmp/lab --clusters east,west --revisions canary
+  $ kubectl --kubeconfig /tmp/lab/kubeconfig --context east get pods -A
+
+  # A revision upgrade rehearsal: two revisions side by side, three nodes
+  $ meshferry lab up --revisions 1-30-0,1-31-1 --nodes 3`,
+    )
+    .action(async (flags: LabUpFlags) => {
+      process.exitCode = await runLabUp(flags);
+    });
+
+  lab
+    .command('down')
+    .summary('stop every process of a lab and remove its folder')
+    .description(
+      'Stop every process group the lab started (SIGTERM, then SIGKILL after 3 s) and remove the lab folder.\n' +
+        'With --keep the folder stays (logs, certificates, rendered manifests, etcd data) for inspection.',
+    )
+    .option('--dir <dir>', 'lab folder', defaultLabDir())
+    .option('--keep', 'keep the lab folder (logs) after stopping')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ meshferry lab down
+  $ meshferry lab down --dir /tmp/lab --keep && less /tmp/lab/east/logs/istiod-canary.log`,
+    )
+    .action(async (flags: { dir: string; keep?: boolean }) => {
+      process.exitCode = await runLabDown(flags);
+    });
+
+  lab
+    .command('status')
+    .summary('show the lab components; exit 0 when all run and answer, 1 when not')
+    .description(
+      'List every process of the lab with its state and health: API servers are probed on /readyz and istiods on\n' +
+        '/ready. Exit 0 when the lab is up and healthy, 1 when it is not running (or partly), so scripts can\n' +
+        'test it.',
+    )
+    .option('--dir <dir>', 'lab folder', defaultLabDir())
+    .addOption(outputFormatOption())
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ meshferry lab status
+  $ meshferry lab status --dir /tmp/lab -o json | jq '.components[] | select(.running | not)'
+  $ meshferry lab status --dir /tmp/lab >/dev/null || meshferry lab up --dir /tmp/lab`,
+    )
+    .action(async (flags: { dir: string; output: OutputFormat }) => {
+      process.exitCode = await runLabStatus(flags);
+    });
+}

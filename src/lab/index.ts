@@ -1,0 +1,9 @@
+// Public API of the lab: real local Kubernetes + istiod control planes for tests, rehearsals and benchmarks.
+export { LAB_BINARIES, LAB_SOURCE_DIR, ensureLabBinaries, findLabBinaries, labCacheDir } from './binaries.js';
+export type { LabBinaries, LabBinary } from './binaries.js';
+export { killLabNow, openLab, startLab, stopLab } from './lab.js';
+export type { Lab, StartLabOptions, StopOptions, StopReport } from './lab.js';
+export { labStatus } from './status.js';
+export type { ComponentStatus, LabStatus } from './status.js';
+export type { IstiodPorts, LabCluster, LabIstiod, LabState } from './state.js';
+export { processesMentioning } from './process.js';

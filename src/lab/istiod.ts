@@ -1,0 +1,145 @@
+// Runs istiod revisions (pilot-discovery) outside the cluster on loopback ports and waits until their webhooks work.
+import { execFile } from 'node:child_process';
+import { get as httpGet } from 'node:http';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { LabError } from '../errors.js';
+import { isPlainObject } from '../resources/object.js';
+import { writeFileAtomic } from '../resources/yaml-write.js';
+import type { ClusterContext, ClusterRun } from './cluster.js';
+import { listItems } from './cluster.js';
+import { ISTIO_NAMESPACE, adaptForLoopback, generateIstiodManifests } from './istio-manifests.js';
+import { LOOPBACK } from './ports.js';
+import type { LabIstiod } from './state.js';
+
+const execFileAsync = promisify(execFile);
+
+/** Names the chart gives a revision's objects: `istiod` for default, `istiod-<rev>` otherwise. */
+export function revisionSuffix(revision: string): string {
+  return revision === 'default' ? '' : `-${revision}`;
+}
+
+/** Renders, adapts and server-side-applies every revision's in-cluster objects (ConfigMaps, RBAC, webhooks). */
+export async function applyIstiodManifests(run: ClusterRun, ctx: ClusterContext): Promise<void> {
+  const docs = await Promise.all(
+    run.cluster.istiods.map(async (ist) => {
+      const raw = await generateIstiodManifests(ctx.binaries.paths.istioctl, ctx.binaries.cacheDir, {
+        revision: ist.revision,
+        isDefault: ist.isDefault,
+        clusterName: run.cluster.name,
+      });
+      return adaptForLoopback(raw, { httpsPort: ist.ports.https, caPem: ctx.pki.caPem });
+    }),
+  );
+  // One JSON List (quick to write, kubectl reads it like YAML), applied in one call with the lab's field manager.
+  const file = path.join(run.dir, 'manifests', 'istiod.json');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFileAtomic(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.flat() }, null, 1));
+  try {
+    await execFileAsync(
+      ctx.binaries.paths.kubectl,
+      ['apply', '--server-side', '--force-conflicts', '--field-manager=meshferry-lab', `--kubeconfig=${run.kubeconfig}`, '-f', file],
+      { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, KUBECONFIG: run.kubeconfig } },
+    );
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new LabError(`applying istiod manifests to cluster ${run.cluster.name} failed: ${e.stderr?.trim() || e.message}`, err);
+  }
+}
+
+/** Starts pilot-discovery for one revision; every port on 127.0.0.1, serving certs from the lab CA. */
+export async function startIstiod(run: ClusterRun, ctx: ClusterContext, ist: LabIstiod): Promise<void> {
+  const suffix = revisionSuffix(ist.revision);
+  const cwd = path.join(run.dir, `istiod-${ist.revision}`);
+  // An empty working folder: no ./etc/istio/config/mesh or ./var/lib/istio/inject, so istiod reads the mesh and
+  // injection templates from the ConfigMaps istioctl rendered, as it does in a cluster.
+  await mkdir(cwd, { recursive: true });
+  const p = ist.ports;
+  await run.start(`istiod-${ist.revision}`, ctx.binaries.paths['pilot-discovery'], [
+    'discovery',
+    `--kubeconfig=${run.kubeconfig}`,
+    `--httpAddr=${LOOPBACK}:${p.http}`,
+    `--grpcAddr=${LOOPBACK}:${p.grpc}`,
+    `--secureGRPCAddr=${LOOPBACK}:${p.secureGrpc}`,
+    `--httpsAddr=${LOOPBACK}:${p.https}`,
+    `--monitoringAddr=${LOOPBACK}:${p.monitoring}`,
+    `--ctrlz_port=${p.ctrlz}`,
+    `--ctrlz_address=${LOOPBACK}`,
+    `--tlsCertFile=${ctx.pki.servingCertFile}`,
+    `--tlsKeyFile=${ctx.pki.servingKeyFile}`,
+    `--caCertFile=${ctx.pki.caFile}`,
+    `--clusterID=${run.cluster.name}`,
+    '--domain=cluster.local',
+    '--shutdownDuration=1s',
+  ], {
+    cwd,
+    env: {
+      POD_NAMESPACE: ISTIO_NAMESPACE,
+      POD_NAME: `istiod${suffix}-lab`,
+      SERVICE_ACCOUNT: `istiod${suffix}`,
+      REVISION: ist.revision,
+      CLUSTER_ID: run.cluster.name,
+      KUBECONFIG: run.kubeconfig,
+      PILOT_CERT_PROVIDER: 'istiod',
+      // The API server reaches the webhooks at https://localhost:<port>; the serving cert is valid for it.
+      ISTIOD_CUSTOM_HOST: 'localhost',
+      INJECTION_WEBHOOK_CONFIG_NAME: `istio-sidecar-injector${suffix}`,
+      VALIDATION_WEBHOOK_CONFIG_NAME: `istio-validator${suffix}-${ISTIO_NAMESPACE}`,
+      PILOT_ENABLE_ANALYSIS: 'false',
+      GOMAXPROCS: '2',
+    },
+  });
+}
+
+function httpStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: LOOPBACK, port, path: urlPath, timeout: 5000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/**
+ * Waits until a revision serves both webhooks for real:
+ * - `/ready` on its HTTP port;
+ * - its ValidatingWebhookConfigurations switched to `failurePolicy: Fail` (istiod does that only after the API
+ *   server rejected a dry-run of invalid config through its webhook);
+ * - a dry-run Pod labelled `istio.io/rev=<rev>` comes back from the API server with the injected istio-proxy.
+ */
+export async function waitIstiodReady(run: ClusterRun, ist: LabIstiod): Promise<void> {
+  const what = `istiod ${ist.revision}`;
+  await run.wait(`${what} /ready`, async () => ((await httpStatus(ist.ports.http, '/ready')) === 200 ? true : undefined));
+  await run.wait(`${what} validation webhook (failurePolicy Fail)`, async () => {
+    const r = await run.client.get(
+      `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations?labelSelector=${encodeURIComponent(`istio.io/rev=${ist.revision}`)}`,
+    );
+    const hooks = listItems(r.body).flatMap((c) => (Array.isArray(c.webhooks) ? c.webhooks : []));
+    return hooks.length > 0 && hooks.every((h) => isPlainObject(h) && h.failurePolicy === 'Fail') ? true : undefined;
+  });
+  await run.wait(`${what} sidecar injection`, async () => {
+    const r = await run.client.post('/api/v1/namespaces/default/pods?dryRun=All', probePod(ist.revision));
+    return r.status === 201 && injectedContainerNames(r.body).includes('istio-proxy') ? true : undefined;
+  });
+}
+
+function probePod(revision: string): Record<string, unknown> {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: `meshferry-lab-injection-probe`, namespace: 'default', labels: { app: 'probe', 'istio.io/rev': revision } },
+    spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10' }] },
+  };
+}
+
+/** Names of containers and init containers of a Pod object (native sidecars sit in initContainers). */
+export function injectedContainerNames(pod: unknown): string[] {
+  if (!isPlainObject(pod) || !isPlainObject(pod.spec)) return [];
+  const spec = pod.spec;
+  const names = (list: unknown) =>
+    (Array.isArray(list) ? list : []).flatMap((c) => (isPlainObject(c) && typeof c.name === 'string' ? [c.name] : []));
+  return [...names(spec.initContainers), ...names(spec.containers)];
+}

@@ -1,0 +1,319 @@
+// The lab API: start N isolated clusters (with istiod revisions) on loopback, open a running one, stop it for sure.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LabError, UsageError } from '../errors.js';
+import { ensureLabBinaries } from './binaries.js';
+import type { LabBinaries } from './binaries.js';
+import { ClusterRun, startControlPlane, startWorkers } from './cluster.js';
+import type { ClusterContext, LabPki } from './cluster.js';
+import { applyIstiodManifests, startIstiod, waitIstiodReady } from './istiod.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { LOOPBACK, freePorts } from './ports.js';
+import { isRunning, stopProcesses } from './process.js';
+import type { ProcessRecord, StartedProcess } from './process.js';
+import { LAB_STATE_FILE, LAB_STATE_VERSION, readLabState, writeLabState } from './state.js';
+import type { LabCluster, LabIstiod, LabState } from './state.js';
+import { issueCertificate } from './x509.js';
+
+export interface StartLabOptions {
+  /** The lab folder (created; must be empty, absent, or hold a stopped lab). */
+  dir: string;
+  /** Cluster names (DNS labels); default `['lab']`. Each is also its kubeconfig context. */
+  clusters?: readonly string[];
+  /**
+   * istiod revisions started in every cluster; default `['default']`, `[]` for none. `default` (or else the first
+   * revision, through the `default` revision tag) answers `istio-injection=enabled`.
+   */
+  revisions?: readonly string[];
+  /** Fake Ready nodes per cluster; default 1. */
+  nodes?: number;
+  /** Only etcd + kube-apiserver per cluster (the envtest-like floor): no controllers, nodes, CRDs or istiod. */
+  bare?: boolean;
+  /** Prebuilt binaries; default `ensureLabBinaries()` (builds them when missing). */
+  binaries?: LabBinaries;
+  /** Progress lines for people (stderr in the CLI). */
+  log?: (message: string) => void;
+  /** Limit for each readiness wait; default 180 s (two cores shared with a build can be slow). */
+  timeoutMs?: number;
+}
+
+export interface StopOptions {
+  /** Remove the lab folder after stopping (default false: logs, certs and manifests stay for inspection). */
+  purge?: boolean;
+  /** SIGTERM grace before SIGKILL, default 3 s. */
+  graceMs?: number;
+}
+
+export interface StopReport {
+  /** Process groups that were running. */
+  stopped: number;
+  /** Of those, how many needed SIGKILL. */
+  forced: number;
+  purged: boolean;
+}
+
+/** A running lab. */
+export interface Lab {
+  readonly dir: string;
+  readonly kubeconfigPath: string;
+  /** PEM file of the lab CA (trust it to talk to the API servers and istiods). */
+  readonly caFile: string;
+  readonly clusters: readonly LabCluster[];
+  /** The cluster named `name`; throws when there is none. */
+  cluster(name: string): LabCluster;
+  stop(opts?: StopOptions): Promise<StopReport>;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkNames(what: string, names: readonly string[], example: string): void {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!DNS_LABEL.test(n)) throw new UsageError(`${what} "${n}" is not a DNS label (lower-case letters, digits and '-', e.g. ${example})`);
+    if (seen.has(n)) throw new UsageError(`${what} "${n}" is given twice`);
+    seen.add(n);
+  }
+}
+
+// Starts in progress in this process, by folder: stopLab() marks them aborted so nothing starts after it.
+const inProgress = new Map<string, { aborted: boolean }>();
+
+/** Starts a lab and returns when every API server, CRD, node and istiod webhook is ready. */
+export async function startLab(opts: StartLabOptions): Promise<Lab> {
+  const dir = path.resolve(opts.dir);
+  const clusterNames = opts.clusters?.length ? [...opts.clusters] : ['lab'];
+  const revisions = opts.bare ? [] : [...(opts.revisions ?? ['default'])];
+  const nodes = opts.nodes ?? 1;
+  checkNames('cluster name', clusterNames, 'east');
+  checkNames('revision', revisions, '1-31-1 or canary');
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 500) throw new UsageError(`--nodes must be a whole number from 1 to 500, got ${nodes}`);
+  const log = opts.log ?? (() => undefined);
+  const t0 = Date.now();
+  const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+
+  await prepareLabDir(dir);
+  const flag = { aborted: false };
+  inProgress.set(dir, flag);
+  const binaries = opts.binaries ?? (await ensureLabBinaries({ onLog: log }));
+  const pki = await writePki(dir, clusterNames, revisions);
+
+  const defaultRevision = revisions.includes('default') ? 'default' : revisions[0];
+  const ports = await freePorts(clusterNames.length * (3 + 6 * revisions.length));
+  const next = () => {
+    const p = ports.shift();
+    if (p === undefined) throw new LabError('ran out of allocated ports');
+    return p;
+  };
+  const apiserverPorts = new Map<string, number>();
+  const clusters: LabCluster[] = clusterNames.map((name) => {
+    const apiserverPort = next();
+    apiserverPorts.set(name, apiserverPort);
+    return {
+      name,
+      context: name,
+      server: `https://${LOOPBACK}:${apiserverPort}`,
+      token: randomBytes(24).toString('base64url'),
+      bare: Boolean(opts.bare),
+      nodes: opts.bare ? 0 : nodes,
+      etcd: { clientPort: next(), peerPort: next() },
+      istiods: revisions.map((revision): LabIstiod => {
+        const istiodPorts = { http: next(), grpc: next(), secureGrpc: next(), https: next(), monitoring: next(), ctrlz: next() };
+        return {
+          revision,
+          isDefault: revision === defaultRevision,
+          ports: istiodPorts,
+          injectionUrl: `https://localhost:${istiodPorts.https}/inject`,
+          validationUrl: `https://localhost:${istiodPorts.https}/validate`,
+        };
+      }),
+    };
+  });
+  const state: LabState = {
+    apiVersion: LAB_STATE_VERSION,
+    dir,
+    createdAt: new Date().toISOString(),
+    kubeconfig: path.join(dir, 'kubeconfig'),
+    caFile: pki.caFile,
+    ready: false,
+    clusters,
+    processes: [],
+  };
+  // lab.json is rewritten as each process starts; writes are chained so an older snapshot never lands last.
+  let saving: Promise<void> = writeLabState(state);
+  const save = () => (saving = saving.then(() => writeLabState(state)));
+  await saving;
+  await writeKubeconfig(state.kubeconfig, clusters, pki.caPem);
+
+  const ctx: ClusterContext = {
+    labDir: dir,
+    binaries,
+    pki,
+    timeoutMs: opts.timeoutMs ?? 180_000,
+    log,
+    track: async (p: StartedProcess) => {
+      state.processes.push(p.record);
+      await save();
+      if (flag.aborted) {
+        await stopProcesses([p.record], 500);
+        throw new LabError('lab start interrupted');
+      }
+    },
+  };
+  const runs = clusters.map((c) => new ClusterRun(c, apiserverPorts.get(c.name) ?? 0, ctx));
+  try {
+    await Promise.all(
+      runs.map(async (run) => {
+        const name = run.cluster.name;
+        await startControlPlane(run, ctx);
+        log(`lab: ${name}: API server ready on ${run.cluster.server} (${elapsed()})`);
+        if (opts.bare) return;
+        await startWorkers(run, ctx);
+        log(`lab: ${name}: ${run.cluster.nodes} node(s) Ready, Istio CRDs established (${elapsed()})`);
+        if (run.cluster.istiods.length === 0) return;
+        await applyIstiodManifests(run, ctx);
+        for (const ist of run.cluster.istiods) await startIstiod(run, ctx, ist);
+        for (const ist of run.cluster.istiods) {
+          await waitIstiodReady(run, ist);
+          log(`lab: ${name}: istiod ${ist.revision} serving webhooks at https://localhost:${ist.ports.https} (${elapsed()})`);
+        }
+      }),
+    );
+  } catch (err) {
+    flag.aborted = true;
+    await saving.catch(() => undefined);
+    await stopProcesses(state.processes);
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new LabError(`${msg}\nThe lab was stopped; logs are kept in ${dir}/<cluster>/logs/.`, err);
+  } finally {
+    inProgress.delete(dir);
+    for (const run of runs) {
+      run.settle();
+      run.client.close();
+    }
+  }
+  state.ready = true;
+  await save();
+  log(`lab: ready in ${elapsed()}`);
+  return labHandle(state);
+}
+
+function labHandle(state: LabState): Lab {
+  return {
+    dir: state.dir,
+    kubeconfigPath: state.kubeconfig,
+    caFile: state.caFile,
+    clusters: state.clusters,
+    cluster(name: string): LabCluster {
+      const c = state.clusters.find((x) => x.name === name);
+      if (!c) throw new UsageError(`the lab has no cluster "${name}" (it has ${state.clusters.map((x) => x.name).join(', ')})`);
+      return c;
+    },
+    stop: (o) => stopLab(state.dir, o),
+  };
+}
+
+/** Opens a lab that `startLab` (or `meshferry lab up`) started earlier in `dir`. */
+export async function openLab(dir: string): Promise<Lab> {
+  const state = await readLabState(path.resolve(dir));
+  if (!state) throw new UsageError(`${dir} holds no lab (no ${LAB_STATE_FILE}); start one with \`meshferry lab up --dir ${dir}\``);
+  return labHandle(state);
+}
+
+/** Stops every process group the lab in `dir` started (SIGTERM, then SIGKILL); a folder without a lab is a no-op. */
+export async function stopLab(dir: string, opts: StopOptions = {}): Promise<StopReport> {
+  const abs = path.resolve(dir);
+  const flag = inProgress.get(abs);
+  if (flag) flag.aborted = true;
+  const state = await readLabState(abs);
+  if (!state) return { stopped: 0, forced: 0, purged: false };
+  const { stopped, forced } = await stopProcesses(state.processes, opts.graceMs);
+  if (opts.purge) await rm(abs, { recursive: true, force: true });
+  return { stopped, forced, purged: Boolean(opts.purge) };
+}
+
+/**
+ * Kills every process group of the lab in `dir` with SIGKILL, synchronously: for `process.on('exit')` handlers,
+ * where nothing asynchronous runs any more.
+ */
+export function killLabNow(dir: string): void {
+  let records: ProcessRecord[] = [];
+  try {
+    const parsed = JSON.parse(readFileSync(path.join(path.resolve(dir), LAB_STATE_FILE), 'utf8')) as { processes?: ProcessRecord[] };
+    records = Array.isArray(parsed.processes) ? parsed.processes : [];
+  } catch {
+    return;
+  }
+  for (const r of records) {
+    if (typeof r.pid !== 'number' || r.pid <= 0 || !isRunning(r)) continue;
+    try {
+      process.kill(-r.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** Makes `dir` ready for a new lab: refuses a running lab or a foreign non-empty folder, clears a stopped lab. */
+async function prepareLabDir(dir: string): Promise<void> {
+  const old = await readLabState(dir).catch(() => undefined);
+  if (old) {
+    const live = old.processes.filter(isRunning);
+    if (live.length > 0)
+      throw new UsageError(`a lab is already running in ${dir} (${live.length} processes); stop it first with \`meshferry lab down --dir ${dir}\``);
+    await rm(dir, { recursive: true, force: true });
+  } else {
+    let entries: string[] = [];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      // Absent: created below.
+    }
+    if (entries.length > 0) throw new UsageError(`${dir} is not empty and holds no lab; choose an empty or new folder for --dir`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+}
+
+/** The lab CA and one serving certificate for every API server and istiod (all on loopback). */
+async function writePki(dir: string, clusters: readonly string[], revisions: readonly string[]): Promise<LabPki> {
+  const pkiDir = path.join(dir, 'pki');
+  await mkdir(pkiDir, { recursive: true, mode: 0o700 });
+  const caName = { commonName: 'meshferry-lab-ca', organization: 'meshferry' };
+  const ca = issueCertificate({ ...caName, isCA: true });
+  const istiodHosts = revisions.flatMap((r) => {
+    const svc = r === 'default' ? 'istiod' : `istiod-${r}`;
+    return [`${svc}.istio-system.svc`, `${svc}.istio-system.svc.cluster.local`];
+  });
+  const serving = issueCertificate(
+    {
+      commonName: 'meshferry-lab',
+      hosts: [
+        'localhost',
+        '127.0.0.1',
+        '::1',
+        'kubernetes',
+        'kubernetes.default',
+        'kubernetes.default.svc',
+        'kubernetes.default.svc.cluster.local',
+        '10.96.0.1',
+        'istiod.istio-system.svc',
+        ...istiodHosts,
+        ...clusters.map((c) => `${c}.lab.meshferry.local`),
+      ].filter((h, i, all) => all.indexOf(h) === i),
+    },
+    { ...ca, ...caName },
+  );
+  const pki: LabPki = {
+    caFile: path.join(pkiDir, 'ca.crt'),
+    caPem: ca.certPem,
+    servingCertFile: path.join(pkiDir, 'serving.crt'),
+    servingKeyFile: path.join(pkiDir, 'serving.key'),
+  };
+  await writeFile(pki.caFile, ca.certPem, { mode: 0o644 });
+  await writeFile(path.join(pkiDir, 'ca.key'), ca.keyPem, { mode: 0o600 });
+  await writeFile(pki.servingCertFile, serving.certPem, { mode: 0o644 });
+  await writeFile(pki.servingKeyFile, serving.keyPem, { mode: 0o600 });
+  return pki;
+}
+

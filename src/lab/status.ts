@@ -1,0 +1,79 @@
+// Reports whether a lab's processes run and its API servers and istiods answer (for `meshferry lab status`).
+import { readFile } from 'node:fs/promises';
+import { get as httpGet } from 'node:http';
+import path from 'node:path';
+import { LabApiClient } from './api-client.js';
+import { LOOPBACK } from './ports.js';
+import { isRunning } from './process.js';
+import { readLabState } from './state.js';
+import type { LabState } from './state.js';
+
+export interface ComponentStatus {
+  cluster: string;
+  component: string;
+  pid: number;
+  running: boolean;
+  /** Where it serves, when it serves anything on loopback. */
+  endpoint: string;
+  /** Result of its health probe (`ok`, `failing: ...`), or '' when it has none. */
+  health: string;
+}
+
+export interface LabStatus {
+  dir: string;
+  /** False when the folder holds no lab. */
+  exists: boolean;
+  /** Every process runs and every probe passed. */
+  running: boolean;
+  kubeconfig: string;
+  contexts: string[];
+  components: ComponentStatus[];
+}
+
+function httpStatus(port: number, urlPath: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: LOOPBACK, port, path: urlPath, timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+  });
+}
+
+/** Looks at the lab in `dir`: processes alive, API server /readyz, istiod /ready. Never changes anything. */
+export async function labStatus(dir: string): Promise<LabStatus> {
+  const abs = path.resolve(dir);
+  const state = await readLabState(abs);
+  if (!state) return { dir: abs, exists: false, running: false, kubeconfig: '', contexts: [], components: [] };
+  const caPem = await readFile(state.caFile, 'utf8').catch(() => '');
+  const components = await Promise.all(state.processes.map((p) => componentStatus(state, p.cluster, p.component, p.pid, isRunning(p), caPem)));
+  const running = state.ready && components.length > 0 && components.every((c) => c.running && (c.health === '' || c.health === 'ok'));
+  return { dir: abs, exists: true, running, kubeconfig: state.kubeconfig, contexts: state.clusters.map((c) => c.context), components };
+}
+
+async function componentStatus(state: LabState, clusterName: string, component: string, pid: number, running: boolean, caPem: string): Promise<ComponentStatus> {
+  const cluster = state.clusters.find((c) => c.name === clusterName);
+  const base: ComponentStatus = { cluster: clusterName, component, pid, running, endpoint: '', health: '' };
+  if (!cluster) return base;
+  if (component === 'etcd') return { ...base, endpoint: `http://${LOOPBACK}:${cluster.etcd.clientPort}` };
+  if (component === 'kube-apiserver') {
+    base.endpoint = cluster.server;
+    if (!running) return { ...base, health: 'failing: not running' };
+    const client = new LabApiClient(cluster.server, cluster.token, caPem);
+    try {
+      const r = await client.request('GET', '/readyz', { timeoutMs: 3000 });
+      return { ...base, health: r.status === 200 ? 'ok' : `failing: /readyz ${r.status || r.text}` };
+    } finally {
+      client.close();
+    }
+  }
+  const ist = cluster.istiods.find((i) => component === `istiod-${i.revision}`);
+  if (ist) {
+    base.endpoint = `https://localhost:${ist.ports.https}`;
+    if (!running) return { ...base, health: 'failing: not running' };
+    const code = await httpStatus(ist.ports.http, '/ready');
+    return { ...base, health: code === 200 ? 'ok' : `failing: /ready ${code || 'unreachable'}` };
+  }
+  return base;
+}
