@@ -6,6 +6,8 @@ export * from './discovery.js';
 export * from './errors.js';
 export * from './export.js';
 export * from './export-staging.js';
+export * from './export-write.js';
+export * from './export-yaml.js';
 export * from './field-diff.js';
 export * from './import.js';
 export * from './kubeconfig.js';

@@ -4,7 +4,8 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { cleanStaleStaging } from '../../kube/export-staging.js';
 import { exportObjects, type ExportReport } from '../../kube/export.js';
 import { KINDS, displayKind, resolveKindWord, type KindInfo } from '../../resources/kinds.js';
-import { assertReplaceable, writeLayout } from '../../resources/yaml-write.js';
+import { writeExportLayout } from '../../kube/export-write.js';
+import { assertReplaceable } from '../../resources/yaml-write.js';
 import { collectList, log, renderTable, style } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { addClusterFlags, connect, type ClusterFlags } from './cluster-flags.js';
@@ -60,7 +61,7 @@ export async function runExport(flags: ExportFlags): Promise<number> {
       onProgress: ({ kindsDone, kindsTotal, objects }) => progress.update(kindsDone, kindsTotal, `kinds, ${objects} objects`, kindsDone === kindsTotal),
     });
     progress.done();
-    await writeLayout(dir, report.objects);
+    await writeExportLayout(dir, report.objects);
     process.stderr.write(renderSummary(report));
     const forbidden = report.kinds.filter((k) => k.skipped?.reason === 'forbidden');
     for (const k of forbidden) log.warn(`skipped ${displayKind(k.kind)}: ${k.skipped?.message ?? ''}`);
