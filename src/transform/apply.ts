@@ -61,7 +61,8 @@ function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], n
     else kept.push(r);
   }
   application.finish?.();
-  if (failures.length > 0) throw rulesFileError(failures, options.locate, options.file);
+  if (failures.length > 0)
+    throw rulesFileError(failures, options.locate, options.file, `rule ${rule.number} (${rule.type}) cannot be applied to ${failures.length === 1 ? 'an object' : `${failures.length} objects`}:`);
   if (changes.length === firstChange && notes.length === firstNote)
     notes.push({
       level: 'INFO',

@@ -25,13 +25,13 @@ export interface CompiledRule {
 }
 
 /** Problems in a rules file as one exit-2 error, each line with file:line and field path where known. */
-export function rulesFileError(problems: readonly SpecProblem[], locate: Locate | undefined, file?: string): InputErrors {
+export function rulesFileError(problems: readonly SpecProblem[], locate: Locate | undefined, file?: string, summary?: string): InputErrors {
   const list: Problem[] = problems.map((p) => {
     const position = locate?.(p.path);
     return { message: p.message, ...(position ? { position } : {}), ...(p.path.length ? { fieldPath: formatPath(p.path) } : {}) };
   });
   const where = file ? `${file}: ` : '';
-  return new InputErrors(`${where}the TransformRules file has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, list, 'InvalidRules');
+  return new InputErrors(summary ?? `${where}the TransformRules file has ${problems.length} problem${problems.length === 1 ? '' : 's'}:`, list, 'InvalidRules');
 }
 
 /**

@@ -1,5 +1,6 @@
 // `meshferry transform`: apply a TransformRules file to objects and report every change it made.
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { readResources } from '../../resources/yaml-read.js';
 import { serializeStream, writeFileAtomic, writeLayout } from '../../resources/yaml-write.js';
 import { applyRules } from '../../transform/apply.js';
@@ -8,7 +9,7 @@ import { buildReport, formatTransformChange, formatTransformNotification, format
 import { log, style, writeStdout } from '../io.js';
 
 export interface TransformFlags {
-  rules: string;
+  rules?: string;
   output?: string;
   report?: string;
   quiet?: boolean;
@@ -16,6 +17,8 @@ export interface TransformFlags {
 
 /** Loads the rules (first, so a bad rules file fails before any input is read), applies them, writes and reports. */
 export async function runTransform(paths: string[], flags: TransformFlags): Promise<TransformReport> {
+  // Checked here rather than by commander, so that a misspelt --rule gets commander's "did you mean --rules?".
+  if (!flags.rules) throw new UsageError('transform needs --rules FILE, the TransformRules file to apply (see meshferry transform --help)');
   const loaded = await loadTransformRules(flags.rules);
   const inputs = paths.length ? paths : ['-'];
   const set = await readResources(inputs);
@@ -50,41 +53,43 @@ export function registerTransform(program: Command): void {
     .command('transform')
     .summary('rewrite objects with a TransformRules file (revisions, gateway selectors, namespaces, hosts, versions)')
     .description(
-      'Apply the rules of a TransformRules file, in order, to objects read from files, folders or stdin.\n\n' +
-        'The rewritten objects go to stdout as one YAML stream (or, with -o, to the kubedump layout). The change\n' +
-        'report goes to stderr: one line per change naming the rule, the object, the field path and old → new,\n' +
-        'then notifications (INFO, WARNING) for rewrites that are lossy or surprising and for what a rule left\n' +
-        'alone. --report writes the same report as JSON. Inputs are never modified.\n\n' +
-        'Rules (each list entry has one key; all but patch take `match: {kinds, namespaces, names, labelSelector}`):\n' +
-        '  renameGatewaySelector {from, to}     Istio Gateways (and policies picking the same pods) select new labels\n' +
-        '  setRevision {to}                     injection-enabled namespaces and istio.io/rev labels move to revision <to>\n' +
-        '  mapNamespace {from, to}              rename a namespace and every reference to it\n' +
-        '  mapHost {from, to} | {fromSuffix, toSuffix}   rewrite hosts in every host field\n' +
-        '  upgradeApiVersion {to}               Istio kinds move to apiVersion <to> where it exists\n' +
-        '  removeLabels / removeAnnotations {keys, presets: [tcm, asm, csm, ossm]}\n' +
-        '  drop {kinds, namespaces, names, labelSelector}\n' +
-        '  patch {match: {kind, namespace, name}, jsonPatch: [RFC 6902 operations]}\n\n' +
-        'The rules file is checked against schemas/transform-rules.schema.json (editors can complete it); a\n' +
-        'mistake exits 2 naming file:line. docs/transform.md describes every rule.',
+      'Apply the rules of a TransformRules file, in order, to objects read from files, folders or stdin. ' +
+        'The rewritten objects go to stdout as one YAML stream (or, with -o, to the kubedump layout); inputs are never modified.\n\n' +
+        'The change report goes to stderr: one line per change naming the rule, the object, the field path and old → new, ' +
+        'then notifications (INFO, WARNING) for rewrites that are lossy or surprising and for what a rule deliberately left alone. ' +
+        '--report writes the same report as JSON.\n\n' +
+        'The rules file is checked against schemas/transform-rules.schema.json (editors can complete it); a mistake exits 2 ' +
+        'naming file:line. docs/transform.md describes every rule.',
     )
     .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin', [])
-    .requiredOption('-r, --rules <file>', 'the TransformRules file to apply')
+    .option('-r, --rules <file>', 'the TransformRules file to apply (required)')
     .option('-o, --output <dir>', 'write the kubedump layout <dir>/<namespace>/<plural>/<name>.yaml instead of one stream to stdout')
     .option('--report <file>', 'also write the change report as JSON (written atomically)')
     .option('-q, --quiet', 'leave out the per-change lines (notifications and the summary are still printed)')
     .addHelpText(
       'after',
       `
+Rules (each list entry has one key; all but patch may add match: {kinds, namespaces, names, labelSelector}):
+  renameGatewaySelector {from, to}          Istio Gateways (and policies picking the same pods) select new labels
+  setRevision {to}                          injection-enabled namespaces and istio.io/rev labels move to revision <to>
+  mapNamespace {from, to}                   rename a namespace and every reference to it
+  mapHost {from, to} | {fromSuffix, toSuffix}   rewrite hosts in every host field of every kind
+  upgradeApiVersion {to}                    Istio kinds move to apiVersion <to> where it exists
+  removeLabels {keys, presets}              presets: tcm, asm, csm, ossm; keys may end in * (a prefix)
+  removeAnnotations {keys, presets}
+  drop {kinds, namespaces, names, labelSelector}
+  patch {match: {kind, namespace, name}, jsonPatch: [RFC 6902 operations]}
+
 A rules file:
   apiVersion: meshferry.dev/v1alpha1
   kind: TransformRules
   metadata: {name: tcm-to-istio}
   rules:
   - drop: {kinds: [EnvoyFilter], namespaces: [istio-system]}
-  - setRevision: {to: 1-31-1}
+  - setRevision: {to: 1-31-1, match: {namespaces: [team-*], labelSelector: "wave=1"}}
   - renameGatewaySelector: {from: {istio: ingressgateway}, to: {istio: ingressgateway-new}}
   - mapHost: {fromSuffix: .global, toSuffix: .svc.cluster.local}
-  - mapNamespace: {from: staging, to: staging-v2, match: {kinds: [VirtualService, DestinationRule]}}
+  - mapNamespace: {from: staging, to: staging-v2}
   - upgradeApiVersion: {to: v1}
   - removeLabels: {keys: [example.com/owner], presets: [ossm]}
   - patch:
