@@ -1,0 +1,66 @@
+// lab.json round-trips, is private (0600), and a damaged one is a clear LabError, not a crash later on.
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LabError } from '../errors.js';
+import { LAB_STATE_VERSION, readLabState, writeLabState } from './state.js';
+import type { LabState } from './state.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'lab-state-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const state = (dir: string): LabState => ({
+  apiVersion: LAB_STATE_VERSION,
+  dir,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  kubeconfig: path.join(dir, 'kubeconfig'),
+  caFile: path.join(dir, 'pki', 'ca.crt'),
+  ready: true,
+  clusters: [
+    {
+      name: 'east',
+      context: 'east',
+      server: 'https://127.0.0.1:40001',
+      token: 't',
+      bare: false,
+      nodes: 1,
+      etcd: { clientPort: 40002, peerPort: 40003 },
+      istiods: [
+        {
+          revision: 'canary',
+          isDefault: true,
+          ports: { http: 1, grpc: 2, secureGrpc: 3, https: 4, monitoring: 5, ctrlz: 6 },
+          injectionUrl: 'https://localhost:4/inject',
+          validationUrl: 'https://localhost:4/validate',
+        },
+      ],
+    },
+  ],
+  processes: [{ cluster: 'east', component: 'etcd', pid: 123, bin: '/bin/etcd', log: '/x.log' }],
+});
+
+describe('lab state', () => {
+  it('round-trips with mode 0600', async () => {
+    const dir = mkdtempSync(path.join(root, 'ok-'));
+    await writeLabState(state(dir));
+    expect(await readLabState(dir)).toEqual(state(dir));
+    expect(statSync(path.join(dir, 'lab.json')).mode & 0o777).toBe(0o600);
+  });
+
+  it('returns undefined for a folder without a lab', async () => {
+    expect(await readLabState(mkdtempSync(path.join(root, 'empty-')))).toBeUndefined();
+  });
+
+  it.each([
+    ['not JSON', '{', /not valid JSON/],
+    ['another file', '{"apiVersion":"v1","kind":"Config"}', /not a meshferry lab state/],
+    ['a wrong field type', JSON.stringify({ ...state('/d'), processes: [{ pid: 'x' }] }), /not a meshferry lab state \(\/processes\/0/],
+  ])('rejects %s with a LabError', async (_name, text, message) => {
+    const dir = mkdtempSync(path.join(root, 'bad-'));
+    writeFileSync(path.join(dir, 'lab.json'), text);
+    const err = await readLabState(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as Error).message).toMatch(message);
+  });
+});
