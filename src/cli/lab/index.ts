@@ -132,13 +132,13 @@ export function registerLab(program: Command): void {
     .command('lab')
     .summary('a real local control plane: Kubernetes clusters and istiod revisions on loopback')
     .description(
-      'Start, inspect and stop a lab: one or more isolated Kubernetes clusters, each with its own etcd,\n' +
-        'kube-apiserver, controller-manager, scheduler and kwok (fake nodes, so Deployments get Running pods),\n' +
-        'the Istio CRDs of the pinned release and any number of istiod revisions run out of cluster. Sidecar\n' +
-        'injection and config validation go through the real istiod webhooks at https://localhost:<port>.\n' +
+      'Start, inspect and stop a lab: one or more isolated Kubernetes clusters, each with its own etcd, ' +
+        'kube-apiserver, controller-manager, scheduler and kwok (fake nodes, so Deployments get Running pods), ' +
+        'the Istio CRDs of the pinned release and any number of istiod revisions run out of cluster. Sidecar ' +
+        'injection and config validation go through the real istiod webhooks at https://localhost:<port>. ' +
         'Everything listens on 127.0.0.1; pod and Service IPs are fake and never reachable.\n\n' +
-        'The binaries are built from Go modules on first use into ~/.cache/meshferry/lab/<versions>/ (20-40 min\n' +
-        'cold); MESHFERRY_LAB_BIN or KUBEBUILDER_ASSETS point at prebuilt ones.\n' +
+        'The binaries are built from Go modules on first use into ~/.cache/meshferry/lab/<versions>/ (20-40 min ' +
+        'cold); MESHFERRY_LAB_BIN or KUBEBUILDER_ASSETS point at prebuilt ones.\n\n' +
         `The lab folder defaults to $MESHFERRY_LAB_DIR or ~/.cache/meshferry/labs/default.`,
     );
 
@@ -146,11 +146,11 @@ export function registerLab(program: Command): void {
     .command('up')
     .summary('start a lab and return when it is ready')
     .description(
-      'Start the clusters and return once every API server is ready, the Istio CRDs are established, the nodes\n' +
-        'are Ready and each istiod answers its injection and validation webhooks. The processes keep running in\n' +
+      'Start the clusters and return once every API server is ready, the Istio CRDs are established, the nodes ' +
+        'are Ready and each istiod answers its injection and validation webhooks. The processes keep running in ' +
         'the background (own process groups; pid files and logs in the lab folder) until `lab down`.\n\n' +
-        'With several revisions, `default` (or else the first one, through the `default` revision tag, as\n' +
-        '`istioctl install` does on a fresh cluster) answers `istio-injection=enabled`. Namespaces labelled\n' +
+        'With several revisions, `default` (or else the first one, through the `default` revision tag, as ' +
+        '`istioctl install` does on a fresh cluster) answers `istio-injection=enabled`. Namespaces labelled ' +
         '`istio.io/rev=<rev>` get that revision\'s sidecar.',
     )
     .option('--dir <dir>', 'lab folder', defaultLabDir())
@@ -174,8 +174,8 @@ Examples:
   $ meshferry lab up --dir /tmp/lab --clusters east,west --revisions canary
   $ kubectl --kubeconfig /tmp/lab/kubeconfig --context east get pods -A
 
-  # A revision upgrade rehearsal: two revisions side by side, three nodes
-  $ meshferry lab up --revisions 1-30-0,1-31-1 --nodes 3`,
+  # A revision upgrade rehearsal: two revisions side by side (same pinned istiod build), three nodes
+  $ meshferry lab up --revisions stable,canary --nodes 3`,
     )
     .action(async (flags: LabUpFlags) => {
       process.exitCode = await runLabUp(flags);
@@ -185,7 +185,7 @@ Examples:
     .command('down')
     .summary('stop every process of a lab and remove its folder')
     .description(
-      'Stop every process group the lab started (SIGTERM, then SIGKILL after 3 s) and remove the lab folder.\n' +
+      'Stop every process group the lab started (SIGTERM, then SIGKILL after 3 s) and remove the lab folder. ' +
         'With --keep the folder stays (logs, certificates, rendered manifests, etcd data) for inspection.',
     )
     .option('--dir <dir>', 'lab folder', defaultLabDir())
@@ -205,8 +205,8 @@ Examples:
     .command('status')
     .summary('show the lab components; exit 0 when all run and answer, 1 when not')
     .description(
-      'List every process of the lab with its state and health: API servers are probed on /readyz and istiods on\n' +
-        '/ready. Exit 0 when the lab is up and healthy, 1 when it is not running (or partly), so scripts can\n' +
+      'List every process of the lab with its state and health: API servers are probed on /readyz and istiods on ' +
+        '/ready. Exit 0 when the lab is up and healthy, 1 when it is not running (or partly), so scripts can ' +
         'test it.',
     )
     .option('--dir <dir>', 'lab folder', defaultLabDir())

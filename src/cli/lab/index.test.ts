@@ -1,0 +1,103 @@
+// `meshferry lab` without a running lab: help, bad input (exit 2, no stack trace), status and down of nothing.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hasStackTrace, runCli } from '../../../test/support/cli.js';
+import { labSummary } from './index.js';
+
+const tmp = mkdtempSync(path.join(tmpdir(), 'mf-lab-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('lab help', () => {
+  it.each([
+    [['lab', '--help'], [/up\b.*start a lab/, /down\b/, /status\b/]],
+    [['lab', 'up', '--help'], [/--clusters <names>/, /--revisions <revs>/, /--nodes <n>/, /--dir <dir>/, /Examples:\n/, /lab up --dir \/tmp\/lab --clusters east,west --revisions canary/]],
+    [['lab', 'down', '--help'], [/--keep/, /Examples:\n/]],
+    [['lab', 'status', '--help'], [/-o, --output <format>/, /Exit 0 when/, /Examples:\n/]],
+  ])('%j explains itself', (args, patterns) => {
+    const res = runCli(args);
+    expect(res.code).toBe(0);
+    for (const p of patterns) expect(res.stdout).toMatch(p);
+  });
+});
+
+describe('lab bad input', () => {
+  it.each([
+    ['a cluster name that is no DNS label', ['--clusters', 'East_1'], /cluster name "East_1" is not a DNS label/],
+    ['a revision with dots', ['--revisions', '1.31.1'], /revision "1.31.1" is not a DNS label \(.*1-31-1/],
+    ['a cluster given twice', ['--clusters', 'a,a'], /cluster name "a" is given twice/],
+    ['zero nodes', ['--nodes', '0'], /expected a positive whole number/],
+  ])('refuses %s with exit 2 before touching the folder', (_name, flags, message) => {
+    const dir = path.join(tmp, `never-${Math.random().toString(36).slice(2)}`);
+    const res = runCli(['lab', 'up', '--dir', dir, ...flags]);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(hasStackTrace(res.stderr)).toBe(false);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it('refuses a non-empty folder that holds no lab, leaving its files alone', () => {
+    const dir = mkdtempSync(path.join(tmp, 'foreign-'));
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    const res = runCli(['lab', 'up', '--dir', dir]);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/is not empty and holds no lab/);
+    expect(existsSync(path.join(dir, 'notes.txt'))).toBe(true);
+  });
+});
+
+describe('lab status and down without a lab', () => {
+  it('status exits 1 and says there is no lab', () => {
+    const res = runCli(['lab', 'status', '--dir', mkdtempSync(path.join(tmp, 'empty-'))]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/no lab in/);
+  });
+
+  it('status -o json reports exists: false', () => {
+    const res = runCli(['lab', 'status', '--dir', mkdtempSync(path.join(tmp, 'empty-')), '-o', 'json']);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ exists: false, running: false, components: [] });
+  });
+
+  it('down is a no-op that succeeds', () => {
+    const res = runCli(['lab', 'down', '--dir', mkdtempSync(path.join(tmp, 'empty-'))]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/nothing to stop/);
+  });
+});
+
+describe('labSummary', () => {
+  it('tells how to connect and never carries a token', () => {
+    const summary = labSummary({
+      dir: '/l',
+      kubeconfigPath: '/l/kubeconfig',
+      caFile: '/l/pki/ca.crt',
+      clusters: [
+        {
+          name: 'east',
+          context: 'east',
+          server: 'https://127.0.0.1:1',
+          token: 'SECRET-TOKEN',
+          bare: false,
+          nodes: 1,
+          etcd: { clientPort: 2, peerPort: 3 },
+          istiods: [
+            {
+              revision: 'canary',
+              isDefault: true,
+              ports: { http: 4, grpc: 5, secureGrpc: 6, https: 7, monitoring: 8, ctrlz: 9 },
+              injectionUrl: 'https://localhost:7/inject',
+              validationUrl: 'https://localhost:7/validate',
+            },
+          ],
+        },
+      ],
+    });
+    expect(JSON.stringify(summary)).not.toContain('SECRET-TOKEN');
+    expect(summary).toMatchObject({
+      kubeconfig: '/l/kubeconfig',
+      clusters: [{ context: 'east', server: 'https://127.0.0.1:1', istiods: [{ revision: 'canary', default: true, injectionUrl: 'https://localhost:7/inject' }] }],
+    });
+  });
+});
