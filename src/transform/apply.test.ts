@@ -1,3 +1,4 @@
+// The applyRules engine: purity, determinism, sources kept, collisions, patch failures and Secret safety.
 import { describe, expect, test } from 'vitest';
 import { ExitCode, MeshferryError } from '../errors.js';
 import { ResourceSet } from '../resources/resource-set.js';

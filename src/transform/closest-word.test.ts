@@ -1,3 +1,4 @@
+// Did-you-mean suggestions for rule names and fields.
 import { describe, expect, test } from 'vitest';
 import { closestWord, editDistance } from './closest-word.js';
 

@@ -1,3 +1,4 @@
+// Field paths: printing, JSON Pointer conversion, and reading/writing objects by path.
 import { describe, expect, test } from 'vitest';
 import { formatPath, getPath, hasPath, pointerToPath, removePath, setPath } from './field-path.js';
 

@@ -15,6 +15,11 @@ export function formatPath(path: readonly PathSegment[]): string {
   return out;
 }
 
+/** The first few paths, then how many more: notes stay one readable line. */
+export function listPaths(paths: readonly string[], max = 4): string {
+  return paths.length <= max ? paths.join(', ') : `${paths.slice(0, max).join(', ')} and ${paths.length - max} more`;
+}
+
 /** The value at `path`, or undefined when any step is missing. */
 export function getPath(root: unknown, path: readonly PathSegment[]): unknown {
   let node: unknown = root;

@@ -1,3 +1,4 @@
+// Label selector parser and matcher: valid syntax, precise errors, Kubernetes matching semantics.
 import { describe, expect, test } from 'vitest';
 import { LabelSelectorError, parseLabelSelector, type SelectorRequirement } from './label-selector.js';
 

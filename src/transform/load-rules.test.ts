@@ -1,3 +1,4 @@
+// Rules-file loading: every kind of mistake exits 2 with file:line:column and a useful message.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

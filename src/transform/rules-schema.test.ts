@@ -1,3 +1,4 @@
+// The shipped JSON Schema agrees with the rule registry and describes every field for editors.
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { RULE_TYPES } from './rules/index.js';

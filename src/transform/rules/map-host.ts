@@ -1,11 +1,10 @@
 // mapHost: rewrites one host, or a host suffix such as .global, in every host field of every kind.
 import type { KubeObject } from '../../resources/object.js';
 import type { PathSegment } from '../../resources/resource-set.js';
-import { formatPath } from '../field-path.js';
+import { formatPath, listPaths } from '../field-path.js';
 import { HOST_FIELDS, allStrings, findFields, splitNsHost } from '../reference-fields.js';
 import type { Rewriter } from '../rewriter.js';
 import type { MapHostRule } from '../types.js';
-import { summarize } from './map-namespace.js';
 
 /** The host `spec` turns `host` into, or undefined when it does not apply. */
 export function mapHostName(host: string, spec: MapHostRule): string | undefined {
@@ -70,7 +69,7 @@ export const mapHost: Rewriter<'mapHost'> = {
           }
         }
         if (left.length > 0)
-          edit.note('WARNING', `still mentions ${spec.from ?? `*${spec.fromSuffix}`} at ${summarize(left)}; meshferry rewrites only host fields, so check these (a patch rule can rewrite them)`);
+          edit.note('WARNING', `still mentions ${spec.from ?? `*${spec.fromSuffix}`} at ${listPaths(left)}; meshferry rewrites only host fields, so check these (a patch rule can rewrite them)`);
       },
     };
   },

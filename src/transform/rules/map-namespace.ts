@@ -1,6 +1,6 @@
 // mapNamespace: moves objects to a new namespace and rewrites every namespace-qualified reference to it.
 import type { PathSegment } from '../../resources/resource-set.js';
-import { formatPath } from '../field-path.js';
+import { formatPath, listPaths } from '../field-path.js';
 import { HOST_FIELDS, NAMESPACE_FIELDS, allStrings, findFields, splitNsHost, type NamespaceForm } from '../reference-fields.js';
 import type { Rewriter } from '../rewriter.js';
 
@@ -78,7 +78,7 @@ export const mapNamespace: Rewriter<'mapNamespace'> = {
           }
         }
         if (left.length > 0)
-          edit.note('WARNING', `still mentions namespace ${m.from} at ${summarize(left)}; meshferry does not know these fields, so check them (a patch rule can rewrite them)`);
+          edit.note('WARNING', `still mentions namespace ${m.from} at ${listPaths(left)}; meshferry does not know these fields, so check them (a patch rule can rewrite them)`);
       },
       finish() {
         if (renamed)
@@ -90,8 +90,3 @@ export const mapNamespace: Rewriter<'mapNamespace'> = {
     };
   },
 };
-
-/** The first few paths, then a count. */
-export function summarize(paths: readonly string[], max = 4): string {
-  return paths.length <= max ? paths.join(', ') : `${paths.slice(0, max).join(', ')} and ${paths.length - max} more`;
-}
