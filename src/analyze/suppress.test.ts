@@ -1,0 +1,33 @@
+// Suppressions: the annotation and the --suppress flag.
+import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../resources/object.js';
+import { SUPPRESS_ANNOTATION, isSuppressed, parseSuppression } from './suppress.js';
+
+const finding = { name: 'ReferencedResourceNotFound', code: 'MF0005', origin: 'VirtualService shop/reviews' };
+const obj = (anno?: string): KubeObject => ({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'reviews', namespace: 'shop', ...(anno ? { annotations: { [SUPPRESS_ANNOTATION]: anno } } : {}) } });
+
+describe('suppressions', () => {
+  it.each([
+    ['ReferencedResourceNotFound', true],
+    ['MF0005', true],
+    ['*', true],
+    ['SchemaValidationError, MF0005', true],
+    ['SchemaValidationError', false],
+  ])('annotation %j → suppressed %s', (anno, want) => {
+    expect(isSuppressed(finding, obj(anno), [])).toBe(want);
+  });
+
+  it.each([
+    ['ReferencedResourceNotFound=VirtualService shop/reviews', true],
+    ['MF0005=vs shop/*', true],
+    ['*=virtualservices */reviews', true],
+    ['MF0005=DestinationRule shop/reviews', false],
+    ['MF0005=VirtualService other/reviews', false],
+  ])('--suppress %j → suppressed %s', (flag, want) => {
+    expect(isSuppressed(finding, obj(), [parseSuppression(flag)])).toBe(want);
+  });
+
+  it.each(['nope', '=VirtualService a/b', 'X=VirtualService', 'X=Frobnicator a/b'])('rejects %j', (flag) => {
+    expect(() => parseSuppression(flag)).toThrow(/--suppress/);
+  });
+});
