@@ -26,8 +26,15 @@ for a in "$@"; do
 done
 if [ "$print" = 1 ]; then echo "$cache"; exit 0; fi
 command -v go >/dev/null || { echo "lab/build.sh: Go is not installed; the lab is built from Go modules (need Go >= 1.24)" >&2; exit 1; }
-mkdir -p "$bin" "$cache/istio"
+mkdir -p "$bin" "$cache/istio" "$cache/kwok"
 log() { printf '[lab build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+# Staging folders of builds that were killed half-way; a running build holds a lock (below), so none is live.
+exec 9>"$cache/.build.lock"
+if ! flock -n 9; then
+  log "another lab/build.sh is building into $cache; waiting for it"
+  flock 9
+fi
+rm -rf "$bin"/.tmp.*
 have() { local b; for b in "$@"; do [ -x "$bin/$b" ] || return 1; done; }
 
 # build DIR "PKG..." "BIN..." LDFLAGS: one go build for several main packages, written atomically.
@@ -39,7 +46,11 @@ build() {
   log "building $names (from lab/go/$(basename "$dir"))"
   local t0=$SECONDS
   # shellcheck disable=SC2086
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" $pkgs)
+  if ! (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" $pkgs); then
+    rm -rf "$tmp"
+    echo "lab/build.sh: building $names from lab/go/$(basename "$dir") failed (see the Go errors above)" >&2
+    exit 1
+  fi
   for n in $names; do mv -f "$tmp/$n" "$bin/$n"; done
   rm -rf "$tmp"
   log "built $names in $((SECONDS - t0))s"
@@ -71,7 +82,19 @@ fi
 if [ "$force" = 1 ] || [ ! -s "$cache/istio/crd-all.gen.yaml" ]; then
   idir=$(cd "$here/go/istio" && go list -m -f '{{.Dir}}' istio.io/istio)
   cp "$idir/manifests/charts/base/files/crd-all.gen.yaml" "$cache/istio/crd-all.gen.yaml.tmp"
+  chmod 0644 "$cache/istio/crd-all.gen.yaml.tmp" # the module cache is read-only; the copy need not be
   mv -f "$cache/istio/crd-all.gen.yaml.tmp" "$cache/istio/crd-all.gen.yaml"
+fi
+# kwok's node and pod lifecycle Stages (what kwokctl installs by default: node-fast, node-heartbeat-with-lease,
+# pod-fast), straight from the pinned kwok module, so fake nodes turn Ready and pods Running.
+if [ "$force" = 1 ] || [ ! -s "$cache/kwok/stages.yaml" ]; then
+  kdir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  st="$kdir/kustomize/stage"
+  for f in "$st/node/fast/node-initialize.yaml" "$st/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
+    "$st/pod/fast/pod-ready.yaml" "$st/pod/fast/pod-complete.yaml" "$st/pod/fast/pod-delete.yaml"; do
+    printf -- '---\n'; cat "$f"
+  done > "$cache/kwok/stages.yaml.tmp"
+  mv -f "$cache/kwok/stages.yaml.tmp" "$cache/kwok/stages.yaml"
 fi
 echo "$K8S_VERSION $ETCD_VERSION $KWOK_VERSION $ISTIO_VERSION" > "$cache/VERSIONS"
 log "ready: $bin ($(du -sh "$cache" | cut -f1))"
