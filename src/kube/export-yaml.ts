@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { canonicalObject, serializeObject } from '../resources/yaml-write.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
+import { KUBE_YAML_OUTPUT } from '../resources/yaml-options.js';
 
 /**
  * serializeObject (the `yaml` library) spends about a millisecond per object building a document tree: on an
@@ -29,7 +30,7 @@ const NEEDS_LIBRARY = Symbol('needs the yaml library');
 const PLAIN_SAFE = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 /** YAML 1.1 booleans and nulls, which would otherwise match PLAIN_SAFE and must be quoted. */
 const YAML11_WORDS = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
-const LIBRARY_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0 } as const;
+const LIBRARY_OPTIONS = KUBE_YAML_OUTPUT;
 /** The library's verdict per distinct string; bounded so a huge export cannot grow it without limit. */
 const scalarCache = new Map<string, string>();
 const SCALAR_CACHE_MAX = 50_000;

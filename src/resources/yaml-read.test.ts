@@ -102,3 +102,14 @@ describe('editDistance', () => {
     ['same', 'same', 0],
   ])('%s ~ %s = %i', (a, b, d) => expect(editDistance(a, b)).toBe(d));
 });
+
+describe('the YAML dialect', () => {
+  it('reads a lone dot as the string "." (Istio exportTo), as go-yaml does, and writes it back', async () => {
+    const { resources } = parseResources('apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s, namespace: a}\nspec:\n  hosts: [x.example.com]\n  exportTo: [., "*"]\n  ports: [{number: 1.5e1, name: a}]\n', 's.yaml');
+    const spec = resources[0]?.object.spec as { exportTo: unknown[]; ports: { number: unknown }[] };
+    expect(spec.exportTo).toEqual(['.', '*']);
+    expect(spec.ports[0]?.number).toBe(15);
+    const { serializeObject } = await import('./yaml-write.js');
+    expect(serializeObject(resources[0]!.object)).toContain('exportTo:\n    - .\n');
+  });
+});

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node, type ParsedNode } from 'yaml';
 import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
 import { KINDS, kindOf, parseApiVersion } from './kinds.js';
+import { KUBE_YAML } from './yaml-options.js';
 import { isPlainObject, type KubeObject } from './object.js';
 import { ResourceSet, type PathSegment, type Resource } from './resource-set.js';
 
@@ -134,7 +135,7 @@ export function parseResources(text: string, file: string, opts: ReadOptions = {
   };
   let docs: Document.Parsed[];
   try {
-    docs = parseAllDocuments(text, { lineCounter, version: '1.1', uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
+    docs = parseAllDocuments(text, { ...KUBE_YAML, lineCounter, uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
   } catch (err) {
     return { resources, problems: [{ message: `cannot parse: ${err instanceof Error ? err.message : String(err)}`, position: { file } }] };
   }

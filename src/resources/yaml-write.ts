@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { InputError, isErrnoException } from '../errors.js';
 import { displayKind, kindOf, parseApiVersion } from './kinds.js';
 import { compareKeys, isPlainObject, keyOf, type KubeObject } from './object.js';
+import { KUBE_YAML_OUTPUT } from './yaml-options.js';
 
 /** Marks a folder as meshferry's output, so a later run may replace it whole. */
 export const OUTPUT_MARKER = '.meshferry-output';
@@ -35,7 +36,7 @@ function sortKeys(m: Record<string, unknown>): Record<string, unknown> {
 
 /** One object as YAML. YAML 1.1 quoting, so that `yes`/`on` strings stay strings for kubectl. */
 export function serializeObject(obj: KubeObject): string {
-  return stringify(canonicalObject(obj), { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false, indentSeq: true });
+  return stringify(canonicalObject(obj), KUBE_YAML_OUTPUT);
 }
 
 /** Objects in deterministic order as one multi-document stream. */

@@ -1,6 +1,7 @@
 // Reads a TransformRules file: YAML with positions, schema validation, rule checks; every problem names file:line.
 import { readFile } from 'node:fs/promises';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { KUBE_YAML } from '../resources/yaml-options.js';
 import { InputError, InputErrors, isErrnoException, type SourcePosition } from '../errors.js';
 import type { PathSegment } from '../resources/resource-set.js';
 import { compileRules, rulesFileError, type Locate } from './compile-rules.js';
@@ -39,7 +40,7 @@ export function parseTransformRules(text: string, file: string): LoadedRules {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, column: col };
   };
-  const docs = parseAllDocuments(text, { lineCounter, version: '1.1', uniqueKeys: true, prettyErrors: false, strict: true });
+  const docs = parseAllDocuments(text, { ...KUBE_YAML, lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const list = (Array.isArray(docs) ? docs : []) as Document.Parsed[];
   const syntax = list.flatMap((d) => d.errors.slice(0, 5).map((e) => ({ message: `invalid YAML: ${e.message.split('\n')[0] ?? e.message}`, position: at(e.pos[0]) })));
   if (syntax.length > 0) throw new InputErrors(`${file}: the rules file is not valid YAML:`, syntax, 'InvalidRules');

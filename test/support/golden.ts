@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { KUBE_YAML } from '../../src/resources/yaml-options.js';
 
 /** One golden case: the input file and the output file that must match what the code produces from it. */
 export interface GoldenCase {
@@ -61,7 +62,7 @@ export function expectGolden(outputFile: string, got: string): void {
 
 /** Parses a YAML stream (YAML 1.1, as kubectl reads it) into one value per document; empty documents are skipped. */
 export function parseYamlStream(text: string): unknown[] {
-  const docs = parseAllDocuments(text, { version: '1.1', uniqueKeys: true });
+  const docs = parseAllDocuments(text, { ...KUBE_YAML, uniqueKeys: true });
   const list = Array.isArray(docs) ? docs : [];
   const out: unknown[] = [];
   for (const doc of list) {
