@@ -21,8 +21,8 @@ set +e
 mf analyze "$out/2-transformed" --target-revision 1-31-1 | tee "$out/3-analysis.txt"
 code=${PIPESTATUS[0]}
 set -e
-mf analyze "$out/2-transformed" --target-revision 1-31-1 -o json > "$out/3-analysis.json" || true
-mf analyze "$out/2-transformed" --target-revision 1-31-1 -o sarif > "$out/3-analysis.sarif" || true
+mf analyze "$out/2-transformed" --target-revision 1-31-1 -o json > "$out/3-analysis.json" 2>/dev/null || true
+mf analyze "$out/2-transformed" --target-revision 1-31-1 -o sarif > "$out/3-analysis.sarif" 2>/dev/null || true
 [ "$code" -le 1 ] || exit "$code"   # 1 only means findings were reported
 
 step "4/4 install plan: one IstioOperator per cluster + runbook (examples/topology-tcm-replacement.yaml)"
