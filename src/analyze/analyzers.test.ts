@@ -560,10 +560,11 @@ const rows: Row[] = [
   },
   // envoyfilter.MigrationRiskAnalyzer
   {
-    title: 'pinned to an old proxy version, with deprecated filter names',
+    title: 'pinned to an old proxy version, with deprecated filter names and a relative patch without priority',
     analyzer: 'envoyfilter.MigrationRiskAnalyzer',
     yaml: `apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: e, namespace: default}\nspec:\n  configPatches:\n  - applyTo: HTTP_FILTER\n    match:\n      proxy: {proxyVersion: '^1\\.18.*'}\n      listener:\n        filterChain:\n          filter:\n            name: envoy.http_connection_manager\n            subFilter: {name: envoy.filters.http.router}\n    patch:\n      operation: INSERT_BEFORE\n      value: {name: envoy.lua}\n`,
     want: [
+      ['EnvoyFilterMigrationRisk', 'EnvoyFilter default/e'],
       ['EnvoyFilterMigrationRisk', 'EnvoyFilter default/e'],
       ['EnvoyFilterMigrationRisk', 'EnvoyFilter default/e'],
       ['EnvoyFilterMigrationRisk', 'EnvoyFilter default/e'],
@@ -577,9 +578,9 @@ const rows: Row[] = [
     want: [['EnvoyFilterMigrationRisk', 'EnvoyFilter default/e']],
   },
   {
-    title: "a pin that matches the target's proxies and canonical names (nothing)",
+    title: "a pin that matches the target's proxies, canonical names, a priority (nothing)",
     analyzer: 'envoyfilter.MigrationRiskAnalyzer',
-    yaml: `apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: e, namespace: default}\nspec:\n  configPatches:\n  - applyTo: HTTP_FILTER\n    match:\n      proxy: {proxyVersion: '^1\\.3[01].*'}\n      listener:\n        filterChain:\n          filter:\n            name: envoy.filters.network.http_connection_manager\n    patch:\n      operation: INSERT_BEFORE\n      value: {name: envoy.filters.http.lua}\n`,
+    yaml: `apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: e, namespace: default}\nspec:\n  priority: 10\n  configPatches:\n  - applyTo: HTTP_FILTER\n    match:\n      proxy: {proxyVersion: '^1\\.3[01].*'}\n      listener:\n        filterChain:\n          filter:\n            name: envoy.filters.network.http_connection_manager\n    patch:\n      operation: INSERT_BEFORE\n      value: {name: envoy.filters.http.lua}\n`,
     want: [],
   },
   // service.PortNameAnalyzer

@@ -1,6 +1,6 @@
 // EnvoyFilterMigrationRisk: EnvoyFilters pinned to another proxy version, using deprecated Envoy filter names, or unsupported by the target vendor.
 import type { Analyzer } from '../../analyzer.js';
-import { asMap, asString, mapsIn, specOf } from '../../fields.js';
+import { asMap, asNumber, asString, mapsIn, specOf } from '../../fields.js';
 import { K } from '../../kinds.js';
 import { msg } from '../../messages.gen.js';
 
@@ -35,10 +35,14 @@ export const DEPRECATED_FILTER_NAMES: Readonly<Record<string, string>> = {
   'envoy.tcp_proxy': 'envoy.filters.network.tcp_proxy',
 };
 
+/** Operations whose result depends on what other patches did first (istio's EnvoyPatchAnalyzer list). */
+const RELATIVE_OPERATIONS = new Set(['INSERT_BEFORE', 'INSERT_AFTER', 'REPLACE', 'REMOVE']);
+
 export const envoyFilterRiskAnalyzer: Analyzer = {
   metadata: {
     name: 'envoyfilter.MigrationRiskAnalyzer',
-    description: "Finds EnvoyFilters that stop applying or break after the move: proxyVersion pins that miss the target's proxies, deprecated filter names, vendors without EnvoyFilter support",
+    description:
+      "Finds EnvoyFilters that stop applying or change order after the move: proxyVersion pins that miss the target's proxies, relative patches without a priority, deprecated filter names, vendors without EnvoyFilter support",
     inputs: [K.EnvoyFilter],
   },
   analyze(ctx) {
@@ -47,6 +51,7 @@ export const envoyFilterRiskAnalyzer: Analyzer = {
       // Google's managed Cloud Service Mesh lists EnvoyFilter among its unsupported APIs (supported-features-managed).
       if (ctx.target.vendor === 'csm')
         ctx.report(r, msg.EnvoyFilterMigrationRisk('the target, Google Cloud Service Mesh with its managed control plane, does not support the EnvoyFilter API; this filter will not be applied'), ['kind']);
+      const priority = asNumber(specOf(r.object).priority) ?? 0;
       for (const [cp, i] of mapsIn(specOf(r.object).configPatches)) {
         const match = asMap(cp.match);
         const pv = asString(asMap(match?.proxy)?.proxyVersion);
@@ -64,6 +69,15 @@ export const envoyFilterRiskAnalyzer: Analyzer = {
               ['spec', 'configPatches', i, 'match', 'proxy', 'proxyVersion'],
             );
         }
+        const op = asString(asMap(cp.patch)?.operation);
+        if (op && RELATIVE_OPERATIONS.has(op) && !priority)
+          ctx.report(
+            r,
+            msg.EnvoyFilterMigrationRisk(
+              `configPatches[${i}] uses the relative operation ${op} without a priority: EnvoyFilters of equal priority apply in creation order, which importing into the new cluster changes; set spec.priority, or use INSERT_FIRST or ADD`,
+            ),
+            ['spec', 'configPatches', i, 'patch', 'operation'],
+          );
         const filter = asMap(asMap(asMap(match?.listener)?.filterChain)?.filter);
         const names: [string | undefined, (string | number)[]][] = [
           [asString(filter?.name), ['spec', 'configPatches', i, 'match', 'listener', 'filterChain', 'filter', 'name']],

@@ -6,12 +6,15 @@ import { K } from '../../kinds.js';
 import { msg } from '../../messages.gen.js';
 
 /**
- * `ns/name`, a short `name` (the VirtualService's namespace), or the legacy `name.ns[.svc.cluster.local]`
- * that istiod still resolves (istio's validation only warns about it).
+ * `ns/name` (`./name` for the VirtualService's namespace), a short `name`, or the legacy
+ * `name.ns[.svc.cluster.local]` that istiod still resolves (pilot/pkg/model/config.go resolveGatewayName).
  */
 export function resolveGatewayRef(ref: string, vsNamespace: string): { namespace: string; name: string } {
   const slash = ref.indexOf('/');
-  if (slash >= 0) return { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
+  if (slash >= 0) {
+    const ns = ref.slice(0, slash);
+    return { namespace: ns === '.' ? vsNamespace : ns, name: ref.slice(slash + 1) };
+  }
   const parts = ref.split('.');
   if (parts.length >= 2 && parts[0] && parts[1]) return { namespace: parts[1], name: parts[0] };
   return { namespace: vsNamespace, name: ref };
