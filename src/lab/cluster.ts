@@ -164,8 +164,11 @@ export async function startControlPlane(run: ClusterRun, ctx: ClusterContext): P
   });
 }
 
-/** Starts controller-manager, scheduler and kwok; creates the fake nodes, istio-system and the Istio CRDs. */
-export async function startWorkers(run: ClusterRun, ctx: ClusterContext): Promise<void> {
+/**
+ * Starts controller-manager, scheduler and kwok; creates istio-system, the fake nodes and the Istio CRDs, and
+ * runs `afterCrds` (istiod) as soon as the CRDs are established, while the nodes turn Ready.
+ */
+export async function startWorkers(run: ClusterRun, ctx: ClusterContext, afterCrds?: () => Promise<void>): Promise<void> {
   const { cluster, dir } = run;
   const bin = ctx.binaries.paths;
   await run.start('kube-controller-manager', bin['kube-controller-manager'], [
@@ -199,13 +202,24 @@ export async function startWorkers(run: ClusterRun, ctx: ClusterContext): Promis
     '--node-lease-duration-seconds=40',
   ]);
 
-  await Promise.all([createNodes(run), installCrds(run, ctx.binaries.istioCrds), createNamespace(run, 'istio-system')]);
-  await run.wait(`${cluster.nodes} node(s) to be Ready`, async () => {
-    const r = await run.client.get('/api/v1/nodes');
-    const items = listItems(r.body);
-    const ready = items.filter((n) => conditionTrue(n, 'Ready'));
-    return ready.length >= cluster.nodes ? true : undefined;
-  });
+  await createNamespace(run, 'istio-system');
+  // Nodes and Istio need nothing from each other: istiod may start while kwok is still turning nodes Ready.
+  await Promise.all([
+    (async () => {
+      await createNodes(run);
+      await run.wait(`${cluster.nodes} node(s) to be Ready`, async () => {
+        const r = await run.client.get('/api/v1/nodes');
+        const ready = listItems(r.body).filter((n) => conditionTrue(n, 'Ready'));
+        return ready.length >= cluster.nodes ? true : undefined;
+      });
+      ctx.log(`lab: ${cluster.name}: ${cluster.nodes} node(s) Ready`);
+    })(),
+    (async () => {
+      await installCrds(run, ctx.binaries.istioCrds);
+      ctx.log(`lab: ${cluster.name}: Istio CRDs established`);
+      await afterCrds?.();
+    })(),
+  ]);
 }
 
 /** The fake Node objects kwok adopts. kubeletVersion is the lab's Kubernetes version, as a real node reports. */

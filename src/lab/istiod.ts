@@ -1,19 +1,15 @@
 // Runs istiod revisions (pilot-discovery) outside the cluster on loopback ports and waits until their webhooks work.
-import { execFile } from 'node:child_process';
 import { get as httpGet } from 'node:http';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { LabError } from '../errors.js';
 import { isPlainObject } from '../resources/object.js';
 import { writeFileAtomic } from '../resources/yaml-write.js';
+import { applyObjects } from './apply.js';
 import type { ClusterContext, ClusterRun } from './cluster.js';
-import { listItems } from './cluster.js';
+import { listItems, nameOf } from './cluster.js';
 import { ISTIO_NAMESPACE, adaptForLoopback, generateIstiodManifests } from './istio-manifests.js';
 import { LOOPBACK } from './ports.js';
 import type { LabIstiod } from './state.js';
-
-const execFileAsync = promisify(execFile);
 
 /** Names the chart gives a revision's objects: `istiod` for default, `istiod-<rev>` otherwise. */
 export function revisionSuffix(revision: string): string {
@@ -32,20 +28,11 @@ export async function applyIstiodManifests(run: ClusterRun, ctx: ClusterContext)
       return adaptForLoopback(raw, { httpsPort: ist.ports.https, caPem: ctx.pki.caPem });
     }),
   );
-  // One JSON List (quick to write, kubectl reads it like YAML), applied in one call with the lab's field manager.
+  // Kept for people debugging the lab: exactly what was applied (kubectl reads a JSON List like YAML).
   const file = path.join(run.dir, 'manifests', 'istiod.json');
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.flat() }, null, 1));
-  try {
-    await execFileAsync(
-      ctx.binaries.paths.kubectl,
-      ['apply', '--server-side', '--force-conflicts', '--field-manager=meshferry-lab', `--kubeconfig=${run.kubeconfig}`, '-f', file],
-      { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, KUBECONFIG: run.kubeconfig } },
-    );
-  } catch (err) {
-    const e = err as Error & { stderr?: string };
-    throw new LabError(`applying istiod manifests to cluster ${run.cluster.name} failed: ${e.stderr?.trim() || e.message}`, err);
-  }
+  await applyObjects(run.client, docs.flat());
 }
 
 /** Starts pilot-discovery for one revision; every port on 127.0.0.1, serving certs from the lab CA. */
@@ -113,12 +100,27 @@ function httpStatus(port: number, urlPath: string): Promise<number> {
 export async function waitIstiodReady(run: ClusterRun, ist: LabIstiod): Promise<void> {
   const what = `istiod ${ist.revision}`;
   await run.wait(`${what} /ready`, async () => ((await httpStatus(ist.ports.http, '/ready')) === 200 ? true : undefined));
+  const vwcPath = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+  let poked = 0;
   await run.wait(`${what} validation webhook (failurePolicy Fail)`, async () => {
-    const r = await run.client.get(
-      `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations?labelSelector=${encodeURIComponent(`istio.io/rev=${ist.revision}`)}`,
-    );
-    const hooks = listItems(r.body).flatMap((c) => (Array.isArray(c.webhooks) ? c.webhooks : []));
-    return hooks.length > 0 && hooks.every((h) => isPlainObject(h) && h.failurePolicy === 'Fail') ? true : undefined;
+    const r = await run.client.get(`${vwcPath}?labelSelector=${encodeURIComponent(`istio.io/rev=${ist.revision}`)}`);
+    const configs = listItems(r.body);
+    const hooks = configs.flatMap((c) => (Array.isArray(c.webhooks) ? c.webhooks : []));
+    if (hooks.length > 0 && hooks.every((h) => isPlainObject(h) && h.failurePolicy === 'Fail')) return true;
+    // istiod retries its dry-run with exponential backoff (up to a minute) while its webhook server starts; a
+    // harmless annotation change makes its controller look again at once instead of at the next backoff step.
+    if (Date.now() - poked > 1000) {
+      poked = Date.now();
+      await Promise.all(
+        configs.map((c) =>
+          run.client.request('PATCH', `${vwcPath}/${nameOf(c)}`, {
+            contentType: 'application/merge-patch+json',
+            body: { metadata: { annotations: { 'meshferry.dev/lab-readiness-check': String(poked) } } },
+          }),
+        ),
+      );
+    }
+    return undefined;
   });
   await run.wait(`${what} sidecar injection`, async () => {
     const r = await run.client.post('/api/v1/namespaces/default/pods?dryRun=All', probePod(ist.revision));

@@ -151,7 +151,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     binaries,
     pki,
     timeoutMs: opts.timeoutMs ?? 180_000,
-    log,
+    log: (m) => log(`${m} (${elapsed()})`),
     track: async (p: StartedProcess) => {
       state.processes.push(p.record);
       await save();
@@ -169,15 +169,15 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
         await startControlPlane(run, ctx);
         log(`lab: ${name}: API server ready on ${run.cluster.server} (${elapsed()})`);
         if (opts.bare) return;
-        await startWorkers(run, ctx);
-        log(`lab: ${name}: ${run.cluster.nodes} node(s) Ready, Istio CRDs established (${elapsed()})`);
-        if (run.cluster.istiods.length === 0) return;
-        await applyIstiodManifests(run, ctx);
-        for (const ist of run.cluster.istiods) await startIstiod(run, ctx, ist);
-        for (const ist of run.cluster.istiods) {
-          await waitIstiodReady(run, ist);
-          log(`lab: ${name}: istiod ${ist.revision} serving webhooks at https://localhost:${ist.ports.https} (${elapsed()})`);
-        }
+        await startWorkers(run, ctx, async () => {
+          if (run.cluster.istiods.length === 0) return;
+          await applyIstiodManifests(run, ctx);
+          for (const ist of run.cluster.istiods) await startIstiod(run, ctx, ist);
+          for (const ist of run.cluster.istiods) {
+            await waitIstiodReady(run, ist);
+            log(`lab: ${name}: istiod ${ist.revision} serving webhooks at https://localhost:${ist.ports.https} (${elapsed()})`);
+          }
+        });
       }),
     );
   } catch (err) {
