@@ -38,6 +38,8 @@ export interface ClusterContext {
   /** Persists a started process in lab.json before anything waits on it (so `lab down` can always find it). */
   track(p: StartedProcess): Promise<void>;
   log(message: string): void;
+  /** True once `stopLab` was called for this lab while it starts: start nothing more. */
+  aborted(): boolean;
   /** Timeout for each readiness wait. */
   timeoutMs: number;
 }
@@ -74,6 +76,7 @@ export class ClusterRun {
 
   /** Starts one component of this cluster, tracked in lab.json, watched for early exit. */
   async start(component: string, bin: string, args: string[], opts: { env?: Record<string, string>; cwd?: string } = {}): Promise<StartedProcess> {
+    if (this.#ctx.aborted()) throw new LabError('lab start interrupted');
     const p = startProcess({
       cluster: this.cluster.name,
       component,
@@ -99,7 +102,10 @@ export class ClusterRun {
 
   /** Polls until `check` yields, failing fast when one of this cluster's components died. */
   wait<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-    return waitFor(`${what} (cluster ${this.cluster.name})`, check, { timeoutMs: this.#ctx.timeoutMs, abort: () => this.#died });
+    return waitFor(`${what} (cluster ${this.cluster.name})`, check, {
+      timeoutMs: this.#ctx.timeoutMs,
+      abort: () => (this.#ctx.aborted() ? 'lab start interrupted' : this.#died),
+    });
   }
 }
 

@@ -77,8 +77,9 @@ function checkNames(what: string, names: readonly string[], example: string): vo
   }
 }
 
-// Starts in progress in this process, by folder: stopLab() marks them aborted so nothing starts after it.
-const inProgress = new Map<string, { aborted: boolean }>();
+// Starts in progress in this process, by folder. stopLab() marks them aborted so nothing starts after it, and
+// stops what the in-memory state lists (it may be ahead of lab.json, whose writes are asynchronous).
+const inProgress = new Map<string, { aborted: boolean; state?: LabState }>();
 
 /** Starts a lab and returns when every API server, CRD, node and istiod webhook is ready. */
 export async function startLab(opts: StartLabOptions): Promise<Lab> {
@@ -94,7 +95,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
 
   await prepareLabDir(dir);
-  const flag = { aborted: false };
+  const flag: { aborted: boolean; state?: LabState } = { aborted: false };
   inProgress.set(dir, flag);
   const binaries = opts.binaries ?? (await ensureLabBinaries({ onLog: log }));
   const pki = await writePki(dir, clusterNames, revisions);
@@ -140,6 +141,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     clusters,
     processes: [],
   };
+  flag.state = state;
   // lab.json is rewritten as each process starts; writes are chained so an older snapshot never lands last.
   let saving: Promise<void> = writeLabState(state);
   const save = () => (saving = saving.then(() => writeLabState(state)));
@@ -152,6 +154,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     pki,
     timeoutMs: opts.timeoutMs ?? 180_000,
     log: (m) => log(`${m} (${elapsed()})`),
+    aborted: () => flag.aborted,
     track: async (p: StartedProcess) => {
       state.processes.push(p.record);
       await save();
@@ -226,9 +229,11 @@ export async function stopLab(dir: string, opts: StopOptions = {}): Promise<Stop
   const abs = path.resolve(dir);
   const flag = inProgress.get(abs);
   if (flag) flag.aborted = true;
+  const live = flag?.state?.processes;
   const state = await readLabState(abs);
-  if (!state) return { stopped: 0, forced: 0, purged: false };
-  const { stopped, forced } = await stopProcesses(state.processes, opts.graceMs);
+  if (!state && !live) return { stopped: 0, forced: 0, purged: false };
+  const records = [...(live ?? []), ...(state?.processes ?? []).filter((p) => !live?.some((l) => l.pid === p.pid))];
+  const { stopped, forced } = await stopProcesses(records, opts.graceMs);
   if (opts.purge) await rm(abs, { recursive: true, force: true });
   return { stopped, forced, purged: Boolean(opts.purge) };
 }
