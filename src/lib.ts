@@ -10,3 +10,4 @@ export * from './transform/index.js';
 export * from './install/index.js';
 export * from './kube/index.js';
 export * from './analyze/index.js';
+export * from './lab/index.js';

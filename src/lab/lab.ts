@@ -186,7 +186,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   } catch (err) {
     flag.aborted = true;
     await saving.catch(() => undefined);
-    await stopProcesses(state.processes);
+    await stopInOrder(state.processes);
     const msg = err instanceof Error ? err.message : String(err);
     throw new LabError(`${msg}\nThe lab was stopped; logs are kept in ${dir}/<cluster>/logs/.`, err);
   } finally {
@@ -233,9 +233,24 @@ export async function stopLab(dir: string, opts: StopOptions = {}): Promise<Stop
   const state = await readLabState(abs);
   if (!state && !live) return { stopped: 0, forced: 0, purged: false };
   const records = [...(live ?? []), ...(state?.processes ?? []).filter((p) => !live?.some((l) => l.pid === p.pid))];
-  const { stopped, forced } = await stopProcesses(records, opts.graceMs);
+  const { stopped, forced } = await stopInOrder(records, opts.graceMs);
   if (opts.purge) await rm(abs, { recursive: true, force: true });
   return { stopped, forced, purged: Boolean(opts.purge) };
+}
+
+/**
+ * Stops clients first, then API servers, then etcd: an API server whose etcd is gone ignores SIGTERM for many
+ * seconds, and etcd lingers while API servers hold connections; in this order everything ends in about a second.
+ */
+async function stopInOrder(records: readonly ProcessRecord[], graceMs?: number): Promise<{ stopped: number; forced: number }> {
+  const tierOf = (r: ProcessRecord) => (r.component === 'etcd' ? 2 : r.component === 'kube-apiserver' ? 1 : 0);
+  const total = { stopped: 0, forced: 0 };
+  for (const tier of [0, 1, 2]) {
+    const r = await stopProcesses(records.filter((p) => tierOf(p) === tier), graceMs);
+    total.stopped += r.stopped;
+    total.forced += r.forced;
+  }
+  return total;
 }
 
 /**
