@@ -27,12 +27,14 @@ export class AnalysisIndex {
   #workloads: WorkloadIndex | undefined;
   #schema = new WeakMap<Resource, readonly SchemaIssue[]>();
   #webhook = new WeakMap<Resource, readonly ValidationIssue[]>();
+  #kindOf = new Map<Resource, KindRef>();
 
   constructor(set: ResourceSet, target: TargetFacts, completeKinds: Iterable<KindRef> = []) {
     this.target = target;
     this.#complete = new Set(completeKinds);
     for (const r of set.list()) {
       const kind = kindRefOf(r.object);
+      this.#kindOf.set(r, kind);
       const ns = scopeOf(r);
       const list = this.#byKind.get(kind);
       if (list) list.push(r);
@@ -44,6 +46,11 @@ export class AnalysisIndex {
 
   list(kind: KindRef): readonly Resource[] {
     return this.#byKind.get(kind) ?? [];
+  }
+
+  /** The kind reference of an indexed object (computed once). */
+  kindOf(r: Resource): KindRef {
+    return this.#kindOf.get(r) ?? kindRefOf(r.object);
   }
 
   get(kind: KindRef, namespace: string, name: string): Resource | undefined {
@@ -142,12 +149,12 @@ export class GuardedContext implements AnalysisContext {
   }
 
   schemaIssues(r: Resource): readonly SchemaIssue[] {
-    this.#need(kindRefOf(r.object), 'checks the schema of an object');
+    this.#need(this.#index.kindOf(r), 'checks the schema of an object');
     return this.#index.schemaIssues(r);
   }
 
   webhookIssues(r: Resource): readonly ValidationIssue[] {
-    this.#need(kindRefOf(r.object), 'checks the webhook rules of an object');
+    this.#need(this.#index.kindOf(r), 'checks the webhook rules of an object');
     return this.#index.webhookIssues(r);
   }
 
