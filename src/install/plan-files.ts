@@ -1,11 +1,10 @@
 // Turns a plan into its files (YAML, JSON, Markdown) and writes them into a folder atomically.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { isErrnoException } from '../errors.js';
 import type { KubeObject } from '../resources/object.js';
-import { assertReplaceable, OUTPUT_MARKER, serializeObject } from '../resources/yaml-write.js';
+import { KUBE_YAML_OUTPUT } from '../resources/yaml-options.js';
+import { serializeObject, writeFolderAtomic } from '../resources/yaml-write.js';
 import type { InstallPlan } from './plan.js';
 import { renderRunbook } from './runbook.js';
 
@@ -26,7 +25,7 @@ export function planFiles(plan: InstallPlan): Record<string, string> {
     if (c.exposeServices.length > 0) files[`${c.name}/expose-services.yaml`] = stream(c.exposeServices);
     for (const h of c.helm) {
       const cmd = `helm upgrade --install ${h.release} ${h.chart} --version ${plan.istio.version} -n ${h.namespace} --kube-context ${c.context} -f ${h.file}`;
-      const body = Object.keys(h.values).length > 0 ? stringify(h.values, { version: '1.1', lineWidth: 0, indentSeq: true }) : '{}\n';
+      const body = Object.keys(h.values).length > 0 ? stringify(h.values, KUBE_YAML_OUTPUT) : '{}\n';
       files[`${c.name}/helm-values/${h.file}`] = `${HEADER}# ${cmd}\n${body}`;
     }
   }
@@ -41,39 +40,11 @@ export function planFiles(plan: InstallPlan): Record<string, string> {
  */
 export async function writePlan(dir: string, plan: InstallPlan): Promise<string[]> {
   const files = planFiles(plan);
-  await assertReplaceable(dir);
-  const target = path.resolve(dir);
-  await mkdir(path.dirname(target), { recursive: true });
-  const staging = path.join(path.dirname(target), `.${path.basename(target)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
+  await writeFolderAtomic(dir, async (staging) => {
     for (const [rel, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(staging, rel)), { recursive: true });
       await writeFile(path.join(staging, rel), text);
     }
-    await writeFile(path.join(staging, OUTPUT_MARKER), 'This folder was written by meshferry and is replaced whole by its next run.\n');
-    await swapInto(staging, target);
-  } catch (err) {
-    await rm(staging, { recursive: true, force: true });
-    throw err;
-  }
+  });
   return Object.keys(files);
-}
-
-async function swapInto(staging: string, dir: string): Promise<void> {
-  const old = `${staging}.old`;
-  let hadOld = false;
-  try {
-    await stat(dir);
-    await rename(dir, old);
-    hadOld = true;
-  } catch (err) {
-    if (!(isErrnoException(err) && err.code === 'ENOENT')) throw err;
-  }
-  try {
-    await rename(staging, dir);
-  } catch (err) {
-    if (hadOld) await rename(old, dir);
-    throw err;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
 }

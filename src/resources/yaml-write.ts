@@ -84,19 +84,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
 }
 
 /**
- * Writes objects in the kubedump layout under `dir`. The whole folder is built beside `dir` and swapped in at
- * the end, so an interrupted run leaves the previous content untouched. A folder that exists, is not empty
- * and was not written by meshferry is refused rather than replaced.
+ * Writes objects in the kubedump layout under `dir`, atomically as a whole (see writeFolderAtomic).
+ * `extraFiles` maps relative paths (subfolders allowed) to text written beside the objects.
  */
 export async function writeLayout(dir: string, objects: readonly KubeObject[], extraFiles: Record<string, string> = {}): Promise<string[]> {
-  await assertReplaceable(dir);
-  const parent = path.dirname(path.resolve(dir));
-  await mkdir(parent, { recursive: true });
-  await removeStaleStaging(parent, path.basename(dir));
-  const staging = path.join(parent, `.${path.basename(dir)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
   const written: string[] = [];
-  try {
-    await mkdir(staging, { recursive: true });
+  await writeFolderAtomic(dir, async (staging) => {
     const seen = new Set<string>();
     for (const obj of sortObjects(objects)) {
       const rel = layoutPath(obj);
@@ -106,14 +99,36 @@ export async function writeLayout(dir: string, objects: readonly KubeObject[], e
       await writeFile(path.join(staging, rel), serializeObject(obj));
       written.push(rel);
     }
-    for (const [rel, text] of Object.entries(extraFiles)) await writeFile(path.join(staging, rel), text);
+    for (const [rel, text] of Object.entries(extraFiles)) {
+      await mkdir(path.join(staging, path.dirname(rel)), { recursive: true });
+      await writeFile(path.join(staging, rel), text);
+    }
+  });
+  return written;
+}
+
+/**
+ * Builds a whole output folder: `fill` writes into a hidden staging folder beside `dir`, which is then swapped
+ * in with two renames, so an interrupted run leaves the previous content untouched. A folder that exists, is
+ * not empty and was not written by meshferry is refused rather than replaced. Staging folders left by killed
+ * runs are removed first.
+ */
+export async function writeFolderAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
+  await assertReplaceable(dir);
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  await mkdir(parent, { recursive: true });
+  await removeStaleStaging(parent, path.basename(target));
+  const staging = path.join(parent, `.${path.basename(target)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await mkdir(staging, { recursive: true });
+    await fill(staging);
     await writeFile(path.join(staging, OUTPUT_MARKER), 'This folder was written by meshferry and is replaced whole by its next run.\n');
-    await swapInto(staging, dir);
+    await swapInto(staging, target);
   } catch (err) {
     await rm(staging, { recursive: true, force: true });
     throw err;
   }
-  return written;
 }
 
 /** Removes staging folders that a killed run (SIGKILL, power loss) left beside `base`. */
