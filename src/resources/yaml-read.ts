@@ -243,8 +243,8 @@ function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: P
   return undefined;
 }
 
-/** The source offset of the node at `path`, or of its deepest existing ancestor. */
-function findOffset(root: ParsedNode | Node | null, path: readonly PathSegment[]): number | undefined {
+/** The source offset of the node at `path` (the key, for map entries), or of its deepest existing ancestor. */
+export function findOffset(root: ParsedNode | Node | null, path: readonly PathSegment[]): number | undefined {
   let node: unknown = root;
   let offset = (root as Node | null)?.range?.[0];
   for (const seg of path) {

@@ -1,7 +1,8 @@
 // Reads a TransformRules file: YAML with positions, schema validation, rule checks; every problem names file:line.
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { KUBE_YAML } from '../resources/yaml-options.js';
+import { findOffset } from '../resources/yaml-read.js';
 import { InputError, InputErrors, isErrnoException, type SourcePosition } from '../errors.js';
 import type { PathSegment } from '../resources/resource-set.js';
 import { compileRules, rulesFileError, type Locate } from './compile-rules.js';
@@ -58,30 +59,10 @@ export function parseTransformRules(text: string, file: string): LoadedRules {
       code: 'InvalidRules',
     });
   }
-  const locate: Locate = (path) => at(offsetOf(doc.contents, path));
+  const locate: Locate = (path) => at(findOffset(doc.contents, path));
   const problems = checkTransformRulesSchema(value);
   if (problems.length > 0) throw rulesFileError(problems, locate, file);
   const rules = value as TransformRules;
   compileRules(rules, locate, file); // rule checks (kinds, selectors, …) fail here, before any input is read
   return { rules, file, locate };
-}
-
-/** The offset of the node at `path` (the key, for map entries), or of its deepest existing ancestor. */
-function offsetOf(root: Node | null, path: readonly PathSegment[]): number | undefined {
-  let node: unknown = root;
-  let offset = root?.range?.[0];
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      offset = (pair.key as Node).range?.[0] ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number') {
-      const item = node.items[seg] as Node | undefined;
-      if (!item) break;
-      offset = item.range?.[0] ?? offset;
-      node = item;
-    } else break;
-  }
-  return offset;
 }
