@@ -92,7 +92,7 @@ export class LabApiClient {
 export async function waitFor<T>(
   what: string,
   check: () => Promise<T | undefined>,
-  opts: { timeoutMs: number; intervalMs?: number; abort?: () => string | undefined },
+  opts: { timeoutMs: number; intervalMs?: number; maxIntervalMs?: number; abort?: () => string | undefined },
 ): Promise<T> {
   const deadline = Date.now() + opts.timeoutMs;
   let interval = opts.intervalMs ?? 100;
@@ -103,6 +103,6 @@ export async function waitFor<T>(
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new LabError(`timed out after ${Math.round(opts.timeoutMs / 1000)}s waiting for ${what}`);
     await sleep(interval);
-    interval = Math.min(interval * 1.5, 1000);
+    interval = Math.min(interval * 1.5, opts.maxIntervalMs ?? 500);
   }
 }

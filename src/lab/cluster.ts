@@ -170,11 +170,20 @@ export async function startControlPlane(run: ClusterRun, ctx: ClusterContext): P
   });
 }
 
+/** What a cluster does about istiod while its workers start (see startWorkers). */
+export interface IstioPhase {
+  /** Runs while the CRDs are being created (in-cluster objects that do not need them). */
+  prepare(): Promise<void>;
+  /** Runs once the CRDs are established and `prepare` is done. */
+  start(): Promise<void>;
+}
+
 /**
- * Starts controller-manager, scheduler and kwok; creates istio-system, the fake nodes and the Istio CRDs, and
- * runs `afterCrds` (istiod) as soon as the CRDs are established, while the nodes turn Ready.
+ * Starts controller-manager, scheduler and kwok; creates istio-system, the fake nodes and the Istio CRDs. The
+ * istio phase overlaps: its objects are applied while the CRDs are created, and istiod starts as soon as they
+ * are established, while the nodes may still be turning Ready.
  */
-export async function startWorkers(run: ClusterRun, ctx: ClusterContext, afterCrds?: () => Promise<void>): Promise<void> {
+export async function startWorkers(run: ClusterRun, ctx: ClusterContext, istio?: IstioPhase): Promise<void> {
   const { cluster, dir } = run;
   const bin = ctx.binaries.paths;
   await run.start('kube-controller-manager', bin['kube-controller-manager'], [
@@ -221,9 +230,14 @@ export async function startWorkers(run: ClusterRun, ctx: ClusterContext, afterCr
       ctx.log(`lab: ${cluster.name}: ${cluster.nodes} node(s) Ready`);
     })(),
     (async () => {
-      await installCrds(run, ctx.binaries.istioCrds);
-      ctx.log(`lab: ${cluster.name}: Istio CRDs established`);
-      await afterCrds?.();
+      await Promise.all([
+        (async () => {
+          await installCrds(run, ctx.binaries.istioCrds);
+          ctx.log(`lab: ${cluster.name}: Istio CRDs established`);
+        })(),
+        istio?.prepare(),
+      ]);
+      await istio?.start();
     })(),
   ]);
 }

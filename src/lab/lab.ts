@@ -172,15 +172,23 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
         await startControlPlane(run, ctx);
         log(`lab: ${name}: API server ready on ${run.cluster.server} (${elapsed()})`);
         if (opts.bare) return;
-        await startWorkers(run, ctx, async () => {
-          if (run.cluster.istiods.length === 0) return;
-          await applyIstiodManifests(run, ctx);
-          for (const ist of run.cluster.istiods) await startIstiod(run, ctx, ist);
-          for (const ist of run.cluster.istiods) {
-            await waitIstiodReady(run, ist);
-            log(`lab: ${name}: istiod ${ist.revision} serving webhooks at https://localhost:${ist.ports.https} (${elapsed()})`);
-          }
-        });
+        const istiods = run.cluster.istiods;
+        await startWorkers(
+          run,
+          ctx,
+          istiods.length === 0
+            ? undefined
+            : {
+                prepare: () => applyIstiodManifests(run, ctx),
+                start: async () => {
+                  for (const ist of istiods) await startIstiod(run, ctx, ist);
+                  for (const ist of istiods) {
+                    await waitIstiodReady(run, ist);
+                    log(`lab: ${name}: istiod ${ist.revision} serving webhooks at https://localhost:${ist.ports.https} (${elapsed()})`);
+                  }
+                },
+              },
+        );
       }),
     );
   } catch (err) {
