@@ -3,17 +3,20 @@ import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import {
   CATALOG, DEFAULT_TARGET_VERSION, TABLE_HEADERS, allAnalyzers, analyzeResources, atLeast, parseLevel, parseSuppression,
-  renderJson, renderSarif, shippedVersions, tableRows, type AnalysisResult, type KindRef, type Level,
+  kindRef, renderJson, renderSarif, shippedVersions, tableRows, type AnalysisResult, type KindRef, type Level,
 } from '../../analyze/index.js';
-import type { ResourceSet } from '../../resources/resource-set.js';
+import { exportObjects } from '../../kube/export.js';
+import type { KubeObject } from '../../resources/object.js';
+import { ResourceSet } from '../../resources/resource-set.js';
 import { readResources } from '../../resources/yaml-read.js';
 import { VENDORS, type Vendor } from '../../resources/vendors.js';
+import { addClusterFlags, connect, type ClusterFlags } from '../export/cluster-flags.js';
 import { log, renderTable, style, writeStdout } from '../io.js';
 import { VERSION } from '../program.js';
 
 export type AnalyzeFormat = 'table' | 'json' | 'sarif';
 
-export interface AnalyzeFlags {
+export interface AnalyzeFlags extends ClusterFlags {
   output: AnalyzeFormat;
   targetVersion: string;
   targetRevision: string[];
@@ -71,8 +74,36 @@ async function render(shown: AnalysisResult['findings'], result: AnalysisResult,
   else log.info(`${e ? style.red(`${e} error(s)`) : '0 errors'}, ${w ? style.yellow(`${w} warning(s)`) : '0 warnings'}, ${i} info; ${summary}${suppressed}`);
 }
 
-/** Reads the paths and analyzes them; returns the exit code. */
-export async function runAnalyze(paths: string[], flags: AnalyzeFlags): Promise<number> {
+/** What a cluster read gives the analyzer: neat objects, the kinds read completely, the context's name. */
+export interface LiveRead {
+  objects: KubeObject[];
+  completeKinds: KindRef[];
+  contextName: string;
+}
+
+export type ClusterReader = (flags: ClusterFlags) => Promise<LiveRead>;
+
+/** Reads a cluster's Istio config plus the namespaces, Services, workloads and Secret names around it. */
+export async function readCluster(flags: ClusterFlags): Promise<LiveRead> {
+  const cluster = await connect(flags);
+  try {
+    const report = await exportObjects(cluster, { withContext: true });
+    for (const k of report.kinds) if (k.skipped?.reason === 'forbidden') log.warn(`analyze: cannot list ${k.resource} (${k.skipped.message}); references to it are not checked`);
+    return {
+      objects: report.objects,
+      completeKinds: report.kinds.filter((k) => !k.skipped).map((k) => kindRef(k.kind.group, k.kind.kind)),
+      contextName: cluster.connection.contextName,
+    };
+  } finally {
+    cluster.close();
+  }
+}
+
+/**
+ * Reads the paths and/or the cluster (--context/--kubeconfig) into one view and analyzes it; returns the exit
+ * code. Files win over the cluster for the same object, so a change can be checked against what is live.
+ */
+export async function runAnalyze(paths: string[], flags: AnalyzeFlags, readLive: ClusterReader = readCluster): Promise<number> {
   if (flags.listChecks) {
     const rows = Object.values(CATALOG).map((m) => [m.code, m.name, m.level, m.description]);
     await writeStdout(renderTable(['code', 'name', 'level', 'description'], rows));
@@ -80,12 +111,18 @@ export async function runAnalyze(paths: string[], flags: AnalyzeFlags): Promise<
     log.info(`analyzers:\n${analyzers.join('\n')}`);
     return ExitCode.ok;
   }
-  const set = await readResources(paths.length ? paths : ['-']);
-  return analyzeAndReport(set, flags);
+  const live = flags.context !== undefined || flags.kubeconfig !== undefined;
+  const files = paths.length || !live ? await readResources(paths.length ? paths : ['-']) : new ResourceSet();
+  if (!live) return analyzeAndReport(files, flags);
+  const read = await readLive(flags);
+  const set = ResourceSet.of(read.objects);
+  for (const r of files) set.add(r, 'replace');
+  log.info(`analyze: read ${read.objects.length} object(s) from context "${read.contextName}"${files.size ? ` and ${files.size} from files` : ''}`);
+  return analyzeAndReport(set, flags, { clusterName: read.contextName, completeKinds: read.completeKinds });
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .summary('check mesh config against the target control plane (table, JSON or SARIF)')
     .description(
@@ -98,7 +135,10 @@ export function registerAnalyze(program: Command): void {
         'in one Info message instead of being reported as missing.\n\n' +
         'Suppress a finding with the annotation `meshferry.dev/suppress: "Name,MF0005"` on the object, or with ' +
         '`--suppress Name=Kind namespace/name` (* globs the names).\n\n' +
-        'Exit codes: 0 nothing at or above --failure-threshold, 1 something is, 2 bad input or flags.',
+        'With --context (or --kubeconfig) the cluster\'s Istio config, namespaces, Services, workloads and Secret names ' +
+        'are read too and merged with the files (a file wins over the live object it names); live objects are ' +
+        'reported as cluster/<context>, and references into kinds read completely are checked everywhere.\n\n' +
+        'Exit codes: 0 nothing at or above --failure-threshold, 1 something is, 2 bad input or flags, 3 cluster unreachable.',
     )
     .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin', [])
     .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
@@ -135,10 +175,15 @@ Examples:
   $ meshferry analyze config/ -o sarif > analyze.sarif
   $ kubectl get vs,dr,gw -A -o yaml | meshferry analyze - -o json | jq '.[] | select(.level=="Error")'
 
+  # A live cluster, with local edits on top (the files win)
+  $ meshferry analyze --context old-mesh
+  $ meshferry analyze changed/ --context old-mesh --target-version 1.26.0
+
   # Accept one known finding
   $ meshferry analyze config/ --suppress 'ReferencedResourceNotFound=VirtualService shop/legacy-*'`,
     )
     .action(async (paths: string[], flags: AnalyzeFlags) => {
       process.exitCode = await runAnalyze(paths, flags);
     });
+  addClusterFlags(cmd);
 }
