@@ -80,13 +80,15 @@ export async function findLabBinaries(): Promise<{ found: Partial<Record<LabBina
  */
 export async function ensureLabBinaries(opts: { build?: boolean; onLog?: (line: string) => void } = {}): Promise<LabBinaries> {
   let res = await findLabBinaries();
-  const crds = () => path.join(res.cacheDir, 'istio', 'crd-all.gen.yaml');
-  const stages = () => path.join(res.cacheDir, 'kwok', 'stages.yaml');
-  const missing = async () => [
-    ...res.missing,
-    ...((await exists(crds())) ? [] : ['Istio CRDs']),
-    ...((await exists(stages())) ? [] : ['kwok stages']),
-  ];
+  // Data files sit beside bin/ in a cache folder; a copied cache named by MESHFERRY_LAB_BIN (its bin/) brings its own.
+  const dataDirs = () => [...(process.env.MESHFERRY_LAB_BIN ? [path.dirname(path.resolve(process.env.MESHFERRY_LAB_BIN))] : []), res.cacheDir];
+  let crdsFile = '';
+  let stagesFile = '';
+  const missing = async () => {
+    crdsFile = (await firstExisting(dataDirs().map((d) => path.join(d, 'istio', 'crd-all.gen.yaml')))) ?? '';
+    stagesFile = (await firstExisting(dataDirs().map((d) => path.join(d, 'kwok', 'stages.yaml')))) ?? '';
+    return [...res.missing, ...(crdsFile ? [] : ['Istio CRDs']), ...(stagesFile ? [] : ['kwok stages'])];
+  };
   if ((await missing()).length > 0) {
     if (opts.build === false)
       throw new LabError(`lab binaries missing: ${(await missing()).join(', ')}; run \`npm run lab:build\` (or set MESHFERRY_LAB_BIN)`);
@@ -95,7 +97,12 @@ export async function ensureLabBinaries(opts: { build?: boolean; onLog?: (line: 
     const still = await missing();
     if (still.length > 0) throw new LabError(`lab/build.sh finished but these are still missing: ${still.join(', ')}`);
   }
-  return { paths: res.found as Record<LabBinary, string>, istioCrds: crds(), kwokStages: stages(), cacheDir: res.cacheDir };
+  return { paths: res.found as Record<LabBinary, string>, istioCrds: crdsFile, kwokStages: stagesFile, cacheDir: res.cacheDir };
+}
+
+async function firstExisting(files: readonly string[]): Promise<string | undefined> {
+  for (const f of files) if (await exists(f)) return f;
+  return undefined;
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -47,7 +47,10 @@ export async function labStatus(dir: string): Promise<LabStatus> {
   const state = await readLabState(abs);
   if (!state) return { dir: abs, exists: false, running: false, kubeconfig: '', contexts: [], components: [] };
   const caPem = await readFile(state.caFile, 'utf8').catch(() => '');
-  const components = await Promise.all(state.processes.map((p) => componentStatus(state, p.cluster, p.component, p.pid, isRunning(p), caPem)));
+  const order = new Map(state.clusters.map((c, i) => [c.name, i]));
+  // By cluster (in lab order), then in start order within a cluster.
+  const records = [...state.processes].sort((a, b) => (order.get(a.cluster) ?? 0) - (order.get(b.cluster) ?? 0));
+  const components = await Promise.all(records.map((p) => componentStatus(state, p.cluster, p.component, p.pid, isRunning(p), caPem)));
   const running = state.ready && components.length > 0 && components.every((c) => c.running && (c.health === '' || c.health === 'ok'));
   return { dir: abs, exists: true, running, kubeconfig: state.kubeconfig, contexts: state.clusters.map((c) => c.context), components };
 }
