@@ -19,6 +19,18 @@ export default async function setup(): Promise<() => void> {
   process.env.MESHFERRY_LAB_TEST_ROOT = root;
   process.env.TMPDIR = root;
 
+  // Ctrl-C kills the test workers before their own exit handlers run, and lab processes live in their own
+  // sessions: the main process sweeps once more when it exits, however it exits.
+  process.once('exit', () => {
+    for (const p of processesMentioning(root)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  });
+
   return () => {
     const leftovers = processesMentioning(root);
     for (const p of leftovers) {
