@@ -1,5 +1,4 @@
 // Diff: what an import of a folder would change in a cluster, field by field, judged by the server itself.
-import { neatObject } from '../resources/neat.js';
 import { formatIdentity, keyOf, keyString, type KubeObject } from '../resources/object.js';
 import { sourceText, type Resource, type ResourceSet } from '../resources/resource-set.js';
 import { applyValidated, type ValidationMode } from './apply.js';
@@ -8,6 +7,7 @@ import { KubeApiError } from './errors.js';
 import { fieldChanges, type FieldChange } from './field-diff.js';
 import { isMetadataOnlySecret } from './import.js';
 import { readLiveState } from './live.js';
+import { comparableForm, sameContent } from './no-op.js';
 import { notServed } from './object-client.js';
 
 export type DiffState = 'created' | 'changed' | 'unchanged' | 'failed' | 'skipped' | 'extra';
@@ -40,6 +40,7 @@ export interface DiffOptions {
  * For each object, a server-side dry-run apply (as the import would send it) shows what the server would
  * store: defaults filled in, unknown fields rejected, webhooks consulted. Both that answer and the live object
  * are neatened and compared, so server-set noise (resourceVersion, managedFields, status) never shows as a change.
+ * An object whose neat form already equals the live one cannot change and is not sent.
  */
 export async function diffObjects(cluster: Cluster, set: ResourceSet, opts: DiffOptions = {}): Promise<DiffReport> {
   const mode = opts.fieldValidation ?? 'strict';
@@ -67,10 +68,12 @@ export async function diffObjects(cluster: Cluster, set: ResourceSet, opts: Diff
             : `namespace ${ns} does not exist; import needs --create-namespaces`,
         };
       const before = live.get(keyOf(obj));
+      // Same content as live: applying it cannot change any value, so the dry run is skipped.
+      if (before && sameContent(obj, before)) return { ...id, state: 'unchanged' };
       try {
         const res = await applyValidated(cluster.client, obj, { mode, dryRun: true });
         if (!before) return { ...id, state: 'created' };
-        const changes = fieldChanges(comparable(before), comparable(res.object));
+        const changes = fieldChanges(comparableForm(before), comparableForm(res.object));
         return changes.length ? { ...id, state: 'changed', changes } : { ...id, state: 'unchanged' };
       } catch (err) {
         if (err instanceof KubeApiError && err.status !== 401) return { ...id, state: 'failed', message: err.serverMessage };
@@ -82,12 +85,6 @@ export async function diffObjects(cluster: Cluster, set: ResourceSet, opts: Diff
   const counts: Record<DiffState, number> = { created: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0, extra: 0 };
   for (const e of entries) counts[e.state]++;
   return { entries, counts };
-}
-
-/** The neat form without apiVersion: the same object read at another served version is not a change. */
-function comparable(obj: KubeObject): Omit<KubeObject, 'apiVersion'> {
-  const { apiVersion: _version, ...rest } = neatObject(obj);
-  return rest;
 }
 
 /** Live objects of the folder's kinds, in the folder's namespaces (any, for cluster-scoped kinds), not in the folder. */

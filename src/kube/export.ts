@@ -28,6 +28,8 @@ export interface ExportOptions {
   /** Only these kinds; every Istio and Gateway API kind the cluster serves when absent. */
   kinds?: readonly KindInfo[];
   withContext?: boolean;
+  /** Objects per LIST page (`limit`), like kubectl's --chunk-size; default 500. */
+  pageSize?: number;
   /** Called as kinds finish, for a progress bar. */
   onProgress?: (p: { kindsDone: number; kindsTotal: number; objects: number }) => void;
 }
@@ -102,7 +104,7 @@ export async function exportObjects(cluster: Cluster, opts: ExportOptions = {}):
       await Promise.all(
         scopes.map(async (namespace) => {
           try {
-            const items = await cluster.client.list(resource, { ...(namespace ? { namespace } : {}), metadataOnly });
+            const items = await cluster.client.list(resource, { ...(namespace ? { namespace } : {}), metadataOnly, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
             for (const item of items) {
               if (!keep(item, isContext)) continue;
               objects.push(neatObject(item));

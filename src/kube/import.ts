@@ -6,7 +6,8 @@ import { applyValidated, type ValidationMode } from './apply.js';
 import type { Cluster } from './cluster.js';
 import { KubeApiError } from './errors.js';
 import { readLiveState, type LiveState } from './live.js';
-import { notServed } from './object-client.js';
+import { isNoOpApply } from './no-op.js';
+import { FIELD_MANAGER, notServed } from './object-client.js';
 
 export type ImportResult = 'created' | 'configured' | 'unchanged' | 'failed' | 'skipped';
 
@@ -50,6 +51,8 @@ export interface ImportOptions {
  * go first, then the rest concurrently. A failing object is recorded with its file and the server's message
  * and the others still apply. created/configured/unchanged come from the server: 201 is created, an
  * unchanged resourceVersion is unchanged; on a dry run, an answer equal to the live object is unchanged.
+ * An Istio object that meshferry already applied with the same fields and values is reported unchanged
+ * without a request (isNoOpApply), which makes a re-import cost one LIST per kind.
  */
 export async function importObjects(cluster: Cluster, set: ResourceSet, opts: ImportOptions = {}): Promise<ImportReport> {
   const mode = opts.fieldValidation ?? 'strict';
@@ -130,6 +133,7 @@ async function applyOne(cluster: Cluster, r: Resource, live: LiveState, mode: Va
     return { ...id, result: 'skipped', message: 'a Secret exported as metadata only (its data never leaves the source cluster); create it in the target yourself' };
   if (!cluster.client.resourceOf(obj)) return { ...id, result: 'failed', message: notServed(obj, cluster.discovery).serverMessage };
   const before = live.get(keyOf(obj));
+  if (before && isNoOpApply(obj, before, FIELD_MANAGER)) return { ...id, result: 'unchanged' };
   try {
     const res = await applyValidated(cluster.client, obj, { mode, dryRun });
     const result = res.status === 201 || !before ? 'created' : unchangedBy(before, res.object, dryRun) ? 'unchanged' : 'configured';

@@ -1,4 +1,11 @@
 // Deterministic mesh config for export/import tests and benchmarks: every namespaced Istio kind, with tricky values.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { open, readFile, readdir, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import type { Cluster } from '../../src/kube/cluster.js';
+import { mapLimit } from '../../src/kube/semaphore.js';
+import { ISTIO_KINDS } from '../../src/resources/kinds.js';
 import type { KubeObject } from '../../src/resources/object.js';
 
 export interface SeedOptions {
@@ -163,3 +170,167 @@ export function seedMesh(opts: SeedOptions): KubeObject[] {
 
 /** Kinds the seed uses, for tests that check every kind made the round trip. */
 export const SEEDED_KIND_COUNT = MAKERS.length;
+
+// ---- Lab helpers shared by the export/import lab tests and benchmarks ----
+
+/** Applies objects (Namespaces first) with bounded concurrency; throws listing the first failures. */
+export async function seedCluster(cluster: Cluster, objects: readonly KubeObject[]): Promise<void> {
+  const failures: string[] = [];
+  const apply = async (o: KubeObject) => {
+    try {
+      await cluster.client.apply(o, { force: true });
+    } catch (err) {
+      failures.push(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  await mapLimit(objects.filter((o) => o.kind === 'Namespace'), 16, apply);
+  await mapLimit(objects.filter((o) => o.kind !== 'Namespace'), 16, apply);
+  if (failures.length) throw new Error(`seeding failed for ${failures.length} object(s):\n${failures.slice(0, 5).join('\n')}`);
+}
+
+/** Every file under `dir` (relative path → content), hidden files included. */
+export async function readTree(dir: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) await walk(full);
+      else out.set(path.relative(dir, full), await readFile(full, 'utf8'));
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/**
+ * A TCP pass-through on loopback in front of an API server (TLS passes through untouched), counting the bytes the
+ * server sends back, so a test can act (kill the server, interrupt the client) at a known point of an export.
+ */
+export class TcpTap {
+  bytesFromServer = 0;
+  #server: net.Server;
+  #sockets = new Set<net.Socket>();
+  #watchers: { atBytes: number; fire: () => void }[] = [];
+
+  constructor(targetPort: number) {
+    this.#server = net.createServer((client) => {
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      this.#sockets.add(client).add(upstream);
+      client.pipe(upstream);
+      upstream.on('data', (chunk: Buffer) => {
+        this.bytesFromServer += chunk.length;
+        for (const w of this.#watchers.filter((x) => this.bytesFromServer >= x.atBytes)) {
+          this.#watchers.splice(this.#watchers.indexOf(w), 1);
+          w.fire();
+        }
+      });
+      upstream.pipe(client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+  }
+
+  /** Listens on a free loopback port and returns it. */
+  async start(): Promise<number> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    return (this.#server.address() as net.AddressInfo).port;
+  }
+
+  /** Resolves once the server has sent at least `bytes` bytes through the tap. */
+  whenBytes(bytes: number): Promise<void> {
+    return new Promise((resolve) => this.#watchers.push({ atBytes: this.bytesFromServer + bytes, fire: resolve }));
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** A kubeconfig with one context whose server is `server` (the lab CA trusted) and whose user is `token`. */
+export async function writeKubeconfig(file: string, opts: { context: string; server: string; caFile: string; token: string }): Promise<string> {
+  const ca = (await readFile(opts.caFile)).toString('base64');
+  await writeFile(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: ${opts.context}, cluster: {server: "${opts.server}", certificate-authority-data: ${ca}}}]`,
+      `users: [{name: ${opts.context}, user: {token: "${opts.token}"}}]`,
+      `contexts: [{name: ${opts.context}, context: {cluster: ${opts.context}, user: ${opts.context}}}]`,
+      `current-context: ${opts.context}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return file;
+}
+
+/**
+ * A ServiceAccount that may read every Istio kind except `deniedPlural` (RBAC), and a short-lived token for it
+ * from the TokenRequest API.
+ */
+export async function restrictedToken(admin: Cluster, deniedPlural: string): Promise<string> {
+  const ns = 'default';
+  const name = 'meshferry-limited';
+  const groups = new Map<string, string[]>();
+  for (const k of ISTIO_KINDS) if (k.plural !== deniedPlural) groups.set(k.group, [...(groups.get(k.group) ?? []), k.plural]);
+  const objects: KubeObject[] = [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace: ns } },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name },
+      rules: [...groups].map(([apiGroup, resources]) => ({ apiGroups: [apiGroup], resources, verbs: ['get', 'list'] })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'ServiceAccount', name, namespace: ns }],
+    },
+  ];
+  for (const o of objects) await admin.client.apply(o, { force: true });
+  const res = await admin.transport.requestJson({
+    method: 'POST',
+    path: `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`,
+    body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } }),
+    what: 'request a token',
+  });
+  const token = (res.body as { status?: { token?: string } }).status?.token;
+  if (!token) throw new Error('the TokenRequest answer holds no token');
+  return token;
+}
+
+/**
+ * Kills a process with SIGKILL and returns a function that starts it again with the same command line (read
+ * from /proc before the kill), logging to `log`. The restarted process is ours to stop.
+ */
+export async function killForRestart(pid: number, log: string): Promise<() => Promise<ChildProcess>> {
+  const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+  const [bin, ...args] = argv;
+  if (!bin) throw new Error(`no command line for pid ${pid}`);
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+      const state = (await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')).split(' ')[2];
+      if (state === 'Z') break;
+    } catch {
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return async () => {
+    const fd = await open(log, 'a');
+    const child = spawn(bin, args, { detached: true, stdio: ['ignore', fd.fd, fd.fd] });
+    await fd.close();
+    child.unref();
+    return child;
+  };
+}

@@ -6,7 +6,7 @@ import { exportObjects, type ExportReport } from '../../kube/export.js';
 import { KINDS, displayKind, resolveKindWord, type KindInfo } from '../../resources/kinds.js';
 import { writeExportLayout } from '../../kube/export-write.js';
 import { assertReplaceable } from '../../resources/yaml-write.js';
-import { collectList, log, renderTable, style } from '../io.js';
+import { collectList, log, positiveInt, renderTable, style } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { addClusterFlags, connect, type ClusterFlags } from './cluster-flags.js';
 import { ProgressLine } from './progress.js';
@@ -18,6 +18,7 @@ export interface ExportFlags extends ClusterFlags {
   kinds?: string[];
   excludeNamespaces?: string[];
   withContext?: boolean;
+  chunkSize?: number;
 }
 
 /** Resolves `--kinds` words (`vs`, `virtualservices`, `gateways.gateway.networking.k8s.io`) to registry kinds. */
@@ -58,6 +59,7 @@ export async function runExport(flags: ExportFlags): Promise<number> {
       ...(flags.excludeNamespaces ? { excludeNamespaces: flags.excludeNamespaces } : {}),
       ...(kinds ? { kinds } : {}),
       withContext: flags.withContext ?? false,
+      ...(flags.chunkSize ? { pageSize: flags.chunkSize } : {}),
       onProgress: ({ kindsDone, kindsTotal, objects }) => progress.update(kindsDone, kindsTotal, `kinds, ${objects} objects`, kindsDone === kindsTotal),
     });
     progress.done();
@@ -111,6 +113,7 @@ export function registerExport(program: Command): void {
     .option('-n, --namespace <ns>', 'only this namespace; repeat or comma-separate for several', collectList)
     .option('--kinds <kinds>', 'only these kinds (vs, dr, gateways.gateway.networking.k8s.io, ...); comma-separated', collectList)
     .option('--exclude-namespaces <ns>', 'skip these namespaces; comma-separated', collectList)
+    .option('--chunk-size <n>', 'objects per LIST request (the API server pages them), as kubectl --chunk-size', positiveInt, 500)
     .addOption(
       new Option(
         '--with-context',

@@ -1,0 +1,69 @@
+// Shared by the export and import benchmarks: the repository's built modules, a lab, and timing of child processes.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** The repository root: the nearest folder upwards whose package.json is meshferry's (benches run compiled elsewhere). */
+export function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = path.join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'meshferry') return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('cannot find the meshferry repository root');
+    dir = up;
+  }
+}
+
+export const ROOT = repoRoot();
+export const CLI = path.join(ROOT, 'dist/cli/main.js');
+
+/** The built library and lab (dist/), so paths inside them (lab/build.sh) resolve as in production. */
+export async function loadBuilt(): Promise<{ lib: typeof import('../../src/lib.js'); lab: typeof import('../../src/lab/index.js') }> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  const lib = (await import(pathToFileURL(path.join(ROOT, 'dist/lib.js')).href)) as typeof import('../../src/lib.js');
+  const lab = (await import(pathToFileURL(path.join(ROOT, 'dist/lab/index.js')).href)) as typeof import('../../src/lab/index.js');
+  return { lib, lab };
+}
+
+export interface Timed {
+  ms: number;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion and measures its wall-clock time. */
+export function timeCommand(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; stdoutFile?: boolean } = {}): Promise<Timed> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ ms: performance.now() - t0, code, stdout, stderr }));
+  });
+}
+
+/** Fails the benchmark loudly when a measured command did not succeed: a fast failure is not a result. */
+export function mustSucceed(what: string, t: Timed, okCodes: readonly number[] = [0]): Timed {
+  if (t.code === null || !okCodes.includes(t.code)) throw new Error(`${what} exited ${t.code}:\n${t.stderr.slice(-2000)}`);
+  return t;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+
+/** Prints aligned rows. */
+export function printTable(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+}
