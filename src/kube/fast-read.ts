@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { InputError, InputErrors, type Problem } from '../errors.js';
 import { kindOf, parseApiVersion } from '../resources/kinds.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
+import { KUBE_YAML } from '../resources/yaml-options.js';
 import { ResourceSet, type PathSegment, type Resource } from '../resources/resource-set.js';
 import { STDIN, expandPaths, parseResources, readResources } from '../resources/yaml-read.js';
 import { mapLimit } from './semaphore.js';
@@ -228,7 +229,7 @@ function plainStringByLibrary(token: string): string {
   let ok = plainVerdicts.get(token);
   if (ok === undefined) {
     try {
-      const doc = parseDocument(token, { version: '1.1' });
+      const doc = parseDocument(token, KUBE_YAML);
       ok = doc.errors.length === 0 && doc.warnings.length === 0 && doc.toJS() === token;
     } catch {
       ok = false; // `<<` and other tokens the library refuses to turn into data
