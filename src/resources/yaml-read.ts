@@ -1,10 +1,11 @@
 // Reads Kubernetes objects from files, directories and stdin, keeping each object's file and line.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node, type ParsedNode } from 'yaml';
+import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type ParsedNode } from 'yaml';
 import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
 import { KINDS, kindOf, parseApiVersion } from './kinds.js';
 import { KUBE_YAML } from './yaml-options.js';
+import { loadStreamFast, type FastDocument } from './yaml-fast.js';
 import { isPlainObject, type KubeObject } from './object.js';
 import { ResourceSet, type PathSegment, type Resource } from './resource-set.js';
 
@@ -123,11 +124,50 @@ export interface ParseResult {
 /**
  * Parses a YAML/JSON stream (YAML 1.1, as kubectl reads it) into resources. `kind: List` is unwrapped.
  * Problems (syntax, alias bombs, missing fields, unknown kinds) are returned with positions, not thrown.
+ * Plain streams take a fast path (yaml-fast.ts) whose positions are computed only when asked for; the
+ * precise path (`engine: 'precise'`) keeps a syntax tree and gives the errors. Both read the same values.
  */
-export function parseResources(text: string, file: string, opts: ReadOptions = {}): ParseResult {
+export function parseResources(text: string, file: string, opts: ReadOptions & { engine?: 'auto' | 'precise' } = {}): ParseResult {
+  if (opts.engine !== 'precise') {
+    const docs = loadStreamFast(text);
+    if (docs) return acceptFastDocuments(docs, file, opts);
+  }
+  return parsePrecise(text, file, opts);
+}
+
+type Locate = (p: readonly PathSegment[]) => SourcePosition;
+
+function acceptFastDocuments(docs: FastDocument[], file: string, opts: ReadOptions): ParseResult {
+  const out: ParseResult = { resources: [], problems: [] };
+  docs.forEach((d, docIndex) => {
+    if (d.value === null || d.value === undefined || d.contentLine === undefined) return;
+    let tree: { root: ParsedNode | null; lineCounter: LineCounter } | undefined;
+    // Positions come from a precise parse of this one document, done the first time one is needed.
+    const locate = (path: readonly PathSegment[]): SourcePosition => {
+      if (!tree) {
+        const lineCounter = new LineCounter();
+        tree = { root: parseDocument(d.text, { ...KUBE_YAML, lineCounter }).contents, lineCounter };
+      }
+      const offset = findOffset(tree.root, path);
+      if (offset === undefined) return { file, line: d.contentLine };
+      const { line, col } = tree.lineCounter.linePos(offset);
+      return { file, line: line + d.firstLine - 1, column: col };
+    };
+    const docPos: SourcePosition = { file, line: d.contentLine, column: firstColumn(d, d.contentLine) };
+    acceptDocument(d.value, docIndex, () => docPos, (prefix) => (p) => locate([...prefix, ...p]), opts, out);
+  });
+  return out;
+}
+
+function firstColumn(d: FastDocument, line: number): number {
+  const lines = d.text.split('\n', line - d.firstLine + 1);
+  const l = lines[line - d.firstLine] ?? '';
+  return l.length - l.trimStart().length + 1;
+}
+
+function parsePrecise(text: string, file: string, opts: ReadOptions): ParseResult {
   const lineCounter = new LineCounter();
-  const resources: Resource[] = [];
-  const problems: Problem[] = [];
+  const out: ParseResult = { resources: [], problems: [] };
   const at = (offset: number | undefined): SourcePosition => {
     if (offset === undefined) return { file };
     const { line, col } = lineCounter.linePos(offset);
@@ -137,14 +177,14 @@ export function parseResources(text: string, file: string, opts: ReadOptions = {
   try {
     docs = parseAllDocuments(text, { ...KUBE_YAML, lineCounter, uniqueKeys: true, prettyErrors: false, strict: true }) as Document.Parsed[];
   } catch (err) {
-    return { resources, problems: [{ message: `cannot parse: ${err instanceof Error ? err.message : String(err)}`, position: { file } }] };
+    return { resources: [], problems: [{ message: `cannot parse: ${err instanceof Error ? err.message : String(err)}`, position: { file } }] };
   }
-  if (!Array.isArray(docs)) return { resources, problems }; // an empty stream
+  if (!Array.isArray(docs)) return out; // an empty stream
   docs.forEach((doc, docIndex) => {
     if (doc.errors.length > 0) {
       const syntax = file.toLowerCase().endsWith('.json') ? 'JSON' : 'YAML';
       for (const e of doc.errors.slice(0, 5))
-        problems.push({ message: describeYamlError(e.code, e.message, syntax, text.slice(e.pos[0], e.pos[0] + 80)), position: at(e.pos[0]) });
+        out.problems.push({ message: describeYamlError(e.code, e.message, syntax, text.slice(e.pos[0], e.pos[0] + 80)), position: at(e.pos[0]) });
       return;
     }
     const root = doc.contents;
@@ -155,7 +195,7 @@ export function parseResources(text: string, file: string, opts: ReadOptions = {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      problems.push({
+      out.problems.push({
         message: /alias/i.test(msg)
           ? `document ${docIndex + 1} expands too many YAML aliases (more than ${MAX_ALIASES}); this looks like an alias bomb and was not expanded`
           : `document ${docIndex + 1} cannot be read: ${msg}`,
@@ -163,41 +203,56 @@ export function parseResources(text: string, file: string, opts: ReadOptions = {
       });
       return;
     }
-    if (!isPlainObject(value)) {
-      const what = Array.isArray(value) ? 'a list' : `a ${typeof value} (${JSON.stringify(value)?.slice(0, 40)})`;
-      problems.push({ message: `document ${docIndex + 1} is ${what}, not a Kubernetes object (a mapping with apiVersion, kind and metadata)`, position: docPos });
-      return;
-    }
-    const locateIn = (prefix: PathSegment[]) => (p: readonly PathSegment[]): SourcePosition => at(findOffset(root, [...prefix, ...p]));
-    if (value.kind === 'List' && Array.isArray(value.items)) {
-      value.items.forEach((item, i) => {
-        const prefix: PathSegment[] = ['items', i];
-        const pos = at(findOffset(root, prefix));
-        acceptObject(item, pos, locateIn(prefix), opts, resources, problems);
-      });
-      return;
-    }
-    acceptObject(value, docPos, locateIn([]), opts, resources, problems);
+    acceptDocument(value, docIndex, () => docPos, (prefix) => (p) => at(findOffset(root, [...prefix, ...p])), opts, out);
   });
-  return { resources, problems };
+  return out;
 }
 
-function acceptObject(
+/** One document's value: an object, a `kind: List` of objects, or a problem. */
+function acceptDocument(
   value: unknown,
-  pos: SourcePosition,
-  locate: (p: readonly PathSegment[]) => SourcePosition,
+  docIndex: number,
+  docPos: () => SourcePosition,
+  locateIn: (prefix: PathSegment[]) => Locate,
   opts: ReadOptions,
-  resources: Resource[],
-  problems: Problem[],
+  out: ParseResult,
 ): void {
+  if (!isPlainObject(value)) {
+    const what = Array.isArray(value) ? 'a list' : `a ${typeof value} (${JSON.stringify(value)?.slice(0, 40)})`;
+    out.problems.push({ message: `document ${docIndex + 1} is ${what}, not a Kubernetes object (a mapping with apiVersion, kind and metadata)`, position: docPos() });
+    return;
+  }
+  if (value.kind === 'List' && Array.isArray(value.items)) {
+    value.items.forEach((item, i) => {
+      const locate = locateIn(['items', i]);
+      acceptObject(item, () => locate([]), locate, opts, out);
+    });
+    return;
+  }
+  acceptObject(value, docPos, locateIn([]), opts, out);
+}
+
+function acceptObject(value: unknown, pos: () => SourcePosition, locate: Locate, opts: ReadOptions, out: ParseResult): void {
   const problem = checkObject(value, opts);
   if (problem) {
-    problems.push({ message: problem.message, position: problem.path ? locate(problem.path) : pos, ...(problem.field ? { fieldPath: problem.field } : {}) });
+    out.problems.push({ message: problem.message, position: problem.path ? locate(problem.path) : pos(), ...(problem.field ? { fieldPath: problem.field } : {}) });
     return;
   }
   let object = value as KubeObject;
   if (kindOf(object.apiVersion, object.kind)?.metadataOnly) object = metadataOnly(object);
-  resources.push({ object, source: { file: pos.file, line: pos.line ?? 1, locate } });
+  const file = pos().file;
+  let line: number | undefined;
+  // The line of a List item is only known after a precise parse: work it out when first read.
+  out.resources.push({
+    object,
+    source: {
+      file,
+      get line() {
+        return (line ??= pos().line ?? 1);
+      },
+      locate,
+    },
+  });
 }
 
 /** Keeps what may be shown of a Secret: never its data. */
