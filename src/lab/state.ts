@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import type { JSONSchemaType } from 'ajv';
+import type { JSONSchemaType, ValidateFunction } from 'ajv';
 import { LabError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../resources/yaml-write.js';
 import type { ProcessRecord } from './process.js';
@@ -136,7 +136,8 @@ const stateSchema: JSONSchemaType<LabState> = {
   },
 };
 
-const validateState = new Ajv({ allErrors: true, strict: false }).compile(stateSchema);
+// Compiled on first use: compiling at import would cost every meshferry command its start-up time.
+let validateState: ValidateFunction<LabState> | undefined;
 
 /** Writes lab.json atomically with mode 0600. */
 export async function writeLabState(state: LabState): Promise<void> {
@@ -159,6 +160,7 @@ export async function readLabState(dir: string): Promise<LabState | undefined> {
   } catch (err) {
     throw new LabError(`${file} is not valid JSON (${(err as Error).message}); remove the folder and start again`, err);
   }
+  validateState ??= new Ajv({ allErrors: true, strict: false }).compile(stateSchema);
   if (!validateState(data)) {
     const first = validateState.errors?.[0];
     throw new LabError(`${file} is not a meshferry lab state (${first?.instancePath || '/'} ${first?.message ?? ''}); remove the folder and start again`);
