@@ -18,10 +18,11 @@ export interface ValidatedApplyResult extends ApplyResult {
 
 /**
  * Server-side apply answers an undeclared field with a 500 ("failed to create typed patch object ... field
- * not declared in schema") whatever fieldValidation says, and names only the first such field. A dry-run
- * create with fieldValidation=Warn, by contrast, lists every unknown field in Warning headers before any
- * admission runs (even when it then fails with AlreadyExists). So on that 500 we ask once that way: strict
- * mode fails naming every unknown field; warn mode drops them all, applies the rest and reports them.
+ * not declared in schema") whatever fieldValidation says (Strict, Warn and Ignore alike, measured on
+ * Kubernetes 1.34), in a message worded for people. A dry-run create with fieldValidation=Warn, by contrast,
+ * lists every unknown field as a path in Warning headers before any admission runs (even when it then fails
+ * with AlreadyExists). So on that 500 we ask once that way: strict mode fails naming every unknown field;
+ * warn mode drops them all, applies the rest and reports them.
  */
 export async function applyValidated(client: ObjectClient, obj: KubeObject, opts: ValidatedApplyOptions): Promise<ValidatedApplyResult> {
   const applyOpts = { force: true, fieldManager: FIELD_MANAGER, fieldValidation: opts.mode === 'strict' ? 'Strict' : 'Warn', dryRun: opts.dryRun ?? false } as const;

@@ -95,7 +95,7 @@ describe('ObjectClient get, apply, delete', () => {
   });
 });
 
-/** A fake that, like the real API server, answers apply of an undeclared field with a 500 naming only the first. */
+/** A fake that, like the real API server, answers apply of an undeclared field with a 500 (here naming one). */
 function schemaServer(known: readonly string[]): FakeHandler {
   return (req) => {
     const body = JSON.parse(req.body) as { spec: Record<string, unknown> };
@@ -108,7 +108,7 @@ function schemaServer(known: readonly string[]): FakeHandler {
 }
 
 describe('applyValidated', () => {
-  it('strict: names every unknown field, not only the first the server reports', async () => {
+  it('strict: names every unknown field as a path, from the Warn probe', async () => {
     const { client } = await clientFor(schemaServer(['hosts']));
     const err = await applyValidated(client, vs('a', { hosts: ['a'], websocketUpgrade: true, appendHeaders: {} }), { mode: 'strict' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(KubeApiError);
