@@ -80,10 +80,10 @@ export function resourceName(r: Pick<ServedResource, 'group' | 'plural'>): strin
 
 /** Asks the cluster what it serves. */
 export async function discover(transport: KubeTransport): Promise<Discovery> {
-  const [core, groups] = await Promise.all([
-    transport.request({ method: 'GET', path: '/api', accept: AGGREGATED_ACCEPT, what: 'discover the core API' }),
-    transport.request({ method: 'GET', path: '/apis', accept: AGGREGATED_ACCEPT, what: 'discover API groups' }),
-  ]);
+  // One after the other: the first request doubles as the reachability check, so a dead cluster is retried
+  // (and reported) once, not twice in parallel.
+  const core = await transport.request({ method: 'GET', path: '/api', accept: AGGREGATED_ACCEPT, what: 'discover the core API' });
+  const groups = await transport.request({ method: 'GET', path: '/apis', accept: AGGREGATED_ACCEPT, what: 'discover API groups' });
   const coreBody = parseJson(core.body, transport, '/api');
   const groupsBody = parseJson(groups.body, transport, '/apis');
   if (isAggregated(coreBody) && isAggregated(groupsBody)) return fromAggregated([coreBody, groupsBody]);
