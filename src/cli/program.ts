@@ -16,22 +16,27 @@ export const VERSION = '0.1.0';
 /** Builds the program; each command lives in its own folder and registers itself here. */
 export function buildProgram(): Command {
   const program = new Command('meshferry')
-    .description(
-      'Move an Istio service mesh from one control plane to another: its config, its workloads and its traffic.\n' +
-        'Data goes to stdout, logs and progress to stderr. Exit codes: 0 ok, 1 problems found, 2 bad usage or input,\n' +
-        '3 cluster/API failure, 130 interrupted.',
-    )
+    .description('Move an Istio service mesh from one control plane to another: its config, its workloads and its traffic.')
     .version(VERSION, '--version', 'print the version')
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false, showGlobalOptions: true })
+    .configureHelp({ sortSubcommands: false })
     .addHelpText(
       'after',
       `
-Typical offline pipeline (a folder exported from the old mesh):
-  $ meshferry neat old-export/ -o clean/
+A migration, step by step:
+  $ meshferry lab up --clusters old,new                 # rehearse on real local control planes first
+  $ meshferry export --context old -A --with-context -o export/
+  $ meshferry neat export/ -o clean/                     # (export already writes neat YAML)
   $ meshferry transform clean/ --rules tcm-to-istio.yaml -o rewritten/
+  $ meshferry analyze rewritten/ --target-revision 1-31-1
+  $ meshferry install plan topology.yaml -o plan/        # then follow plan/RUNBOOK.md
+  $ meshferry diff rewritten/ --context new
+  $ meshferry import rewritten/ --context new
 
-Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a plugin.`,
+Data goes to stdout; logs and progress go to stderr. Exit codes: 0 ok, 1 problems found (findings, a
+failed check, something would change), 2 bad usage or input (the message names file:line),
+3 cluster or API failure, 130 interrupted. Run "meshferry <command> --help" for flags and examples.
+Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a kubectl plugin.`,
     );
   // Register commands here, one line each (keep the list in pipeline order).
   registerExport(program);
