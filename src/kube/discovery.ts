@@ -3,7 +3,7 @@ import { ClusterError } from '../errors.js';
 import { formatApiVersion } from '../resources/kinds.js';
 import { isPlainObject } from '../resources/object.js';
 import { KubeApiError } from './errors.js';
-import { mapLimit } from './semaphore.js';
+import { mapLimit } from '../concurrency.js';
 import type { KubeTransport } from './transport.js';
 
 /** One resource (a plural) served at one group/version. */

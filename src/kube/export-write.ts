@@ -6,7 +6,7 @@ import { InputError, isErrnoException } from '../errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { OUTPUT_MARKER, assertReplaceable, layoutPath, sortObjects } from '../resources/yaml-write.js';
 import { emitObjectYaml } from './export-yaml.js';
-import { mapLimit } from './semaphore.js';
+import { mapLimit } from '../concurrency.js';
 
 /** Files written at once: enough to hide filesystem latency, few enough not to exhaust file descriptors. */
 const WRITE_CONCURRENCY = 32;

@@ -7,7 +7,7 @@ import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { KUBE_YAML } from '../resources/yaml-options.js';
 import { ResourceSet, type PathSegment, type Resource } from '../resources/resource-set.js';
 import { STDIN, expandPaths, parseResources, readResources } from '../resources/yaml-read.js';
-import { mapLimit } from './semaphore.js';
+import { mapLimit } from '../concurrency.js';
 
 /** Files read at once. */
 const READ_CONCURRENCY = 32;

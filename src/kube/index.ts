@@ -16,5 +16,5 @@ export * from './live.js';
 export * from './no-op.js';
 export * from './object-client.js';
 export * from './retry.js';
-export * from './semaphore.js';
+export * from '../concurrency.js';
 export * from './transport.js';

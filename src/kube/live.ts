@@ -3,7 +3,7 @@ import { keyOf, keyString, type KubeObject, type ObjectKey } from '../resources/
 import type { ServedResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import type { ObjectClient } from './object-client.js';
-import { mapLimit } from './semaphore.js';
+import { mapLimit } from '../concurrency.js';
 
 /** What the cluster holds for the kinds and namespaces of a set of objects. */
 export interface LiveState {

@@ -3,7 +3,7 @@ import { formatApiVersion, parseApiVersion } from '../resources/kinds.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { resourceName, resourcePath, type Discovery, type ServedResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
-import { Semaphore } from './semaphore.js';
+import { Semaphore } from '../concurrency.js';
 import type { KubeTransport } from './transport.js';
 
 /** The field manager of every object meshferry writes (design.md: rollback only touches what it owns). */

@@ -2,6 +2,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type ParsedNode } from 'yaml';
+import { mapLimit } from '../concurrency.js';
 import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
 import { KINDS, kindOf, parseApiVersion } from './kinds.js';
 import { KUBE_YAML } from './yaml-options.js';
@@ -11,6 +12,8 @@ import { ResourceSet, type PathSegment, type Resource } from './resource-set.js'
 
 export const STDIN = '-';
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** Files read at once. */
+const READ_CONCURRENCY = 32;
 /** Aliases per document before we call it an alias bomb; real manifests use a handful at most. */
 const MAX_ALIASES = 100;
 
@@ -25,8 +28,18 @@ export interface ReadOptions {
 export async function readResources(paths: readonly string[], opts: ReadOptions = {}): Promise<ResourceSet> {
   const set = new ResourceSet();
   const problems: Problem[] = [];
-  for (const file of await expandPaths(paths)) {
-    const text = file === STDIN ? await (opts.stdin ?? readStdin)() : await readText(file);
+  const files = await expandPaths(paths);
+  // Reading thousands of small files one after another is mostly waiting: read a few dozen at once.
+  const texts = await mapLimit(files, READ_CONCURRENCY, (file) =>
+    (file === STDIN ? (opts.stdin ?? readStdin)() : readText(file)).then(
+      (text) => ({ text }),
+      (error: unknown) => ({ error }),
+    ),
+  );
+  for (const [i, file] of files.entries()) {
+    const read = texts[i]!;
+    if ('error' in read) throw read.error; // the first unreadable file in path order, as a sequential read would
+    const text = read.text;
     const parsed = parseResources(text, file === STDIN ? '<stdin>' : file, opts);
     problems.push(...parsed.problems);
     for (const r of parsed.resources) {

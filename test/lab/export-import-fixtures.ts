@@ -4,7 +4,7 @@ import { open, readFile, readdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type { Cluster } from '../../src/kube/cluster.js';
-import { mapLimit } from '../../src/kube/semaphore.js';
+import { mapLimit } from '../../src/concurrency.js';
 import { ISTIO_KINDS } from '../../src/resources/kinds.js';
 import type { KubeObject } from '../../src/resources/object.js';
 

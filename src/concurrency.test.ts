@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Semaphore, mapLimit } from './semaphore.js';
+import { Semaphore, mapLimit } from './concurrency.js';
 
 /** A promise the test settles by hand, so ordering never depends on timers. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {

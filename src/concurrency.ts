@@ -1,4 +1,4 @@
-// A counting semaphore: bounds how many requests of one sort run at once, so a big export never floods the API server.
+// Bounded concurrency: a counting semaphore and an order-keeping mapLimit, for API requests and file I/O alike.
 
 /** Runs at most `limit` tasks at a time; the rest wait in order. */
 export class Semaphore {
