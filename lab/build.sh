@@ -78,9 +78,20 @@ if [ "$bench" = 1 ]; then
   build "$here/go/neat" "github.com/itaysk/kubectl-neat" "kubectl-neat" ""
 fi
 
+# moddir WRAPPER MODULE: the module's folder in the module cache, at the version the wrapper's go.mod pins.
+# (`go list -m` would ask the proxy for the version's .info, which this proxy refuses for Istio's pseudo-versions.)
+moddir() {
+  local ver dir
+  ver=$(awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$here/go/$1/go.mod")
+  [ -n "$ver" ] || { echo "lab/build.sh: $2 is not pinned in lab/go/$1/go.mod" >&2; exit 1; }
+  dir="$(go env GOMODCACHE)/$2@$ver"
+  [ -d "$dir" ] || (cd "$here/go/$1" && go mod download "$2") >&2
+  echo "$dir"
+}
+
 # The Istio CRDs and charts of the pinned release, straight from the module.
 if [ "$force" = 1 ] || [ ! -s "$cache/istio/crd-all.gen.yaml" ]; then
-  idir=$(cd "$here/go/istio" && go list -m -f '{{.Dir}}' istio.io/istio)
+  idir=$(moddir istio istio.io/istio)
   cp "$idir/manifests/charts/base/files/crd-all.gen.yaml" "$cache/istio/crd-all.gen.yaml.tmp"
   chmod 0644 "$cache/istio/crd-all.gen.yaml.tmp" # the module cache is read-only; the copy need not be
   mv -f "$cache/istio/crd-all.gen.yaml.tmp" "$cache/istio/crd-all.gen.yaml"
@@ -88,7 +99,7 @@ fi
 # kwok's node and pod lifecycle Stages (what kwokctl installs by default: node-fast, node-heartbeat-with-lease,
 # pod-fast), straight from the pinned kwok module, so fake nodes turn Ready and pods Running.
 if [ "$force" = 1 ] || [ ! -s "$cache/kwok/stages.yaml" ]; then
-  kdir=$(cd "$here/go/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)
+  kdir=$(moddir kwok sigs.k8s.io/kwok)
   st="$kdir/kustomize/stage"
   for f in "$st/node/fast/node-initialize.yaml" "$st/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml" \
     "$st/pod/fast/pod-ready.yaml" "$st/pod/fast/pod-complete.yaml" "$st/pod/fast/pod-delete.yaml"; do
