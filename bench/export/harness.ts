@@ -1,6 +1,6 @@
 // Shared by the export and import benchmarks: the repository's built modules, a lab, and timing of child processes.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -17,11 +17,24 @@ export function repoRoot(): string {
 }
 
 export const ROOT = repoRoot();
-export const CLI = path.join(ROOT, 'dist/cli/main.js');
+const BUILT_CLI = path.join(ROOT, 'dist/cli/main.js');
+
+/**
+ * The CLI the benchmark runs: a private copy of dist/ taken at start (inside node_modules/.cache, so packages
+ * still resolve), so that a rebuild of the working tree during a long run cannot change or break what is timed.
+ */
+export const CLI = path.join(ROOT, 'node_modules/.cache/meshferry-bench/dist-snapshot/cli/main.js');
+
+export function snapshotCli(): void {
+  if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first`);
+  const snapshot = path.dirname(path.dirname(CLI));
+  rmSync(snapshot, { recursive: true, force: true });
+  cpSync(path.join(ROOT, 'dist'), snapshot, { recursive: true });
+}
 
 /** The built library and lab (dist/), so paths inside them (lab/build.sh) resolve as in production. */
 export async function loadBuilt(): Promise<{ lib: typeof import('../../src/lib.js'); lab: typeof import('../../src/lab/index.js') }> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  snapshotCli();
   const lib = (await import(pathToFileURL(path.join(ROOT, 'dist/lib.js')).href)) as typeof import('../../src/lib.js');
   const lab = (await import(pathToFileURL(path.join(ROOT, 'dist/lab/index.js')).href)) as typeof import('../../src/lab/index.js');
   return { lib, lab };

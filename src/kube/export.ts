@@ -30,6 +30,8 @@ export interface ExportOptions {
   withContext?: boolean;
   /** Objects per LIST page (`limit`), like kubectl's --chunk-size; default 500. */
   pageSize?: number;
+  /** Receives each batch of neat objects as its LIST completes (to write files while other LISTs run). */
+  onObjects?: (objects: KubeObject[]) => void | Promise<void>;
   /** Called as kinds finish, for a progress bar. */
   onProgress?: (p: { kindsDone: number; kindsTotal: number; objects: number }) => void;
 }
@@ -105,11 +107,10 @@ export async function exportObjects(cluster: Cluster, opts: ExportOptions = {}):
         scopes.map(async (namespace) => {
           try {
             const items = await cluster.client.list(resource, { ...(namespace ? { namespace } : {}), metadataOnly, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
-            for (const item of items) {
-              if (!keep(item, isContext)) continue;
-              objects.push(neatObject(item));
-              report.count++;
-            }
+            const batch = items.filter((item) => keep(item, isContext)).map(neatObject);
+            objects.push(...batch);
+            report.count += batch.length;
+            await opts.onObjects?.(batch);
           } catch (err) {
             if (!(err instanceof KubeApiError && err.isForbidden)) throw err;
             forbidden.push(err.serverMessage);

@@ -4,7 +4,7 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { cleanStaleStaging } from '../../kube/export-staging.js';
 import { exportObjects, type ExportReport } from '../../kube/export.js';
 import { KINDS, displayKind, resolveKindWord, type KindInfo } from '../../resources/kinds.js';
-import { writeExportLayout } from '../../kube/export-write.js';
+import { ExportLayoutWriter } from '../../kube/export-write.js';
 import { assertReplaceable } from '../../resources/yaml-write.js';
 import { collectList, log, positiveInt, renderTable, style } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
@@ -53,17 +53,22 @@ export async function runExport(flags: ExportFlags): Promise<number> {
   });
   const cluster = await connect(flags);
   const progress = new ProgressLine();
+  let writer: ExportLayoutWriter | undefined;
   try {
+    writer = await ExportLayoutWriter.open(dir);
+    const out = writer;
     const report = await exportObjects(cluster, {
       ...(flags.namespace?.length ? { namespaces: flags.namespace } : {}),
       ...(flags.excludeNamespaces ? { excludeNamespaces: flags.excludeNamespaces } : {}),
       ...(kinds ? { kinds } : {}),
       withContext: flags.withContext ?? false,
       ...(flags.chunkSize ? { pageSize: flags.chunkSize } : {}),
+      // Files are written as each kind arrives, into the staging folder; the folder is swapped in at the end.
+      onObjects: (objects) => out.write(objects),
       onProgress: ({ kindsDone, kindsTotal, objects }) => progress.update(kindsDone, kindsTotal, `kinds, ${objects} objects`, kindsDone === kindsTotal),
     });
     progress.done();
-    await writeExportLayout(dir, report.objects);
+    writer.commit();
     process.stderr.write(renderSummary(report));
     const forbidden = report.kinds.filter((k) => k.skipped?.reason === 'forbidden');
     for (const k of forbidden) log.warn(`skipped ${displayKind(k.kind)}: ${k.skipped?.message ?? ''}`);
@@ -73,6 +78,7 @@ export async function runExport(flags: ExportFlags): Promise<number> {
     );
     return forbidden.length ? ExitCode.findings : ExitCode.ok;
   } finally {
+    writer?.abort();
     progress.done();
     stopCleanup();
     cluster.close();
