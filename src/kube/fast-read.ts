@@ -1,12 +1,11 @@
 // Reading big object folders fast: exported files take a strict fast path; anything else goes to readResources' parser.
 import { readFile } from 'node:fs/promises';
 import { parseDocument } from 'yaml';
-import { InputError, InputErrors, type Problem } from '../errors.js';
 import { kindOf, parseApiVersion } from '../resources/kinds.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { KUBE_YAML } from '../resources/yaml-options.js';
-import { ResourceSet, type PathSegment, type Resource } from '../resources/resource-set.js';
-import { STDIN, expandPaths, parseResources, readResources } from '../resources/yaml-read.js';
+import type { PathSegment, Resource, ResourceSet } from '../resources/resource-set.js';
+import { STDIN, assembleResourceSet, expandPaths, metadataOnly, parseResources, readResources, type ParseResult } from '../resources/yaml-read.js';
 import { mapLimit } from '../concurrency.js';
 
 /** Files read at once. */
@@ -29,37 +28,15 @@ export async function readObjectFolder(paths: readonly string[]): Promise<Resour
     }
   });
   if (texts.some((t) => t === undefined)) return readResources(paths); // let the reference reader word the error
-  const set = new ResourceSet();
-  const problems: Problem[] = [];
-  files.forEach((file, i) => {
+  const results: ParseResult[] = files.map((file, i) => {
     const buf = texts[i] as Buffer;
     const text = buf.indexOf(0) >= 0 ? undefined : buf.toString('utf8');
-    const fast = text !== undefined && !text.includes('\uFFFD') ? fastResource(text, file) : undefined;
-    let resources: Resource[];
-    if (fast) resources = [fast];
-    else if (text === undefined || text.includes('\uFFFD')) {
-      problems.push({ message: 'this is not YAML or JSON text (binary data)', position: { file } });
-      return;
-    } else {
-      const parsed = parseResources(text, file);
-      problems.push(...parsed.problems);
-      resources = parsed.resources;
-    }
-    for (const r of resources) {
-      try {
-        set.add(r);
-      } catch (err) {
-        if (err instanceof InputError) problems.push({ message: err.message });
-        else throw err;
-      }
-    }
+    if (text === undefined || text.includes('\uFFFD'))
+      return { resources: [], problems: [{ message: 'this is not YAML or JSON text (binary data)', position: { file } }] };
+    const fast = fastResource(text, file);
+    return fast ? { resources: [fast], problems: [] } : parseResources(text, file);
   });
-  if (problems.length === 1 && problems[0]) {
-    const p = problems[0];
-    throw new InputError(p.message, { ...(p.position ? { position: p.position } : {}), ...(p.fieldPath ? { fieldPath: p.fieldPath } : {}) });
-  }
-  if (problems.length > 1) throw new InputErrors(`${problems.length} problems in the input:`, problems);
-  return set;
+  return assembleResourceSet(results);
 }
 
 /** One object from a canonical file, or undefined when the file needs the general parser. */
@@ -67,11 +44,7 @@ function fastResource(text: string, file: string): Resource | undefined {
   const value = parseCanonicalYaml(text);
   if (!isPlainObject(value) || !acceptable(value)) return undefined;
   let object = value as KubeObject;
-  if (kindOf(object.apiVersion, object.kind)?.metadataOnly) {
-    const slim: KubeObject = { apiVersion: object.apiVersion, kind: object.kind, metadata: object.metadata };
-    if (typeof object.type === 'string') slim.type = object.type;
-    object = slim;
-  }
+  if (kindOf(object.apiVersion, object.kind)?.metadataOnly) object = metadataOnly(object);
   let reference: Resource | undefined;
   // Field positions are needed only to word a problem: parse with the general parser then, once.
   const locate = (p: readonly PathSegment[]) => {

@@ -26,8 +26,6 @@ export interface ReadOptions {
 
 /** Reads every path (file, directory, or `-`) into one ResourceSet. Problems are collected, then thrown together. */
 export async function readResources(paths: readonly string[], opts: ReadOptions = {}): Promise<ResourceSet> {
-  const set = new ResourceSet();
-  const problems: Problem[] = [];
   const files = await expandPaths(paths);
   // Reading thousands of small files one after another is mostly waiting: read a few dozen at once.
   const texts = await mapLimit(files, READ_CONCURRENCY, (file) =>
@@ -36,11 +34,22 @@ export async function readResources(paths: readonly string[], opts: ReadOptions 
       (error: unknown) => ({ error }),
     ),
   );
-  for (const [i, file] of files.entries()) {
+  const results = files.map((file, i) => {
     const read = texts[i]!;
     if ('error' in read) throw read.error; // the first unreadable file in path order, as a sequential read would
-    const text = read.text;
-    const parsed = parseResources(text, file === STDIN ? '<stdin>' : file, opts);
+    return parseResources(read.text, file === STDIN ? '<stdin>' : file, opts);
+  });
+  return assembleResourceSet(results);
+}
+
+/**
+ * One ResourceSet from the parse results of several files, in order. Problems of every file, and objects
+ * defined twice, are collected and thrown together (one InputError, or InputErrors for several).
+ */
+export function assembleResourceSet(results: Iterable<ParseResult>): ResourceSet {
+  const set = new ResourceSet();
+  const problems: Problem[] = [];
+  for (const parsed of results) {
     problems.push(...parsed.problems);
     for (const r of parsed.resources) {
       try {
@@ -269,7 +278,7 @@ function acceptObject(value: unknown, pos: () => SourcePosition, locate: Locate,
 }
 
 /** Keeps what may be shown of a Secret: never its data. */
-function metadataOnly(obj: KubeObject): KubeObject {
+export function metadataOnly(obj: KubeObject): KubeObject {
   const out: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata };
   if (typeof obj.type === 'string') out.type = obj.type;
   return out;
