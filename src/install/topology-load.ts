@@ -1,4 +1,5 @@
 // Reads a MeshTopology file: YAML with positions, the shipped JSON Schema (ajv), then semantic checks; all problems at once.
+import { editDistance } from '../closest-word.js';
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { InputError, InputErrors, type Problem, type SourcePosition } from '../errors.js';
@@ -213,18 +214,4 @@ function closest(word: string, known: readonly string[]): string | undefined {
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../errors.js';
 import { identityOf } from './object.js';
-import { editDistance, parseResources, readResources } from './yaml-read.js';
+import { parseResources, readResources } from './yaml-read.js';
 
 const vs = (name: string, extra = '') =>
   `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {host: a}\n${extra}`;
@@ -92,15 +92,6 @@ describe('readResources', () => {
   it('throws an InputError naming the file for a missing path', async () => {
     await expect(readResources(['/nonexistent/x.yaml'])).rejects.toThrow(InputError);
   });
-});
-
-describe('editDistance', () => {
-  it.each([
-    ['kitten', 'sitting', 3],
-    ['virtualservice', 'virtualsrvice', 1],
-    ['', 'abc', 3],
-    ['same', 'same', 0],
-  ])('%s ~ %s = %i', (a, b, d) => expect(editDistance(a, b)).toBe(d));
 });
 
 describe('the YAML dialect', () => {

@@ -1,4 +1,5 @@
 // Reads Kubernetes objects from files, directories and stdin, keeping each object's file and line.
+import { editDistance } from '../closest-word.js';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type ParsedNode } from 'yaml';
@@ -354,14 +355,3 @@ function describeYamlError(code: string, message: string, syntax: 'YAML' | 'JSON
   }
 }
 
-/** Levenshtein distance, for "did you mean" hints on short words. */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}

@@ -2,7 +2,7 @@
 import { InputErrors, type Problem, type SourcePosition } from '../errors.js';
 import { isPlainObject } from '../resources/object.js';
 import type { PathSegment } from '../resources/resource-set.js';
-import { didYouMean } from './closest-word.js';
+import { didYouMean } from '../closest-word.js';
 import { formatPath } from './field-path.js';
 import { compileMatch, type ObjectPredicate, type SpecProblem } from './object-match.js';
 import type { Rewriter } from './rewriter.js';

@@ -2,7 +2,7 @@
 import { KINDS, resolveKindWord, type KindInfo } from '../resources/kinds.js';
 import { keyOf, type KubeObject } from '../resources/object.js';
 import type { PathSegment } from '../resources/resource-set.js';
-import { didYouMean } from './closest-word.js';
+import { didYouMean } from '../closest-word.js';
 import { LabelSelectorError, parseLabelSelector } from './label-selector.js';
 import type { ObjectMatch } from './types.js';
 

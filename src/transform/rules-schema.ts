@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { isPlainObject } from '../resources/object.js';
 import type { PathSegment } from '../resources/resource-set.js';
-import { didYouMean } from './closest-word.js';
+import { didYouMean } from '../closest-word.js';
 
 /** The schema file, shipped in the package beside dist/ (and beside src/ in a checkout). */
 export const TRANSFORM_RULES_SCHEMA_URL = new URL('../../schemas/transform-rules.schema.json', import.meta.url);

@@ -27,3 +27,13 @@ describe('closestWord', () => {
     expect(editDistance('abcd', 'abc')).toBe(1);
   });
 });
+
+describe('editDistance', () => {
+  test.each([
+    ['kitten', 'sitting', 3],
+    ['virtualservice', 'virtualsrvice', 1],
+    ['', 'abc', 3],
+    ['same', 'same', 0],
+    ['ab', 'ba', 1],
+  ])('%s ~ %s = %i', (a, b, d) => expect(editDistance(a, b)).toBe(d));
+});
