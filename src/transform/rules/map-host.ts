@@ -1,8 +1,7 @@
 // mapHost: rewrites one host, or a host suffix such as .global, in every host field of every kind.
 import type { KubeObject } from '../../resources/object.js';
-import type { PathSegment } from '../../resources/resource-set.js';
 import { formatPath, listPaths } from '../field-path.js';
-import { HOST_FIELDS, allStrings, findFields, splitNsHost } from '../reference-fields.js';
+import { HOST_FIELDS, findFields, hostOf, mapHostIn, searchableStrings } from '../reference-fields.js';
 import type { Rewriter } from '../rewriter.js';
 import type { MapHostRule } from '../types.js';
 
@@ -50,23 +49,21 @@ export const mapHost: Rewriter<'mapHost'> = {
         const changedLists = new Set<string>();
         for (const f of findFields(obj, HOST_FIELDS)) {
           known.add(formatPath(f.path));
-          const { ns, host } = f.form === 'nsHost' ? splitNsHost(f.value) : { ns: undefined, host: f.value };
-          const next = mapHostName(host, spec);
-          if (next === undefined) continue;
-          edit.set(f.path, ns === undefined ? next : `${ns}/${next}`);
+          const value = mapHostIn(f.value, f.form, (h) => mapHostName(h, spec));
+          if (value === undefined) continue;
+          edit.set(f.path, value);
+          const host = hostOf(f.value, f.form);
+          const next = hostOf(value, f.form);
           if (typeof f.path[f.path.length - 1] === 'number') changedLists.add(formatPath(f.path.slice(0, -1)));
           if (host.startsWith('*'))
             edit.note('WARNING', `wildcard host ${host} became ${next} at ${formatPath(f.path)}; check that the new wildcard does not cover more services than intended`);
-          if (obj.kind === 'ServiceEntry') noteClusterLocal(obj, next, services, edit.note);
+          if (obj.kind === 'ServiceEntry' && f.path[1] === 'hosts') noteClusterLocal(obj, next, services, edit.note);
         }
         for (const list of changedLists) noteDuplicates(obj, list, edit.note);
         const left: string[] = [];
-        for (const [key, value] of Object.entries(obj)) {
-          if (key === 'metadata' || key === 'apiVersion' || key === 'kind') continue;
-          for (const s of allStrings(value, [key] as PathSegment[])) {
-            const path = formatPath(s.path);
-            if (!known.has(path) && mention.test(s.value)) left.push(path);
-          }
+        for (const s of searchableStrings(obj)) {
+          const path = formatPath(s.path);
+          if (!known.has(path) && mention.test(s.value)) left.push(path);
         }
         if (left.length > 0)
           edit.note('WARNING', `still mentions ${spec.from ?? `*${spec.fromSuffix}`} at ${listPaths(left)}; meshferry rewrites only host fields, so check these (a patch rule can rewrite them)`);
