@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { discover, fromAggregated, resourceName, resourcePath } from './discovery.js';
 import { loadConnection } from './kubeconfig.js';
-import { FakeApiServer, aggregatedDiscovery, statusBody, writeFakeKubeconfig, type FakeHandler } from './testing/fake-apiserver.js';
+import { FakeApiServer, aggregatedDiscovery, statusBody, writeFakeKubeconfig, type FakeHandler } from '../../test/support/kube/fake-apiserver.js';
 import { KubeTransport } from './transport.js';
 
 const servers: FakeApiServer[] = [];

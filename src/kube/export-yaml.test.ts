@@ -6,7 +6,7 @@ import { seedMesh } from '../../test/lab/export-import-fixtures.js';
 import { expandPaths, parseResources } from '../resources/yaml-read.js';
 import { serializeObject } from '../resources/yaml-write.js';
 import { emitObjectYaml } from './export-yaml.js';
-import { randomObject } from './testing/random-objects.js';
+import { randomObject } from '../../test/support/kube/random-objects.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

@@ -11,7 +11,7 @@ import { readResources } from '../resources/yaml-read.js';
 import { serializeObject } from '../resources/yaml-write.js';
 import { writeExportLayout } from './export-write.js';
 import { parseCanonicalYaml, readObjectFolder } from './fast-read.js';
-import { randomObject } from './testing/random-objects.js';
+import { randomObject } from '../../test/support/kube/random-objects.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 

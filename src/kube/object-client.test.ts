@@ -4,7 +4,7 @@ import { Discovery, type ServedResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { loadConnection } from './kubeconfig.js';
 import { ObjectClient } from './object-client.js';
-import { FakeApiServer, statusBody, writeFakeKubeconfig, type FakeHandler } from './testing/fake-apiserver.js';
+import { FakeApiServer, statusBody, writeFakeKubeconfig, type FakeHandler } from '../../test/support/kube/fake-apiserver.js';
 import { KubeTransport } from './transport.js';
 
 const VS: ServedResource = { group: 'networking.istio.io', version: 'v1', kind: 'VirtualService', plural: 'virtualservices', namespaced: true, verbs: ['list', 'get', 'patch'] };

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterError, ExitCode } from '../errors.js';
 import { KubeApiError } from './errors.js';
 import { loadConnection } from './kubeconfig.js';
-import { FakeApiServer, statusBody, writeFakeKubeconfig, type FakeHandler } from './testing/fake-apiserver.js';
+import { FakeApiServer, statusBody, writeFakeKubeconfig, type FakeHandler } from '../../test/support/kube/fake-apiserver.js';
 import { KubeTransport, parseWarnings } from './transport.js';
 
 const servers: FakeApiServer[] = [];

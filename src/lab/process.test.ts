@@ -20,12 +20,22 @@ function start(component: string, script: string) {
   });
 }
 
+/** Polls until `check` holds (no fixed sleeps: a loaded machine only makes the test slower, never wrong). */
+async function until(what: string, check: () => boolean): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (check()) return;
+    await sleep(20);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
 describe('startProcess / stopProcesses', () => {
   it('starts a process group with a pid file and a log, and stops it with its forked child', async () => {
     // The shell forks a sleeping child, so the group has two members.
     const p = start('forker', 'echo hello; sleep 300 & wait');
     expect(Number(readFileSync(path.join(dir, 'forker.pid'), 'utf8'))).toBe(p.record.pid);
-    await sleep(200);
+    // The shell has run its first command once the log holds its output.
+    await until('the shell to print hello', () => logTail(p.record.log) === 'hello');
     expect(isRunning(p.record)).toBe(true);
     expect(liveProcessGroups().has(p.record.pid)).toBe(true);
     expect(processesMentioning(dir).length).toBeGreaterThanOrEqual(1);
@@ -39,8 +49,9 @@ describe('startProcess / stopProcesses', () => {
   });
 
   it('uses SIGKILL for a group that ignores SIGTERM', async () => {
-    const p = start('stubborn', "trap '' TERM; sleep 300 & wait; sleep 300");
-    await sleep(200);
+    const p = start('stubborn', "trap '' TERM; echo trapped; sleep 300 & wait; sleep 300");
+    // Only after the trap is installed does SIGTERM get ignored; the echo comes after it.
+    await until('the TERM trap to be installed', () => logTail(p.record.log) === 'trapped');
     const r = await stopProcesses([p.record], 300);
     expect(r).toEqual({ stopped: 1, forced: 1 });
     expect(liveProcessGroups().has(p.record.pid)).toBe(false);

@@ -8,7 +8,7 @@ import { hasStackTrace, runCli } from '../../../test/support/cli.js';
 import { UsageError } from '../../errors.js';
 import type { ExportReport } from '../../kube/export.js';
 import { kindInfo, type KindInfo } from '../../resources/kinds.js';
-import { writeFakeKubeconfig } from '../../kube/testing/fake-apiserver.js';
+import { writeFakeKubeconfig } from '../../../test/support/kube/fake-apiserver.js';
 import { renderSummary, resolveKinds } from './index.js';
 
 const kind = (group: string, k: string) => kindInfo(group, k) as KindInfo;

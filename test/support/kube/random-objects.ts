@@ -1,5 +1,5 @@
 // Deterministic random Kubernetes-shaped documents full of strings YAML writers and readers get wrong.
-import type { KubeObject } from '../../resources/object.js';
+import type { KubeObject } from '../../../src/resources/object.js';
 
 /** A small deterministic PRNG (mulberry32), so a failure reproduces from its seed. */
 export function prng(seed: number): () => number {
