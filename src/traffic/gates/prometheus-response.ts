@@ -1,0 +1,93 @@
+// Reads one answer of Prometheus' instant-query API (GET /api/v1/query) into a QueryResult, checking its shape.
+import { sanitizeTerminalText } from '../../terminal-text.js';
+import { GateError } from './gate.js';
+import type { GateErrorReason, QueryResult } from './gate.js';
+
+// Server text goes into error messages: one line, made safe for a terminal, and short.
+const MAX_SERVER_TEXT = 300;
+
+/** Server-sent text made safe and short enough for a one-paragraph error message. */
+export function serverText(text: string): string {
+  const oneLine = sanitizeTerminalText(text, { oneLine: true }).trim();
+  return oneLine.length > MAX_SERVER_TEXT ? `${oneLine.slice(0, MAX_SERVER_TEXT)}…` : oneLine;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const error = (reason: GateErrorReason, message: string, status?: number): QueryResult => ({
+  kind: 'error',
+  error: new GateError(reason, message, status === undefined ? {} : { status }),
+});
+
+// Prometheus writes sample values with Go's strconv.FormatFloat(v, 'f', -1, 64), plus NaN, +Inf and -Inf
+// (prometheus/prometheus web/api/v1 marshalling); anything else is not a number we trust.
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Reads a `[unixTime, "value"]` sample; NaN means the query measured nothing (0/0). */
+export function parseSample(sample: unknown, where: string): QueryResult {
+  if (!Array.isArray(sample) || sample.length !== 2 || typeof sample[0] !== 'number' || typeof sample[1] !== 'string')
+    return error('badResponse', `${where} is not a [time, "value"] sample`);
+  const text = sample[1];
+  if (text === 'NaN') return { kind: 'noData', reason: 'nan' };
+  if (text === '+Inf' || text === 'Inf') return { kind: 'value', value: Infinity };
+  if (text === '-Inf') return { kind: 'value', value: -Infinity };
+  if (!DECIMAL.test(text)) return error('badResponse', `${where} holds "${serverText(text)}", which is not a number`);
+  return { kind: 'value', value: Number(text) };
+}
+
+function errorReason(status: number, errorType: string): GateErrorReason {
+  // docs/querying/api.md: 400 bad parameters, 422 an expression that cannot be executed, 503 a timeout or abort.
+  if (errorType === 'bad_data' || errorType === 'execution' || status === 400 || status === 422) return 'badQuery';
+  if (errorType === 'timeout') return 'timeout';
+  return 'http';
+}
+
+/**
+ * Turns an HTTP status and body into a verdict. Only a single number is a value: an empty vector and NaN are
+ * no data; a range vector, a string or several series cannot be judged and are errors, never a guess.
+ */
+export function parseQueryResponse(status: number, body: string): QueryResult {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    if (status >= 400) return error('http', `HTTP ${status}: ${serverText(body) || '(empty body)'}`, status);
+    return error('badResponse', `HTTP ${status} with a body that is not JSON: ${serverText(body) || '(empty body)'}`, status);
+  }
+  if (!isRecord(parsed) || (parsed.status !== 'success' && parsed.status !== 'error'))
+    return error(status >= 400 ? 'http' : 'badResponse', `HTTP ${status} with JSON that is not a Prometheus API answer (no "status": "success"|"error")`, status);
+
+  if (parsed.status === 'error' || status >= 400) {
+    const errorType = typeof parsed.errorType === 'string' ? parsed.errorType : '';
+    const text = typeof parsed.error === 'string' ? parsed.error : '';
+    const detail = [errorType && serverText(errorType), text && serverText(text)].filter(Boolean).join(': ');
+    return error(errorReason(status, errorType), `HTTP ${status}: ${detail || 'error without a message'}`, status);
+  }
+
+  const data = parsed.data;
+  if (!isRecord(data) || typeof data.resultType !== 'string')
+    return error('badResponse', 'the answer has no data.resultType', status);
+  const resultType = data.resultType;
+  const result = data.result;
+  switch (resultType) {
+    case 'scalar':
+      return parseSample(result, 'the scalar result');
+    case 'vector': {
+      if (!Array.isArray(result)) return error('badResponse', 'the vector result is not a list', status);
+      if (result.length === 0) return { kind: 'noData', reason: 'empty' };
+      if (result.length > 1)
+        return error('badResponse', `the query returned ${result.length} series; a gate needs one number (aggregate with sum(), max() or similar)`, status);
+      const only: unknown = result[0];
+      if (!isRecord(only) || !isRecord(only.metric)) return error('badResponse', 'the vector element has no metric labels', status);
+      return parseSample(only.value, 'the vector element');
+    }
+    case 'matrix':
+      return error('badResponse', 'the query returned a range vector (matrix); a gate needs one number, e.g. sum(rate(x[1m])) instead of x[1m]', status);
+    case 'string':
+      return error('badResponse', 'the query returned a string; a gate needs a number', status);
+    default:
+      return error('badResponse', `unknown resultType "${serverText(resultType)}"`, status);
+  }
+}
