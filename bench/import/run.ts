@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   try {
     // The folder both tools read: the kubedump layout meshferry export writes (Namespaces under _cluster/, first).
     const folder = path.join(tmp, 'folder');
-    await lib.writeExportLayout(folder, seedMesh({ namespaces: NAMESPACES, objects: OBJECTS }));
+    await lib.writeLayout(folder, seedMesh({ namespaces: NAMESPACES, objects: OBJECTS }));
     const kubectlFolder = path.join(tmp, 'folder-for-kubectl');
     await cp(folder, kubectlFolder, { recursive: true });
     await rm(path.join(kubectlFolder, lib.OUTPUT_MARKER));

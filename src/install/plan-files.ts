@@ -1,5 +1,4 @@
 // Turns a plan into its files (YAML, JSON, Markdown) and writes them into a folder atomically.
-import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../resources/object.js';
@@ -40,11 +39,7 @@ export function planFiles(plan: InstallPlan): Record<string, string> {
  */
 export async function writePlan(dir: string, plan: InstallPlan): Promise<string[]> {
   const files = planFiles(plan);
-  await writeFolderAtomic(dir, async (staging) => {
-    for (const [rel, text] of Object.entries(files)) {
-      await mkdir(path.dirname(path.join(staging, rel)), { recursive: true });
-      await writeFile(path.join(staging, rel), text);
-    }
-  });
+  // The staging folder's own writer: each path is proven to stay inside it, files are created 0600.
+  await writeFolderAtomic(dir, (_staging, folder) => folder.writeFiles(Object.entries(files).map(([rel, data]) => ({ rel, data }))));
   return Object.keys(files);
 }

@@ -99,6 +99,32 @@ export function kindOf(apiVersion: string, kind: string): KindInfo | undefined {
   return kindInfo(parseApiVersion(apiVersion).group, kind);
 }
 
+/** What the registry says of an apiVersion and kind: a kind it knows, a known kind in a version it lacks, or unknown. */
+export type RegistryStatus = 'known' | 'unknown-version' | 'unknown';
+
+/**
+ * Unknown kinds (Ingress, Job, a custom resource, IstioOperator) pass through meshferry as written: neat cleans
+ * their metadata generically, transform applies the rules that can match them, analyze skips them. Later stages
+ * ask here rather than treating a missing registry entry as an error.
+ */
+export function registryStatus(apiVersion: string, kind: string): RegistryStatus {
+  const info = kindOf(apiVersion, kind);
+  if (!info) return 'unknown';
+  return info.versions.includes(parseApiVersion(apiVersion).version) ? 'known' : 'unknown-version';
+}
+
+/**
+ * Groups whose kinds the registry lists completely, from the pinned release's CRD file
+ * (manifests/charts/base/files/crd-all.gen.yaml): a kind there that the registry lacks is almost surely a typo.
+ * Gateway API is not one of them: its experimental channel adds kinds release by release.
+ */
+const COMPLETE_GROUPS = new Set(KINDS.filter((k) => k.category === 'istio').map((k) => k.group));
+
+/** Whether the registry lists every kind of `group` (Istio's config groups), so an unlisted kind there is a typo. */
+export function isCompleteGroup(group: string): boolean {
+  return COMPLETE_GROUPS.has(group);
+}
+
 /** Kinds whose bare name exists in more than one group (Gateway): their display name carries the group. */
 const ambiguousKinds = new Set(
   KINDS.filter((k, i) => KINDS.findIndex((o) => o.kind === k.kind) !== i).map((k) => k.kind),

@@ -1,5 +1,6 @@
 // Fast path for reading Kubernetes YAML: js-yaml with go-yaml v2's scalar rules, positions computed on demand.
 import jsyaml from 'js-yaml';
+import { FALSE_RE, FLOAT_EXP, FLOAT_PLAIN, FLOAT_SPECIAL, INT_BIN, INT_DEC, INT_HEX, INT_OCT, NULL_RE, TRUE_RE } from './yaml-scalars.js';
 
 /**
  * The `yaml` library keeps a full syntax tree with positions; on thousands of objects that is most of a run.
@@ -9,18 +10,6 @@ import jsyaml from 'js-yaml';
  */
 
 const { Type, FAILSAFE_SCHEMA } = jsyaml;
-
-const NULL_RE = /^(?:~|null|Null|NULL)?$/;
-const TRUE_RE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const FALSE_RE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
-const INT_BIN = /^[-+]?0b[0-1_]+$/;
-const INT_OCT = /^[-+]?0[0-7_]+$/;
-const INT_DEC = /^[-+]?[0-9][0-9_]*$/;
-const INT_HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
-/** Exactly the float patterns of yaml-options.ts (go-yaml v2 needs a digit: a lone "." is a string). */
-const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/;
-const FLOAT_PLAIN = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
-const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 
 function parseInteger(s: string): number {
   const sign = s.startsWith('-') ? -1 : 1;

@@ -1,4 +1,5 @@
 // The YAML dialect Kubernetes tools speak: YAML 1.1 as go-yaml v2 (sigs.k8s.io/yaml) resolves it.
+import { FLOAT_PLAIN } from './yaml-scalars.js';
 import type { CreateNodeOptions, DocumentOptions, ParseOptions, ScalarTag, SchemaOptions, ToStringOptions } from 'yaml';
 
 /**
@@ -8,7 +9,6 @@ import type { CreateNodeOptions, DocumentOptions, ParseOptions, ScalarTag, Schem
  * - go-yaml leaves timestamps (`2026-03-14`) and sexagesimal numbers (`1:20`) as strings when decoding into
  *   JSON, so those tags are dropped (the library would give a Date and 80).
  */
-const GO_YAML_FLOAT = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
 
 type CustomTags = Extract<NonNullable<SchemaOptions['customTags']>, (tags: never) => unknown>;
 
@@ -24,7 +24,7 @@ const withGoYamlFloat = ((tags: unknown[]) =>
     .map((t) => {
       const tag = t as ScalarTag;
       if (typeof t === 'object' && tag.tag === 'tag:yaml.org,2002:float' && tag.test instanceof RegExp && tag.test.test('.'))
-        return { ...tag, test: GO_YAML_FLOAT };
+        return { ...tag, test: FLOAT_PLAIN };
       return t;
     })) as unknown as CustomTags;
 

@@ -1,15 +1,15 @@
-// Writes objects as one YAML stream or as the kubedump layout, deterministically and atomically.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+// Writes objects as YAML (one stream, or the kubedump layout of one file per object), fast, deterministic and atomic.
 import path from 'node:path';
 import { stringify } from 'yaml';
-import { InputError, isErrnoException } from '../errors.js';
+import { InputError } from '../errors.js';
+import { StagingFolder } from './atomic-write.js';
 import { displayKind, kindOf, parseApiVersion } from './kinds.js';
 import { compareKeys, isPlainObject, keyOf, type KubeObject } from './object.js';
 import { KUBE_YAML_OUTPUT } from './yaml-options.js';
+import { doubleQuoted, isPlainSafe } from './yaml-scalars.js';
 
-/** Marks a folder as meshferry's output, so a later run may replace it whole. */
-export const OUTPUT_MARKER = '.meshferry-output';
+// Kept here for the callers that imported them from the writer before atomic-write.ts held them.
+export { OUTPUT_MARKER, assertReplaceable, writeFileAtomic, writeFolderAtomic } from './atomic-write.js';
 
 const TOP_ORDER = ['apiVersion', 'kind', 'metadata'];
 const META_ORDER = ['name', 'namespace', 'labels', 'annotations'];
@@ -34,9 +34,117 @@ function sortKeys(m: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** One object as YAML. YAML 1.1 quoting, so that `yes`/`on` strings stay strings for kubectl. */
+/**
+ * One object as YAML, in block style (two-space indent, sequences indented under their key, `{}`/`[]` for
+ * empty collections). The object is walked directly rather than through the `yaml` library's document tree,
+ * which cost about a millisecond per object. Strings are written plain only when every YAML 1.1 and 1.2 reader
+ * reads them back as the same string (yaml-scalars.ts), multi-line strings as literal blocks when that is
+ * exact, and everything else double-quoted. Values that are not JSON data (bytes from `!!binary`) are left to
+ * the library.
+ */
 export function serializeObject(obj: KubeObject): string {
-  return stringify(canonicalObject(obj), KUBE_YAML_OUTPUT);
+  const out: string[] = [];
+  try {
+    emitMap(canonicalObject(obj) as Record<string, unknown>, '', out);
+  } catch (err) {
+    if (err === NOT_JSON) return stringify(canonicalObject(obj), KUBE_YAML_OUTPUT);
+    throw err;
+  }
+  return out.join('');
+}
+
+const NOT_JSON = Symbol('a value that is not JSON data');
+
+/** A string as a scalar on one line: plain when safe, else double-quoted. */
+function flowScalar(s: string): string {
+  return isPlainSafe(s) ? s : doubleQuoted(s);
+}
+
+/** Characters that a literal block cannot hold as they are (other than newline and an inner tab). */
+// eslint-disable-next-line no-control-regex
+const NOT_LITERAL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]/;
+
+/**
+ * A multi-line string as a literal block (`|`, `|-` or `|+` by its trailing newlines), or undefined when a
+ * literal block could not say it exactly: a first line that starts with a space (the reader would take it for
+ * the block's indentation), lines of only spaces, tabs that start a line, or characters that need escapes.
+ */
+function literalBlock(s: string, indent: string): string | undefined {
+  if (!s.includes('\n') || NOT_LITERAL.test(s)) return undefined;
+  const lines = s.split('\n');
+  const first = lines[0] ?? '';
+  if (first === '' || first.startsWith(' ') || first.startsWith('\t')) return undefined;
+  let trailing = 0;
+  while (trailing < lines.length && lines[lines.length - 1 - trailing] === '') trailing++;
+  const body = lines.slice(0, lines.length - trailing);
+  if (body.some((l) => l.startsWith('\t') || (l !== '' && l.trim() === ''))) return undefined;
+  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
+  // With `|+` the empty lines after the text are part of it; the last newline ends the scalar's own line.
+  const tail = trailing > 1 ? '\n'.repeat(trailing - 1) : '';
+  return `|${chomp}\n${body.map((l) => (l === '' ? '\n' : `${indent}${l}\n`)).join('')}${tail}`;
+}
+
+/** A value that fits on the line of its key or dash, or undefined when it needs a block below. */
+function inline(v: unknown): string | undefined {
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return v.includes('\n') ? undefined : flowScalar(v);
+    case 'number':
+      if (Number.isNaN(v)) return '.nan';
+      if (!Number.isFinite(v)) return v > 0 ? '.inf' : '-.inf';
+      return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      if (Array.isArray(v)) return v.length === 0 ? '[]' : undefined;
+      if (isPlainObject(v)) return Object.keys(v).some((k) => v[k] !== undefined) ? undefined : '{}';
+      throw NOT_JSON;
+    default:
+      throw NOT_JSON;
+  }
+}
+
+/** A multi-line string after `key:` or `-`: ` |-` and its lines, or ` "…"` when a literal block cannot hold it. */
+function multiLine(s: string, indent: string): string {
+  const block = literalBlock(s, indent);
+  return block === undefined ? ` ${doubleQuoted(s)}\n` : ` ${block}`;
+}
+
+function emitMap(map: Record<string, unknown>, indent: string, out: string[], firstLinePrefix?: string): void {
+  let first = true;
+  for (const [k, v] of Object.entries(map)) {
+    if (v === undefined) continue;
+    const lead = first && firstLinePrefix !== undefined ? firstLinePrefix : indent;
+    first = false;
+    const key = flowScalar(k);
+    const text = inline(v);
+    if (text !== undefined) {
+      out.push(`${lead}${key}: ${text}\n`);
+      continue;
+    }
+    if (typeof v === 'string') {
+      out.push(`${lead}${key}:${multiLine(v, `${indent}  `)}`);
+      continue;
+    }
+    out.push(`${lead}${key}:\n`);
+    if (Array.isArray(v)) emitSeq(v, `${indent}  `, out);
+    else emitMap(v as Record<string, unknown>, `${indent}  `, out);
+  }
+}
+
+function emitSeq(seq: readonly unknown[], indent: string, out: string[], firstLinePrefix?: string): void {
+  seq.forEach((item, i) => {
+    const lead = i === 0 && firstLinePrefix !== undefined ? firstLinePrefix : indent;
+    const text = inline(item === undefined ? null : item);
+    if (text !== undefined) {
+      out.push(`${lead}- ${text}\n`);
+      return;
+    }
+    if (typeof item === 'string') out.push(`${lead}-${multiLine(item, `${indent}  `)}`);
+    else if (Array.isArray(item)) emitSeq(item, `${indent}  `, out, `${lead}- `);
+    else emitMap(item as Record<string, unknown>, `${indent}  `, out, `${lead}- `);
+  });
 }
 
 /** Objects in deterministic order as one multi-document stream. */
@@ -48,7 +156,11 @@ export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
   return [...objects].sort((a, b) => compareKeys(keyOf(a), keyOf(b)));
 }
 
-/** `<namespace>/<plural>/<name>.yaml`, cluster-scoped under `_cluster/`. Twins of Istio kinds carry their group. */
+/**
+ * `<namespace>/<plural>/<name>.yaml`, cluster-scoped under `_cluster/`. Twins of Istio kinds, and kinds the
+ * registry does not know, carry their group: `<lowercased kind>s.<group>`. Every part comes from the object,
+ * which input files, transform rules and servers control, so each is escaped into one safe path segment.
+ */
 export function layoutPath(obj: KubeObject): string {
   const info = kindOf(obj.apiVersion, obj.kind);
   const group = parseApiVersion(obj.apiVersion).group;
@@ -56,133 +168,76 @@ export function layoutPath(obj: KubeObject): string {
   if (info && displayKind(info) !== info.kind) plural = `${plural}.${group}`;
   else if (!info && group) plural = `${plural}.${group}`;
   const { namespace } = keyOf(obj);
-  return path.join(namespace ? safeSegment(namespace) : '_cluster', plural, `${safeSegment(obj.metadata.name)}.yaml`);
+  return path.join(namespace ? safeSegment(namespace) : '_cluster', safeSegment(plural), `${safeSegment(obj.metadata.name)}.yaml`);
 }
 
+/**
+ * One path segment that cannot climb out of its folder or hide: `%`, `/`, `\` and control characters are
+ * percent-escaped, and so are a leading dot (`.`, `..`, and hidden names that readers skip).
+ */
 function safeSegment(s: string): string {
-  // Names are DNS-like, but input files can hold anything: never let a name climb out of the folder.
-  return s.replace(/%/g, '%25').replace(/\//g, '%2F').replace(/^\.\.?$/, (m) => m.replace(/\./g, '%2E'));
+  // eslint-disable-next-line no-control-regex
+  const escaped = s.replace(/[%/\\\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  return escaped.startsWith('.') ? `%2E${escaped.slice(1)}` : escaped === '' ? '%00' : escaped;
 }
 
-/** Writes a file via temp file + rename, so readers never see a half-written file. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const fh = await open(tmp, 'w', mode);
-    try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
+/**
+ * Writes objects into an output folder as they arrive (export writes each kind's LIST as it comes), then swaps
+ * the folder in whole. Two objects that map to one file are an input error.
+ */
+export class LayoutWriter {
+  readonly #folder: StagingFolder;
+  readonly #written = new Set<string>();
+
+  private constructor(folder: StagingFolder) {
+    this.#folder = folder;
+  }
+
+  /** Checks that `dir` may be replaced and creates the staging folder beside it. */
+  static async open(dir: string): Promise<LayoutWriter> {
+    return new LayoutWriter(await StagingFolder.open(dir));
+  }
+
+  /** Writes objects into the staging folder. */
+  async write(objects: readonly KubeObject[]): Promise<void> {
+    const files = objects.map((obj) => {
+      const rel = layoutPath(obj);
+      if (this.#written.has(rel)) throw new InputError(`two objects would be written to ${rel}`, { code: 'LayoutCollision' });
+      this.#written.add(rel);
+      return { rel, data: () => serializeObject(obj) };
+    });
+    await this.#folder.writeFiles(files);
+  }
+
+  /** Writes text files (relative paths, subfolders allowed) beside the objects. */
+  async writeExtra(files: Record<string, string>): Promise<void> {
+    await this.#folder.writeFiles(Object.entries(files).map(([rel, data]) => ({ rel, data })));
+  }
+
+  /** Swaps the folder into place; returns the relative paths of the objects written, sorted. */
+  commit(): string[] {
+    this.#folder.commit();
+    return [...this.#written].sort();
+  }
+
+  /** Removes the staging folder; the previous folder stays as it was. */
+  abort(): void {
+    this.#folder.abort();
   }
 }
 
 /**
- * Writes objects in the kubedump layout under `dir`, atomically as a whole (see writeFolderAtomic).
- * `extraFiles` maps relative paths (subfolders allowed) to text written beside the objects.
+ * Writes objects in the kubedump layout under `dir`, atomically as a whole. `extraFiles` maps relative paths
+ * (subfolders allowed) to text written beside the objects. Returns the objects' relative paths, sorted.
  */
 export async function writeLayout(dir: string, objects: readonly KubeObject[], extraFiles: Record<string, string> = {}): Promise<string[]> {
-  const written: string[] = [];
-  await writeFolderAtomic(dir, async (staging) => {
-    const seen = new Set<string>();
-    for (const obj of sortObjects(objects)) {
-      const rel = layoutPath(obj);
-      if (seen.has(rel)) throw new InputError(`two objects would be written to ${rel}`, { code: 'LayoutCollision' });
-      seen.add(rel);
-      await mkdir(path.join(staging, path.dirname(rel)), { recursive: true });
-      await writeFile(path.join(staging, rel), serializeObject(obj));
-      written.push(rel);
-    }
-    for (const [rel, text] of Object.entries(extraFiles)) {
-      await mkdir(path.join(staging, path.dirname(rel)), { recursive: true });
-      await writeFile(path.join(staging, rel), text);
-    }
-  });
-  return written;
-}
-
-/**
- * Builds a whole output folder: `fill` writes into a hidden staging folder beside `dir`, which is then swapped
- * in with two renames, so an interrupted run leaves the previous content untouched. A folder that exists, is
- * not empty and was not written by meshferry is refused rather than replaced. Staging folders left by killed
- * runs are removed first.
- */
-export async function writeFolderAtomic(dir: string, fill: (staging: string) => Promise<void>): Promise<void> {
-  await assertReplaceable(dir);
-  const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  await mkdir(parent, { recursive: true });
-  await removeStaleStaging(parent, path.basename(target));
-  const staging = path.join(parent, `.${path.basename(target)}.staging-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const writer = await LayoutWriter.open(dir);
   try {
-    await mkdir(staging, { recursive: true });
-    await fill(staging);
-    await writeFile(path.join(staging, OUTPUT_MARKER), 'This folder was written by meshferry and is replaced whole by its next run.\n');
-    await swapInto(staging, target);
+    await writer.write(sortObjects(objects));
+    await writer.writeExtra(extraFiles);
+    return writer.commit();
   } catch (err) {
-    await rm(staging, { recursive: true, force: true });
+    writer.abort();
     throw err;
   }
-}
-
-/** Removes staging folders that a killed run (SIGKILL, power loss) left beside `base`. */
-async function removeStaleStaging(parent: string, base: string): Promise<void> {
-  const prefix = `.${base}.staging-`;
-  for (const name of await readdir(parent)) {
-    if (!name.startsWith(prefix)) continue;
-    const pid = Number(name.slice(prefix.length).split('-')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !processAlive(pid)) await rm(path.join(parent, name), { recursive: true, force: true });
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return isErrnoException(err) && err.code === 'EPERM';
-  }
-}
-
-/** Refuses to replace a non-empty folder that meshferry did not write. */
-export async function assertReplaceable(dir: string): Promise<void> {
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch (err) {
-    if (isErrnoException(err) && err.code === 'ENOENT') return;
-    if (isErrnoException(err) && err.code === 'ENOTDIR') throw new InputError(`${dir} exists and is not a folder`, { code: 'OutputNotFolder' });
-    throw err;
-  }
-  if (entries.length > 0 && !entries.includes(OUTPUT_MARKER))
-    throw new InputError(
-      `${dir} is not empty and was not written by meshferry; choose an empty or new folder (meshferry replaces its own output folders whole)`,
-      { code: 'OutputNotOurs' },
-    );
-}
-
-/** Puts `staging` where `dir` is, replacing the old folder with two renames. */
-async function swapInto(staging: string, dir: string): Promise<void> {
-  const old = `${staging}.old`;
-  let hadOld = false;
-  try {
-    await stat(dir);
-    await rename(dir, old);
-    hadOld = true;
-  } catch (err) {
-    if (!(isErrnoException(err) && err.code === 'ENOENT')) throw err;
-  }
-  try {
-    await rename(staging, dir);
-  } catch (err) {
-    if (hadOld) await rename(old, dir);
-    throw err;
-  }
-  if (hadOld) await rm(old, { recursive: true, force: true });
 }

@@ -4,7 +4,7 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
 import { diffObjects, type DiffReport } from '../../kube/diff.js';
 import { formatChange } from '../../kube/field-diff.js';
-import { readObjectFolder } from '../../kube/fast-read.js';
+import { readResources } from '../../resources/yaml-read.js';
 import { log, outputFormatOption, style, writeStdout, type OutputFormat } from '../io.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../export/cluster-flags.js';
 
@@ -16,7 +16,7 @@ export interface DiffFlags extends ClusterFlags {
 
 /** Diffs and prints; returns 0 when an import would change nothing, 1 otherwise. */
 export async function runDiff(dir: string, flags: DiffFlags): Promise<number> {
-  const set = await readObjectFolder([dir]);
+  const set = await readResources([dir]);
   if (set.size === 0) {
     log.warn(`no objects found in ${dir}`);
     return ExitCode.ok;

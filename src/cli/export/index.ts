@@ -1,11 +1,10 @@
 // `meshferry export`: dump a cluster's mesh config as neat YAML in the kubedump layout, atomically.
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { cleanStaleStaging } from '../../kube/export-staging.js';
 import { exportObjects, type ExportReport } from '../../kube/export.js';
 import { KINDS, displayKind, resolveKindWord, type KindInfo } from '../../resources/kinds.js';
-import { ExportLayoutWriter } from '../../kube/export-write.js';
-import { assertReplaceable } from '../../resources/yaml-write.js';
+import { assertReplaceable, cleanStaleStaging } from '../../resources/atomic-write.js';
+import { LayoutWriter } from '../../resources/yaml-write.js';
 import { collectList, log, positiveInt, renderTable, style } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { addClusterFlags, connect, type ClusterFlags } from './cluster-flags.js';
@@ -53,9 +52,9 @@ export async function runExport(flags: ExportFlags): Promise<number> {
   });
   const cluster = await connect(flags);
   const progress = new ProgressLine();
-  let writer: ExportLayoutWriter | undefined;
+  let writer: LayoutWriter | undefined;
   try {
-    writer = await ExportLayoutWriter.open(dir);
+    writer = await LayoutWriter.open(dir);
     const out = writer;
     const report = await exportObjects(cluster, {
       ...(flags.namespace?.length ? { namespaces: flags.namespace } : {}),

@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
 import { importObjects, type ImportReport } from '../../kube/import.js';
-import { readObjectFolder } from '../../kube/fast-read.js';
+import { readResources } from '../../resources/yaml-read.js';
 import { log, outputFormatOption, renderTable, style, writeStdout, type OutputFormat } from '../io.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../export/cluster-flags.js';
 import { ProgressLine } from '../export/progress.js';
@@ -17,7 +17,7 @@ export interface ImportFlags extends ClusterFlags {
 
 /** Imports and prints; returns 1 when any object failed. */
 export async function runImport(dir: string, flags: ImportFlags): Promise<number> {
-  const set = await readObjectFolder([dir]);
+  const set = await readResources([dir]);
   const cluster = await connect(flags);
   const progress = new ProgressLine();
   try {

@@ -1,3 +1,4 @@
+// The canonical strategy must read exactly what the precise reader reads, or decline.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,12 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { seedMesh } from '../../test/lab/export-import-fixtures.js';
-import { KUBE_YAML } from '../resources/yaml-options.js';
-import { readResources } from '../resources/yaml-read.js';
-import { serializeObject } from '../resources/yaml-write.js';
-import { writeExportLayout } from './export-write.js';
-import { parseCanonicalYaml, readObjectFolder } from './fast-read.js';
 import { randomObject } from '../../test/support/kube/random-objects.js';
+import { parseCanonicalYaml } from './yaml-canonical.js';
+import { KUBE_YAML } from './yaml-options.js';
+import { readResources } from './yaml-read.js';
+import { serializeObject, writeLayout } from './yaml-write.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -50,8 +50,8 @@ describe('parseCanonicalYaml', () => {
 
   it.each([
     { name: 'block map and indented sequence', text: 'a: 1\nb:\n  - x\n  - k: "2"\n    z: []\nc: {}\n', want: { a: 1, b: ['x', { k: '2', z: [] }], c: {} } },
-    { name: 'plain strings the library keeps as strings', text: 'a: 5s\nb: 10.0.0.1\nc: function f(h) end\n', want: { a: '5s', b: '10.0.0.1', c: 'function f(h) end' } },
-    { name: 'timestamps and a lone dot, strings as go-yaml reads them', text: 'a: 2026-01-01\nb:\n  - .\n', want: { a: '2026-01-01', b: ['.'] } },
+    { name: 'plain strings every reader keeps as strings', text: 'a: 5s\nb: 10.0.0.0/8\nc: a b c\nd: http://x:80/y\n', want: { a: '5s', b: '10.0.0.0/8', c: 'a b c', d: 'http://x:80/y' } },
+    { name: 'plain keys with spaces, colons and signs', text: 'a b: 1\nhttp://x: 2\na+b=c: 3\n', want: { 'a b': 1, 'http://x': 2, 'a+b=c': 3 } },
     { name: 'sequence of sequences', text: 'a:\n  - - 1\n    - 2\n  - - x: true\n', want: { a: [[1, 2], [{ x: true }]] } },
     { name: 'decimals and negative numbers', text: 'a: 1.10\nb: -3\nc: 0.5\n', want: { a: 1.1, b: -3, c: 0.5 } },
     { name: 'escapes JSON and YAML share', text: 'a: "x\\"y\\\\z\\n\\u00e9"\n', want: { a: 'x"y\\z\né' } },
@@ -85,19 +85,27 @@ describe('parseCanonicalYaml', () => {
     { name: 'a plain value that is a map', text: 'a: b: c\n' },
     { name: 'a plain value cut by a comment', text: 'a: b #c\n' },
     { name: 'a one-letter YAML 1.1 boolean key', text: 'y: 1\n' },
+    { name: 'a timestamp-like plain string', text: 'a: 2026-01-01\n' },
+    { name: 'a sexagesimal-like plain string', text: 'a: 1:20\n' },
+    { name: 'a lone dot', text: 'a:\n  - .\n' },
+    { name: 'an address that a YAML 1.1 float pattern could take', text: 'a: 10.0.0.1\n' },
+    { name: 'a raw line separator inside quotes', text: 'a: "x\u2028y"\n' },
   ])('declines $name', ({ text }) => {
     expect(parseCanonicalYaml(text)).toBeUndefined();
   });
 });
 
-describe('readObjectFolder', () => {
-  it('reads an export folder to the same objects and sources as readResources', async () => {
+describe('readResources picks the canonical strategy for export folders and reads what the precise path reads', () => {
+  it('on an export folder, mixed with a hand-written file', async () => {
     const dir = path.join(mkdtempSync(path.join(tmpdir(), 'meshferry-fast-read-')), 'export');
-    await writeExportLayout(dir, seedMesh({ namespaces: 4, objects: 120 }));
-    // One file in a style only the general parser reads, to check that both paths mix.
+    const written = await writeLayout(dir, seedMesh({ namespaces: 4, objects: 120 }));
+    // One file in a style only the general parser reads, to check that the strategies mix.
     writeFileSync(path.join(dir, 'mesh-000/virtualservices/handwritten.yaml'), '---\n# by hand\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: handwritten, namespace: mesh-000}\nspec:\n  hosts: [a]\n');
-    const want = await readResources([dir]);
-    const got = await readObjectFolder([dir]);
+    const canonical = written.filter((rel) => parseCanonicalYaml(readFileSync(path.join(dir, rel), 'utf8')) !== undefined).length;
+    // The canonical strategy must really be taken, or this compares the precise path with itself.
+    expect(canonical).toBeGreaterThan(written.length * 0.9);
+    const want = await readResources([dir], { engine: 'precise' });
+    const got = await readResources([dir]);
     expect(got.objects()).toEqual(want.objects());
     expect(got.list().map((r) => `${r.source?.file}:${r.source?.line}`)).toEqual(want.list().map((r) => `${r.source?.file}:${r.source?.line}`));
     const sample = got.list().find((r) => r.object.kind === 'DestinationRule');
@@ -105,15 +113,15 @@ describe('readObjectFolder', () => {
     expect(sample?.source?.locate?.(['spec', 'host'])).toEqual(ref?.source?.locate?.(['spec', 'host']));
   });
 
-  it('reads the repository fixtures and examples like readResources, errors included', async () => {
+  it('on the repository fixtures and examples, errors included', async () => {
     const dirs = [path.join(repo, 'examples/tcm-export'), path.join(repo, 'test/fixtures/bad-input'), path.join(repo, 'src/resources/fixtures')];
     let compared = 0;
     for (const dir of dirs) {
       for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
         if (!e.isFile() || !/\.(ya?ml|json)$/.test(e.name)) continue;
         const file = path.join(e.parentPath, e.name);
-        const want = await readResources([file]).then((s) => ({ objects: s.objects() }), (err: Error) => ({ error: err.message }));
-        const got = await readObjectFolder([file]).then((s) => ({ objects: s.objects() }), (err: Error) => ({ error: err.message }));
+        const want = await readResources([file], { engine: 'precise' }).then((s) => ({ objects: s.objects() }), (err: Error) => ({ error: err.message }));
+        const got = await readResources([file]).then((s) => ({ objects: s.objects() }), (err: Error) => ({ error: err.message }));
         expect(got, `${file}: ${readFileSync(file, 'utf8').slice(0, 200)}`).toEqual(want);
         compared++;
       }

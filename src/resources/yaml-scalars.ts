@@ -1,0 +1,63 @@
+// The scalar rules of Kubernetes YAML in one place: how go-yaml v2 reads a plain scalar, and when a string may be written plain.
+
+/*
+ * Reading follows go-yaml v2 (sigs.k8s.io/yaml, what kubectl uses; kubernetes/kubernetes
+ * vendor/sigs.k8s.io/yaml/goyaml.v2, a fork of go-yaml v2.4.0, resolve.go): YAML 1.1 booleans and nulls,
+ * integers in bases 2, 8, 10 and 16, and floats that need a digit (a lone `.` is a string, so Istio's
+ * `exportTo: [.]` stays "."). Timestamps and sexagesimal numbers are left as strings, as go-yaml leaves them
+ * when it decodes into JSON data. Both readers (js-yaml in yaml-fast.ts, the `yaml` library in yaml-options.ts)
+ * take their patterns from here.
+ */
+export const NULL_RE = /^(?:~|null|Null|NULL)?$/;
+export const TRUE_RE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+export const FALSE_RE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+export const INT_BIN = /^[-+]?0b[0-1_]+$/;
+export const INT_OCT = /^[-+]?0[0-7_]+$/;
+export const INT_DEC = /^[-+]?[0-9][0-9_]*$/;
+export const INT_HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
+export const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/;
+/** go-yaml v2's float without exponent: it needs a digit, so a lone "." is a string. */
+export const FLOAT_PLAIN = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
+export const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
+
+/*
+ * Writing is stricter than any one reader: a string is written plain only when no YAML 1.1 or 1.2 reader
+ * (go-yaml v2 and v3, libyaml/PyYAML, js-yaml, the `yaml` library, a reader that follows the 1.1 spec's own
+ * regular expressions) could take it for anything but that string. Everything else is double-quoted. The
+ * rule is built to be right by construction, not to match one reader: when in doubt, quote.
+ *
+ * - Only letters, digits, space and `_ . / - : = +` may appear; no indicator, comment or flow character.
+ * - It starts with a letter, `_` or `/` (never a digit, sign or dot: numbers in every base and form,
+ *   timestamps, sexagesimals, `.inf` and `.nan` all start with one of those), except for words that begin
+ *   with a digit but hold a letter no number or timestamp can hold (`5s`, `1h30m`, `3rd-party`, `10.0.0.0/8`).
+ * - It is not a YAML 1.1 boolean or null in any letter case (`y`, `No`, `oFF`, `null`, `~`).
+ * - No leading or trailing space, no `: ` or trailing `:` (a mapping key), no ` #` (a comment).
+ */
+const PLAIN_CHARS = /^[A-Za-z0-9_./ :=+-]+$/;
+const PLAIN_START = /^[A-Za-z_/]/;
+const ANY_CASE_WORDS = /^(?:y|n|yes|no|true|false|on|off|null)$/i;
+/**
+ * Characters that numbers and timestamps of any schema are made of (digits, signs, dots, `_`, `:`, the letters
+ * of hex digits, exponents, base prefixes and the `t`/`z` of timestamps). A digit-led word with a letter outside
+ * this set (`3rd-party`, `10gb`) cannot be one.
+ */
+const NUMBERISH = /^[0-9a-fA-F_.:+\- xXoObBeEtTzZ]*$/;
+
+/** Whether a string can be written as a plain YAML scalar and still be read back as that string by every reader. */
+export function isPlainSafe(s: string): boolean {
+  if (s === '' || !PLAIN_CHARS.test(s)) return false;
+  if (s.startsWith(' ') || s.endsWith(' ') || s.endsWith(':') || s.includes(': ') || s.includes('  ')) return false;
+  if (PLAIN_START.test(s)) return !ANY_CASE_WORDS.test(s);
+  if (!/^[0-9]/.test(s)) return false; // a sign, dot, space, colon or `=` first: quote
+  return !NUMBERISH.test(s) && !s.includes(' ') && !s.includes(':') && !s.includes('+');
+}
+
+/**
+ * A double-quoted YAML scalar. JSON's escapes are all valid YAML escapes; beyond them, characters YAML
+ * treats as line breaks (U+0085, U+2028, U+2029) or does not allow unescaped (DEL, C1 controls, BOM,
+ * U+FFFE/U+FFFF) are escaped too, so a reader cannot fold or reject them.
+ */
+export function doubleQuoted(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
