@@ -1,6 +1,7 @@
 // Istio-aware neat: drops server-set metadata, status and known core defaults; never touches Istio specs.
 import { kindOf, parseApiVersion } from './kinds.js';
 import { cloneJson, isPlainObject, type KubeObject, type ObjectMeta } from './object.js';
+import { redactSecret } from './secrets.js';
 
 /** Annotations the API server or kubectl add that carry no intent. */
 export const SERVER_SET_ANNOTATIONS = [
@@ -19,7 +20,8 @@ const SERVER_SET_LABELS: Record<string, (obj: KubeObject) => boolean> = {
  * defaults the API server fills in, and only where the value equals the default.
  */
 export function neatObject(obj: KubeObject): KubeObject {
-  const out = cloneJson(obj);
+  // Export calls neat on what a cluster sent, without a ResourceSet in between: redact here too.
+  const out = cloneJson(redactSecret(obj));
   out.metadata = neatMetadata(out);
   delete out.status;
   const info = kindOf(out.apiVersion, out.kind);

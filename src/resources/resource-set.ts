@@ -1,6 +1,7 @@
 // ResourceSet: the objects of one run, keyed by identity, each remembering the file and line it came from.
 import { InputError, formatPosition, type SourcePosition } from '../errors.js';
 import { compareKeys, identityOf, keyOf, keyString, type KubeObject, type ObjectKey } from './object.js';
+import { isSecret, redactSecret } from './secrets.js';
 
 /** A step into a document: a map key or a list index. */
 export type PathSegment = string | number;
@@ -38,8 +39,13 @@ export class ResourceSet implements Iterable<Resource> {
     return set;
   }
 
-  /** Adds an object; a second object with the same identity is an input error naming both places. */
+  /**
+   * Adds an object; a second object with the same identity is an input error naming both places. A Secret is
+   * redacted on the way in (secrets.ts), so that nothing downstream (neat, transform, analyze, reports) can
+   * see its data, whichever source it came from.
+   */
   add(r: Resource, onDuplicate: 'error' | 'replace' = 'error'): void {
+    if (isSecret(r.object)) r = { ...r, object: redactSecret(r.object) };
     const k = keyString(keyOf(r.object));
     const prev = this.#byKey.get(k);
     if (prev && onDuplicate === 'error') {

@@ -11,6 +11,7 @@ import { parseCanonicalYaml } from './yaml-canonical.js';
 import { loadStreamFast, type FastDocument } from './yaml-fast.js';
 import { isPlainObject, type KubeObject } from './object.js';
 import { ResourceSet, type PathSegment, type Resource } from './resource-set.js';
+import { redactSecret } from './secrets.js';
 
 export const STDIN = '-';
 const YAML_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
@@ -344,11 +345,9 @@ function acceptObject(value: unknown, pos: () => SourcePosition, locate: Locate,
   });
 }
 
-/** Keeps what may be shown of a Secret: never its data. */
+/** Keeps what may be shown of a Secret: never its data, nor annotations that hold it (secrets.ts). */
 export function metadataOnly(obj: KubeObject): KubeObject {
-  const out: KubeObject = { apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata };
-  if (typeof obj.type === 'string') out.type = obj.type;
-  return out;
+  return redactSecret(obj);
 }
 
 function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: PathSegment[]; field?: string } | undefined {

@@ -1,6 +1,8 @@
 // `meshferry neat`: clean objects from files or stdin, Istio-aware.
 import type { Command } from 'commander';
 import { neatObject } from '../../resources/neat.js';
+import { sourceText } from '../../resources/resource-set.js';
+import { secretNotice } from '../../resources/secrets.js';
 import { readResources } from '../../resources/yaml-read.js';
 import { serializeStream, writeLayout } from '../../resources/yaml-write.js';
 import { log, writeStdout } from '../io.js';
@@ -12,6 +14,7 @@ export interface NeatFlags {
 /** Reads, neats and writes; returns the number of objects. */
 export async function runNeat(paths: string[], flags: NeatFlags): Promise<number> {
   const set = await readResources(paths.length ? paths : ['-']);
+  for (const r of set) if (r.object.kind === 'Secret') log.info(secretNotice(r.object, sourceText(r)));
   const objects = set.objects().map(neatObject);
   if (flags.output) {
     await writeLayout(flags.output, objects);
