@@ -1,12 +1,13 @@
 // Applies TransformRules to a ResourceSet: rules in order, each over every matching object, recording each change.
-import { InputErrors } from '../errors.js';
-import { kindOf } from '../resources/kinds.js';
+import { InputErrors, type Problem } from '../errors.js';
 import { jsonEqual } from '../resources/neat.js';
+import { kindOf } from '../resources/kinds.js';
 import { cloneJson, identityOf, keyOf, keyString, type KubeObject } from '../resources/object.js';
 import { ResourceSet, sourceText, type PathSegment, type Resource } from '../resources/resource-set.js';
 import { compileRules, rulesFileError, type CompiledRule, type Locate } from './compile-rules.js';
 import { formatPath, getPath, hasPath, removePath, setPath } from './field-path.js';
 import type { SpecProblem } from './object-match.js';
+import { hidesValues, identityFields, unsafeIdentity } from './object-safety.js';
 import type { ObjectEdit, RuleRun } from './rewriter.js';
 import type { Change, Notification, NotificationLevel, TransformRules } from './types.js';
 
@@ -21,6 +22,8 @@ export interface TransformResult {
   set: ResourceSet;
   changes: Change[];
   notes: Notification[];
+  /** How many input objects at least one rule changed, each counted once (renames change `Change.object`). */
+  changedObjects: number;
 }
 
 /**
@@ -33,15 +36,42 @@ export function applyRules(set: ResourceSet, rules: TransformRules, options: App
   const changes: Change[] = [];
   const notes: Notification[] = [];
   let current = new ResourceSet(set.list().map((r) => ({ ...r, object: cloneJson(r.object) })));
-  for (const rule of compiled) current = applyOne(rule, current, changes, notes, options);
-  return { set: current, changes, notes };
+  // Resources keep their identity (as JS objects) from rule to rule, whatever a rule renames; count those.
+  const changed = new Set<Resource>();
+  for (const rule of compiled) current = applyOne(rule, current, changes, notes, changed, options);
+  checkInputIdentities(current);
+  return { set: current, changes, notes, changedObjects: changed.size };
 }
 
-function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], notes: Notification[], options: ApplyRulesOptions): ResourceSet {
+/** An object no rule touched may still carry an apiVersion or kind unsafe to write (a reader that accepts any kind). */
+function checkInputIdentities(set: ResourceSet): void {
+  const problems: Problem[] = [];
+  for (const r of set.list()) {
+    for (const message of unsafeIdentity(r.object, identityFields(r.object), hidesValues(r.object)))
+      problems.push({ message: `${originOf(r)}: ${message}`, ...(r.source ? { position: { file: r.source.file, line: r.source.line } } : {}) });
+  }
+  if (problems.length > 0) throw new InputErrors('an input object cannot be written:', problems, 'UnsafeObject');
+}
+
+/** `VirtualService a/v (in.yaml:1)`: the identity and, when it came from a file, where. */
+function originOf(r: Resource): string {
+  const where = sourceText(r);
+  return where ? `${identityOf(r.object)} (${where})` : identityOf(r.object);
+}
+
+function applyOne(
+  rule: CompiledRule,
+  objects: ResourceSet,
+  changes: Change[],
+  notes: Notification[],
+  changed: Set<Resource>,
+  options: ApplyRulesOptions,
+): ResourceSet {
   const base = { rule: rule.number, type: rule.type };
   const firstChange = changes.length;
   const firstNote = notes.length;
   const failures: SpecProblem[] = [];
+  const unsafe: Problem[] = [];
   const run: RuleRun = {
     number: rule.number,
     objects,
@@ -56,13 +86,26 @@ function applyOne(rule: CompiledRule, objects: ResourceSet, changes: Change[], n
       continue;
     }
     matched++;
-    const edit = objectEdit(r.object, base, changes, notes, (message, specPath) => failures.push({ path: [...rule.at, ...(specPath ?? [])], message }));
-    if (application.rewrite(r.object, edit) === 'drop') changes.push({ ...base, object: edit.identity, path: '', action: 'drop' });
+    const origin = originOf(r);
+    const before = identityFields(r.object);
+    const changesBefore = changes.length;
+    const edit = objectEdit(r.object, origin, base, changes, notes, (message, specPath) => failures.push({ path: [...rule.at, ...(specPath ?? [])], message }));
+    const dropped = application.rewrite(r.object, edit) === 'drop';
+    if (changes.length > changesBefore) {
+      changed.add(r);
+      // A rule may rename, re-kind or re-version an object; what it leaves must still be safe to name and write.
+      for (const message of unsafeIdentity(r.object, before, hidesValues(r.object) || kindHidesValues(before))) {
+        const at = options.locate?.(rule.at);
+        unsafe.push({ message: `${origin}: ${message}`, ...(at ? { position: at } : {}), fieldPath: formatPath(rule.at) });
+      }
+    }
+    if (dropped) changes.push({ ...base, object: edit.identity, path: '', action: 'drop' });
     else kept.push(r);
   }
   application.finish?.();
   if (failures.length > 0)
     throw rulesFileError(failures, options.locate, options.file, `rule ${rule.number} (${rule.type}) cannot be applied to ${failures.length === 1 ? 'an object' : `${failures.length} objects`}:`);
+  if (unsafe.length > 0) throw new InputErrors(`rule ${rule.number} (${rule.type}) leaves an object that cannot be written:`, unsafe, 'UnsafeObject');
   if (changes.length === firstChange && notes.length === firstNote)
     notes.push({
       level: 'INFO',
@@ -97,6 +140,7 @@ function firstCollision(resources: readonly Resource[]): { identity: string; sou
 
 function objectEdit(
   obj: KubeObject,
+  origin: string,
   base: { rule: number; type: Change['type'] },
   changes: Change[],
   notes: Notification[],
@@ -104,8 +148,11 @@ function objectEdit(
 ): ObjectEdit {
   const identity = identityOf(obj);
   const root = obj as Record<string, unknown>;
-  // Secrets are read metadata-only; values outside metadata are never shown, whatever a rule did.
-  const hidden = (path: readonly PathSegment[]) => kindOf(obj.apiVersion, obj.kind)?.metadataOnly === true && path[0] !== 'metadata';
+  // No value of a Secret is ever shown, whatever a rule did: its data, and its annotations too (kubectl's
+  // last-applied-configuration annotation holds the data). Its name and namespace are in its identity anyway.
+  const secret = hidesValues(obj);
+  const hidden = (path: readonly PathSegment[]) =>
+    (secret || hidesValues(obj)) && !(path.length === 2 && path[0] === 'metadata' && (path[1] === 'name' || path[1] === 'namespace'));
   const record = (action: 'set' | 'remove', path: readonly PathSegment[], from: unknown, to: unknown) => {
     const secret = hidden(path);
     changes.push({
@@ -119,6 +166,7 @@ function objectEdit(
   };
   return {
     identity,
+    origin,
     set(path, value) {
       const existed = hasPath(root, path);
       const before = existed ? getPath(root, path) : undefined;
@@ -138,4 +186,9 @@ function objectEdit(
     },
     fail,
   };
+}
+
+/** Whether the object was a Secret before the rule (a patch could change its kind, not what its values are). */
+function kindHidesValues(before: { apiVersion: unknown; kind: unknown }): boolean {
+  return kindOf(String(before.apiVersion), String(before.kind))?.metadataOnly === true;
 }

@@ -2,7 +2,7 @@
 import { KINDS, resolveKindWord, type KindInfo } from '../resources/kinds.js';
 import { keyOf, type KubeObject } from '../resources/object.js';
 import type { PathSegment } from '../resources/resource-set.js';
-import { didYouMean } from '../closest-word.js';
+import { didYouMean, editDistance } from '../closest-word.js';
 import { LabelSelectorError, parseLabelSelector } from './label-selector.js';
 import type { ObjectMatch } from './types.js';
 
@@ -16,13 +16,48 @@ export type ObjectPredicate = (obj: KubeObject) => boolean;
 
 const KIND_WORDS = [...new Set(KINDS.flatMap((k) => [k.kind, k.plural, ...(k.shortNames ?? [])]))];
 
-/** Resolves kind words, reporting unknown ones (with a suggestion) at `at`. */
-export function resolveKinds(words: readonly string[], at: PathSegment[], problems: SpecProblem[]): KindInfo[] {
-  const out: KindInfo[] = [];
+/** A kind to match: a registry kind, or a kind meshferry does not know, named by `Kind` (any group) or `Kind.group`. */
+export interface KindMatcher {
+  kind: string;
+  /** Undefined: any group (an unknown kind named without its group). */
+  group?: string;
+}
+
+/** `Kind` or `Kind.group`: how a kind meshferry does not know is named (kubectl's plural words need its discovery). */
+const UNKNOWN_KIND_WORD = /^([A-Z][A-Za-z0-9]{0,62})(?:\.([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*))?$/;
+
+/** A registry kind one typo away from `kind` (same group when one is given): a misspelling, not a new kind. */
+function likelyTypo(kind: string, group: string | undefined): KindInfo | undefined {
+  const limit = Math.max(1, Math.floor(kind.length / 6));
+  return KINDS.find((k) => (group === undefined || k.group === group) && editDistance(kind.toLowerCase(), k.kind.toLowerCase()) <= limit);
+}
+
+/**
+ * Resolves kind words, reporting unknown ones (with a suggestion) at `at`. Kind names meshferry does not know
+ * (`Ingress`, `Widget.example.com`) match objects of that kind, unless they look like a misspelt known kind.
+ */
+export function resolveKinds(words: readonly string[], at: PathSegment[], problems: SpecProblem[]): KindMatcher[] {
+  const out: KindMatcher[] = [];
   words.forEach((word, i) => {
     const info = resolveKindWord(word);
-    if (info) out.push(info);
-    else problems.push({ path: [...at, i], message: `unknown kind "${word}"${didYouMean(word, KIND_WORDS)}` });
+    if (info) {
+      out.push({ kind: info.kind, group: info.group });
+      return;
+    }
+    const m = UNKNOWN_KIND_WORD.exec(word);
+    const typo = m ? likelyTypo(m[1]!, m[2]) : undefined;
+    if (m && !typo) {
+      out.push({ kind: m[1]!, ...(m[2] !== undefined ? { group: m[2] } : {}) });
+      return;
+    }
+    if (typo) {
+      problems.push({ path: [...at, i], message: `unknown kind "${word}" (did you mean ${typo.kind}?)` });
+      return;
+    }
+    problems.push({
+      path: [...at, i],
+      message: `unknown kind "${word}"${didYouMean(word, KIND_WORDS)}; write a kind meshferry does not know by its Kind name, such as Ingress or Ingress.networking.k8s.io`,
+    });
   });
   return out;
 }
@@ -50,7 +85,7 @@ export function compileMatch(m: ObjectMatch | undefined, at: PathSegment[], prob
     const kinds = resolveKinds(m.kinds, [...at, 'kinds'], problems);
     tests.push((obj) => {
       const k = keyOf(obj);
-      return kinds.some((info) => info.kind === k.kind && info.group === k.group);
+      return kinds.some((m) => m.kind === k.kind && (m.group === undefined || m.group === k.group));
     });
   }
   if (m.namespaces !== undefined) {

@@ -38,16 +38,23 @@ export interface TransformSummary {
   warnings: number;
 }
 
-export function summarize(rules: TransformRules, objectsIn: number, objectsOut: number, changes: readonly Change[], notes: readonly Notification[]): TransformSummary {
-  return {
-    rules: rules.rules.length,
-    objectsIn,
-    objectsOut,
-    changedObjects: new Set(changes.filter((c) => c.action !== 'drop').map((c) => c.object)).size,
-    changes: changes.filter((c) => c.action !== 'drop').length,
-    dropped: changes.filter((c) => c.action === 'drop').length,
-    warnings: notes.filter((n) => n.level === 'WARNING').length,
-  };
+/**
+ * The summary's counts. `changedObjects` comes from applyRules (TransformResult.changedObjects): counting the
+ * distinct `Change.object` names instead counts an object twice once a rule renames it.
+ */
+export function summarize(
+  rules: TransformRules,
+  objectsIn: number,
+  objectsOut: number,
+  changes: readonly Change[],
+  notes: readonly Notification[],
+  changedObjects: number,
+): TransformSummary {
+  let dropped = 0;
+  for (const c of changes) if (c.action === 'drop') dropped++;
+  let warnings = 0;
+  for (const n of notes) if (n.level === 'WARNING') warnings++;
+  return { rules: rules.rules.length, objectsIn, objectsOut, changedObjects, changes: changes.length - dropped, dropped, warnings };
 }
 
 /** One line that closes the report on stderr. */
@@ -77,13 +84,15 @@ export function buildReport(args: {
   objectsOut: number;
   changes: Change[];
   notes: Notification[];
+  /** TransformResult.changedObjects. */
+  changedObjects: number;
 }): TransformReport {
   return {
     apiVersion: 'meshferry.dev/v1alpha1',
     kind: 'TransformReport',
     rules: { name: args.rules.metadata.name, ...(args.rulesFile ? { file: args.rulesFile } : {}) },
     inputs: [...args.inputs],
-    summary: summarize(args.rules, args.objectsIn, args.objectsOut, args.changes, args.notes),
+    summary: summarize(args.rules, args.objectsIn, args.objectsOut, args.changes, args.notes, args.changedObjects),
     changes: args.changes,
     notifications: args.notes,
   };

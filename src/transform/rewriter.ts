@@ -8,11 +8,13 @@ import type { NotificationLevel, RuleSpecs, RuleType } from './types.js';
 export interface ObjectEdit {
   /** `Kind namespace/name` of the object as this rule found it. */
   readonly identity: string;
+  /** The identity and where the object was read, for messages: `VirtualService a/v (in.yaml:1)`. */
+  readonly origin: string;
   /** Sets a field; nothing is recorded when the value is already equal. Missing maps on the way are created. */
   set(path: readonly PathSegment[], value: unknown): void;
   /** Removes a field if present; `pruneEmptyParent` also drops a map it leaves empty (labels, annotations). */
   remove(path: readonly PathSegment[], pruneEmptyParent?: boolean): void;
-  /** Records a change the rule made itself (a JSON Patch operation applied by fast-json-patch). */
+  /** Records a change the rule made itself (a JSON Patch operation the rule applied itself). */
   record(action: 'set' | 'remove', path: readonly PathSegment[], from: unknown, to: unknown): void;
   /** A notification about this object. */
   note(level: NotificationLevel, message: string): void;

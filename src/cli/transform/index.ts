@@ -35,6 +35,7 @@ export async function runTransform(paths: string[], flags: TransformFlags): Prom
     objectsOut: result.set.size,
     changes: result.changes,
     notes: result.notes,
+    changedObjects: result.changedObjects,
   });
   if (!flags.quiet) for (const c of result.changes) process.stderr.write(`${formatTransformChange(c)}\n`);
   for (const n of result.notes) {

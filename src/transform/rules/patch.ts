@@ -1,25 +1,19 @@
 // patch: the escape hatch, an RFC 6902 JSON Patch applied to the matching objects, each operation reported.
-import jsonPatch from 'fast-json-patch';
 import { kindOf } from '../../resources/kinds.js';
 import { cloneJson, isPlainObject } from '../../resources/object.js';
 import { getPath, hasPath, pointerToPath } from '../field-path.js';
+import { applyPatchOperation, showJson, type ShowValue } from '../json-patch.js';
 import { compileMatch, type ObjectPredicate, type SpecProblem } from '../object-match.js';
 import type { Rewriter } from '../rewriter.js';
 import type { JsonPatchOperation } from '../types.js';
 
-/** fast-json-patch's error names, in words. */
-const REASONS: Record<string, string> = {
-  OPERATION_PATH_UNRESOLVABLE: 'the path does not exist in the object',
-  OPERATION_FROM_UNRESOLVABLE: 'the "from" path does not exist in the object',
-  OPERATION_PATH_CANNOT_ADD: 'the parent of the path does not exist in the object',
-  OPERATION_VALUE_OUT_OF_BOUNDS: 'the list index is past the end of the list',
-  OPERATION_PATH_ILLEGAL_ARRAY_INDEX: 'the path uses a list index that is not a number',
-  TEST_OPERATION_FAILED: 'the test failed: the value differs',
-};
-
 function describeOp(op: JsonPatchOperation, i: number): string {
-  return `operation ${i + 1} (${op.op} ${op.path === '' ? '""' : op.path})`;
+  const path = op.path === '' ? '""' : op.path;
+  return op.from !== undefined && (op.op === 'move' || op.op === 'copy') ? `operation ${i + 1} (${op.op} ${op.from} → ${path})` : `operation ${i + 1} (${op.op} ${path})`;
 }
+
+/** Values of a Secret are never shown, not even in an error about them. */
+const hideValue: ShowValue = () => '<hidden>';
 
 export const patch: Rewriter<'patch'> = {
   type: 'patch',
@@ -57,13 +51,10 @@ export const patch: Rewriter<'patch'> = {
           const before = existed ? cloneJson(getPath(obj, path)) : undefined;
           const fromPath = op.from === undefined ? undefined : pointerToPath(op.from, obj);
           const fromBefore = fromPath ? cloneJson(getPath(obj, fromPath)) : undefined;
-          try {
-            jsonPatch.applyOperation(obj, op as jsonPatch.Operation, true, true, true);
-          } catch (err) {
-            const name = err instanceof jsonPatch.JsonPatchError ? err.name : '';
-            const reason = REASONS[name] ?? (err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err));
-            const detail = op.op === 'test' ? `${reason} (found ${JSON.stringify(before)}, expected ${JSON.stringify(op.value)})` : reason;
-            edit.fail(`${describeOp(op, i)} cannot be applied to ${edit.identity}: ${detail}`, ['jsonPatch', i]);
+          const failure = applyPatchOperation(obj, op, metadataOnly ? hideValue : showJson);
+          if (failure !== undefined) {
+            const hidden = failure.includes('<hidden>') ? ' (values of a Secret are never shown)' : '';
+            edit.fail(`${describeOp(op, i)} cannot be applied to ${edit.origin}: ${failure}${hidden}`, ['jsonPatch', i]);
             return;
           }
           if (op.op === 'test') continue;
