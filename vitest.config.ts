@@ -1,14 +1,15 @@
 // Two projects: `unit` (pure logic and CLI, no cluster) and `lab` (real apiserver/etcd/kwok/istiod).
+// Both build dist/ first (test/support/build-dist.ts, once per run): CLI tests spawn the binary built from this tree.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    reporters: process.env.CI ? ['default'] : ['default'],
     projects: [
       {
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          globalSetup: ['test/support/build-dist.ts'],
           testTimeout: 60_000,
         },
       },
@@ -16,7 +17,7 @@ export default defineConfig({
         test: {
           name: 'lab',
           include: ['test/lab/**/*.test.ts'],
-          globalSetup: ['test/lab/global-setup.ts'],
+          globalSetup: ['test/support/build-dist.ts', 'test/lab/global-setup.ts'],
           // Lab clusters are heavy on 2 cores: one file at a time.
           fileParallelism: false,
           testTimeout: 600_000,

@@ -11,10 +11,10 @@ mkdir -p "$out"
 step() { printf '\n== %s\n' "$*" >&2; }
 
 step "1/4 neat: clean the raw export (examples/tcm-export)"
-mf neat examples/tcm-export -o "$out/1-neat"
+mf neat examples/tcm-export --output-dir "$out/1-neat"
 
 step "2/4 transform: TCM → self-built Istio 1.31 (examples/tcm-to-istio.rules.yaml)"
-mf transform "$out/1-neat" --rules examples/tcm-to-istio.rules.yaml -o "$out/2-transformed" --report "$out/2-transform-report.json"
+mf transform "$out/1-neat" --rules examples/tcm-to-istio.rules.yaml --output-dir "$out/2-transformed" --report "$out/2-transform-report.json"
 
 step "3/4 analyze: check the result against the target mesh"
 set +e
@@ -26,7 +26,7 @@ mf analyze "$out/2-transformed" --target-revision 1-31-1 -o sarif > "$out/3-anal
 [ "$code" -le 1 ] || exit "$code"   # 1 only means findings were reported
 
 step "4/4 install plan: one IstioOperator per cluster + runbook (examples/topology-tcm-replacement.yaml)"
-mf install plan examples/topology-tcm-replacement.yaml -o "$out/4-install-plan"
+mf install plan examples/topology-tcm-replacement.yaml --output-dir "$out/4-install-plan"
 
 printf '\nDone. Results are in %s/:\n' "$out" >&2
 printf '  %s\n' "1-neat/ (clean export)" "2-transformed/ + 2-transform-report.json" "3-analysis.txt|json|sarif" "4-install-plan/ (RUNBOOK.md, IstioOperators, Helm values)" >&2

@@ -6,6 +6,8 @@ export const ExitCode = {
   findings: 1,
   usage: 2,
   cluster: 3,
+  /** A bug in meshferry (EX_SOFTWARE of sysexits.h): not the user's input, not the cluster. */
+  bug: 70,
   interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

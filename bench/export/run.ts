@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     const cacheDir = path.join(tmp, 'kubectl-cache');
     const kc = ['--kubeconfig', lab.kubeconfigPath, '--cache-dir', cacheDir];
     const getAll = () => timeCommand(kubectl, [...kc, 'get', kinds, '-A', '-o', 'json']);
-    const exportTo = (dir: string) => timeCommand(process.execPath, [CLI, 'export', '--kubeconfig', lab.kubeconfigPath, '-A', '-o', dir]);
+    const exportTo = (dir: string) => timeCommand(process.execPath, [CLI, 'export', '--kubeconfig', lab.kubeconfigPath, '-A', '--output-dir', dir]);
     mustSucceed('kubectl get (warm-up)', await getAll());
     mustSucceed('meshferry export (warm-up)', await exportTo(path.join(tmp, 'warm')));
 
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
       ['(a)', 'kubedump script: kubectl per namespace×kind, kubectl get | meshferry neat per object (11 kinds)', String(a.files), seconds(a.ms)],
       ['(a0)', 'the same script with cat as neat (floor for any neat)', String(a0.files), seconds(a0.ms)],
       ['(b)', `kubectl get <${lib.ISTIO_KINDS.length} Istio kinds> -A -o json (median of ${RUNS})`, String(objectsInJson), seconds(mb)],
-      ['(c)', `meshferry export -A -o DIR (median of ${RUNS}; neat files, ${lib.ISTIO_KINDS.length} kinds)`, String(exported), seconds(mc)],
+      ['(c)', `meshferry export -A --output-dir DIR (median of ${RUNS}; neat files, ${lib.ISTIO_KINDS.length} kinds)`, String(exported), seconds(mc)],
       ...(cShm.length ? [['(c-shm)', `the same, DIR on tmpfs (${SHM ?? ''}): without the disk's cost per file`, String(exported), seconds(median(cShm))]] : []),
     ]);
     console.log('');

@@ -49,8 +49,8 @@ async function main(): Promise<void> {
     // Same resulting state: both clusters exported by meshferry give the same files.
     const outA = path.join(tmp, 'state-viamf');
     const outB = path.join(tmp, 'state-viakubectl');
-    mustSucceed('export viamf', await timeCommand(process.execPath, [CLI, 'export', ...kc('viamf'), '-A', '--with-context', '-o', outA]));
-    mustSucceed('export viakubectl', await timeCommand(process.execPath, [CLI, 'export', ...kc('viakubectl'), '-A', '--with-context', '-o', outB]));
+    mustSucceed('export viamf', await timeCommand(process.execPath, [CLI, 'export', ...kc('viamf'), '-A', '--with-context', '--output-dir', outA]));
+    mustSucceed('export viakubectl', await timeCommand(process.execPath, [CLI, 'export', ...kc('viakubectl'), '-A', '--with-context', '--output-dir', outB]));
     const [a, b] = [await tree(outA), await tree(outB)];
     const differing = [...new Set([...a.keys(), ...b.keys()])].filter((k) => a.get(k) !== b.get(k));
 

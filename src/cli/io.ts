@@ -1,5 +1,4 @@
 // Terminal I/O shared by commands: data to stdout, logs to stderr, colour only on a TTY.
-import { Option } from 'commander';
 import { UsageError } from '../errors.js';
 
 export type OutputFormat = 'table' | 'yaml' | 'json';
@@ -32,11 +31,6 @@ export const log = {
     process.stderr.write(`${style.yellow('warning:')} ${msg}\n`);
   },
 };
-
-/** The `-o table|yaml|json` option, kubectl style. */
-export function outputFormatOption(formats: readonly string[] = ['table', 'yaml', 'json'], def = formats[0]): Option {
-  return new Option('-o, --output <format>', `output format: ${formats.join('|')}`).choices(formats).default(def);
-}
 
 /** A simple aligned table, kubectl style (upper-case headers, two spaces between columns). */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {

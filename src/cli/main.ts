@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the meshferry / kubectl-meshferry binary.
 import { ExitCode } from '../errors.js';
-import { run } from './program.js';
+import { reportError, run } from './program.js';
 import { runInterruptHandlers } from './lifecycle.js';
 
 let interrupted = false;
@@ -16,6 +16,11 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 // A closed pipe (`meshferry ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code === 'EPIPE') process.exit(ExitCode.ok);
+});
+
+// A failure outside the command's promise (a stray callback) is still a bug with its notice, never a raw trace.
+process.on('uncaughtException', (err) => {
+  process.exit(reportError(err, { debug: process.argv.includes('--debug') }));
 });
 
 process.exitCode = await run(process.argv);

@@ -1,6 +1,7 @@
 // The meshferry command tree and the one place where errors become exit codes and messages.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MeshferryError } from '../errors.js';
+import { sanitizeTerminalText } from '../terminal-text.js';
 import { style } from './io.js';
 import { registerNeat } from './neat/index.js';
 import { registerAnalyze } from './analyze/index.js';
@@ -10,33 +11,39 @@ import { registerDiff } from './diff/index.js';
 import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
 import { registerLab } from './lab/index.js';
-
-export const VERSION = '0.1.0';
+import { VERSION, registerVersion } from './version.js';
 
 /** Builds the program; each command lives in its own folder and registers itself here. */
 export function buildProgram(): Command {
   const program = new Command('meshferry')
     .description('Move an Istio service mesh from one control plane to another: its config, its workloads and its traffic.')
-    .version(VERSION, '--version', 'print the version')
+    .version(VERSION, '--version', 'print the version (meshferry version says more)')
+    .addOption(new Option('--debug', 'on an unexpected failure (a bug), print the stack trace too; MESHFERRY_DEBUG=1 does the same'))
     .showSuggestionAfterError(true)
+    // Commander's own errors quote what was typed; they pass through the same sanitizer as every other error.
+    .configureOutput({ outputError: (text, write) => write(sanitizeTerminalText(text)) })
     .configureHelp({ sortSubcommands: false })
     .addHelpText(
       'after',
       `
 A migration, step by step:
-  $ meshferry lab up --clusters old,new                 # rehearse on real local control planes first
-  $ meshferry export --context old -A --with-context -o export/
-  $ meshferry neat export/ -o clean/                     # (export already writes neat YAML)
-  $ meshferry transform clean/ --rules tcm-to-istio.yaml -o rewritten/
+  $ meshferry lab up --clusters old,new                        # rehearse on real local control planes first
+  $ meshferry export --context old -A --with-context --output-dir export/
+  $ meshferry neat raw-dump.yaml --output-dir clean/            # (export already writes neat YAML)
+  $ meshferry transform export/ --rules tcm-to-istio.yaml --output-dir rewritten/
   $ meshferry analyze rewritten/ --target-revision 1-31-1
-  $ meshferry install plan topology.yaml -o plan/        # then follow plan/RUNBOOK.md
+  $ meshferry install plan topology.yaml --output-dir plan/     # then follow plan/RUNBOOK.md
   $ meshferry diff rewritten/ --context new
   $ meshferry import rewritten/ --context new
 
+Flags as in kubectl: -o/--output is always a format (yaml|json for objects, table|json|sarif for analyze);
+--output-dir DIR writes one file per object, --output-file FILE writes one file; -n/--namespace and
+-A/--all-namespaces select namespaces; --kubeconfig and --context pick the cluster.
+
 Data goes to stdout; logs and progress go to stderr. Exit codes: 0 ok, 1 problems found (findings, a
 failed check, something would change), 2 bad usage or input (the message names file:line),
-3 cluster or API failure, 130 interrupted. Run "meshferry <command> --help" for flags and examples.
-Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a kubectl plugin.`,
+3 cluster or API failure, 70 a bug in meshferry, 130 interrupted. Run "meshferry <command> --help" for
+flags and examples. Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a kubectl plugin.`,
     );
   // Register commands here, one line each (keep the list in pipeline order).
   registerExport(program);
@@ -47,45 +54,65 @@ Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a kubec
   registerImport(program);
   registerInstall(program);
   registerLab(program);
+  registerVersion(program);
   return program;
 }
 
-/** Runs the CLI and returns the exit code. Never lets a stack trace reach the user for bad input. */
+/** Runs the CLI and returns the exit code. Never lets a stack trace reach the user unless asked for with --debug. */
 export async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   program.exitOverride();
   for (const cmd of allCommands(program)) cmd.exitOverride();
+  // --debug is read from argv as well as parsed: a bug can happen before commander has parsed it.
+  const debug = argv.slice(2).includes('--debug') || isTruthy(process.env.MESHFERRY_DEBUG);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, { debug });
   }
+}
+
+function isTruthy(v: string | undefined): boolean {
+  return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
 }
 
 function allCommands(cmd: Command): Command[] {
   return cmd.commands.flatMap((c) => [c, ...allCommands(c)]);
 }
 
-/** Prints one paragraph for a known error; a short bug notice for anything else. Returns the exit code. */
-export function reportError(err: unknown): number {
+/** Where and how to report a bug: the one line users see, naming the version so the report can be placed. */
+export function bugNotice(): string {
+  return (
+    `This is a bug in meshferry ${VERSION} (Node ${process.version}), not a problem with your input or cluster. ` +
+    'Please report it with the command you ran and the output of "meshferry version"; ' +
+    'run again with --debug (or MESHFERRY_DEBUG=1) to add the stack trace.'
+  );
+}
+
+/**
+ * The one place errors are printed: one paragraph for a known error, a one-line bug notice (exit 70) for
+ * anything else. Every message is sanitized: it may quote a file, a server or a plugin. Returns the exit code.
+ */
+export function reportError(err: unknown, opts: { debug?: boolean } = {}): number {
+  const debug = opts.debug ?? isTruthy(process.env.MESHFERRY_DEBUG);
+  const print = (text: string) => process.stderr.write(`${sanitizeTerminalText(text)}\n`);
   if (err instanceof CommanderError) {
     // --help and --version end with code 0; commander has already printed them.
     if (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.ok;
-    if (err.code === 'commander.help') return ExitCode.usage;
-    return ExitCode.usage; // commander printed "error: ..." with a suggestion
+    return ExitCode.usage; // commander printed "error: ..." with a suggestion, or the help of a bare group command
   }
   if (err instanceof MeshferryError) {
-    process.stderr.write(`${style.red('error:')} ${err.message}\n`);
+    process.stderr.write(`${style.red('error:')} `);
+    print(err.message);
     const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? err.cause.message : undefined;
-    if (cause && process.env.MESHFERRY_DEBUG) process.stderr.write(`  caused by: ${cause}\n`);
+    if (cause && debug) print(`  caused by: ${cause}`);
     return err.exitCode;
   }
-  const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(
-    `${style.red('error:')} unexpected failure: ${msg}\n` +
-      `This is a bug in meshferry. Run again with MESHFERRY_DEBUG=1 for details and report it.\n`,
-  );
-  if (process.env.MESHFERRY_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
-  return ExitCode.cluster;
+  const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  process.stderr.write(`${style.red('error:')} `);
+  print(`unexpected failure: ${msg}`);
+  print(bugNotice());
+  if (debug && err instanceof Error && err.stack) print(err.stack);
+  return ExitCode.bug;
 }

@@ -55,7 +55,7 @@ describe('export failures (lab)', () => {
     const token = await restrictedToken(admin, 'authorizationpolicies');
     const kc = await writeKubeconfig(path.join(tmp, 'limited.kubeconfig'), { context: 'limited', server: lab.cluster('src').server, caFile: lab.caFile, token });
     const out = path.join(tmp, 'limited-export');
-    const res = runCli(['export', '--kubeconfig', kc, '-o', out]);
+    const res = runCli(['export', '--kubeconfig', kc, '--output-dir', out]);
     expect(res.code, res.stderr).toBe(1);
     expect(hasStackTrace(res.stderr)).toBe(false);
     expect(res.stderr).toMatch(/AuthorizationPolicy\s+authorizationpolicies\.security\.istio\.io\s+v1\s+0\s+skipped: forbidden/);
@@ -69,7 +69,7 @@ describe('export failures (lab)', () => {
 
   it('fails cleanly when the API server dies mid-export (exit 3, one line, previous folder intact), and a rerun completes', async () => {
     const out = path.join(tmp, 'export');
-    const ok = runCli(['export', '--kubeconfig', lab.kubeconfigPath, '--context', 'src', '-o', out]);
+    const ok = runCli(['export', '--kubeconfig', lab.kubeconfigPath, '--context', 'src', '--output-dir', out]);
     expect(ok.code, ok.stderr).toBe(0);
     const before = await readTree(out);
 
@@ -79,7 +79,7 @@ describe('export failures (lab)', () => {
     const tapPort = await tap.start();
     const token = lab.cluster('src').token;
     const kc = await writeKubeconfig(path.join(tmp, 'tapped.kubeconfig'), { context: 'tapped', server: `https://127.0.0.1:${tapPort}`, caFile: lab.caFile, token });
-    const run = startCli(['export', '--kubeconfig', kc, '--chunk-size', '10', '-o', out]);
+    const run = startCli(['export', '--kubeconfig', kc, '--chunk-size', '10', '--output-dir', out]);
     await tap.whenBytes(200_000);
     const state = await readLabState(lab.dir);
     const apiserver = state?.processes.find((p) => p.cluster === 'src' && p.component === 'kube-apiserver');
@@ -98,7 +98,7 @@ describe('export failures (lab)', () => {
 
     restarted = await restart();
     await waitReady(lab.kubeconfigPath, 'src');
-    const again = runCli(['export', '--kubeconfig', lab.kubeconfigPath, '--context', 'src', '-o', out]);
+    const again = runCli(['export', '--kubeconfig', lab.kubeconfigPath, '--context', 'src', '--output-dir', out]);
     expect(again.code, again.stderr).toBe(0);
     expect(await readTree(out)).toEqual(before);
   });
@@ -109,7 +109,7 @@ describe('export failures (lab)', () => {
     const tap = new TcpTap(Number(new URL(lab.cluster('src').server).port));
     const tapPort = await tap.start();
     const kc = await writeKubeconfig(path.join(tmp, 'tapped2.kubeconfig'), { context: 'tapped', server: `https://127.0.0.1:${tapPort}`, caFile: lab.caFile, token: lab.cluster('src').token });
-    const run = startCli(['export', '--kubeconfig', kc, '--chunk-size', '10', '-o', out]);
+    const run = startCli(['export', '--kubeconfig', kc, '--chunk-size', '10', '--output-dir', out]);
     await tap.whenBytes(100_000);
     run.child.kill('SIGINT');
     const res = await run.done;

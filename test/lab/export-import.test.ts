@@ -44,7 +44,7 @@ describe('export, import, export (lab)', () => {
   const second = () => path.join(tmp, 'second');
 
   it('exports every seeded object of every Istio kind, neat, in the kubedump layout', async () => {
-    const res = cli('export', '--context', 'src', '-A', '--with-context', '-o', first());
+    const res = cli('export', '--context', 'src', '-A', '--with-context', '--output-dir', first());
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe('');
     expect(hasStackTrace(res.stderr)).toBe(false);
@@ -82,7 +82,7 @@ describe('export, import, export (lab)', () => {
   });
 
   it('exports the second cluster to exactly the same files', async () => {
-    const res = cli('export', '--context', 'dst', '-A', '--with-context', '-o', second());
+    const res = cli('export', '--context', 'dst', '-A', '--with-context', '--output-dir', second());
     expect(res.code, res.stderr).toBe(0);
     const a = await readTree(first());
     const b = await readTree(second());
@@ -171,7 +171,7 @@ describe('export, import, export (lab)', () => {
   });
 
   it('an unknown context is a usage error (exit 2) that lists the contexts', () => {
-    const res = cli('export', '--context', 'nope', '-o', path.join(tmp, 'never'));
+    const res = cli('export', '--context', 'nope', '--output-dir', path.join(tmp, 'never'));
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/context "nope" not found in .*; known contexts: dst, src/);
     expect(hasStackTrace(res.stderr)).toBe(false);

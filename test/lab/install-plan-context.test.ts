@@ -25,7 +25,7 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const plan = (out: string) => runCli(['install', 'plan', TOPOLOGY, '-o', out, '--kubeconfig', lab.kubeconfigPath, '--context', 'primary']);
+const plan = (out: string) => runCli(['install', 'plan', TOPOLOGY, '--output-dir', out, '--kubeconfig', lab.kubeconfigPath, '--context', 'primary']);
 
 describe('install plan --context (lab)', () => {
   it('exits 3 while the primary has no east-west gateway Service', () => {

@@ -42,7 +42,7 @@ describe('install remote-secret (lab)', () => {
 
   it('creates the reader account, RBAC and token, and writes the Secret with mode 0600', async () => {
     file = path.join(tmp, 'cls-remote.secret.yaml');
-    const res = runCli(secretArgs(['-o', file]));
+    const res = runCli(secretArgs(['--output-file', file]));
     firstStderr = res.stderr;
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe('');

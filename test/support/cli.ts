@@ -15,7 +15,7 @@ export interface CliResult {
 
 /** Runs `meshferry ...args`. Fails loudly when the CLI has not been built (npm test builds it first). */
 export function runCli(args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; nodeArgs?: string[] } = {}): CliResult {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\`, or run the tests through vitest (its global setup builds dist/)`);
   const res = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), CLI, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     input: opts.input ?? '',

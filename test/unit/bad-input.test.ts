@@ -96,12 +96,12 @@ describe('bad input made at test time', () => {
     expect(res.stderr).toContain('09-missing-name.yaml:3');
   });
 
-  it('an empty file is nothing to do, not an error', () => {
+  it('an empty file is bad input: a path that gives no object is named, exit 2 (issue 9, point 4)', () => {
     const f = path.join(tmp, 'empty.yaml');
     writeFileSync(f, '');
     const res = runCli(['neat', f]);
-    expect(res.code).toBe(0);
-    expect(res.stdout).toBe('');
+    expectCleanFailure(res, f);
+    expect(res.stderr).toContain(`read no Kubernetes objects from ${f}`);
   });
 
   it('a wrong flag is a usage error with a hint', () => {

@@ -8,15 +8,17 @@ import {
 import { exportObjects } from '../../kube/export.js';
 import type { KubeObject } from '../../resources/object.js';
 import { ResourceSet } from '../../resources/resource-set.js';
-import { readResources } from '../../resources/yaml-read.js';
 import { VENDORS, type Vendor } from '../../resources/vendors.js';
-import { addClusterFlags, connect, type ClusterFlags } from '../export/cluster-flags.js';
+import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, style, writeStdout } from '../io.js';
-import { VERSION } from '../program.js';
+import { addNamespaceFlags, selectedNamespaces, type NamespaceFlags } from '../namespace-flags.js';
+import { formatOption } from '../output-flags.js';
+import { readInputs } from '../read-input.js';
+import { VERSION } from '../version.js';
 
 export type AnalyzeFormat = 'table' | 'json' | 'sarif';
 
-export interface AnalyzeFlags extends ClusterFlags {
+export interface AnalyzeFlags extends ClusterFlags, NamespaceFlags {
   output: AnalyzeFormat;
   targetVersion: string;
   targetRevision: string[];
@@ -26,6 +28,17 @@ export interface AnalyzeFlags extends ClusterFlags {
   failureThreshold: string;
   outputThreshold: string;
   listChecks?: boolean;
+}
+
+/**
+ * The namespace a finding is about: the object's namespace, or a Namespace object's own name (so `-n shop` shows
+ * what is wrong with Namespace shop). Undefined for cluster-scoped objects and run-level notes, which -n keeps.
+ */
+export function findingNamespace(origin: string): string | undefined {
+  const m = /^(\S+) (?:([^/\s]+)\/)?(\S+)$/.exec(origin);
+  if (!m) return undefined;
+  if (m[2] !== undefined) return m[2];
+  return m[1] === 'Namespace' ? m[3] : undefined;
 }
 
 /** What a live cluster read adds (the lead wires `--context` through src/kube into this). */
@@ -56,6 +69,17 @@ export async function analyzeAndReport(set: ResourceSet, flags: AnalyzeFlags, ex
     ...(extra.completeKinds ? { completeKinds: extra.completeKinds } : {}),
   });
   if (result.schemasFrom) log.info(`analyze: no schemas are shipped for Istio ${flags.targetVersion}; using those of ${result.schemasFrom} (same minor release)`);
+  const namespaces = selectedNamespaces(flags);
+  if (namespaces) {
+    // Every object read stays in the analysis (a reference into another namespace still resolves); -n only
+    // chooses which objects' findings are reported and can fail the run.
+    const before = result.findings.length;
+    result.findings = result.findings.filter((f) => {
+      const ns = findingNamespace(f.origin);
+      return ns === undefined || namespaces.includes(ns);
+    });
+    if (result.findings.length < before) log.info(`analyze: left out ${before - result.findings.length} finding(s) on objects in namespaces other than ${namespaces.join(', ')} (-n)`);
+  }
   const shown = result.findings.filter((f) => atLeast(f.level, showAt));
   await render(shown, result, flags.output);
   const failing = result.findings.filter((f) => atLeast(f.level, failAt)).length;
@@ -112,7 +136,11 @@ export async function runAnalyze(paths: string[], flags: AnalyzeFlags, readLive:
     return ExitCode.ok;
   }
   const live = flags.context !== undefined || flags.kubeconfig !== undefined;
-  const files = paths.length || !live ? await readResources(paths.length ? paths : ['-']) : new ResourceSet();
+  selectedNamespaces(flags); // -n with -A fails before anything is read
+  if (!paths.length && !live)
+    throw new UsageError('analyze needs something to read: files or folders, - for stdin, or --context for a live cluster (see meshferry analyze --help)');
+  // -n is applied to findings, not to the objects read: see analyzeAndReport.
+  const files = paths.length ? await readInputs('analyze', paths, {}) : new ResourceSet();
   if (!live) return analyzeAndReport(files, flags);
   const read = await readLive(flags);
   const set = ResourceSet.of(read.objects);
@@ -138,10 +166,14 @@ export function registerAnalyze(program: Command): void {
         'With --context (or --kubeconfig) the cluster\'s Istio config, namespaces, Services, workloads and Secret names ' +
         'are read too and merged with the files (a file wins over the live object it names); live objects are ' +
         'reported as cluster/<context>, and references into kinds read completely are checked everywhere.\n\n' +
-        'Exit codes: 0 nothing at or above --failure-threshold, 1 something is, 2 bad input or flags, 3 cluster unreachable.',
+        'Namespaces: every object read is analyzed, so references across namespaces resolve. Without -n every finding is ' +
+        'reported; -n reports only findings on objects in those namespaces (and on the Namespace objects themselves), plus ' +
+        'cluster-scoped objects and run-level notes, and only those can fail the run. -A is the explicit form of the default.\n\n' +
+        'Exit codes: 0 nothing at or above --failure-threshold, 1 something is, 2 bad input or flags (a path that holds no ' +
+        'object, or neither a path nor --context), 3 cluster unreachable.',
     )
-    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin', [])
-    .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'sarif']).default('table'))
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin; give paths, --context, or both', [])
+    .addOption(formatOption(['table', 'json', 'sarif']))
     .option('--target-version <X.Y.Z>', `Istio release of the target; picks its CRD schemas (shipped: ${shippedVersions().join(', ')})`, DEFAULT_TARGET_VERSION)
     .addOption(
       new Option('--target-revision <rev>', 'an injection revision or revision tag installed in the target; repeatable')
@@ -179,11 +211,15 @@ Examples:
   $ meshferry analyze --context old-mesh
   $ meshferry analyze changed/ --context old-mesh --target-version 1.26.0
 
+  # Only what is wrong in the shop namespace (everything read still counts as context)
+  $ meshferry analyze old-export/ -n shop
+
   # Accept one known finding
   $ meshferry analyze config/ --suppress 'ReferencedResourceNotFound=VirtualService shop/legacy-*'`,
     )
     .action(async (paths: string[], flags: AnalyzeFlags) => {
       process.exitCode = await runAnalyze(paths, flags);
     });
+  addNamespaceFlags(cmd, 'report only findings on objects in this namespace');
   addClusterFlags(cmd);
 }

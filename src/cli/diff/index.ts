@@ -4,11 +4,13 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
 import { diffObjects, type DiffReport } from '../../kube/diff.js';
 import { formatChange } from '../../kube/field-diff.js';
-import { readResources } from '../../resources/yaml-read.js';
-import { log, outputFormatOption, style, writeStdout, type OutputFormat } from '../io.js';
-import { addClusterFlags, connect, type ClusterFlags } from '../export/cluster-flags.js';
+import { log, style, writeStdout, type OutputFormat } from '../io.js';
+import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
+import { addNamespaceFlags, type NamespaceFlags } from '../namespace-flags.js';
+import { formatOption } from '../output-flags.js';
+import { readInputs } from '../read-input.js';
 
-export interface DiffFlags extends ClusterFlags {
+export interface DiffFlags extends ClusterFlags, NamespaceFlags {
   showExtra?: boolean;
   output: OutputFormat;
   fieldValidation: 'strict' | 'warn';
@@ -16,9 +18,10 @@ export interface DiffFlags extends ClusterFlags {
 
 /** Diffs and prints; returns 0 when an import would change nothing, 1 otherwise. */
 export async function runDiff(dir: string, flags: DiffFlags): Promise<number> {
-  const set = await readResources([dir]);
+  const set = await readInputs('diff', [dir], flags);
   if (set.size === 0) {
-    log.warn(`no objects found in ${dir}`);
+    // Only -n can empty a set that was read (an empty path is an input error): nothing is selected, nothing differs.
+    log.warn(`diff: no object of ${dir} is in the namespaces selected with -n; nothing to compare`);
     return ExitCode.ok;
   }
   const cluster = await connect(flags);
@@ -79,7 +82,10 @@ export function registerDiff(program: Command): void {
         'cleaned like `meshferry neat` and compared field by field.\n\n' +
         'Lines: "+" would be created, "~" would change (each field as -old +new), "!" would fail (with the ' +
         "server's message), \"?\" exists only in the cluster (--show-extra). Unchanged objects are not listed.\n" +
-        'Exit code 0 when an import would change nothing, 1 when it would change or fail something.',
+        'Exit code 0 when an import would change nothing, 1 when it would change or fail something, 2 when the ' +
+        'folder holds no object.\n\n' +
+        'Namespaces: without -n every object of the folder is compared; -n compares only the folder\'s objects in those ' +
+        'namespaces (plus cluster-scoped ones). The context\'s default namespace is not used: the folder names its namespaces.',
     )
     .argument('<dir>', 'folder (or file) of objects, e.g. the output of `meshferry export`')
     .option('--show-extra', 'also list objects of the same kinds and namespaces that exist in the cluster but not in the folder')
@@ -88,7 +94,8 @@ export function registerDiff(program: Command): void {
         .choices(['strict', 'warn'])
         .default('strict'),
     )
-    .addOption(outputFormatOption());
+    .addOption(formatOption(['table', 'yaml', 'json']));
+  addNamespaceFlags(cmd, 'only objects of the folder in this namespace');
   addClusterFlags(cmd)
     .addHelpText(
       'after',
@@ -99,6 +106,9 @@ Examples:
 
   # Also show what the new mesh has that the folder does not
   $ meshferry diff rewritten/ --context new-mesh --show-extra
+
+  # Only the shop namespace of the folder
+  $ meshferry diff rewritten/ --context new-mesh -n shop
 
   # Machine-readable, for a CI gate (exit 1 means drift)
   $ meshferry diff rewritten/ --context new-mesh -o json > drift.json`,

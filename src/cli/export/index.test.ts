@@ -60,7 +60,7 @@ describe('renderSummary', () => {
 
 describe('meshferry export (CLI)', () => {
   it('-A and -n together are a usage error', () => {
-    const res = runCli(['export', '-A', '-n', 'a', '-o', path.join(mkdtempSync(path.join(tmpdir(), 'mf-')), 'x')]);
+    const res = runCli(['export', '-A', '-n', 'a', '--output-dir', path.join(mkdtempSync(path.join(tmpdir(), 'mf-')), 'x')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('-A/--all-namespaces and -n/--namespace exclude each other');
   });
@@ -69,7 +69,7 @@ describe('meshferry export (CLI)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-'));
     mkdirSync(path.join(dir, 'mine'));
     writeFileSync(path.join(dir, 'mine', 'notes.txt'), 'keep');
-    const res = runCli(['export', '--kubeconfig', path.join(dir, 'no-such-kubeconfig'), '-o', path.join(dir, 'mine')]);
+    const res = runCli(['export', '--kubeconfig', path.join(dir, 'no-such-kubeconfig'), '--output-dir', path.join(dir, 'mine')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/is not empty and was not written by meshferry/);
     expect(readdirSync(path.join(dir, 'mine'))).toEqual(['notes.txt']);
@@ -78,7 +78,7 @@ describe('meshferry export (CLI)', () => {
   it('a cluster that does not answer: exit 3, one line naming the context and the server, no files', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'mf-'));
     const kubeconfig = await writeFakeKubeconfig(`http://127.0.0.1:${await closedPort()}`);
-    const res = runCli(['export', '--kubeconfig', kubeconfig, '-o', path.join(dir, 'out')]);
+    const res = runCli(['export', '--kubeconfig', kubeconfig, '--output-dir', path.join(dir, 'out')]);
     expect(res.code).toBe(3);
     expect(hasStackTrace(res.stderr)).toBe(false);
     const errors = res.stderr.split('\n').filter((l) => l.startsWith('error:'));

@@ -7,13 +7,12 @@ import { assertReplaceable, cleanStaleStaging } from '../../resources/atomic-wri
 import { LayoutWriter } from '../../resources/yaml-write.js';
 import { collectList, log, positiveInt, renderTable, style } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
-import { addClusterFlags, connect, type ClusterFlags } from './cluster-flags.js';
+import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
+import { addNamespaceFlags, selectedNamespaces, type NamespaceFlags } from '../namespace-flags.js';
+import { checkObjectOutput, formatOption, outputDirOption, outputFileOption, writeObjects, type ObjectOutputFlags } from '../output-flags.js';
 import { ProgressLine } from './progress.js';
 
-export interface ExportFlags extends ClusterFlags {
-  output: string;
-  allNamespaces?: boolean;
-  namespace?: string[];
+export interface ExportFlags extends ClusterFlags, NamespaceFlags, ObjectOutputFlags {
   kinds?: string[];
   excludeNamespaces?: string[];
   withContext?: boolean;
@@ -40,9 +39,11 @@ export function resolveKinds(words: readonly string[]): KindInfo[] {
 
 /** Exports and writes; returns the exit code (1 when a kind was forbidden and skipped). */
 export async function runExport(flags: ExportFlags): Promise<number> {
-  if (flags.allNamespaces && flags.namespace?.length) throw new UsageError('-A/--all-namespaces and -n/--namespace exclude each other');
+  const namespaces = selectedNamespaces(flags);
+  checkObjectOutput(flags);
   const kinds = flags.kinds ? resolveKinds(flags.kinds) : undefined;
-  const dir = flags.output;
+  if (flags.outputDir === undefined) return exportToStream(flags, namespaces, kinds);
+  const dir = flags.outputDir;
   // Fail before any cluster work when the folder cannot be ours to replace.
   await assertReplaceable(dir);
   const cleaned = await cleanStaleStaging(dir);
@@ -57,11 +58,7 @@ export async function runExport(flags: ExportFlags): Promise<number> {
     writer = await LayoutWriter.open(dir);
     const out = writer;
     const report = await exportObjects(cluster, {
-      ...(flags.namespace?.length ? { namespaces: flags.namespace } : {}),
-      ...(flags.excludeNamespaces ? { excludeNamespaces: flags.excludeNamespaces } : {}),
-      ...(kinds ? { kinds } : {}),
-      withContext: flags.withContext ?? false,
-      ...(flags.chunkSize ? { pageSize: flags.chunkSize } : {}),
+      ...exportOptions(flags, namespaces, kinds),
       // Files are written as each kind arrives, into the staging folder; the folder is swapped in at the end.
       onObjects: (objects) => out.write(objects),
       onProgress: ({ kindsDone, kindsTotal, objects }) => progress.update(kindsDone, kindsTotal, `kinds, ${objects} objects`, kindsDone === kindsTotal),
@@ -80,6 +77,38 @@ export async function runExport(flags: ExportFlags): Promise<number> {
     writer?.abort();
     progress.done();
     stopCleanup();
+    cluster.close();
+  }
+}
+
+function exportOptions(flags: ExportFlags, namespaces: string[] | undefined, kinds: KindInfo[] | undefined) {
+  return {
+    ...(namespaces ? { namespaces } : {}),
+    ...(flags.excludeNamespaces ? { excludeNamespaces: flags.excludeNamespaces } : {}),
+    ...(kinds ? { kinds } : {}),
+    withContext: flags.withContext ?? false,
+    ...(flags.chunkSize ? { pageSize: flags.chunkSize } : {}),
+  };
+}
+
+/** Without --output-dir: every object as one YAML stream (or JSON List) on stdout or in --output-file, as kubectl get -o yaml. */
+async function exportToStream(flags: ExportFlags, namespaces: string[] | undefined, kinds: KindInfo[] | undefined): Promise<number> {
+  const cluster = await connect(flags);
+  const progress = new ProgressLine();
+  try {
+    const report = await exportObjects(cluster, {
+      ...exportOptions(flags, namespaces, kinds),
+      onProgress: ({ kindsDone, kindsTotal, objects }) => progress.update(kindsDone, kindsTotal, `kinds, ${objects} objects`, kindsDone === kindsTotal),
+    });
+    progress.done();
+    await writeObjects('export', report.objects, flags);
+    process.stderr.write(renderSummary(report));
+    const forbidden = report.kinds.filter((k) => k.skipped?.reason === 'forbidden');
+    for (const k of forbidden) log.warn(`skipped ${displayKind(k.kind)}: ${k.skipped?.message ?? ''}`);
+    log.info(`export: read ${report.objects.length} object(s) from context "${cluster.connection.contextName}"`);
+    return forbidden.length ? ExitCode.findings : ExitCode.ok;
+  } finally {
+    progress.done();
     cluster.close();
   }
 }
@@ -111,11 +140,15 @@ export function registerExport(program: Command): void {
         'Each kind is listed once across all namespaces, in pages, a few kinds at a time. The folder is built ' +
         'beside <dir> and swapped in at the end: an interrupted or failed export leaves the previous <dir> as it ' +
         'was, and never a half-written file. A kind you may not list (RBAC) is reported and skipped, the rest is ' +
-        'exported, and the exit code is 1. A summary by kind goes to stderr.',
+        'exported, and the exit code is 1. A summary by kind goes to stderr.\n\n' +
+        'Without --output-dir the objects go to stdout as one YAML stream (-o json: a v1 List), as `kubectl get -o yaml` ' +
+        'prints them, or to one file with --output-file. Without -n every namespace is read (-A says so explicitly); ' +
+        'unlike kubectl, the kubeconfig context\'s namespace does not narrow an export.',
     )
-    .requiredOption('-o, --output <dir>', 'folder to write (created, or replaced whole if meshferry wrote it before)')
-    .option('-A, --all-namespaces', 'export from every namespace (the default when -n is not given)')
-    .option('-n, --namespace <ns>', 'only this namespace; repeat or comma-separate for several', collectList)
+    .addOption(outputDirOption('folder to write the kubedump layout into (created, or replaced whole if meshferry wrote it before)'))
+    .addOption(formatOption(['yaml', 'json'], { writes: 'dir' }))
+    .addOption(outputFileOption());
+  addNamespaceFlags(cmd, 'only this namespace')
     .option('--kinds <kinds>', 'only these kinds (vs, dr, gateways.gateway.networking.k8s.io, ...); comma-separated', collectList)
     .option('--exclude-namespaces <ns>', 'skip these namespaces; comma-separated', collectList)
     .option('--chunk-size <n>', 'objects per LIST request (the API server pages them), as kubectl --chunk-size', positiveInt, 500)
@@ -131,13 +164,17 @@ export function registerExport(program: Command): void {
       `
 Examples:
   # Dump all mesh config of the old cluster
-  $ meshferry export --context old-mesh -A -o old-export/
+  $ meshferry export --context old-mesh -A --output-dir old-export/
 
   # Only routing kinds of two namespaces, plus what analyzers need to judge them
-  $ meshferry export --context old-mesh -n shop,payments --kinds vs,dr,gw --with-context -o shop-export/
+  $ meshferry export --context old-mesh -n shop,payments --kinds vs,dr,gw --with-context --output-dir shop-export/
 
   # Everything but the test namespaces, from another kubeconfig
-  $ meshferry export --kubeconfig ~/.kube/tcm.yaml --context tcm --exclude-namespaces test,staging -o dump/`,
+  $ meshferry export --kubeconfig ~/.kube/tcm.yaml --context tcm --exclude-namespaces test,staging --output-dir dump/
+
+  # Like kubectl get -o yaml, but every Istio kind and already neat
+  $ meshferry export --context old-mesh -n shop > shop.yaml
+  $ meshferry export --context old-mesh -o json | jq '.items | length'`,
     )
     .action(async (flags: ExportFlags) => {
       process.exitCode = await runExport(flags);

@@ -3,12 +3,14 @@ import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
 import { importObjects, type ImportReport } from '../../kube/import.js';
-import { readResources } from '../../resources/yaml-read.js';
-import { log, outputFormatOption, renderTable, style, writeStdout, type OutputFormat } from '../io.js';
-import { addClusterFlags, connect, type ClusterFlags } from '../export/cluster-flags.js';
+import { log, renderTable, style, writeStdout, type OutputFormat } from '../io.js';
+import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
+import { addNamespaceFlags, type NamespaceFlags } from '../namespace-flags.js';
+import { formatOption } from '../output-flags.js';
+import { readInputs } from '../read-input.js';
 import { ProgressLine } from '../export/progress.js';
 
-export interface ImportFlags extends ClusterFlags {
+export interface ImportFlags extends ClusterFlags, NamespaceFlags {
   dryRun?: boolean;
   createNamespaces?: boolean;
   fieldValidation: 'strict' | 'warn';
@@ -17,7 +19,7 @@ export interface ImportFlags extends ClusterFlags {
 
 /** Imports and prints; returns 1 when any object failed. */
 export async function runImport(dir: string, flags: ImportFlags): Promise<number> {
-  const set = await readResources([dir]);
+  const set = await readInputs('import', [dir], flags);
   const cluster = await connect(flags);
   const progress = new ProgressLine();
   try {
@@ -87,7 +89,10 @@ export function registerImport(program: Command): void {
         "An object the server rejects (schema, webhook) is reported with its file and the server's message, and\n" +
         'the others still apply; the exit code is then 1. Re-running an import changes nothing and reports every ' +
         'object unchanged. Secrets exported as metadata only are skipped. The last line of the table output is ' +
-        '"created N, configured N, unchanged N, failed N".',
+        '"created N, configured N, unchanged N, failed N". A folder that holds no object is an error (exit 2).\n\n' +
+        'Namespaces: without -n every object of the folder is applied; -n applies only the folder\'s objects in those ' +
+        'namespaces (plus cluster-scoped ones, such as the Namespaces themselves). The context\'s default namespace is not ' +
+        'used: the folder names its namespaces.',
     )
     .argument('<dir>', 'folder (or file) of objects, e.g. the output of `meshferry export`')
     .option('--dry-run', 'server-side dry run: the server checks everything and stores nothing')
@@ -97,7 +102,8 @@ export function registerImport(program: Command): void {
         .choices(['strict', 'warn'])
         .default('strict'),
     )
-    .addOption(outputFormatOption());
+    .addOption(formatOption(['table', 'yaml', 'json']));
+  addNamespaceFlags(cmd, 'only objects of the folder in this namespace');
   addClusterFlags(cmd)
     .addHelpText(
       'after',
@@ -106,6 +112,9 @@ Examples:
   # Check first, then import the rewritten export into the new mesh
   $ meshferry import rewritten/ --context new-mesh --dry-run
   $ meshferry import rewritten/ --context new-mesh --create-namespaces
+
+  # One namespace at a time (a migration wave)
+  $ meshferry import rewritten/ --context new-mesh -n shop,payments
 
   # The target runs an older Istio: drop and list the fields it does not know
   $ meshferry import rewritten/ --context old-istio --field-validation warn

@@ -18,7 +18,7 @@ afterAll(async () => {
 describe('install plan', () => {
   it('plans the README example into a folder, data in files and the summary on stderr', async () => {
     const out = path.join(tmp, 'plan');
-    const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml', '-o', out]);
+    const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml', '--output-dir', out]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toBe('');
     expect(res.stderr).toMatch(/wrote 17 files for 2 cluster\(s\)/);
@@ -29,7 +29,7 @@ describe('install plan', () => {
 
   it('emits separate gateway IstioOperators with --split-gateways', async () => {
     const out = path.join(tmp, 'split');
-    const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml', '-o', out, '--split-gateways']);
+    const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml', '--output-dir', out, '--split-gateways']);
     expect(res.code, res.stderr).toBe(0);
     expect(await readFile(path.join(out, 'cls-primary/eastwest-gateway.yaml'), 'utf8')).toMatch(/name: eastwest\n[\s\S]*profile: empty/);
   });
@@ -44,7 +44,7 @@ describe('install plan', () => {
     ['remote-without-address', 14, 'spec.clusters[1].remotePilotAddress', /remote r1 has no remotePilotAddress/],
   ])('%s: exit 2 naming file:line and field', (name, line, field, message) => {
     const file = `${BAD}/${name}.yaml`;
-    const res = runCli(['install', 'plan', file, '-o', path.join(tmp, `bad-${name}`)]);
+    const res = runCli(['install', 'plan', file, '--output-dir', path.join(tmp, `bad-${name}`)]);
     expect(res.code).toBe(2);
     expect(res.stderr).toContain(`${file}:${line}:`);
     expect(res.stderr).toContain(`(at ${field})`);
@@ -57,20 +57,21 @@ describe('install plan', () => {
     const out = path.join(tmp, 'mine');
     await mkdir(out);
     await writeFile(path.join(out, 'notes.md'), 'keep');
-    const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml', '-o', out]);
+    const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml', '--output-dir', out]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/not empty and was not written by meshferry/);
     expect(await readFile(path.join(out, 'notes.md'), 'utf8')).toBe('keep');
   });
 
-  it('needs -o (exit 2)', () => {
+  it('without --output-dir prints the plan as YAML on stdout and says how to write its files', () => {
     const res = runCli(['install', 'plan', 'examples/topology-tcm-replacement.yaml']);
-    expect(res.code).toBe(2);
-    expect(res.stderr).toMatch(/give -o <dir>/);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toMatch(/^clusters:/m);
+    expect(res.stderr).toMatch(/with --output-dir DIR/);
   });
 
   it('reports a missing topology file as bad input (exit 2)', () => {
-    const res = runCli(['install', 'plan', path.join(tmp, 'nope.yaml'), '-o', path.join(tmp, 'x')]);
+    const res = runCli(['install', 'plan', path.join(tmp, 'nope.yaml'), '--output-dir', path.join(tmp, 'x')]);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/no such file/);
   });
@@ -91,7 +92,7 @@ describe('install remote-secret without a cluster', () => {
   it('fails with exit 2 for an unknown context, writing nothing', async () => {
     const kubeconfig = path.join(tmp, 'empty.kubeconfig');
     await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n');
-    const res = runCli(['install', 'remote-secret', '--kubeconfig', kubeconfig, '--context', 'nope', '--name', 'r1', '-o', path.join(tmp, 's.yaml')]);
+    const res = runCli(['install', 'remote-secret', '--kubeconfig', kubeconfig, '--context', 'nope', '--name', 'r1', '--output-file', path.join(tmp, 's.yaml')]);
     expect(res.code).toBe(2);
     expect(hasStackTrace(res.stderr)).toBe(false);
     expect(existsSync(path.join(tmp, 's.yaml'))).toBe(false);

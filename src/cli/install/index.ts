@@ -17,7 +17,7 @@ export function registerInstall(program: Command): void {
       'after',
       `
 Examples:
-  $ meshferry install plan examples/topology-tcm-replacement.yaml -o plan/
+  $ meshferry install plan examples/topology-tcm-replacement.yaml --output-dir plan/
   $ meshferry install remote-secret --context cls-remote --name cls-remote | kubectl apply -f - --context cls-primary`,
     );
   registerInstallPlan(install);

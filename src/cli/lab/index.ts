@@ -6,7 +6,8 @@ import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
 import { labStatus, startLab, stopLab } from '../../lab/index.js';
 import type { Lab, LabStatus } from '../../lab/index.js';
-import { collectList, log, outputFormatOption, positiveInt, renderTable, style, writeStdout } from '../io.js';
+import { collectList, log, positiveInt, renderTable, style, writeStdout } from '../io.js';
+import { formatOption } from '../output-flags.js';
 import type { OutputFormat } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 
@@ -140,6 +141,14 @@ export function registerLab(program: Command): void {
         'The binaries are built from Go modules on first use into ~/.cache/meshferry/lab/<versions>/ (20-40 min ' +
         'cold); MESHFERRY_LAB_BIN or KUBEBUILDER_ASSETS point at prebuilt ones.\n\n' +
         `The lab folder defaults to $MESHFERRY_LAB_DIR or ~/.cache/meshferry/labs/default.`,
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ meshferry lab up --clusters old,new --revisions default,canary
+  $ meshferry lab status -o json
+  $ meshferry lab down`,
     );
 
   lab
@@ -160,7 +169,7 @@ export function registerLab(program: Command): void {
     .option('--nodes <n>', 'fake Ready nodes per cluster', positiveInt, 1)
     .option('--bare', 'etcd and kube-apiserver only (no controllers, nodes, CRDs or istiod)')
     .option('--timeout <seconds>', 'limit for each readiness wait', positiveSeconds, 180)
-    .addOption(outputFormatOption())
+    .addOption(formatOption(['table', 'yaml', 'json']))
     .addHelpText(
       'after',
       `
@@ -210,7 +219,7 @@ Examples:
         'test it.',
     )
     .option('--dir <dir>', 'lab folder', defaultLabDir())
-    .addOption(outputFormatOption())
+    .addOption(formatOption(['table', 'yaml', 'json']))
     .addHelpText(
       'after',
       `

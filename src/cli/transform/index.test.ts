@@ -82,7 +82,7 @@ describe('meshferry transform', () => {
 
   test('-o writes the kubedump layout', () => {
     const out = path.join(tempDir(), 'out');
-    const r = runCli(['transform', EXPORT, '-r', RULES, '-o', out]);
+    const r = runCli(['transform', EXPORT, '-r', RULES, '--output-dir', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('');
     expect(readdirSync(path.join(out, 'payments', 'serviceentries'))).toEqual(['legacy-bank.yaml']);

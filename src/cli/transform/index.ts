@@ -1,16 +1,17 @@
 // `meshferry transform`: apply a TransformRules file to objects and report every change it made.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { readResources } from '../../resources/yaml-read.js';
-import { serializeStream, writeFileAtomic, writeLayout } from '../../resources/yaml-write.js';
+import { writeFileAtomic } from '../../resources/yaml-write.js';
 import { applyRules } from '../../transform/apply.js';
 import { loadTransformRules } from '../../transform/load-rules.js';
 import { buildReport, formatTransformChange, formatTransformNotification, formatTransformSummary, type TransformReport } from '../../transform/report.js';
-import { log, style, writeStdout } from '../io.js';
+import { log, style } from '../io.js';
+import { FILE_NAMESPACE_HELP, addNamespaceFlags, type NamespaceFlags } from '../namespace-flags.js';
+import { checkObjectOutput, formatOption, outputDirOption, outputFileOption, writeObjects, type ObjectOutputFlags } from '../output-flags.js';
+import { inputPaths, readInputs } from '../read-input.js';
 
-export interface TransformFlags {
+export interface TransformFlags extends ObjectOutputFlags, NamespaceFlags {
   rules?: string;
-  output?: string;
   report?: string;
   quiet?: boolean;
 }
@@ -19,13 +20,13 @@ export interface TransformFlags {
 export async function runTransform(paths: string[], flags: TransformFlags): Promise<TransformReport> {
   // Checked here rather than by commander, so that a misspelt --rule gets commander's "did you mean --rules?".
   if (!flags.rules) throw new UsageError('transform needs --rules FILE, the TransformRules file to apply (see meshferry transform --help)');
+  checkObjectOutput(flags);
+  const inputs = inputPaths('transform', paths);
   const loaded = await loadTransformRules(flags.rules);
-  const inputs = paths.length ? paths : ['-'];
-  const set = await readResources(inputs);
+  const set = await readInputs('transform', inputs, flags);
   const result = applyRules(set, loaded.rules, loaded);
   const objects = result.set.objects();
-  if (flags.output) await writeLayout(flags.output, objects);
-  else await writeStdout(serializeStream(objects));
+  await writeObjects('transform', objects, flags);
 
   const report = buildReport({
     rules: loaded.rules,
@@ -44,29 +45,33 @@ export async function runTransform(paths: string[], flags: TransformFlags): Prom
   }
   if (flags.report) await writeFileAtomic(flags.report, `${JSON.stringify(report, null, 2)}\n`);
   log.info(style.dim(formatTransformSummary(report.summary)));
-  if (flags.output) log.info(`transform: wrote ${objects.length} object(s) to ${flags.output}/`);
   if (flags.report) log.info(`transform: wrote the change report to ${flags.report}`);
   return report;
 }
 
 export function registerTransform(program: Command): void {
-  program
+  const cmd = program
     .command('transform')
     .summary('rewrite objects with a TransformRules file (revisions, gateway selectors, namespaces, hosts, versions)')
     .description(
       'Apply the rules of a TransformRules file, in order, to objects read from files, folders or stdin. ' +
-        'The rewritten objects go to stdout as one YAML stream (or, with -o, to the kubedump layout); inputs are never modified.\n\n' +
+        'The rewritten objects go to stdout as one YAML stream (-o json: one object, or a v1 List), to one file ' +
+        '(--output-file) or to the kubedump layout <dir>/<namespace>/<plural>/<name>.yaml (--output-dir); inputs are never modified.\n\n' +
         'The change report goes to stderr: one line per change naming the rule, the object, the field path and old → new, ' +
         'then notifications (INFO, WARNING) for rewrites that are lossy or surprising and for what a rule deliberately left alone. ' +
         '--report writes the same report as JSON.\n\n' +
         'The rules file is checked against schemas/transform-rules.schema.json (editors can complete it); a mistake exits 2 ' +
-        'naming file:line. docs/transform.md describes every rule.',
+        'naming file:line. docs/transform.md describes every rule. A path that holds no object is an error (exit 2).\n\n' +
+        FILE_NAMESPACE_HELP,
     )
     .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin', [])
     .option('-r, --rules <file>', 'the TransformRules file to apply (required)')
-    .option('-o, --output <dir>', 'write the kubedump layout <dir>/<namespace>/<plural>/<name>.yaml instead of one stream to stdout')
+    .addOption(formatOption(['yaml', 'json'], { writes: 'dir' }))
+    .addOption(outputDirOption())
+    .addOption(outputFileOption())
     .option('--report <file>', 'also write the change report as JSON (written atomically)')
-    .option('-q, --quiet', 'leave out the per-change lines (notifications and the summary are still printed)')
+    .option('-q, --quiet', 'leave out the per-change lines (notifications and the summary are still printed)');
+  addNamespaceFlags(cmd)
     .addHelpText(
       'after',
       `
@@ -102,7 +107,10 @@ Examples:
   $ meshferry transform clean/ --rules examples/tcm-to-istio.rules.yaml > rewritten.yaml
 
   # Write the kubedump layout and keep a JSON record of every change
-  $ meshferry transform clean/ -r rules.yaml -o rewritten/ --report changes.json
+  $ meshferry transform clean/ -r rules.yaml --output-dir rewritten/ --report changes.json
+
+  # Only two namespaces, as JSON
+  $ meshferry transform clean/ -r rules.yaml -n shop,payments -o json > rewritten.json
 
   # In a pipeline
   $ meshferry neat export/ | meshferry transform - -r rules.yaml | kubectl apply --dry-run=server -f -`,

@@ -1,18 +1,18 @@
-// The kubectl-style cluster flags (--kubeconfig, --context) shared by export, diff and import.
+// The kubectl-style cluster flags (--kubeconfig, --context) shared by every command that talks to a cluster.
 import { Option, type Command } from 'commander';
-import { openCluster, type Cluster } from '../../kube/cluster.js';
-import { log } from '../io.js';
+import { openCluster, type Cluster } from '../kube/cluster.js';
+import { log } from './io.js';
 
 export interface ClusterFlags {
   kubeconfig?: string;
   context?: string;
 }
 
-/** Adds --kubeconfig and --context to a command. */
-export function addClusterFlags(cmd: Command): Command {
+/** Adds --kubeconfig and --context to a command; `contextHelp` says what the context is for, where that differs. */
+export function addClusterFlags(cmd: Command, contextHelp = 'kubeconfig context to use (default: the current context)'): Command {
   return cmd
     .addOption(new Option('--kubeconfig <file>', 'kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)'))
-    .addOption(new Option('--context <name>', 'kubeconfig context to use (default: the current context)'));
+    .addOption(new Option('--context <name>', contextHelp));
 }
 
 /** Connects to the flags' cluster; retries are announced on stderr so a slow cluster does not look hung. */
