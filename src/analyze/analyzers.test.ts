@@ -611,6 +611,18 @@ describe('analyzers', () => {
     expect(got, result.findings.map((f) => `${f.name}: ${f.message}`).join('\n')).toEqual(want.map(([n, o]) => `${n} @ ${o}`).sort());
   });
 
+  it.each([
+    ['a Gateway server without a port', gw('g', 'default', '{istio: ingressgateway}', '[{hosts: [a.example.com]}]'), ['spec.servers[0].port']],
+    ['a DestinationRule subset without a name', `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: default}\nspec:\n  host: a\n  subsets:\n  - labels: {a: b}\n`, ['spec.subsets[0].name']],
+    ['a webhook-only rule next to a schema error elsewhere', `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: default}\nspec:\n  host: a\n  subsets:\n  - name: ""\n    labels: {a: b}\n  trafficPolicy:\n    loadBalancer: {simple: FASTEST}\n`, ['spec.subsets[0].name', 'spec.trafficPolicy.loadBalancer.simple']],
+  ])('one problem is one finding, whether the CRD schema or the webhook rules see it: %s', (_what, yaml, fields) => {
+    const parsed = parseResources(yaml, 'case.yaml');
+    const analyzers = ['schema.CRDSchemaAnalyzer', 'schema.WebhookValidationAnalyzer'].map((n) => byName.get(n)!);
+    const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers });
+    const got = result.findings.filter((f) => f.name === 'SchemaValidationError').map((f) => f.message.slice(0, f.message.indexOf(':')));
+    expect(got.sort(), result.findings.map((f) => f.message).join('\n')).toEqual(fields);
+  });
+
   it('every catalog message is expected by some row (AnalyzerFailed: see registry.test.ts)', () => {
     const expected = new Set(rows.flatMap((r) => r.want.map(([m]) => m)));
     for (const name of Object.keys(CATALOG)) if (name !== 'AnalyzerFailed') expect(expected.has(name as MessageName), `no row expects ${name}`).toBe(true);
