@@ -511,6 +511,21 @@ const rows: Row[] = [
     ],
   },
   {
+    title: 'nobody said which revisions the target has: a revision asked for is an Info, not an Error',
+    analyzer: 'injection.RevisionAnalyzer',
+    yaml: docs(ns('shop', { 'istio.io/rev': '1-24-2' }), deploy('web', 'shop', { app: 'web', 'istio.io/rev': 'canary' })),
+    want: [
+      ['RevisionNotChecked', 'Namespace shop'],
+      ['RevisionNotChecked', 'Deployment shop/web'],
+    ],
+  },
+  {
+    title: 'unknown target revisions: the default revision and istio-injection=enabled (nothing)',
+    analyzer: 'injection.RevisionAnalyzer',
+    yaml: docs(ns('shop', { 'istio.io/rev': 'default' }), ns('legacy', { 'istio-injection': 'enabled' })),
+    want: [],
+  },
+  {
     title: 'installed revisions and tags (nothing)',
     analyzer: 'injection.RevisionAnalyzer',
     target: { revisions: ['1-26-0', 'default', 'prod'] },

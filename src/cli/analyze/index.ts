@@ -67,7 +67,7 @@ async function render(shown: AnalysisResult['findings'], result: AnalysisResult,
   for (const chunk of outputChunks(format, shown, { toolVersion: VERSION })) await writeStdout(chunk);
   const count = (l: Level) => result.findings.filter((f) => f.level === l).length;
   const [e, w, i] = [count('Error'), count('Warning'), count('Info')];
-  const summary = `analyzed ${result.objects} object(s) against Istio ${result.target.istioVersion} (vendor ${result.target.vendor}, revisions ${result.target.revisions.join(', ')})`;
+  const summary = `analyzed ${result.objects} object(s) against Istio ${result.target.istioVersion} (vendor ${result.target.vendor}, revisions ${result.target.revisionsKnown ? result.target.revisions.join(', ') || 'none' : 'not given, default assumed'})`;
   const suppressed = result.suppressed ? `, ${result.suppressed} suppressed` : '';
   if (e + w + i === 0) log.info(style.green(`✔ no problems found; ${summary}${suppressed}`));
   else log.info(`${e ? style.red(`${e} error(s)`) : '0 errors'}, ${w ? style.yellow(`${w} warning(s)`) : '0 warnings'}, ${i} info; ${summary}${suppressed}`);
