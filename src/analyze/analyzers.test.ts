@@ -312,6 +312,24 @@ const rows: Row[] = [
     yaml: gw('g', 'istio-system', '{istio: ingressgateway}', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]'),
     want: [['SelectorChecksSkipped', '']],
   },
+  {
+    title: "bookinfo's pair: workloads only in the Gateway's namespace, none in istio-system where gateways run: skipped",
+    analyzer: 'gateway.SelectorAnalyzer',
+    yaml: docs(deploy('productpage-v1', 'default', { app: 'productpage' }), gw('bookinfo-gateway', 'default', '{istio: ingressgateway}', '[{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]')),
+    want: [['SelectorChecksSkipped', '']],
+  },
+  {
+    title: "a gateway workload in the Gateway's own namespace matches (nothing)",
+    analyzer: 'gateway.SelectorAnalyzer',
+    yaml: docs(deploy('shop-gw', 'shop', { istio: 'shop-gw' }), gw('g', 'shop', '{istio: shop-gw}', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]')),
+    want: [],
+  },
+  {
+    title: 'workloads in istio-system, but none the selector matches: the Gateway in another namespace has no workload',
+    analyzer: 'gateway.SelectorAnalyzer',
+    yaml: docs(deploy('istio-ingressgateway', 'istio-system', { istio: 'ingressgateway' }), deploy('productpage-v1', 'default', { app: 'productpage' }), gw('g', 'default', '{istio: ingress-typo}', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]')),
+    want: [['ReferencedResourceNotFound', 'Gateway default/g']],
+  },
   // gateway.SecretAnalyzer
   {
     title: 'a credentialName with no Secret where the gateway pods run',
