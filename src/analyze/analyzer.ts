@@ -27,6 +27,11 @@ export interface TargetFacts {
   readonly istioVersion: string;
   /** Injection revisions (and revision tags) the target has; `default` is the unnamed one. */
   readonly revisions: readonly string[];
+  /**
+   * True when someone said which revisions the target has (`--target-revision`, or a live target). Otherwise
+   * `revisions` is the assumption `default`, and a revision missing from it is not an error.
+   */
+  readonly revisionsKnown: boolean;
   readonly vendor: Vendor;
   readonly schemas: TargetSchemas;
   /** Istio's root namespace: policies there apply mesh-wide. */

@@ -312,6 +312,24 @@ const rows: Row[] = [
     yaml: gw('g', 'istio-system', '{istio: ingressgateway}', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]'),
     want: [['SelectorChecksSkipped', '']],
   },
+  {
+    title: "bookinfo's pair: workloads only in the Gateway's namespace, none in istio-system where gateways run: skipped",
+    analyzer: 'gateway.SelectorAnalyzer',
+    yaml: docs(deploy('productpage-v1', 'default', { app: 'productpage' }), gw('bookinfo-gateway', 'default', '{istio: ingressgateway}', '[{port: {number: 8080, name: http, protocol: HTTP}, hosts: ["*"]}]')),
+    want: [['SelectorChecksSkipped', '']],
+  },
+  {
+    title: "a gateway workload in the Gateway's own namespace matches (nothing)",
+    analyzer: 'gateway.SelectorAnalyzer',
+    yaml: docs(deploy('shop-gw', 'shop', { istio: 'shop-gw' }), gw('g', 'shop', '{istio: shop-gw}', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]')),
+    want: [],
+  },
+  {
+    title: 'workloads in istio-system, but none the selector matches: the Gateway in another namespace has no workload',
+    analyzer: 'gateway.SelectorAnalyzer',
+    yaml: docs(deploy('istio-ingressgateway', 'istio-system', { istio: 'ingressgateway' }), deploy('productpage-v1', 'default', { app: 'productpage' }), gw('g', 'default', '{istio: ingress-typo}', '[{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]')),
+    want: [['ReferencedResourceNotFound', 'Gateway default/g']],
+  },
   // gateway.SecretAnalyzer
   {
     title: 'a credentialName with no Secret where the gateway pods run',
@@ -511,6 +529,21 @@ const rows: Row[] = [
     ],
   },
   {
+    title: 'nobody said which revisions the target has: a revision asked for is an Info, not an Error',
+    analyzer: 'injection.RevisionAnalyzer',
+    yaml: docs(ns('shop', { 'istio.io/rev': '1-24-2' }), deploy('web', 'shop', { app: 'web', 'istio.io/rev': 'canary' })),
+    want: [
+      ['RevisionNotChecked', 'Namespace shop'],
+      ['RevisionNotChecked', 'Deployment shop/web'],
+    ],
+  },
+  {
+    title: 'unknown target revisions: the default revision and istio-injection=enabled (nothing)',
+    analyzer: 'injection.RevisionAnalyzer',
+    yaml: docs(ns('shop', { 'istio.io/rev': 'default' }), ns('legacy', { 'istio-injection': 'enabled' })),
+    want: [],
+  },
+  {
     title: 'installed revisions and tags (nothing)',
     analyzer: 'injection.RevisionAnalyzer',
     target: { revisions: ['1-26-0', 'default', 'prod'] },
@@ -609,6 +642,18 @@ describe('analyzers', () => {
     const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers: [a!], ...(target ? { target } : {}) });
     const got = result.findings.map((f) => `${f.name} @ ${f.origin}`).sort();
     expect(got, result.findings.map((f) => `${f.name}: ${f.message}`).join('\n')).toEqual(want.map(([n, o]) => `${n} @ ${o}`).sort());
+  });
+
+  it.each([
+    ['a Gateway server without a port', gw('g', 'default', '{istio: ingressgateway}', '[{hosts: [a.example.com]}]'), ['spec.servers[0].port']],
+    ['a DestinationRule subset without a name', `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: default}\nspec:\n  host: a\n  subsets:\n  - labels: {a: b}\n`, ['spec.subsets[0].name']],
+    ['a webhook-only rule next to a schema error elsewhere', `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: d, namespace: default}\nspec:\n  host: a\n  subsets:\n  - name: ""\n    labels: {a: b}\n  trafficPolicy:\n    loadBalancer: {simple: FASTEST}\n`, ['spec.subsets[0].name', 'spec.trafficPolicy.loadBalancer.simple']],
+  ])('one problem is one finding, whether the CRD schema or the webhook rules see it: %s', (_what, yaml, fields) => {
+    const parsed = parseResources(yaml, 'case.yaml');
+    const analyzers = ['schema.CRDSchemaAnalyzer', 'schema.WebhookValidationAnalyzer'].map((n) => byName.get(n)!);
+    const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers });
+    const got = result.findings.filter((f) => f.name === 'SchemaValidationError').map((f) => f.message.slice(0, f.message.indexOf(':')));
+    expect(got.sort(), result.findings.map((f) => f.message).join('\n')).toEqual(fields);
   });
 
   it('every catalog message is expected by some row (AnalyzerFailed: see registry.test.ts)', () => {

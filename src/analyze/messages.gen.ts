@@ -196,6 +196,14 @@ export const CATALOG = {
     template: "{rule} is never used: {reason}",
     args: [{ name: "rule", type: "string" }, { name: "reason", type: "string" }],
   },
+  RevisionNotChecked: {
+    code: "MF0025",
+    name: "RevisionNotChecked",
+    level: "Info",
+    description: "A namespace or workload asks for an injection revision, and nobody said which revisions the target has (no --target-revision, no live target), so whether it exists there could not be checked.",
+    template: "{label} asks for revision {revision}; which revisions the target has is unknown, so this was not checked (name them with --target-revision)",
+    args: [{ name: "label", type: "string" }, { name: "revision", type: "string" }],
+  },
 } as const satisfies Record<string, MessageType>;
 
 export type MessageName = keyof typeof CATALOG;
@@ -253,4 +261,6 @@ export const msg = {
   SchemaWarning: (field: string, problem: string): Message => makeMessage(CATALOG.SchemaWarning, { field, problem }),
   /** MF0024 (Warning): An HTTP, TLS or TCP route that can never match because an earlier route matches everything. */
   VirtualServiceUnreachableRule: (rule: string, reason: string): Message => makeMessage(CATALOG.VirtualServiceUnreachableRule, { rule, reason }),
+  /** MF0025 (Info): A namespace or workload asks for an injection revision, and nobody said which revisions the target has (no --target-revision, no live target), so whether it exists there could not be checked. */
+  RevisionNotChecked: (label: string, revision: string): Message => makeMessage(CATALOG.RevisionNotChecked, { label, revision }),
 };

@@ -1,7 +1,7 @@
 // JSON and SARIF renderings of findings.
 import { describe, expect, it } from 'vitest';
 import { CATALOG } from './messages.gen.js';
-import { renderJson, renderSarif, tableRows } from './output.js';
+import { jsonChunks, renderJson, renderSarif, tableRows } from './output.js';
 import type { Finding } from './run.js';
 
 const findings: Finding[] = [
@@ -18,6 +18,14 @@ describe('renderJson', () => {
     expect(rows).toHaveLength(2);
     for (const r of rows) expect(Object.keys(r)).toEqual(['code', 'name', 'level', 'origin', 'reference', 'message']);
     expect(rows[0]).toMatchObject({ code: 'MF0005', origin: 'VirtualService shop/a', reference: 'cfg/vs.yaml:12' });
+  });
+});
+
+describe('jsonChunks', () => {
+  it.each([0, 1, 2])('streams exactly the text of JSON.stringify(rows, null, 2) for %i finding(s)', (n) => {
+    const some = findings.slice(0, n);
+    const rows = some.map(({ code, name, level, origin, reference, message }) => ({ code, name, level, origin, reference, message }));
+    expect([...jsonChunks(some)].join('')).toBe(`${JSON.stringify(rows, null, 2)}\n`);
   });
 });
 
@@ -42,6 +50,28 @@ describe('renderSarif', () => {
     expect(run.tool.driver.rules[withFile!.ruleIndex]!.id).toBe('MF0005');
     expect(runLevel).toMatchObject({ ruleId: 'MF0016', level: 'note' });
     expect(runLevel!.locations).toBeUndefined();
+  });
+});
+
+describe('renderSarif URIs (RFC 3986)', () => {
+  const at = (file: string): Finding => ({ ...findings[0]!, position: { file, line: 1 } });
+  const uriOf = (file: string, baseDir: string) => {
+    const log = JSON.parse(renderSarif([at(file)], { toolVersion: '1', baseDir })) as { runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string } } }[] }[]; originalUriBaseIds: Record<string, { uri: string }> }[] };
+    return { ...log.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation, base: log.runs[0]!.originalUriBaseIds['%SRCROOT%']!.uri };
+  };
+  it.each([
+    ['/repo/cfg dir/vs #1%.yaml', '/repo', 'cfg%20dir/vs%20%231%25.yaml', '%SRCROOT%'],
+    ['/repo/a?b/ü.yaml', '/repo', 'a%3Fb/%C3%BC.yaml', '%SRCROOT%'],
+    ['/repo/plain/vs.yaml', '/repo', 'plain/vs.yaml', '%SRCROOT%'],
+    ['/elsewhere/x y.yaml', '/repo', 'file:///elsewhere/x%20y.yaml', undefined],
+    ['/repo/c:d.yaml', '/repo', 'c%3Ad.yaml', '%SRCROOT%'],
+  ])('%s (base %s) -> %s', (file, base, uri, baseId) => {
+    const got = uriOf(file, base);
+    expect(got.uri).toBe(uri);
+    expect(got.uriBaseId).toBe(baseId);
+  });
+  it('encodes the base folder too, with a trailing slash', () => {
+    expect(uriOf('/my repo/x.yaml', '/my repo').base).toBe('file:///my%20repo/');
   });
 });
 

@@ -16,8 +16,10 @@ import { isSuppressed, type Suppression } from './suppress.js';
 export interface TargetOptions {
   /** Istio release X.Y.Z (default: the lab's pinned release). */
   version?: string;
-  /** Revisions (and revision tags) installed in the target (default: `default` only). */
+  /** Revisions (and revision tags) installed in the target (default: `default` only, as an assumption). */
   revisions?: readonly string[];
+  /** The revisions are read from a live target, so even an empty list is known. Given `revisions` are always known. */
+  revisionsKnown?: boolean;
   vendor?: Vendor;
   rootNamespace?: string;
 }
@@ -67,7 +69,8 @@ export function resolveTarget(opts: TargetOptions = {}): { target: TargetFacts; 
   const { schemas, substitutedFor } = loadTargetSchemas(version);
   const target: TargetFacts = {
     istioVersion: version,
-    revisions: opts.revisions && opts.revisions.length ? [...new Set(opts.revisions)] : ['default'],
+    revisions: opts.revisions && opts.revisions.length ? [...new Set(opts.revisions)] : opts.revisionsKnown ? [] : ['default'],
+    revisionsKnown: Boolean(opts.revisionsKnown || (opts.revisions && opts.revisions.length)),
     vendor,
     schemas,
     rootNamespace: opts.rootNamespace ?? 'istio-system',

@@ -1,5 +1,6 @@
 // Suppressions: the annotation and the --suppress flag.
 import { describe, expect, it } from 'vitest';
+import { UsageError } from '../errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { SUPPRESS_ANNOTATION, isSuppressed, parseSuppression } from './suppress.js';
 
@@ -27,7 +28,27 @@ describe('suppressions', () => {
     expect(isSuppressed(finding, obj(), [parseSuppression(flag)])).toBe(want);
   });
 
-  it.each(['nope', '=VirtualService a/b', 'X=VirtualService', 'X=Frobnicator a/b'])('rejects %j', (flag) => {
+  it.each(['nope', '=VirtualService a/b', 'X=VirtualService', 'ReferencedResourceNotFound=Frobnicator a/b'])('rejects %j', (flag) => {
     expect(() => parseSuppression(flag)).toThrow(/--suppress/);
+  });
+
+  it.each([
+    ['ReferencedResourceNotFund=VirtualService a/b', /unknown check "ReferencedResourceNotFund".*did you mean ReferencedResourceNotFound\?/],
+    ['MF0500=VirtualService a/b', /unknown check "MF0500"/],
+    ['NoSuchThingAtAll=VirtualService a/b', /unknown check "NoSuchThingAtAll"; checks are message names or codes/],
+  ])('rejects an unknown check name %j with a usage error (exit 2)', (flag, want) => {
+    let caught: unknown;
+    try {
+      parseSuppression(flag);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(UsageError);
+    expect((caught as UsageError).message).toMatch(want);
+    expect((caught as UsageError).exitCode).toBe(2);
+  });
+
+  it.each(['referencedresourcenotfound=VirtualService a/b', 'MF0005=VirtualService a/b', '*=VirtualService a/b'])('accepts the known check %j', (flag) => {
+    expect(() => parseSuppression(flag)).not.toThrow();
   });
 });

@@ -1,7 +1,9 @@
 // Suppressions: the `meshferry.dev/suppress` annotation on an object, and `--suppress NAME=Kind ns/name` on the command line.
+import { closestWord } from '../closest-word.js';
 import { UsageError } from '../errors.js';
 import { displayKind, resolveKindWord } from '../resources/kinds.js';
 import type { KubeObject } from '../resources/object.js';
+import { CATALOG, RETIRED_CODES } from './messages.gen.js';
 
 /** Comma-separated message names or codes (or `*`) that are not reported for the annotated object. */
 export const SUPPRESS_ANNOTATION = 'meshferry.dev/suppress';
@@ -27,6 +29,7 @@ export function parseSuppression(text: string): Suppression {
   const target = text.slice(eq + 1).trim();
   const space = target.indexOf(' ');
   if (!check || space <= 0) throw new UsageError(usage);
+  checkName(check, text);
   const kindWord = target.slice(0, space);
   const name = target.slice(space + 1).trim();
   if (!name) throw new UsageError(usage);
@@ -37,6 +40,18 @@ export function parseSuppression(text: string): Suppression {
     kind = globToRegExp(displayKind(info));
   }
   return { check, origin: new RegExp(`^${kind} ${globToRegExp(name)}$`), text };
+}
+
+/** A suppression naming no check would silently suppress nothing, so an unknown name is a usage error. */
+function checkName(check: string, text: string): void {
+  if (check === '*') return;
+  const types = Object.values(CATALOG);
+  if (types.some((m) => m.code === check || m.name.toLowerCase() === check.toLowerCase())) return;
+  if (RETIRED_CODES.includes(check)) throw new UsageError(`--suppress "${text}": the check ${check} is retired; nothing reports it any more`);
+  const guess = closestWord(check, /^MF\d+$/i.test(check) ? types.map((m) => m.code) : types.map((m) => m.name));
+  throw new UsageError(
+    `--suppress "${text}": unknown check "${check}"${guess ? ` (did you mean ${guess}?)` : ''}; checks are message names or codes, as \`meshferry analyze --list-checks\` prints them, or *`,
+  );
 }
 
 function matchesCheck(token: string, name: string, code: string): boolean {

@@ -2,8 +2,8 @@
 import { Option, type Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
 import {
-  CATALOG, DEFAULT_TARGET_VERSION, TABLE_HEADERS, allAnalyzers, analyzeResources, atLeast, parseLevel, parseSuppression,
-  kindRef, renderJson, renderSarif, shippedVersions, tableRows, type AnalysisResult, type KindRef, type Level,
+  CATALOG, DEFAULT_TARGET_VERSION, allAnalyzers, analyzeResources, atLeast, outputChunks, parseLevel, parseSuppression,
+  kindRef, shippedVersions, type AnalysisResult, type KindRef, type Level,
 } from '../../analyze/index.js';
 import { exportObjects } from '../../kube/export.js';
 import type { KubeObject } from '../../resources/object.js';
@@ -87,12 +87,11 @@ export async function analyzeAndReport(set: ResourceSet, flags: AnalyzeFlags, ex
 }
 
 async function render(shown: AnalysisResult['findings'], result: AnalysisResult, format: AnalyzeFormat): Promise<void> {
-  if (format === 'json') await writeStdout(renderJson(shown));
-  else if (format === 'sarif') await writeStdout(renderSarif(shown, { toolVersion: VERSION }));
-  else if (shown.length) await writeStdout(renderTable(TABLE_HEADERS, tableRows(shown)));
+  // Chunk by chunk, each write awaited: a million findings never become one string, and a slow pipe holds us back.
+  for (const chunk of outputChunks(format, shown, { toolVersion: VERSION })) await writeStdout(chunk);
   const count = (l: Level) => result.findings.filter((f) => f.level === l).length;
   const [e, w, i] = [count('Error'), count('Warning'), count('Info')];
-  const summary = `analyzed ${result.objects} object(s) against Istio ${result.target.istioVersion} (vendor ${result.target.vendor}, revisions ${result.target.revisions.join(', ')})`;
+  const summary = `analyzed ${result.objects} object(s) against Istio ${result.target.istioVersion} (vendor ${result.target.vendor}, revisions ${result.target.revisionsKnown ? result.target.revisions.join(', ') || 'none' : 'not given, default assumed'})`;
   const suppressed = result.suppressed ? `, ${result.suppressed} suppressed` : '';
   if (e + w + i === 0) log.info(style.green(`✔ no problems found; ${summary}${suppressed}`));
   else log.info(`${e ? style.red(`${e} error(s)`) : '0 errors'}, ${w ? style.yellow(`${w} warning(s)`) : '0 warnings'}, ${i} info; ${summary}${suppressed}`);

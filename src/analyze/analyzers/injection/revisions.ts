@@ -14,15 +14,18 @@ export const revisionsAnalyzer: Analyzer = {
     inputs: [K.Namespace, ...POD_TEMPLATE_KINDS],
   },
   analyze(ctx) {
-    const installed = ctx.target.revisions;
+    const { revisions: installed, revisionsKnown: known } = ctx.target;
+    const missing = (r: Resource, label: string, rev: string, path: PathSegment[]) =>
+      // Without the target's revisions, "not installed" would be a guess: say that it was not checked instead.
+      ctx.report(r, known ? msg.RevisionNotInstalled(label, rev, installed) : msg.RevisionNotChecked(label, rev), path);
     const check = (r: Resource, labels: Readonly<Record<string, string>>, base: PathSegment[]) => {
       const injection = labels[INJECTION_LABEL];
       const rev = labels[REVISION_LABEL];
       // istio-injection wins over istio.io/rev; "enabled" means the default revision (or the `default` tag).
       if (injection === 'enabled') {
-        if (!installed.includes('default')) ctx.report(r, msg.RevisionNotInstalled(`${INJECTION_LABEL}=enabled`, 'default', installed), [...base, INJECTION_LABEL]);
+        if (!installed.includes('default')) missing(r, `${INJECTION_LABEL}=enabled`, 'default', [...base, INJECTION_LABEL]);
       } else if (injection === undefined && rev !== undefined && rev !== '' && !installed.includes(rev)) {
-        ctx.report(r, msg.RevisionNotInstalled(`${REVISION_LABEL}=${rev}`, rev, installed), [...base, REVISION_LABEL]);
+        missing(r, `${REVISION_LABEL}=${rev}`, rev, [...base, REVISION_LABEL]);
       }
     };
     for (const r of ctx.list(K.Namespace)) check(r, r.object.metadata.labels ?? {}, ['metadata', 'labels']);
