@@ -1,6 +1,7 @@
 // Errors from the Kubernetes API, carrying the HTTP status, the Status reason and the server's own message.
 import { ClusterError } from '../errors.js';
 import { isPlainObject } from '../resources/object.js';
+import { sanitizeTerminalText } from '../terminal-text.js';
 
 /** One field-level cause in a Status (`details.causes[]`). */
 export interface StatusCause {
@@ -49,19 +50,21 @@ export function apiErrorFromResponse(
   opts: { context?: string; what?: string; warnings?: string[] } = {},
 ): KubeApiError {
   let reason = statusReason(status);
-  let message = body.trim().slice(0, 500);
+  // Not a Status (a proxy's HTML page, say): one line of it is enough to recognise it.
+  let message = sanitizeTerminalText(body.trim().slice(0, 300), { oneLine: true });
   let causes: StatusCause[] = [];
   try {
     const parsed: unknown = JSON.parse(body);
     if (isPlainObject(parsed)) {
-      if (typeof parsed.reason === 'string' && parsed.reason) reason = parsed.reason;
-      if (typeof parsed.message === 'string') message = parsed.message;
+      // Everything the server wrote is sanitized here, at the edge, so no caller can print an escape sequence.
+      if (typeof parsed.reason === 'string' && /^[A-Za-z]+$/.test(parsed.reason)) reason = parsed.reason;
+      if (typeof parsed.message === 'string') message = sanitizeTerminalText(parsed.message);
       const details = parsed.details;
       if (isPlainObject(details) && Array.isArray(details.causes))
         causes = details.causes.filter(isPlainObject).map((c) => ({
-          message: typeof c.message === 'string' ? c.message : '',
-          ...(typeof c.field === 'string' ? { field: c.field } : {}),
-          ...(typeof c.reason === 'string' ? { reason: c.reason } : {}),
+          message: typeof c.message === 'string' ? sanitizeTerminalText(c.message) : '',
+          ...(typeof c.field === 'string' ? { field: sanitizeTerminalText(c.field, { oneLine: true }) } : {}),
+          ...(typeof c.reason === 'string' ? { reason: sanitizeTerminalText(c.reason, { oneLine: true }) } : {}),
         }));
     }
   } catch {

@@ -11,6 +11,8 @@ export * from './kubeconfig.js';
 export * from './live.js';
 export * from './no-op.js';
 export * from './object-client.js';
+export { redactUrl } from './redact-url.js';
+export { proxyForUrl } from './proxy.js';
 export * from './retry.js';
 export * from '../concurrency.js';
 export * from './transport.js';

@@ -152,7 +152,7 @@ describe('loadConnection', () => {
     expect(await conn.authHeaders()).toEqual({ Authorization: 'Bearer from-file' });
   });
 
-  it('hands exec credential plugins to @kubernetes/client-node', async () => {
+  it('runs exec credential plugins itself (client-node would echo their output in errors)', async () => {
     const dir = tempDir();
     const plugin = write(
       dir,
@@ -169,7 +169,7 @@ current-context: x
 `,
     );
     const conn = await loadConnection({ kubeconfig: file });
-    expect(conn.authVia).toBe('client-node');
+    expect(conn.authVia).toBe('direct');
     expect(conn.tls.rejectUnauthorized).toBe(false);
     expect((await conn.authHeaders()).Authorization).toBe('Bearer exec-token');
   });
@@ -201,5 +201,93 @@ current-context: x
     const err = await loadConnection({ kubeconfig: path.join(tempDir(), 'nope') }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/cannot read kubeconfig .*nope: no such file/);
+  });
+});
+
+describe('exec credential plugins', () => {
+  function withPlugin(script: string, exec: Record<string, unknown> = {}): string {
+    const dir = tempDir();
+    const plugin = write(dir, 'plugin.mjs', script);
+    return write(
+      dir,
+      'config',
+      JSON.stringify({
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: process.execPath, args: [plugin], interactiveMode: 'Never', ...exec } } }],
+        contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }],
+        'current-context': 'x',
+      }),
+    );
+  }
+  const quiet = { warn: () => undefined };
+
+  it('a plugin that prints a raw token (not ExecCredential JSON) fails without echoing any of it', async () => {
+    const file = withPlugin(`process.stdout.write('sk-SECRETTOKEN-0123456789abcdef');\n`);
+    const err = await loadConnection({ kubeconfig: file, ...quiet }).then((c) => c.authHeaders()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    const msg = (err as Error).message;
+    expect(msg).not.toMatch(/sk-|SECRET|0123/);
+    expect(msg).toContain(path.basename(process.execPath));
+    expect(msg).toMatch(/ExecCredential/);
+    expect((err as { exitCode?: number }).exitCode).toBe(ExitCode.cluster);
+  });
+
+  it('a failing plugin is named with its exit code and only the first line of its stderr, sanitized', async () => {
+    const file = withPlugin(`process.stdout.write('tok-on-stdout'); process.stderr.write('login expired \\x1b[31mred\\nsecond-line-secret\\n'); process.exit(7);\n`);
+    const err = await loadConnection({ kubeconfig: file, ...quiet }).then((c) => c.authHeaders()).catch((e: unknown) => e);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/exit code 7/);
+    expect(msg).toContain('login expired \\x1b[31mred');
+    expect(msg).not.toContain('second-line-secret');
+    expect(msg).not.toContain('tok-on-stdout');
+    expect(msg).not.toContain('\x1b');
+    expect((err as { exitCode?: number }).exitCode).toBe(ExitCode.cluster);
+  });
+
+  it('gives the plugin KUBERNETES_EXEC_INFO and its env, and uses the token it returns', async () => {
+    const file = withPlugin(
+      `const info = JSON.parse(process.env.KUBERNETES_EXEC_INFO); process.stdout.write(JSON.stringify({apiVersion: info.apiVersion, kind: 'ExecCredential', status: {token: 'tok-' + process.env.EXTRA + '-' + info.spec.interactive}}));\n`,
+      { env: [{ name: 'EXTRA', value: 'x1' }] },
+    );
+    const conn = await loadConnection({ kubeconfig: file, ...quiet });
+    expect((await conn.authHeaders()).Authorization).toBe('Bearer tok-x1-false');
+  });
+
+  it('a missing plugin command is named, with its install hint', async () => {
+    const file = withPlugin('', { command: '/nonexistent/kubelogin', args: [], installHint: 'install kubelogin \x1b[1m' });
+    const err = await loadConnection({ kubeconfig: file, ...quiet }).then((c) => c.authHeaders()).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/\/nonexistent\/kubelogin/);
+    expect((err as Error).message).toContain('install kubelogin \\x1b[1m');
+  });
+});
+
+describe('TLS verification', () => {
+  const conf = (cluster: string, user = '{token: t}') =>
+    `clusters: [{name: c, cluster: ${cluster}}]\nusers: [{name: u, user: ${user}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
+
+  it.each([
+    { name: 'certificate-authority-data', cluster: `{server: "https://127.0.0.1:1", certificate-authority-data: ${b64('CA')}, insecure-skip-tls-verify: true}` },
+    { name: 'certificate-authority', cluster: '{server: "https://127.0.0.1:1", certificate-authority: ca.pem, insecure-skip-tls-verify: true}' },
+  ])('refuses $name together with insecure-skip-tls-verify, as client-go does', async ({ cluster }) => {
+    const dir = tempDir();
+    write(dir, 'ca.pem', 'CA');
+    const err = await loadConnection({ kubeconfig: write(dir, 'config', conf(cluster)) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toContain('specifying a root certificates file with the insecure flag is not allowed');
+    expect((err as Error).message).toContain('cluster "c"');
+  });
+
+  it.each([
+    { name: 'verification off', cluster: '{server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}', user: '{token: t}', want: [/TLS verification is off for context "x"/] },
+    { name: 'a token over plain http', cluster: '{server: "http://127.0.0.1:1"}', user: '{token: t}', want: [/credentials of context "x" go over plain http:\/\/127\.0\.0\.1:1/] },
+    { name: 'basic auth over plain http', cluster: '{server: "http://u:p@127.0.0.1:1"}', user: '{username: a, password: b}', want: [/plain http:\/\/127\.0\.0\.1:1/] },
+    { name: 'nothing for verified https', cluster: `{server: "https://127.0.0.1:1", certificate-authority-data: ${b64('CA')}}`, user: '{token: t}', want: [] },
+    { name: 'nothing for http without credentials', cluster: '{server: "http://127.0.0.1:1"}', user: '{}', want: [] },
+  ])('warns on stderr: $name', async ({ cluster, user, want }) => {
+    const warnings: string[] = [];
+    await loadConnection({ kubeconfig: write(tempDir(), 'config', conf(cluster, user)), warn: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(want.length);
+    want.forEach((re, i) => expect(warnings[i]).toMatch(re));
+    for (const w of warnings) expect(w).not.toContain('u:p@');
   });
 });

@@ -1,12 +1,15 @@
 // Kubeconfig loading (--kubeconfig, KUBECONFIG, ~/.kube/config; --context) into what a request needs: URL, TLS, auth.
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { Agent, RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { InputError, UsageError, isErrnoException } from '../errors.js';
 import { isPlainObject } from '../resources/object.js';
+import { ExecCredentialPlugin, parseExecConfig } from './exec-credential.js';
+import { PROXY_SCHEMES, proxyForUrl } from './proxy.js';
+import { redactUrl } from './redact-url.js';
 
 export interface KubeconfigOptions {
   /** An explicit kubeconfig file (`--kubeconfig`); wins over KUBECONFIG and ~/.kube/config. */
@@ -15,6 +18,8 @@ export interface KubeconfigOptions {
   context?: string;
   /** Environment to read KUBECONFIG and HOME from (tests pass their own). */
   env?: NodeJS.ProcessEnv;
+  /** Where security warnings go (TLS verification off, credentials over plain http); default stderr. */
+  warn?: (message: string) => void;
 }
 
 /** TLS material for the API server connection. Buffers, never logged. */
@@ -36,11 +41,11 @@ export interface ClusterConnection {
   tls: TlsSettings;
   /** Authentication headers; re-read on every call where credentials can rotate (token files, exec plugins). */
   authHeaders(): Promise<AuthHeaders>;
-  /** Set only when the kubeconfig names a proxy: client-node's proxy agent, used instead of a direct socket. */
-  proxyAgent?: Agent;
+  /** The proxy to reach the server through: the kubeconfig's proxy-url, else HTTPS_PROXY/HTTP_PROXY/NO_PROXY. */
+  proxy?: URL;
   /** The kubeconfig files that were read, in precedence order. */
   files: readonly string[];
-  /** How credentials are obtained: `direct` (read here) or `client-node` (exec, auth-provider, proxy). */
+  /** How credentials are obtained: `direct` (read here, exec plugins run here) or `client-node` (legacy auth-provider). */
   authVia: 'direct' | 'client-node';
 }
 
@@ -193,21 +198,64 @@ export async function loadConnection(opts: KubeconfigOptions = {}): Promise<Clus
   const server = str(cluster.body.server);
   if (!server) throw new InputError(`cluster "${cluster.name}" has no server URL`, { code: 'KubeconfigInvalid', position: { file: cluster.file } });
   if (!/^https?:\/\//.test(server))
-    throw new InputError(`cluster "${cluster.name}" has server "${server}", which is not an http(s) URL`, { code: 'KubeconfigInvalid', position: { file: cluster.file } });
+    throw new InputError(`cluster "${cluster.name}" has server "${redactUrl(server)}", which is not an http(s) URL`, { code: 'KubeconfigInvalid', position: { file: cluster.file } });
+  checkTlsSettings(cluster);
   const base = {
     contextName: name,
     server: server.replace(/\/+$/, ''),
     namespace: str(ctx.body.namespace) ?? 'default',
     files: merged.files,
   };
-  const userBody = user?.body ?? {};
-  if (needsClientNode(cluster.body, userBody)) return viaClientNode(base, cluster, user, ctx);
-  return { ...base, tls: directTls(cluster, user), authHeaders: directAuth(user), authVia: 'direct' };
+  const proxy = proxyOf(cluster, opts.env ?? process.env, base.server);
+  warnAboutTransport(name, base.server, cluster.body, user?.body ?? {}, opts.warn ?? ((m) => process.stderr.write(`warning: ${m}\n`)));
+  const conn: ClusterConnection =
+    user?.body['auth-provider'] !== undefined
+      ? await viaClientNode(base, cluster, user, ctx)
+      : { ...base, ...(await directCredentials(cluster, user)), authVia: 'direct' };
+  if (proxy) conn.proxy = proxy;
+  return conn;
 }
 
-/** Exec plugins, auth providers and proxies are client-node's job: it knows every flavour of them. */
-function needsClientNode(cluster: Json, user: Json): boolean {
-  return user.exec !== undefined || user['auth-provider'] !== undefined || cluster['proxy-url'] !== undefined;
+/**
+ * client-go refuses a CA together with insecure-skip-tls-verify (k8s.io/client-go transport/transport.go,
+ * TLSConfigFor): the CA would be silently ignored, and the user believes the connection is verified.
+ */
+function checkTlsSettings(cluster: Entry): void {
+  const b = cluster.body;
+  if (b['insecure-skip-tls-verify'] === true && (str(b['certificate-authority']) || str(b['certificate-authority-data'])))
+    throw new InputError(
+      `cluster "${cluster.name}": specifying a root certificates file with the insecure flag is not allowed (remove insecure-skip-tls-verify, or the certificate-authority)`,
+      { code: 'KubeconfigInvalid', position: { file: cluster.file } },
+    );
+}
+
+/** Says on stderr when the connection can be read or changed by anyone on the path. */
+function warnAboutTransport(context: string, server: string, cluster: Json, user: Json, warn: (m: string) => void): void {
+  const shown = redactUrl(server);
+  if (server.startsWith('https:') && cluster['insecure-skip-tls-verify'] === true)
+    warn(`TLS verification is off for context "${context}" (insecure-skip-tls-verify): anyone on the path to ${shown} can read and change this connection`);
+  const userinfo = /^https?:\/\/[^/@]*@/.test(server);
+  const hasCredentials = ['token', 'tokenFile', 'token-file', 'username', 'password', 'exec', 'auth-provider'].some((k) => user[k] !== undefined && user[k] !== '');
+  if (server.startsWith('http:') && (hasCredentials || userinfo))
+    warn(`the credentials of context "${context}" go over plain ${shown}: anyone on the path can read them`);
+}
+
+/** The kubeconfig's proxy-url (http, https or socks5, as client-go accepts), else the environment's proxy for the server. */
+function proxyOf(cluster: Entry, env: NodeJS.ProcessEnv, server: string): URL | undefined {
+  const raw = str(cluster.body['proxy-url']);
+  if (raw === undefined) return proxyForUrl(new URL(server), env);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(`cluster "${cluster.name}" has proxy-url "${redactUrl(raw)}", which is not a URL`, { code: 'KubeconfigInvalid', position: { file: cluster.file } });
+  }
+  if (!(PROXY_SCHEMES as readonly string[]).includes(url.protocol) || url.hostname === '')
+    throw new InputError(`cluster "${cluster.name}" has proxy-url "${redactUrl(raw)}"; supported proxies are http://, https:// and socks5://`, {
+      code: 'KubeconfigInvalid',
+      position: { file: cluster.file },
+    });
+  return url;
 }
 
 function absolute(entry: Entry, file: unknown): string | undefined {
@@ -248,6 +296,41 @@ function directTls(cluster: Entry, user: Entry | undefined): TlsSettings {
 /** A token file is re-read at most once a minute, so rotated projected tokens are picked up. */
 const TOKEN_FILE_TTL_MS = 60_000;
 
+/** TLS and auth headers for every user shape but the legacy auth-provider; exec plugins run here. */
+async function directCredentials(cluster: Entry, user: Entry | undefined): Promise<Pick<ClusterConnection, 'tls' | 'authHeaders'>> {
+  const tls = directTls(cluster, user);
+  const base = directAuth(user);
+  if (user?.body.exec === undefined) return { tls, authHeaders: base };
+  const plugin = new ExecCredentialPlugin(parseExecConfig(user.body.exec, { user: user.name, file: user.file, dir: user.dir }), { user: user.name, file: user.file, dir: user.dir }, clusterInfo(cluster));
+  // Run once now: a client certificate from the plugin must be in the TLS settings before the first socket opens.
+  const first = await plugin.credential();
+  if (first.clientCertificateData && first.clientKeyData) {
+    tls.cert = Buffer.from(first.clientCertificateData);
+    tls.key = Buffer.from(first.clientKeyData);
+  }
+  return {
+    tls,
+    authHeaders: async () => {
+      const headers = await base();
+      const { token } = await plugin.credential();
+      return token ? { ...headers, Authorization: `Bearer ${token}` } : headers;
+    },
+  };
+}
+
+/** The cluster as an exec plugin sees it with provideClusterInfo (client.authentication.k8s.io Cluster). */
+function clusterInfo(cluster: Entry): Json {
+  const b = cluster.body;
+  const ca = material(cluster, 'certificate-authority-data', 'certificate-authority');
+  return {
+    server: b.server,
+    ...(str(b['tls-server-name']) ? { 'tls-server-name': b['tls-server-name'] } : {}),
+    ...(b['insecure-skip-tls-verify'] === true ? { 'insecure-skip-tls-verify': true } : {}),
+    ...(ca ? { 'certificate-authority-data': ca.toString('base64') } : {}),
+    ...(str(b['proxy-url']) ? { 'proxy-url': b['proxy-url'] } : {}),
+  };
+}
+
 function directAuth(user: Entry | undefined): () => Promise<AuthHeaders> {
   const fixed: AuthHeaders = {};
   if (!user) return () => Promise.resolve(fixed);
@@ -283,9 +366,9 @@ function directAuth(user: Entry | undefined): () => Promise<AuthHeaders> {
 }
 
 /**
- * Hands one resolved context to @kubernetes/client-node and asks it for credentials on every request. It is
- * imported only here: loading it costs about a second of CPU, which the common kubeconfigs (certificates,
- * tokens) never need to pay.
+ * Hands one resolved context with a legacy auth-provider (gcp, azure, oidc) to @kubernetes/client-node and asks it
+ * for credentials on every request. It is imported only here: loading it costs about a second of CPU, which the
+ * common kubeconfigs (certificates, tokens, exec plugins) never need to pay.
  */
 async function viaClientNode(
   base: Pick<ClusterConnection, 'contextName' | 'server' | 'namespace' | 'files'>,
@@ -304,7 +387,9 @@ async function viaClientNode(
   const single = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: cluster.name, cluster: absolutize(cluster, ['certificate-authority']) }],
+    // Without proxy-url: the transport does proxies itself, and client-node's SOCKS agent checks an IP server's
+    // certificate against "localhost".
+    clusters: [{ name: cluster.name, cluster: { ...absolutize(cluster, ['certificate-authority']), 'proxy-url': undefined } }],
     users: user ? [{ name: user.name, user: absolutize(user, ['client-certificate', 'client-key', 'tokenFile', 'token-file']) }] : [],
     contexts: [{ name: ctx.name, context: ctx.body }],
     'current-context': ctx.name,
@@ -317,7 +402,7 @@ async function viaClientNode(
   if (probe.cert) tls.cert = Buffer.from(probe.cert as string | Buffer);
   if (probe.key) tls.key = Buffer.from(probe.key as string | Buffer);
   if (probe.servername) tls.servername = probe.servername;
-  const conn: ClusterConnection = {
+  return {
     ...base,
     tls,
     authVia: 'client-node',
@@ -327,8 +412,6 @@ async function viaClientNode(
       return headersOf(o);
     },
   };
-  if (cluster.body['proxy-url'] !== undefined && probe.agent && typeof probe.agent !== 'boolean') conn.proxyAgent = probe.agent as Agent;
-  return conn;
 }
 
 function headersOf(o: RequestOptions): AuthHeaders {

@@ -1,8 +1,9 @@
 // Generic object access for any served kind: paginated LIST, GET, server-side apply and DELETE.
 import { formatApiVersion, parseApiVersion } from '../resources/kinds.js';
-import { isPlainObject, type KubeObject } from '../resources/object.js';
+import type { KubeObject } from '../resources/object.js';
 import { resourceName, resourcePath, type Discovery, type ServedResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
+import { expectList, expectObject, parseJsonBody } from './response.js';
 import { Semaphore } from '../concurrency.js';
 import type { KubeTransport } from './transport.js';
 
@@ -86,20 +87,18 @@ export class ObjectClient {
       try {
         do {
           const query: Record<string, string | number | undefined> = { limit: pageSize, continue: token };
+          const what = `list ${resourceName(resource)}${opts.namespace ? ` in namespace ${opts.namespace}` : ''}`;
           const res = await this.#lists.run(() =>
             this.transport.request({
               method: 'GET',
               path: resourcePath(resource, opts.namespace),
               query,
               ...(opts.metadataOnly ? { accept: PARTIAL_METADATA_ACCEPT } : {}),
-              what: `list ${resourceName(resource)}${opts.namespace ? ` in namespace ${opts.namespace}` : ''}`,
+              what,
             }),
           );
-          const body: unknown = JSON.parse(res.body);
-          if (!isPlainObject(body) || !Array.isArray(body.items)) break;
-          for (const item of body.items) {
-            if (!isPlainObject(item) || !isPlainObject(item.metadata)) continue;
-            const obj = item as KubeObject;
+          const page = expectList(this.transport.contextName, what, parseJsonBody(this.transport.contextName, what, res.body));
+          for (const obj of page.items) {
             if (opts.metadataOnly) items.push({ apiVersion, kind: resource.kind, metadata: obj.metadata });
             else {
               obj.apiVersion = apiVersion;
@@ -107,7 +106,7 @@ export class ObjectClient {
               items.push(obj);
             }
           }
-          token = isPlainObject(body.metadata) && typeof body.metadata.continue === 'string' && body.metadata.continue ? body.metadata.continue : undefined;
+          token = page.continue;
           opts.onPage?.(items.length);
         } while (token);
         return items;
@@ -120,13 +119,10 @@ export class ObjectClient {
 
   /** One object, or undefined when it does not exist. */
   async get(resource: ServedResource, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+    const what = `get ${resourceName(resource)} ${namespace ? `${namespace}/` : ''}${name}`;
     try {
-      const res = await this.transport.requestJson({
-        method: 'GET',
-        path: resourcePath(resource, namespace, name),
-        what: `get ${resourceName(resource)} ${namespace ? `${namespace}/` : ''}${name}`,
-      });
-      return isPlainObject(res.body) ? (res.body as KubeObject) : undefined;
+      const res = await this.transport.requestJson({ method: 'GET', path: resourcePath(resource, namespace, name), what });
+      return expectObject(this.transport.contextName, what, res.body);
     } catch (err) {
       if (err instanceof KubeApiError && err.isNotFound) return undefined;
       throw err;
@@ -141,6 +137,7 @@ export class ObjectClient {
     const resource = this.resourceOf(obj);
     if (!resource) throw notServed(obj, this.discovery);
     const namespace = resource.namespaced ? obj.metadata.namespace : undefined;
+    const what = `apply ${obj.kind} ${namespace ? `${namespace}/` : ''}${obj.metadata.name}`;
     const res = await this.#writes.run(() =>
       this.transport.request({
         method: 'PATCH',
@@ -153,10 +150,11 @@ export class ObjectClient {
         },
         body: JSON.stringify(obj),
         contentType: 'application/apply-patch+yaml',
-        what: `apply ${obj.kind} ${namespace ? `${namespace}/` : ''}${obj.metadata.name}`,
+        what,
       }),
     );
-    return { status: res.status, object: JSON.parse(res.body) as KubeObject, warnings: res.warnings };
+    const object = expectObject(this.transport.contextName, what, parseJsonBody(this.transport.contextName, what, res.body));
+    return { status: res.status, object, warnings: res.warnings };
   }
 
   /** Deletes an object; false when it was already gone. */

@@ -5,6 +5,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError } from '../errors.js';
 import { apiErrorFromResponse } from './errors.js';
 import type { ClusterConnection } from './kubeconfig.js';
+import { proxyAuthorization, tunnelAgent } from './proxy.js';
+import { redactUrl } from './redact-url.js';
+import { parseJsonBody } from './response.js';
+import { sanitizeTerminalText } from '../terminal-text.js';
 import { DEFAULT_RETRY, isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelay, type RetryPolicy } from './retry.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -58,6 +62,8 @@ export class KubeTransport {
   readonly stats: TransportStats = { requests: 0, retries: 0 };
   #agent: http.Agent;
   #module: typeof http | typeof https;
+  /** A plain-http server behind an http(s) proxy: requests go to the proxy in absolute form (as Go sends them). */
+  #forwardProxy: URL | undefined;
   #retry: RetryPolicy;
   #timeoutMs: number;
   #wait: (ms: number) => Promise<void>;
@@ -68,7 +74,13 @@ export class KubeTransport {
     const isHttps = connection.server.startsWith('https:');
     this.#module = isHttps ? https : http;
     const maxSockets = opts.maxSockets ?? 32;
-    if (connection.proxyAgent) this.#agent = connection.proxyAgent;
+    this.#timeoutMs = opts.timeoutMs ?? 60_000;
+    const proxy = connection.proxy;
+    if (proxy && !isHttps && !proxy.protocol.startsWith('socks')) {
+      this.#forwardProxy = proxy;
+      this.#module = proxy.protocol === 'https:' ? https : http;
+      this.#agent = new this.#module.Agent({ keepAlive: true, maxSockets });
+    } else if (proxy) this.#agent = tunnelAgent(new URL(connection.server), proxy, connection.tls, { maxSockets, timeoutMs: this.#timeoutMs });
     else if (isHttps) {
       const t = connection.tls;
       this.#agent = new https.Agent({
@@ -82,7 +94,6 @@ export class KubeTransport {
       });
     } else this.#agent = new http.Agent({ keepAlive: true, maxSockets });
     this.#retry = opts.retry ?? DEFAULT_RETRY;
-    this.#timeoutMs = opts.timeoutMs ?? 60_000;
     this.#wait = opts.wait ?? ((ms) => sleep(ms).then(() => undefined));
     this.#onRetry = opts.onRetry;
   }
@@ -127,20 +138,12 @@ export class KubeTransport {
   /** Like request, then parses the JSON body. */
   async requestJson(req: KubeRequest): Promise<{ status: number; body: unknown; warnings: string[] }> {
     const res = await this.request({ accept: 'application/json', ...req });
-    let body: unknown;
-    try {
-      body = JSON.parse(res.body);
-    } catch {
-      throw new ClusterError('BadResponse', `the API server of context "${this.contextName}" answered "${req.what ?? req.path}" with something that is not JSON`, {
-        context: this.contextName,
-      });
-    }
-    return { status: res.status, body, warnings: res.warnings };
+    return { status: res.status, body: parseJsonBody(this.contextName, req.what ?? req.path, res.body), warnings: res.warnings };
   }
 
   /** Closes idle sockets; the transport must not be used afterwards. */
   close(): void {
-    if (!this.connection.proxyAgent) this.#agent.destroy();
+    this.#agent.destroy();
   }
 
   async #backoff(attempt: number, retryAfterMs: number | undefined, reason: string, what: string): Promise<void> {
@@ -151,15 +154,16 @@ export class KubeTransport {
   }
 
   #networkError(err: unknown, attempts: number, what: string): ClusterError {
-    const reason = networkReason(err);
+    const reason = sanitizeTerminalText(networkReason(err), { oneLine: true });
+    const server = redactUrl(this.connection.server);
     const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
     const tail = attempts > 1 ? `; gave up after ${attempts} attempts` : '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/.test(code) || /certificate/i.test(reason))
-      return new ClusterError('TlsFailure', `TLS with the API server of context "${this.contextName}" at ${this.connection.server} failed: ${reason}`, {
+      return new ClusterError('TlsFailure', `TLS with the API server of context "${this.contextName}" at ${server} failed: ${reason}`, {
         context: this.contextName,
         cause: err,
       });
-    return new ClusterError('Unreachable', `cannot reach the API server of context "${this.contextName}" at ${this.connection.server} to ${what} (${reason}${tail})`, {
+    return new ClusterError('Unreachable', `cannot reach the API server of context "${this.contextName}" at ${server} to ${what} (${reason}${tail})`, {
       context: this.contextName,
       cause: err,
     });
@@ -173,13 +177,20 @@ export class KubeTransport {
       Accept: req.accept ?? 'application/json',
       'User-Agent': 'meshferry',
     };
+    const fwd = this.#forwardProxy;
+    if (fwd) Object.assign(headers, { Host: url.host }, proxyAuthorization(fwd));
+    const options: http.RequestOptions = { method: req.method, headers, agent: this.#agent };
+    const send = (cb: (res: http.IncomingMessage) => void): http.ClientRequest =>
+      fwd
+        ? this.#module.request({ ...options, host: fwd.hostname.replace(/^\[(.*)\]$/, '$1'), port: fwd.port || (fwd.protocol === 'https:' ? 443 : 80), path: url.href }, cb)
+        : this.#module.request(url, options, cb);
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';
       headers['Content-Length'] = Buffer.byteLength(req.body);
     }
     this.stats.requests++;
     return new Promise((resolve, reject) => {
-      const r = this.#module.request(url, { method: req.method, headers, agent: this.#agent }, (res) => {
+      const r = send((res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('error', reject);
@@ -190,7 +201,8 @@ export class KubeTransport {
             status: res.statusCode ?? 0,
             body: Buffer.concat(chunks).toString('utf8'),
             contentType: res.headers['content-type'] ?? '',
-            warnings: parseWarnings(res.rawHeaders),
+            // Warning headers are printed as they are: make them safe for a terminal here, at the edge.
+            warnings: parseWarnings(res.rawHeaders).map((w) => sanitizeTerminalText(w, { oneLine: true })),
             ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
           });
         });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { LabError } from '../errors.js';
+import { pathExists } from './lab-dir.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -101,17 +102,8 @@ export async function ensureLabBinaries(opts: { build?: boolean; onLog?: (line: 
 }
 
 async function firstExisting(files: readonly string[]): Promise<string | undefined> {
-  for (const f of files) if (await exists(f)) return f;
+  for (const f of files) if (await pathExists(f)) return f;
   return undefined;
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function runBuild(onLog: ((line: string) => void) | undefined): Promise<void> {

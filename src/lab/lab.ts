@@ -1,7 +1,7 @@
 // The lab API: start N isolated clusters (with istiod revisions) on loopback, open a running one, stop it for sure.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError, UsageError } from '../errors.js';
 import { ensureLabBinaries } from './binaries.js';
@@ -10,6 +10,7 @@ import { ClusterRun, startControlPlane, startWorkers } from './cluster.js';
 import type { ClusterContext, LabPki } from './cluster.js';
 import { applyIstiodManifests, startIstiod, waitIstiodReady } from './istiod.js';
 import { writeKubeconfig } from './kubeconfig.js';
+import { prepareLabDir } from './lab-dir.js';
 import { LOOPBACK, freePorts } from './ports.js';
 import { isRunning, stopProcesses } from './process.js';
 import type { ProcessRecord, StartedProcess } from './process.js';
@@ -281,26 +282,6 @@ export function killLabNow(dir: string): void {
       // Already gone.
     }
   }
-}
-
-/** Makes `dir` ready for a new lab: refuses a running lab or a foreign non-empty folder, clears a stopped lab. */
-async function prepareLabDir(dir: string): Promise<void> {
-  const old = await readLabState(dir).catch(() => undefined);
-  if (old) {
-    const live = old.processes.filter(isRunning);
-    if (live.length > 0)
-      throw new UsageError(`a lab is already running in ${dir} (${live.length} processes); stop it first with \`meshferry lab down --dir ${dir}\``);
-    await rm(dir, { recursive: true, force: true });
-  } else {
-    let entries: string[] = [];
-    try {
-      entries = await readdir(dir);
-    } catch {
-      // Absent: created below.
-    }
-    if (entries.length > 0) throw new UsageError(`${dir} is not empty and holds no lab; choose an empty or new folder for --dir`);
-  }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
 }
 
 /** The lab CA and one serving certificate for every API server and istiod (all on loopback). */
