@@ -1,6 +1,7 @@
 // Semantic checks of a schema-valid MeshTopology: everything a JSON Schema cannot say, collected, never thrown.
 import type { PathSegment } from '../resources/resource-set.js';
 import { providerFor } from './providers/index.js';
+import { checkKubeValues } from './topology-values.js';
 import { EASTWEST_GATEWAY_NAME, ISTIO_NAMESPACE, formatFieldPath, type ClusterSpec, type MeshTopology, type TopologyProblem } from './topology.js';
 
 /** Every semantic problem of a topology, in document order. An empty list means the plan can be built. */
@@ -27,6 +28,7 @@ export function checkTopology(topology: MeshTopology): TopologyProblem[] {
   });
   checkNetworks(clusters, at, problems);
   checkNamespaces(topology, firstIndex, problems);
+  problems.push(...checkKubeValues(topology));
   return problems;
 }
 

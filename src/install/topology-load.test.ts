@@ -50,6 +50,10 @@ describe('parseTopology accepts', () => {
     expect(topology.spec.clusters.map((c) => c.name)).toEqual(['p1', 'r1']);
     expect(locate(['spec', 'clusters', 1, 'remotePilotAddress'])).toMatchObject({ file: FILE, line: 22 });
   });
+  it("addresses Istio's remote install takes: IPv4, IPv6 and DNS names", () => {
+    for (const address of ['10.0.0.1', '"2001:db8::1"', 'eastwest.example.com', 'eastwest.example.com.'])
+      expect(() => parseTopology(head + primary + remote().replace('remotePilotAddress: 10.0.0.1', `remotePilotAddress: ${address}`), FILE), address).not.toThrow();
+  });
   it('plain and per-cluster namespaces', () => {
     const { topology } = parseTopology(`${head}${primary}${remote()}  namespaces:\n  - shop\n  - {name: pay, clusters: [r1]}\n`, FILE);
     expect(topology.spec.namespaces).toEqual(['shop', { name: 'pay', clusters: ['r1'] }]);
@@ -117,17 +121,17 @@ const BAD: BadCase[] = [
   {
     name: 'misspelt field, with a suggestion',
     text: head + primary.replace('externalIstiod', 'externalIstio'),
-    want: [{ line: 14, field: 'spec.clusters[0].externalIstio', message: /unknown field "externalIstio" \(did you mean "externalIstiod"\?\)/ }],
+    want: [{ line: 14, field: 'spec.clusters[0].externalIstio', message: /unknown field "externalIstio" \(did you mean externalIstiod\?\)/ }],
   },
   {
     name: 'number where a string belongs',
     text: head.replace('meshID: mesh1', 'meshID: 12') + primary,
-    want: [{ line: 8, field: 'spec.meshID', message: /meshID must be a string, not number 12 \(quote it: "12"\)/ }],
+    want: [{ line: 8, field: 'spec.meshID', message: /must be a string, not a number \(12\); quote it: "12"/ }],
   },
   {
     name: 'missing required field',
     text: head.replace('  meshID: mesh1\n', '') + primary,
-    want: [{ line: 5, field: 'spec.meshID', message: /missing required field "meshID"/ }],
+    want: [{ line: 5, field: 'spec', message: /missing field "meshID"/ }],
   },
   {
     name: 'several problems at once, in document order',
@@ -140,7 +144,7 @@ const BAD: BadCase[] = [
   {
     name: 'namespace that is not a DNS label',
     text: `${head}${primary}  namespaces:\n  - Shop\n`,
-    want: [{ line: 18, field: 'spec.namespaces[0]', message: /"Shop" is not a DNS label/ }],
+    want: [{ line: 18, field: 'spec.namespaces[0]', message: /must be a DNS label.*not "Shop"; use "shop"/ }],
   },
   {
     name: 'namespace for an unknown cluster',
@@ -150,7 +154,61 @@ const BAD: BadCase[] = [
   {
     name: 'not a MeshTopology',
     text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n',
-    want: [{ line: 1, field: '', message: /exactly one MeshTopology/ }],
+    want: [
+      { line: 1, field: 'apiVersion', message: /must be "meshferry.dev\/v1alpha1", not "v1"/ },
+      { line: 2, field: 'kind', message: /must be "MeshTopology", not "ConfigMap"/ },
+    ],
+  },
+  {
+    name: 'network with a space (becomes the label topology.istio.io/network)',
+    text: head + primary.replace('network: n1', 'network: net 1'),
+    want: [{ line: 12, field: 'spec.clusters[0].network', message: /"net 1" becomes the label topology.istio.io\/network, which Kubernetes refuses: a label value must be empty or consist of letters/ }],
+  },
+  {
+    name: 'remotePilotAddress that is no address',
+    text: head + primary + remote().replace('remotePilotAddress: 10.0.0.1', 'remotePilotAddress: not an address!'),
+    want: [{ line: 22, field: 'spec.clusters[1].remotePilotAddress', message: /"not an address!" is not an address Istio's remote install can use: it is neither an IP address nor a DNS name/ }],
+  },
+  {
+    name: 'remotePilotAddress with a port',
+    text: head + primary + remote().replace('remotePilotAddress: 10.0.0.1', 'remotePilotAddress: "10.0.0.1:15012"'),
+    want: [{ line: 22, field: 'spec.clusters[1].remotePilotAddress', message: /has a port, but Istio adds its own/ }],
+  },
+  {
+    name: 'meshID with a space',
+    text: head.replace('meshID: mesh1', 'meshID: mesh 1') + primary,
+    want: [{ line: 8, field: 'spec.meshID', message: /"mesh 1" is the mesh ID, held to the rule of a label value, which Kubernetes refuses/ }],
+  },
+  {
+    name: 'ingress gateway name, labels and annotations Kubernetes refuses',
+    text:
+      head +
+      primary +
+      '    ingressGateways:\n' +
+      '    - name: 1gw\n' +
+      '      labels: {"a/b/c": x, app: "two words"}\n' +
+      '      loadBalancer: {annotations: {"bad key!": v}}\n',
+    want: [
+      { line: 18, field: 'spec.clusters[0].ingressGateways[0].name', message: /"1gw" becomes a Service name, which Kubernetes refuses: a Service name must .*start with a letter/ },
+      { line: 19, field: 'spec.clusters[0].ingressGateways[0].labels["a/b/c"]', message: /"a\/b\/c" is a label key, which Kubernetes refuses/ },
+      { line: 19, field: 'spec.clusters[0].ingressGateways[0].labels.app', message: /"two words" becomes the value of label app/ },
+      { line: 20, field: 'spec.clusters[0].ingressGateways[0].loadBalancer.annotations["bad key!"]', message: /"bad key!" is an annotation key, which Kubernetes refuses/ },
+    ],
+  },
+  {
+    name: 'a revision too long for the Service istiod-<rev>',
+    text: head.replace('version: 1.24.2\n', `version: 1.24.2\n    revision: ${'r'.repeat(57)}\n`) + primary,
+    want: [{ line: 8, field: 'spec.istio.revision', message: /makes the Service name istiod-r+, which Kubernetes refuses: a Service name must be no more than 63 bytes/ }],
+  },
+  {
+    name: 'every value Kubernetes refuses, collected at once, in document order',
+    text: head.replace('meshID: mesh1', 'meshID: mesh 1') + primary.replace('network: n1', 'network: net 1') + remote().replace('network: n1', 'network: net 1').replace('remotePilotAddress: 10.0.0.1', 'remotePilotAddress: not an address!'),
+    want: [
+      { line: 8, field: 'spec.meshID', message: /"mesh 1"/ },
+      { line: 12, field: 'spec.clusters[0].network', message: /"net 1"/ },
+      { line: 20, field: 'spec.clusters[1].network', message: /"net 1"/ },
+      { line: 22, field: 'spec.clusters[1].remotePilotAddress', message: /"not an address!"/ },
+    ],
   },
   {
     name: 'YAML syntax error',

@@ -62,16 +62,8 @@ export interface TopologyProblem {
 export const ISTIO_NAMESPACE = 'istio-system';
 export const EASTWEST_GATEWAY_NAME = 'istio-eastwestgateway';
 
-/** `spec.clusters[0].eastWestGateway`: the dotted form used in messages and plan.json. */
-export function formatFieldPath(path: readonly PathSegment[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+/** `spec.clusters[0].eastWestGateway`: the dotted form used in messages and plan.json (one formatter for meshferry files). */
+export { formatFieldPath } from '../resources/meshferry-file.js';
 
 /** The kube context the runbook uses for a cluster. */
 export function contextOf(cluster: ClusterSpec): string {

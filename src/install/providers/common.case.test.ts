@@ -2,10 +2,10 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { LoadBalancerSpec } from '../topology.js';
 import { PROVIDERS } from './index.js';
-import type { LoadBalancerProvider } from './provider.js';
+import type { LoadBalancerProvider, ProviderResult } from './provider.js';
 
 const AT = ['spec', 'clusters', 3, 'eastWestGateway', 'loadBalancer'] as const;
 const AT_TEXT = 'spec.clusters.3.eastWestGateway.loadBalancer';
@@ -20,6 +20,54 @@ export interface ConformanceCases {
   internal: { lb: LoadBalancerSpec; expect: Record<string, string> } | { refused: string };
   /** An option set this provider must refuse, and the option name the problem must point at. */
   invalid: { lb: LoadBalancerSpec; option: string }[];
+}
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** The same options with every map's keys in reverse order (a YAML file may list them in any order). */
+function reversedKeys(lb: LoadBalancerSpec): LoadBalancerSpec {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(clone(lb)).reverse())
+    out[k] = k === 'annotations' && v ? Object.fromEntries(Object.entries(v as Record<string, string>).reverse()) : v;
+  return out as LoadBalancerSpec;
+}
+
+/** A result with its annotation map sorted and its problems as a sorted set: what must not depend on key order. */
+function orderFree(r: ProviderResult): string {
+  return JSON.stringify({ annotations: Object.entries(r.annotations).sort(), problems: r.problems.map((p) => JSON.stringify(p)).sort() });
+}
+
+/**
+ * Ways a provider's output depends on anything but its input; [] for a deterministic provider. `fresh` gives a new
+ * module instance each call. Instance A first sees `warmUp` inputs, then `lb` twice; instance B sees only `lb`, and
+ * then `lb` with its keys reversed (compared with B's first result). Results must be byte-identical (same JSON, key order included), except that key
+ * order of the input may change only the order of the output, and the input must come back unchanged.
+ */
+export async function nondeterminism(fresh: () => Promise<LoadBalancerProvider>, lb: LoadBalancerSpec, warmUp: readonly LoadBalancerSpec[]): Promise<string[]> {
+  const out: string[] = [];
+  const a = await fresh();
+  const b = await fresh();
+  if (a === b) out.push('fresh() gave the same instance twice, so state kept between calls cannot be seen');
+  for (const w of warmUp) a.annotations(clone(w), AT);
+  const input = clone(lb);
+  const first = a.annotations(input, AT);
+  if (JSON.stringify(input) !== JSON.stringify(lb)) out.push('it changed its input');
+  const again = a.annotations(clone(lb), AT);
+  const other = b.annotations(clone(lb), AT);
+  const shuffled = b.annotations(reversedKeys(lb), AT);
+  if (JSON.stringify(again) !== JSON.stringify(first)) out.push('a second call with the same input gave another result');
+  if (JSON.stringify(other) !== JSON.stringify(first)) out.push('a fresh module instance gave another result (it keeps state between calls)');
+  if (orderFree(shuffled) !== orderFree(other)) out.push('the same options in another key order gave another result');
+  return out;
+}
+
+/** A new instance of a provider's module (and of everything it imports), as another process would load it. */
+async function freshProvider(name: string): Promise<LoadBalancerProvider> {
+  vi.resetModules();
+  const mod = (await import(`./${name}.ts`)) as Record<string, LoadBalancerProvider | undefined>;
+  const provider = mod[`${name}Provider`];
+  if (!provider) throw new Error(`${name}.ts exports no ${name}Provider`);
+  return provider;
 }
 
 /** Runs the shared cases against one provider; each provider's own test file calls this once. */
@@ -61,9 +109,11 @@ export function runProviderConformance(provider: LoadBalancerProvider, cases: Co
       expect(res.annotations).toEqual({ ...generated, ...extra });
     });
 
-    it('is deterministic', () => {
-      const lb = 'refused' in internal ? { annotations: { a: 'b' } } : internal.lb;
-      expect(provider.annotations(lb, AT)).toEqual(provider.annotations(structuredClone(lb), AT));
+    it('is deterministic: same result across calls, module instances and key orders, input untouched', async () => {
+      const base = 'refused' in internal ? {} : internal.lb;
+      const lb: LoadBalancerSpec = { ...base, annotations: { 'example.com/a': '1', 'example.com/b': '2' } };
+      const warmUp = [{}, ...cases.invalid.map((c) => c.lb), { internal: true, existingId: 'lb-w', subnet: 'subnet-w', vgroupPorts: ['rsp-w:80'], weight: 7 }];
+      expect(await nondeterminism(() => freshProvider(provider.name), lb, warmUp)).toEqual([]);
     });
 
     it.each(cases.invalid.map((c) => [c.option, c] as const))('reports invalid option %s with its field path', (_name, c) => {
@@ -84,6 +134,50 @@ export function runProviderConformance(provider: LoadBalancerProvider, cases: Co
     });
   });
 }
+
+describe('the determinism case can fail', () => {
+  // Deliberately nondeterministic providers: each must be caught, and for the reason it was built with.
+  const shell = (annotations: LoadBalancerProvider['annotations']): LoadBalancerProvider => ({ name: 'generic', title: 'test double', options: ['existingId', 'subnet', 'annotations'], annotations });
+  const lb: LoadBalancerSpec = { existingId: 'lb-1', subnet: 'subnet-1', annotations: { 'example.com/a': '1' } };
+  const ok = (l: LoadBalancerSpec) => ({ annotations: { 'x.example.com/id': l.existingId ?? '' }, problems: [] });
+
+  it('passes a provider that depends only on its input', async () => {
+    expect(await nondeterminism(async () => shell(ok), lb, [{ existingId: 'other' }])).toEqual([]);
+  });
+  it('catches a counter', async () => {
+    let calls = 0;
+    const counting = shell((l) => ({ annotations: { ...ok(l).annotations, 'x.example.com/n': String(++calls) }, problems: [] }));
+    expect(await nondeterminism(async () => counting, lb, [])).toEqual(
+      expect.arrayContaining([
+        'fresh() gave the same instance twice, so state kept between calls cannot be seen',
+        'a second call with the same input gave another result',
+        'a fresh module instance gave another result (it keeps state between calls)',
+      ]),
+    );
+  });
+  it('catches state kept in a module instance, seen only after other inputs', async () => {
+    const fresh = async () => {
+      let remembered: string | undefined; // "module state": the first id this instance ever saw
+      return shell((l) => ({ annotations: { 'x.example.com/id': (remembered ??= l.existingId ?? '') }, problems: [] }));
+    };
+    expect(await nondeterminism(fresh, lb, [{ existingId: 'lb-warm' }])).toEqual(['a fresh module instance gave another result (it keeps state between calls)']);
+  });
+  it('catches a result that depends on the key order of the input', async () => {
+    const firstWins = shell((l) => ({ annotations: { 'x.example.com/picked': String(Object.values(l)[0]) }, problems: [] }));
+    expect(await nondeterminism(async () => shell(firstWins.annotations), lb, [])).toEqual(['the same options in another key order gave another result']);
+  });
+  it('catches a provider that changes its input', async () => {
+    const mutating = shell((l) => {
+      delete l.annotations;
+      return ok(l);
+    });
+    expect(await nondeterminism(async () => shell(mutating.annotations), lb, [])).toEqual(['it changed its input']);
+  });
+  it('catches randomness', async () => {
+    const random = shell(() => ({ annotations: { 'x.example.com/r': String(Math.random()) }, problems: [] }));
+    expect(await nondeterminism(async () => shell(random.annotations), lb, [])).toContain('a second call with the same input gave another result');
+  });
+});
 
 describe('provider registry', () => {
   const dir = path.dirname(fileURLToPath(import.meta.url));
