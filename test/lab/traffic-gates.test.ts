@@ -14,7 +14,6 @@ import { resolveCheck } from '../../src/traffic/gates/templates.js';
 import type { CheckScope } from '../../src/traffic/gates/templates.js';
 import { startPrometheus } from '../../src/traffic/prometheus-process.js';
 import type { RunningPrometheus } from '../../src/traffic/prometheus-process.js';
-import { writeScrapeTarget } from '../../src/traffic/scrape-targets.js';
 
 const NS = 'shop';
 const INTERVAL = '10s';
@@ -61,6 +60,7 @@ beforeAll(async () => {
     weights: { from: 80, to: 20 },
     // Bounded by itself; afterAll stops it sooner.
     limit: { durationMs: 15 * 60_000 },
+    scrapeTarget: { dir: prom.targetsDir, id: 'shop-cart', labels: { meshferry_dataplane: 'shop-cart' } },
   });
   hostile = await startDataPlane({
     source: { workload: 'loadgen', namespace: 'lab' },
@@ -69,9 +69,8 @@ beforeAll(async () => {
     rps: 50,
     weights: { from: 0, to: 1 },
     limit: { requests: 20 },
+    scrapeTarget: { dir: prom.targetsDir, id: 'hostile' },
   });
-  await writeScrapeTarget(prom.targetsDir, 'shop-cart', { address: dp.metricsAddress, labels: { meshferry_dataplane: 'shop-cart' } });
-  await writeScrapeTarget(prom.targetsDir, 'hostile', { address: hostile.metricsAddress, labels: { meshferry_dataplane: 'hostile' } });
 });
 
 afterAll(async () => {

@@ -1,4 +1,7 @@
 // The loopback data plane over real HTTP on 127.0.0.1: faults, weighted load with limits, and its /metrics.
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startBackend } from './backend.js';
 import { startDataPlane } from './dataplane.js';
@@ -168,9 +171,13 @@ describe('startDataPlane', () => {
     }
   });
 
-  it('closes every port on stop', async () => {
-    const dp = await startDataPlane({ ...plane, limit: { durationMs: 3_600_000 } });
+  it('announces its endpoint in a scrape target file, and on stop removes it and closes every port', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-dataplane-targets-'));
+    const dp = await startDataPlane({ ...plane, limit: { durationMs: 3_600_000 }, scrapeTarget: { dir, id: 'shop-cart' } });
+    expect(JSON.parse(await readFile(path.join(dir, 'shop-cart.json'), 'utf8'))).toEqual([{ targets: [dp.metricsAddress], labels: {} }]);
     await dp.stop();
+    expect(await readdir(dir)).toEqual([]);
+    await rm(dir, { recursive: true });
     await expect(fetch(dp.metricsUrl)).rejects.toThrow();
     await expect(fetch(dp.backends.to.url)).rejects.toThrow();
   });

@@ -10,6 +10,7 @@ import { IstioRequestMetrics } from './istio-metrics.js';
 import type { IstioRequestLabels } from './istio-metrics.js';
 import { LoadGenerator } from './load-generator.js';
 import type { LoadLimit, LoadStats } from './load-generator.js';
+import { removeScrapeTarget, writeScrapeTarget } from '../scrape-targets.js';
 import type { Side } from './weighted-split.js';
 
 /** A workload as Istio names it in metrics. */
@@ -39,6 +40,11 @@ export interface DataPlaneOptions {
   reporters?: readonly ('source' | 'destination')[];
   /** Istio's cluster id in metrics (`source_cluster`/`destination_cluster`). Default `Kubernetes`, Istio's default. */
   cluster?: string;
+  /**
+   * Announce the metrics endpoint to a Prometheus (file-based discovery): the file `<dir>/<id>.json` is written
+   * once the endpoint listens and removed on stop.
+   */
+  scrapeTarget?: { dir: string; id: string; labels?: Record<string, string> };
 }
 
 /** A running data plane. */
@@ -139,6 +145,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
         }),
     });
     const metricsPort = (server.address() as AddressInfo).port;
+    const target = opts.scrapeTarget;
+    if (target) {
+      await writeScrapeTarget(target.dir, target.id, { address: `127.0.0.1:${metricsPort}`, ...(target.labels ? { labels: target.labels } : {}) });
+      started.push({ close: () => removeScrapeTarget(target.dir, target.id) });
+    }
 
     const sourceLabels = {
       from: destinationLabels(opts.source, opts.from, 'source', cluster),
