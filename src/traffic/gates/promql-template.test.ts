@@ -12,7 +12,7 @@ describe('escapePromqlLabelValue', () => {
     ['a single quote cannot end a single-quoted string', "a'b", {}, 'a\\x27b'],
     ['a backslash cannot start an escape', 'a\\b', {}, 'a\\x5cb'],
     ['a newline and a brace are escaped', 'a\n}', {}, 'a\\x0a\\x7d'],
-    ['non-ASCII keeps its code point', 'é😀', {}, '\\xe9\\U0001f600'],
+    ['non-ASCII keeps its code point (\\u, not a \\x byte)', 'é😀', {}, '\\u00e9\\U0001f600'],
     ['in a regex, a dot matches only a dot', 'a.b', { regex: true }, 'a\\\\.b'],
     ['in a regex, a quote stays escaped for the string', 'a"(', { regex: true }, 'a\\x22\\\\\\x28'],
   ])('%s', (_why, input, opts, want) => {

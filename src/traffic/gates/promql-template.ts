@@ -27,7 +27,8 @@ const REGEX_META = /[\\.+*?()|[\]{}^$]/;
 function escapeForString(c: string): string {
   if (PLAIN.test(c)) return c;
   const cp = c.codePointAt(0)!;
-  if (cp <= 0xff) return `\\x${cp.toString(16).padStart(2, '0')}`;
+  // \x is one byte in Go's unquoting, so it only fits ASCII; higher code points need \u or \U to stay UTF-8.
+  if (cp < 0x80) return `\\x${cp.toString(16).padStart(2, '0')}`;
   if (cp <= 0xffff) return `\\u${cp.toString(16).padStart(4, '0')}`;
   return `\\U${cp.toString(16).padStart(8, '0')}`;
 }
