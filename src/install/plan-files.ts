@@ -1,5 +1,4 @@
 // Turns a plan into its files (YAML, JSON, Markdown) and writes them into a folder atomically.
-import path from 'node:path';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../resources/object.js';
 import { KUBE_YAML_OUTPUT } from '../resources/yaml-options.js';
