@@ -64,11 +64,30 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/*
+ * Every field dropped below holds the API server's unconditional default, checked against k8s.io/kubernetes
+ * v1.34.4 (the lab's version, in the Go module cache): pkg/apis/core/v1/defaults.go (SetDefaults_Service,
+ * SetDefaults_PodSpec, SetDefaults_Pod, SetDefaults_Container), pkg/apis/apps/v1/defaults.go and
+ * pkg/registry/core/namespace/strategy.go. A value whose default depends on anything is kept, even when it
+ * equals what the server would fill in today:
+ * - Service ipFamilyPolicy/ipFamilies: the registry picks them from the cluster's IP families
+ *   (pkg/registry/core/service/storage/alloc.go), so `SingleStack` + `[IPv6]` is a request, not a default;
+ * - Service targetPort (defaults to port), internalTrafficPolicy (only for some types), externalTrafficPolicy
+ *   (only when externally accessible), allocateLoadBalancerNodePorts (only for LoadBalancer): they depend on
+ *   another field, which a transform rule may change after neat;
+ * - container imagePullPolicy: it depends on the image tag, which a rule may change;
+ * - Pod priority and preemptionPolicy (the PriorityClass, through plugin/pkg/admission/priority) and the
+ *   not-ready/unreachable tolerations (plugin/pkg/admission/defaulttolerationseconds, whose seconds are
+ *   apiserver flags): they depend on the cluster.
+ * clusterIP/clusterIPs are not defaults but addresses the source cluster allocated; they cannot carry over to
+ * another cluster, so they go (a headless `None` is intent and stays).
+ */
 function neatCoreDefaults(obj: KubeObject): void {
   const spec = isPlainObject(obj.spec) ? obj.spec : undefined;
   const group = parseApiVersion(obj.apiVersion).group;
   switch (`${group}/${obj.kind}`) {
     case '/Namespace':
+      // pkg/registry/core/namespace/strategy.go PrepareForCreate adds the `kubernetes` finalizer to every namespace.
       if (spec && jsonEqual(spec.finalizers, ['kubernetes'])) delete spec.finalizers;
       dropIfEmpty(obj, 'spec');
       break;
@@ -76,7 +95,7 @@ function neatCoreDefaults(obj: KubeObject): void {
       neatService(spec);
       break;
     case '/Pod':
-      neatPodSpec(spec, true);
+      neatPodSpec(spec);
       break;
     case 'apps/Deployment':
     case 'apps/StatefulSet':
@@ -91,35 +110,27 @@ function neatCoreDefaults(obj: KubeObject): void {
 
 function neatService(spec: Json | undefined): void {
   if (!spec) return;
-  // Cluster-assigned addresses do not carry over to another cluster; a headless `None` is intent and stays.
   if (spec.clusterIP !== 'None') {
     delete spec.clusterIP;
     if (Array.isArray(spec.clusterIPs) && !spec.clusterIPs.includes('None')) delete spec.clusterIPs;
   }
   dropIfDefault(spec, 'type', 'ClusterIP');
   dropIfDefault(spec, 'sessionAffinity', 'None');
-  dropIfDefault(spec, 'internalTrafficPolicy', 'Cluster');
-  dropIfDefault(spec, 'ipFamilyPolicy', 'SingleStack');
-  if (spec.ipFamilyPolicy === undefined) delete spec.ipFamilies;
-  if (spec.type === 'LoadBalancer' || spec.type === 'NodePort') dropIfDefault(spec, 'externalTrafficPolicy', 'Cluster');
-  dropIfDefault(spec, 'allocateLoadBalancerNodePorts', true);
-  if (Array.isArray(spec.ports))
-    for (const p of spec.ports) {
-      if (!isPlainObject(p)) continue;
-      dropIfDefault(p, 'protocol', 'TCP');
-      if (p.targetPort === p.port) delete p.targetPort;
-    }
+  if (Array.isArray(spec.ports)) for (const p of spec.ports) if (isPlainObject(p)) dropIfDefault(p, 'protocol', 'TCP');
 }
 
 function neatWorkload(kind: string, spec: Json | undefined): void {
   if (!spec) return;
-  dropIfDefault(spec, 'revisionHistoryLimit', 10);
+  // ReplicaSet has no revisionHistoryLimit; the other three default it to 10.
+  if (kind !== 'ReplicaSet') dropIfDefault(spec, 'revisionHistoryLimit', 10);
   if (kind === 'Deployment') {
     dropIfDefault(spec, 'progressDeadlineSeconds', 600);
     dropIfDefault(spec, 'strategy', { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } });
   }
   if (kind === 'StatefulSet') {
     dropIfDefault(spec, 'podManagementPolicy', 'OrderedReady');
+    // With the MaxUnavailableStatefulSet gate the server adds maxUnavailable: 1 to this; without the field the
+    // target server fills in its own default either way.
     dropIfDefault(spec, 'updateStrategy', { type: 'RollingUpdate', rollingUpdate: { partition: 0 } });
     dropIfDefault(spec, 'persistentVolumeClaimRetentionPolicy', { whenDeleted: 'Retain', whenScaled: 'Retain' });
   }
@@ -127,57 +138,33 @@ function neatWorkload(kind: string, spec: Json | undefined): void {
   const template = isPlainObject(spec.template) ? spec.template : undefined;
   if (!template) return;
   if (isPlainObject(template.metadata)) {
+    // Go's encoder writes a zero time as null: it was never part of the user's template.
     dropIfDefault(template.metadata, 'creationTimestamp', null);
     dropIfEmpty(template, 'metadata');
   }
-  neatPodSpec(isPlainObject(template.spec) ? template.spec : undefined, false);
+  neatPodSpec(isPlainObject(template.spec) ? template.spec : undefined);
 }
 
-function neatPodSpec(spec: Json | undefined, isPod: boolean): void {
+function neatPodSpec(spec: Json | undefined): void {
   if (!spec) return;
   dropIfDefault(spec, 'dnsPolicy', 'ClusterFirst');
   dropIfDefault(spec, 'restartPolicy', 'Always');
   dropIfDefault(spec, 'schedulerName', 'default-scheduler');
   dropIfDefault(spec, 'terminationGracePeriodSeconds', 30);
   dropIfDefault(spec, 'securityContext', {});
+  // SetDefaults_Pod: every Pod gets it, including those a workload's template makes.
   dropIfDefault(spec, 'enableServiceLinks', true);
-  dropIfDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  dropIfDefault(spec, 'priority', 0);
-  if (spec.serviceAccount === spec.serviceAccountName) delete spec.serviceAccount;
-  if (isPod) {
-    // The default not-ready/unreachable tolerations are added by admission, not by the user.
-    if (Array.isArray(spec.tolerations)) {
-      spec.tolerations = spec.tolerations.filter((t) => !(isPlainObject(t) && isDefaultToleration(t)));
-      if ((spec.tolerations as unknown[]).length === 0) delete spec.tolerations;
-    }
-  }
+  // serviceAccount is the deprecated alias the server copies from serviceAccountName; when that is set it wins.
+  if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '' && spec.serviceAccount === spec.serviceAccountName)
+    delete spec.serviceAccount;
   for (const listKey of ['containers', 'initContainers'])
     if (Array.isArray(spec[listKey])) for (const c of spec[listKey] as unknown[]) if (isPlainObject(c)) neatContainer(c);
-}
-
-function isDefaultToleration(t: Json): boolean {
-  return (
-    (t.key === 'node.kubernetes.io/not-ready' || t.key === 'node.kubernetes.io/unreachable') &&
-    t.operator === 'Exists' &&
-    t.effect === 'NoExecute' &&
-    t.tolerationSeconds === 300
-  );
 }
 
 function neatContainer(c: Json): void {
   dropIfDefault(c, 'terminationMessagePath', '/dev/termination-log');
   dropIfDefault(c, 'terminationMessagePolicy', 'File');
+  // An empty struct is how Go writes "no requests, no limits".
   dropIfDefault(c, 'resources', {});
-  if (typeof c.image === 'string') {
-    const tag = imageTag(c.image);
-    dropIfDefault(c, 'imagePullPolicy', tag === undefined || tag === 'latest' ? 'Always' : 'IfNotPresent');
-  }
   if (Array.isArray(c.ports)) for (const p of c.ports) if (isPlainObject(p)) dropIfDefault(p, 'protocol', 'TCP');
-}
-
-function imageTag(image: string): string | undefined {
-  if (image.includes('@')) return 'digest';
-  const last = image.slice(image.lastIndexOf('/') + 1);
-  const colon = last.indexOf(':');
-  return colon < 0 ? undefined : last.slice(colon + 1);
 }
