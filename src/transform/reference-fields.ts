@@ -322,3 +322,13 @@ export function searchableStrings(obj: KubeObject): { path: PathSegment[]; value
   }
   return out;
 }
+
+/**
+ * The fields a table lists for `group/kind` (and for every kind), written as schema paths: `spec.hosts[]`,
+ * `spec.rules[].to[].operation.hosts[]`. Conditions on list items are left out. For checks against CRD schemas.
+ */
+export function tablePaths<F>(table: Readonly<Record<string, readonly Pattern<F>[]>>, gk: string): string[] {
+  return [...(table['*'] ?? []), ...(table[gk] ?? [])].map((pattern) =>
+    pattern.steps.map((s, i) => (typeof s === 'string' ? `${i === 0 ? '' : '.'}${s}` : 'each' in s ? '[]' : `.${s.key}`)).join(''),
+  );
+}

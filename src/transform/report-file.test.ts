@@ -1,11 +1,12 @@
 // The --report file: the same JSON as JSON.stringify, written 0600 and atomically; lines written in chunks.
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, createReadStream, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
 import { MeshferryError } from '../errors.js';
-import { buildReport } from './report.js';
+import { buildReport, formatTransformChange } from './report.js';
 import { transformReportJson, writeLines, writeTransformReportFile } from './report-file.js';
 import type { Change, TransformRules } from './types.js';
 
@@ -64,4 +65,35 @@ describe('writeLines', () => {
     expect(text.endsWith('line 199999\n')).toBe(true);
     expect(chunks.length).toBeLessThan(10);
   });
+});
+
+describe('a million changes', () => {
+  // The CLI writes its change lines and --report through exactly these two functions (src/cli/transform/index.ts).
+  test('go to a stream and to the --report file whole, without one giant string or call', async () => {
+    const changes = Array.from({ length: 1_000_000 }, (_, i): Change => ({ rule: 1, type: 'mapHost', object: `ServiceEntry ns/se${i >> 11}`, path: `spec.hosts[${i & 2047}]`, action: 'set', from: `h${i}.global`, to: `h${i}.example.com` }));
+    let lines = 0;
+    let writes = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        writes++;
+        for (const byte of chunk) if (byte === 10) lines++;
+        done();
+      },
+    });
+    await writeLines(sink, changes, formatTransformChange);
+    expect(lines).toBe(1_000_000);
+    expect(writes).toBeLessThan(200);
+
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'meshferry-report-')), 'report.json');
+    await writeTransformReportFile(file, report(changes));
+    let rules = 0; // one `"action": "set"` line per change (the notification has none)
+    let last = '';
+    for await (const line of createInterface({ input: createReadStream(file) })) {
+      if (line === '      "action": "set",') rules++;
+      if (line.startsWith('      "to": ')) last = line;
+    }
+    expect(rules).toBe(1_000_000);
+    expect(last).toBe('      "to": "h999999.example.com"');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  }, 900_000); // a safety net on a loaded 2-core machine, not a speed claim: nothing here asserts time
 });
