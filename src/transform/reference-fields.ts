@@ -143,6 +143,8 @@ const sans = (prefix: string): Pattern<NamespaceForm>[] => [
   p(`${prefix}.portLevelSettings.*.tls.subjectAltNames.*`, 'identity'),
 ];
 const targetRefs: Pattern<NamespaceForm>[] = [p('spec.targetRef.namespace', 'namespace'), p('spec.targetRefs.*.namespace', 'namespace')];
+/** EnvoyFilter and TrafficExtension have only the list form. */
+const targetRefList: Pattern<NamespaceForm>[] = [p('spec.targetRefs.*.namespace', 'namespace')];
 const routeRefs: Pattern<NamespaceForm>[] = [
   p('spec.parentRefs.*.namespace', 'namespace'),
   p('spec.rules.*.backendRefs.*.namespace', 'namespace'),
@@ -175,7 +177,7 @@ export const NAMESPACE_FIELDS: Readonly<Record<string, readonly Pattern<Namespac
   [`${NET}/Gateway`]: [p('spec.servers.*.tls.subjectAltNames.*', 'identity')],
   [`${NET}/Sidecar`]: [p('spec.ingress.*.tls.subjectAltNames.*', 'identity')],
   // "The Istio gateway config's namespace/name for which this route configuration was generated."
-  [`${NET}/EnvoyFilter`]: [p('spec.configPatches.*.match.routeConfiguration.gateway', 'nsName'), ...targetRefs],
+  [`${NET}/EnvoyFilter`]: [p('spec.configPatches.*.match.routeConfiguration.gateway', 'nsName'), ...targetRefList],
   [`${SEC}/AuthorizationPolicy`]: [
     p('spec.rules.*.from.*.source.namespaces.*', 'namespace'),
     p('spec.rules.*.from.*.source.notNamespaces.*', 'namespace'),
@@ -194,7 +196,7 @@ export const NAMESPACE_FIELDS: Readonly<Record<string, readonly Pattern<Namespac
   [`${SEC}/RequestAuthentication`]: targetRefs,
   ['telemetry.istio.io/Telemetry']: targetRefs,
   ['extensions.istio.io/WasmPlugin']: targetRefs,
-  ['extensions.istio.io/TrafficExtension']: targetRefs,
+  ['extensions.istio.io/TrafficExtension']: targetRefList,
   [`${GW}/HTTPRoute`]: routeRefs,
   [`${GW}/GRPCRoute`]: routeRefs,
   [`${GW}/TLSRoute`]: routeRefs,
