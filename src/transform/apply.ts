@@ -171,12 +171,12 @@ function objectEdit(
       const existed = hasPath(root, path);
       const before = existed ? getPath(root, path) : undefined;
       if (existed && jsonEqual(before, value)) return;
-      setPath(root, path, cloneJson(value));
-      record('set', path, cloneJson(before), cloneJson(value));
+      setPath(root, path, copy(value));
+      record('set', path, copy(before), copy(value));
     },
     remove(path, pruneEmptyParent = false) {
       if (!hasPath(root, path)) return;
-      const before = cloneJson(getPath(root, path));
+      const before = copy(getPath(root, path));
       removePath(root, path, pruneEmptyParent);
       record('remove', path, before, undefined);
     },
@@ -191,4 +191,9 @@ function objectEdit(
 /** Whether the object was a Secret before the rule (a patch could change its kind, not what its values are). */
 function kindHidesValues(before: { apiVersion: unknown; kind: unknown }): boolean {
   return kindOf(String(before.apiVersion), String(before.kind))?.metadataOnly === true;
+}
+
+/** A private copy of a value for the report; strings and numbers are immutable, so most changes need none. */
+function copy<T>(v: T): T {
+  return typeof v === 'object' && v !== null ? cloneJson(v) : v;
 }

@@ -143,6 +143,8 @@ const sans = (prefix: string): Pattern<NamespaceForm>[] => [
   p(`${prefix}.portLevelSettings.*.tls.subjectAltNames.*`, 'identity'),
 ];
 const targetRefs: Pattern<NamespaceForm>[] = [p('spec.targetRef.namespace', 'namespace'), p('spec.targetRefs.*.namespace', 'namespace')];
+/** EnvoyFilter and TrafficExtension have only the list form. */
+const targetRefList: Pattern<NamespaceForm>[] = [p('spec.targetRefs.*.namespace', 'namespace')];
 const routeRefs: Pattern<NamespaceForm>[] = [
   p('spec.parentRefs.*.namespace', 'namespace'),
   p('spec.rules.*.backendRefs.*.namespace', 'namespace'),
@@ -175,7 +177,7 @@ export const NAMESPACE_FIELDS: Readonly<Record<string, readonly Pattern<Namespac
   [`${NET}/Gateway`]: [p('spec.servers.*.tls.subjectAltNames.*', 'identity')],
   [`${NET}/Sidecar`]: [p('spec.ingress.*.tls.subjectAltNames.*', 'identity')],
   // "The Istio gateway config's namespace/name for which this route configuration was generated."
-  [`${NET}/EnvoyFilter`]: [p('spec.configPatches.*.match.routeConfiguration.gateway', 'nsName'), ...targetRefs],
+  [`${NET}/EnvoyFilter`]: [p('spec.configPatches.*.match.routeConfiguration.gateway', 'nsName'), ...targetRefList],
   [`${SEC}/AuthorizationPolicy`]: [
     p('spec.rules.*.from.*.source.namespaces.*', 'namespace'),
     p('spec.rules.*.from.*.source.notNamespaces.*', 'namespace'),
@@ -194,7 +196,7 @@ export const NAMESPACE_FIELDS: Readonly<Record<string, readonly Pattern<Namespac
   [`${SEC}/RequestAuthentication`]: targetRefs,
   ['telemetry.istio.io/Telemetry']: targetRefs,
   ['extensions.istio.io/WasmPlugin']: targetRefs,
-  ['extensions.istio.io/TrafficExtension']: targetRefs,
+  ['extensions.istio.io/TrafficExtension']: targetRefList,
   [`${GW}/HTTPRoute`]: routeRefs,
   [`${GW}/GRPCRoute`]: routeRefs,
   [`${GW}/TLSRoute`]: routeRefs,
@@ -321,4 +323,14 @@ export function searchableStrings(obj: KubeObject): { path: PathSegment[]; value
     allStrings(value, [key], out);
   }
   return out;
+}
+
+/**
+ * The fields a table lists for `group/kind` (and for every kind), written as schema paths: `spec.hosts[]`,
+ * `spec.rules[].to[].operation.hosts[]`. Conditions on list items are left out. For checks against CRD schemas.
+ */
+export function tablePaths<F>(table: Readonly<Record<string, readonly Pattern<F>[]>>, gk: string): string[] {
+  return [...(table['*'] ?? []), ...(table[gk] ?? [])].map((pattern) =>
+    pattern.steps.map((s, i) => (typeof s === 'string' ? `${i === 0 ? '' : '.'}${s}` : 'each' in s ? '[]' : `.${s.key}`)).join(''),
+  );
 }

@@ -1,9 +1,9 @@
 // `meshferry transform`: apply a TransformRules file to objects and report every change it made.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { writeFileAtomic } from '../../resources/yaml-write.js';
 import { applyRules } from '../../transform/apply.js';
 import { loadTransformRules } from '../../transform/load-rules.js';
+import { writeLines, writeTransformReportFile } from '../../transform/report-file.js';
 import { buildReport, formatTransformChange, formatTransformNotification, formatTransformSummary, type TransformReport } from '../../transform/report.js';
 import { log, style } from '../io.js';
 import { FILE_NAMESPACE_HELP, addNamespaceFlags, type NamespaceFlags } from '../namespace-flags.js';
@@ -38,12 +38,12 @@ export async function runTransform(paths: string[], flags: TransformFlags): Prom
     notes: result.notes,
     changedObjects: result.changedObjects,
   });
-  if (!flags.quiet) for (const c of result.changes) process.stderr.write(`${formatTransformChange(c)}\n`);
+  if (!flags.quiet) await writeLines(process.stderr, result.changes, formatTransformChange);
   for (const n of result.notes) {
     const line = formatTransformNotification(n);
     process.stderr.write(`${n.level === 'WARNING' ? style.yellow(line) : line}\n`);
   }
-  if (flags.report) await writeFileAtomic(flags.report, `${JSON.stringify(report, null, 2)}\n`);
+  if (flags.report) await writeTransformReportFile(flags.report, report);
   log.info(style.dim(formatTransformSummary(report.summary)));
   if (flags.report) log.info(`transform: wrote the change report to ${flags.report}`);
   return report;

@@ -88,6 +88,9 @@ function noteDuplicates(obj: KubeObject, listPath: string, note: (level: 'INFO' 
   const values = findFields(obj, HOST_FIELDS)
     .filter((f) => formatPath(f.path.slice(0, -1)) === listPath)
     .map((f) => f.value);
-  const dupes = values.filter((v, i) => values.indexOf(v) !== i);
-  if (dupes.length > 0) note('WARNING', `${listPath} now lists ${[...new Set(dupes)].join(', ')} more than once; remove the duplicate`);
+  // A Set, not indexOf: a list of thousands of hosts must not cost its square.
+  const seen = new Set<string>();
+  const dupes = new Set<string>();
+  for (const v of values) (seen.has(v) ? dupes : seen).add(v);
+  if (dupes.size > 0) note('WARNING', `${listPath} now lists ${[...dupes].join(', ')} more than once; remove the duplicate`);
 }

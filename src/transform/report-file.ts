@@ -1,0 +1,80 @@
+// Writes the change report piece by piece: a million changes never become one string, one call or one stack frame.
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { InputError, isErrnoException } from '../errors.js';
+import type { TransformReport } from './report.js';
+
+/** Bytes gathered before one write: few system calls, bounded memory. */
+const CHUNK = 1 << 20;
+
+/** Indents every line after the first by `pad` (JSON.stringify's nesting, done piecewise). */
+function indent(json: string, pad: string): string {
+  return json.replace(/\n/g, `\n${pad}`);
+}
+
+/**
+ * The report as JSON.stringify(report, null, 2) would print it, plus a final newline, in pieces: the lists of
+ * changes and notifications are written one item at a time.
+ */
+export function* transformReportJson(report: TransformReport): Generator<string> {
+  const entries = Object.entries(report);
+  yield '{\n';
+  for (let e = 0; e < entries.length; e++) {
+    const [key, value] = entries[e]!;
+    yield `  ${JSON.stringify(key)}: `;
+    if (Array.isArray(value) && value.length > 0) {
+      yield '[\n';
+      for (let i = 0; i < value.length; i++) yield `    ${indent(JSON.stringify(value[i], null, 2), '    ')}${i < value.length - 1 ? ',\n' : '\n'}`;
+      yield '  ]';
+    } else yield indent(JSON.stringify(value, null, 2), '  ');
+    yield e < entries.length - 1 ? ',\n' : '\n';
+  }
+  yield '}\n';
+}
+
+/**
+ * Writes the `--report` file atomically (a temp file beside it, then rename) with mode 0600: the report holds
+ * cluster data. On failure the temp file is removed and the target is left as it was.
+ */
+export async function writeTransformReportFile(file: string, report: TransformReport): Promise<void> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await mkdir(path.dirname(file), { recursive: true });
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      let buffer = '';
+      for (const piece of transformReportJson(report)) {
+        buffer += piece;
+        if (buffer.length >= CHUNK) {
+          await handle.write(buffer);
+          buffer = '';
+        }
+      }
+      if (buffer) await handle.write(buffer);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    if (isErrnoException(err)) throw new InputError(`cannot write the change report ${file}: ${err.code ?? ''} ${err.message.replace(/^[A-Z]+: /, '')}`.replace(/  +/g, ' '), { code: 'ReportWrite', cause: err });
+    throw err;
+  }
+}
+
+/** Writes one line per item to `stream` in large chunks, waiting whenever the stream asks for it (a slow pipe). */
+export async function writeLines<T>(stream: NodeJS.WritableStream, items: Iterable<T>, format: (item: T) => string): Promise<void> {
+  let buffer = '';
+  const flush = async (): Promise<void> => {
+    const ok = stream.write(buffer);
+    buffer = '';
+    if (!ok) await new Promise<void>((resolve) => stream.once('drain', resolve));
+  };
+  for (const item of items) {
+    buffer += `${format(item)}\n`;
+    if (buffer.length >= CHUNK) await flush();
+  }
+  if (buffer) await flush();
+}
