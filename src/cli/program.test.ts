@@ -102,6 +102,8 @@ describe('--help teaches', () => {
     // -o is always a format: no help text may still describe it as a folder or a file.
     for (const line of help.split('\n').filter((l) => /-o, --output/.test(l))) expect(line).toMatch(/output format: /);
     expect(help).not.toMatch(/ -o [\w./-]+\//);
+    expect(help, 'a default shown twice').not.toMatch(/\(default: [^)]*\)\s*\(default:/);
+    expect(help, 'an empty default').not.toContain('(default: [])');
   });
 
   it('the top-level help states the flag conventions and exit code 70', () => {
