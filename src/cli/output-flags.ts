@@ -21,7 +21,7 @@ function looksLikePath(value: string): boolean {
 export function formatOption(formats: readonly string[], opts: { default?: string; writes?: WriteTarget } = {}): Option {
   const def = opts.default ?? formats[0]!;
   const writes = opts.writes ?? 'none';
-  return new Option('-o, --output <format>', `output format: ${formats.join('|')} (default: ${def})`)
+  return new Option('-o, --output <format>', `output format: ${formats.join('|')}`)
     .default(def)
     .argParser((value: string) => {
       if (formats.includes(value)) return value;

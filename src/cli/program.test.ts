@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { hasStackTrace, runCli } from '../../test/support/cli.js';
-import { ExitCode } from '../errors.js';
-import { buildProgram } from './program.js';
+import { ClusterError, ExitCode } from '../errors.js';
+import { buildProgram, reportError } from './program.js';
 import { VERSION } from './version.js';
 
 // A preload that makes JSON.stringify throw: `version -o json` then fails the way a real bug would (a TypeError
@@ -42,6 +42,40 @@ describe('an unexpected failure is a bug: exit 70', () => {
     const res = runCli(['version', '-o', 'json'], { nodeArgs: BREAK_JSON, env: { MESHFERRY_DEBUG: '1' } });
     expect(res.stderr).not.toContain('\x1b');
     expect(res.stderr).toContain('boom \\x1b[31mred\\x1b[0m');
+  });
+});
+
+/** Runs reportError in-process and returns its exit code and what it wrote to stderr. */
+function reported(err: unknown, debug = false): { code: number; stderr: string } {
+  let stderr = '';
+  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    return { code: reportError(err, { debug }), stderr };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+describe('reportError', () => {
+  it('a raw file system error about a path is bad input (exit 2) naming the path, never a bug', () => {
+    const err = Object.assign(new Error("EACCES: permission denied, open '/srv/out/x.yaml'"), { code: 'EACCES', errno: -13, syscall: 'open', path: '/srv/out/x.yaml' });
+    const r = reported(err);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: /srv/out/x.yaml: permission denied (EACCES in open)\n');
+  });
+
+  it('an errno error without a path, or with a code that is no path problem, is still a bug', () => {
+    expect(reported(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })).code).toBe(70);
+    expect(reported(Object.assign(new Error('x'), { code: 'ERR_INVALID_ARG_TYPE', path: '/x' })).code).toBe(70);
+  });
+
+  it('a known error keeps its exit code; its cause is shown only with debug', () => {
+    const err = new ClusterError('Unreachable', 'cannot reach the API server', { cause: new Error('ECONNREFUSED 127.0.0.1:1') });
+    expect(reported(err)).toEqual({ code: 3, stderr: 'error: cannot reach the API server\n' });
+    expect(reported(err, true).stderr).toContain('caused by: ECONNREFUSED 127.0.0.1:1');
   });
 });
 
@@ -102,6 +136,8 @@ describe('--help teaches', () => {
     // -o is always a format: no help text may still describe it as a folder or a file.
     for (const line of help.split('\n').filter((l) => /-o, --output/.test(l))) expect(line).toMatch(/output format: /);
     expect(help).not.toMatch(/ -o [\w./-]+\//);
+    expect(help, 'a default shown twice').not.toMatch(/\(default: [^)]*\)\s*\(default:/);
+    expect(help, 'an empty default').not.toContain('(default: [])');
   });
 
   it('the top-level help states the flag conventions and exit code 70', () => {

@@ -1,6 +1,6 @@
 // The meshferry command tree and the one place where errors become exit codes and messages.
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, MeshferryError } from '../errors.js';
+import { ExitCode, MeshferryError, isErrnoException } from '../errors.js';
 import { sanitizeTerminalText } from '../terminal-text.js';
 import { style } from './io.js';
 import { registerNeat } from './neat/index.js';
@@ -90,6 +90,35 @@ export function bugNotice(): string {
   );
 }
 
+/** Why a file system call failed, in words, for the errno codes that mean "this path cannot be used". */
+const FILESYSTEM_REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOENT: 'no such file or directory',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  ENAMETOOLONG: 'file name too long',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EEXIST: 'already exists',
+  ENOTEMPTY: 'folder is not empty',
+  EXDEV: 'cannot rename across file systems',
+  EBUSY: 'resource busy',
+};
+
+/** `path: reason (CODE)` for an errno error about a path, else undefined. */
+export function filesystemProblem(err: unknown): string | undefined {
+  if (!isErrnoException(err) || typeof err.path !== 'string' || err.code === undefined) return undefined;
+  const reason = FILESYSTEM_REASONS[err.code];
+  if (!reason) return undefined;
+  // rename, link and copy failures also name their destination (not in @types/node's ErrnoException).
+  const destination = (err as { dest?: unknown }).dest;
+  const dest = typeof destination === 'string' ? ` → ${destination}` : '';
+  return `${err.path}${dest}: ${reason} (${err.code}${err.syscall ? ` in ${err.syscall}` : ''})`;
+}
+
 /**
  * The one place errors are printed: one paragraph for a known error, a one-line bug notice (exit 70) for
  * anything else. Every message is sanitized: it may quote a file, a server or a plugin. Returns the exit code.
@@ -108,6 +137,14 @@ export function reportError(err: unknown, opts: { debug?: boolean } = {}): numbe
     const cause = err.cause instanceof Error && !err.message.includes(err.cause.message) ? err.cause.message : undefined;
     if (cause && debug) print(`  caused by: ${cause}`);
     return err.exitCode;
+  }
+  const fs = filesystemProblem(err);
+  if (fs) {
+    // A folder or file the user named that cannot be read or written is their input, not a bug (issue 9, point 4);
+    // this catches what a reader or writer did not wrap itself.
+    process.stderr.write(`${style.red('error:')} `);
+    print(fs);
+    return ExitCode.usage;
   }
   const msg = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   process.stderr.write(`${style.red('error:')} `);

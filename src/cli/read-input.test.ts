@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, hasStackTrace, runCli } from '../../test/support/cli.js';
+import { UsageError } from '../errors.js';
+import { inputPaths } from './read-input.js';
 
 const RULES = path.join(REPO_ROOT, 'examples/tcm-to-istio.rules.yaml');
 const GOOD = path.join(REPO_ROOT, 'test/fixtures/analyze/bookinfo');
@@ -66,5 +68,22 @@ describe('empty input is bad input', () => {
     const res = runCli(['neat', emptyDir, '--output-dir', path.join(out, 'clean')]);
     expect(res.code).toBe(2);
     expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('no path given', () => {
+  it('reads stdin when it is a pipe, and refuses to wait on a terminal', () => {
+    const stdin = process.stdin as { isTTY?: boolean };
+    const was = stdin.isTTY;
+    try {
+      stdin.isTTY = false;
+      expect(inputPaths('neat', [])).toEqual(['-']);
+      stdin.isTTY = true;
+      expect(() => inputPaths('neat', [])).toThrow(UsageError);
+      expect(() => inputPaths('neat', [])).toThrow(/name what to read/);
+      expect(inputPaths('neat', ['a.yaml'])).toEqual(['a.yaml']);
+    } finally {
+      stdin.isTTY = was;
+    }
   });
 });

@@ -171,7 +171,7 @@ export function registerAnalyze(program: Command): void {
         'Exit codes: 0 nothing at or above --failure-threshold, 1 something is, 2 bad input or flags (a path that holds no ' +
         'object, or neither a path nor --context), 3 cluster unreachable.',
     )
-    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin; give paths, --context, or both', [])
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin; give paths, --context, or both')
     .addOption(formatOption(['table', 'json', 'sarif']))
     .option('--target-version <X.Y.Z>', `Istio release of the target; picks its CRD schemas (shipped: ${shippedVersions().join(', ')})`, DEFAULT_TARGET_VERSION)
     .addOption(

@@ -4,11 +4,11 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hasStackTrace, runCli } from '../../../test/support/cli.js';
+import { hasStackTrace, runCli, runCliAsync } from '../../../test/support/cli.js';
 import { UsageError } from '../../errors.js';
 import type { ExportReport } from '../../kube/export.js';
 import { kindInfo, type KindInfo } from '../../resources/kinds.js';
-import { writeFakeKubeconfig } from '../../../test/support/kube/fake-apiserver.js';
+import { FakeApiServer, aggregatedDiscovery, writeFakeKubeconfig } from '../../../test/support/kube/fake-apiserver.js';
 import { renderSummary, resolveKinds } from './index.js';
 
 const kind = (group: string, k: string) => kindInfo(group, k) as KindInfo;
@@ -89,3 +89,56 @@ describe('meshferry export (CLI)', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('meshferry export without --output-dir (a fake API server on loopback)', () => {
+  const vs = (namespace: string, name: string) => ({
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'VirtualService',
+    metadata: { name, namespace, uid: `uid-${name}`, resourceVersion: '7', creationTimestamp: '2026-01-01T00:00:00Z' },
+    spec: { hosts: [`${name}.${namespace}.svc.cluster.local`] },
+  });
+  async function fakeMesh(): Promise<{ server: FakeApiServer; kubeconfig: string }> {
+    const server = new FakeApiServer((req) => {
+      if (req.path === '/api') return { body: aggregatedDiscovery([{ name: '', versions: [{ version: 'v1', resources: [{ resource: 'namespaces', kind: 'Namespace', namespaced: false }] }] }]) };
+      if (req.path === '/apis')
+        return { body: aggregatedDiscovery([{ name: 'networking.istio.io', versions: [{ version: 'v1', resources: [{ resource: 'virtualservices', kind: 'VirtualService' }] }] }]) };
+      if (req.path === '/apis/networking.istio.io/v1/virtualservices')
+        return { body: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualServiceList', metadata: { resourceVersion: '9' }, items: [vs('shop', 'cart'), vs('pay', 'card')] } };
+      if (req.path === '/apis/networking.istio.io/v1/namespaces/shop/virtualservices')
+        return { body: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualServiceList', metadata: { resourceVersion: '9' }, items: [vs('shop', 'cart')] } };
+      return { status: 404, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'NotFound', code: 404, message: 'not found' } };
+    });
+    return { server, kubeconfig: await writeFakeKubeconfig(await server.start()) };
+  }
+
+  it('-o json prints every object, neat, as a v1 List on stdout; the summary goes to stderr', async () => {
+    const { server, kubeconfig } = await fakeMesh();
+    try {
+      const cwd = mkdtempSync(path.join(tmpdir(), 'mf-'));
+      const res = await runCliAsync(['export', '--kubeconfig', kubeconfig, '-o', 'json'], { cwd });
+      expect(res.code, res.stderr).toBe(0);
+      const list = JSON.parse(res.stdout) as { kind: string; items: { metadata: Record<string, unknown> }[] };
+      expect(list.kind).toBe('List');
+      expect(list.items.map((o) => `${String(o.metadata.namespace)}/${String(o.metadata.name)}`)).toEqual(['pay/card', 'shop/cart']);
+      expect(list.items[0]!.metadata).toEqual({ name: 'card', namespace: 'pay' });
+      expect(res.stderr).toMatch(/^TOTAL\s+2$/m);
+      expect(readdirSync(cwd)).toEqual([]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('-n reads only that namespace; the default is a YAML stream', async () => {
+    const { server, kubeconfig } = await fakeMesh();
+    try {
+      const res = await runCliAsync(['export', '--kubeconfig', kubeconfig, '-n', 'shop']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stdout).toMatch(/^---\napiVersion: networking\.istio\.io\/v1\nkind: VirtualService\nmetadata:\n  name: cart\n  namespace: shop\n/);
+      expect(res.stdout).not.toContain('card');
+      expect(server.requests.some((r) => r.path === '/apis/networking.istio.io/v1/virtualservices')).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+

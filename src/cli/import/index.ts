@@ -84,9 +84,9 @@ export function registerImport(program: Command): void {
     .description(
       'Apply every object of a folder with server-side apply and field manager meshferry (forcing ownership of ' +
         'the fields it sets), namespaces first, many objects at a time. Field validation is strict: a field the ' +
-        "target's schema does not know fails that object loudly instead of being silently pruned;\n" +
+        "target's schema does not know fails that object loudly instead of being silently pruned; " +
         '--field-validation warn drops such fields and reports each one per object.\n\n' +
-        "An object the server rejects (schema, webhook) is reported with its file and the server's message, and\n" +
+        "An object the server rejects (schema, webhook) is reported with its file and the server's message, and " +
         'the others still apply; the exit code is then 1. Re-running an import changes nothing and reports every ' +
         'object unchanged. Secrets exported as metadata only are skipped. The last line of the table output is ' +
         '"created N, configured N, unchanged N, failed N". A folder that holds no object is an error (exit 2).\n\n' +

@@ -26,17 +26,17 @@ export function registerNeat(program: Command): void {
     .summary('clean exported objects (metadata, status, server defaults), Istio-aware')
     .description(
       'Clean objects the way kubectl-neat does, without ever changing what they mean.\n\n' +
-        'Keeps metadata.name, namespace, labels and annotations; drops uid, resourceVersion, generation,\n' +
-        'creationTimestamp, managedFields, selfLink, ownerReferences, finalizers, status and the\n' +
-        'last-applied-configuration annotation. Core kinds (Service, Deployment, Pod, ...) lose the defaults the\n' +
-        'API server fills in. Istio specs are kept exactly: empty values such as `rules: [{}]` (allow all),\n' +
+        'Keeps metadata.name, namespace, labels and annotations; drops uid, resourceVersion, generation, ' +
+        'creationTimestamp, managedFields, selfLink, ownerReferences, finalizers, status and the ' +
+        'last-applied-configuration annotation. Core kinds (Service, Deployment, Pod, ...) lose the defaults the ' +
+        'API server fills in. Istio specs are kept exactly: empty values such as `rules: [{}]` (allow all), ' +
         '`outlierDetection: {}` and `tls: {}` change behaviour and are never pruned. Secrets keep metadata only.\n\n' +
-        'Output goes to stdout as one YAML stream (-o json: one object, or a v1 List of several), to one file\n' +
-        '(--output-file), or to the kubedump layout <dir>/<namespace>/<plural>/<name>.yaml (--output-dir).\n' +
+        'Output goes to stdout as one YAML stream (-o json: one object, or a v1 List of several), to one file ' +
+        '(--output-file), or to the kubedump layout <dir>/<namespace>/<plural>/<name>.yaml (--output-dir). ' +
         'A path that holds no object is an error (exit 2).\n\n' +
         FILE_NAMESPACE_HELP,
     )
-    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin (the default when stdin is a pipe)', [])
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin (the default when stdin is a pipe)')
     .addOption(formatOption(['yaml', 'json'], { writes: 'dir' }))
     .addOption(outputDirOption())
     .addOption(outputFileOption());

@@ -64,7 +64,7 @@ export function registerTransform(program: Command): void {
         'naming file:line. docs/transform.md describes every rule. A path that holds no object is an error (exit 2).\n\n' +
         FILE_NAMESPACE_HELP,
     )
-    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin', [])
+    .argument('[paths...]', 'files or folders (.yaml, .yml, .json, searched recursively), or - for stdin')
     .option('-r, --rules <file>', 'the TransformRules file to apply (required)')
     .addOption(formatOption(['yaml', 'json'], { writes: 'dir' }))
     .addOption(outputDirOption())
