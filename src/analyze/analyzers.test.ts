@@ -148,6 +148,18 @@ const rows: Row[] = [
     want: [['VirtualServiceUnreachableRule', 'VirtualService default/a']],
   },
   {
+    title: 'a rule whose only match repeats an earlier one, which differs only in its name (istio asJSON drops match names)',
+    analyzer: 'schema.WebhookValidationAnalyzer',
+    yaml: `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a, namespace: default}\nspec:\n  hosts: [a]\n  http:\n  - match: [{name: first, uri: {prefix: /x}}]\n    route:\n    - destination: {host: a}\n  - match: [{uri: {prefix: /x}}]\n    route:\n    - destination: {host: b}\n`,
+    want: [['VirtualServiceUnreachableRule', 'VirtualService default/a']],
+  },
+  {
+    title: 'a later rule with one new match among repeated ones is still reachable (nothing)',
+    analyzer: 'schema.WebhookValidationAnalyzer',
+    yaml: `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a, namespace: default}\nspec:\n  hosts: [a]\n  http:\n  - match: [{name: first, uri: {prefix: /x}}]\n    route:\n    - destination: {host: a}\n  - match: [{uri: {prefix: /x}}, {uri: {prefix: /y}}]\n    route:\n    - destination: {host: b}\n`,
+    want: [],
+  },
+  {
     title: 'an HTTPS server without TLS settings',
     analyzer: 'schema.WebhookValidationAnalyzer',
     yaml: gw('g', 'default', '{istio: ingressgateway}', '[{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com]}]'),
@@ -207,6 +219,16 @@ const rows: Row[] = [
     want: [],
   },
   // virtualservice.DestinationHostAnalyzer
+  {
+    title: 'exportTo a namespace the destination is not visible in (istio GetDestinationHost: resolved where the VirtualService is exported)',
+    analyzer: 'virtualservice.DestinationHostAnalyzer',
+    yaml: docs(
+      `apiVersion: v1\nkind: Service\nmetadata: {name: hello, namespace: hello, annotations: {networking.istio.io/exportTo: "hello1,."}}\nspec:\n  selector: {app: hello}\n  ports: [{name: http, port: 9080}]\n`,
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: to-bogus, namespace: hello}\nspec:\n  hosts: [hello]\n  exportTo: [bogus]\n  http:\n  - route:\n    - destination: {host: hello.hello.svc.cluster.local}\n`,
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: to-hello1, namespace: hello}\nspec:\n  hosts: [hello]\n  exportTo: [hello1]\n  http:\n  - route:\n    - destination: {host: hello.hello.svc.cluster.local}\n`,
+    ),
+    want: [['ReferencedResourceNotFound', 'VirtualService hello/to-bogus']],
+  },
   {
     title: 'a route host that is no Service or ServiceEntry',
     analyzer: 'virtualservice.DestinationHostAnalyzer',
