@@ -4,6 +4,7 @@ import { ResourceSet } from '../resources/resource-set.js';
 import { parseResources } from '../resources/yaml-read.js';
 import { allAnalyzers } from './registry.js';
 import { analyzeResources, type TargetOptions } from './run.js';
+import type { KindRef } from './kinds.js';
 import { CATALOG, type MessageName } from './messages.gen.js';
 
 interface Row {
@@ -13,6 +14,8 @@ interface Row {
   /** Every finding, as [message name, origin]; an empty list says "expect nothing". */
   want: [MessageName, string][];
   target?: TargetOptions;
+  /** Kinds the input holds completely, as a live cluster read says. */
+  completeKinds?: KindRef[];
 }
 
 // Small builders for the objects most rows need; each row spells out what it is about.
@@ -451,6 +454,36 @@ const rows: Row[] = [
     yaml: docs(svc('reviews'), `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: default}\nspec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n`),
     want: [['SelectorChecksSkipped', '']],
   },
+  {
+    title: 'workloads read completely (a live cluster) and none where the service lives: the subset selects nothing',
+    analyzer: 'destinationrule.SubsetSelectPodAnalyzer',
+    completeKinds: ['core/Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'networking.istio.io/WorkloadEntry', 'networking.istio.io/WorkloadGroup'],
+    yaml: docs(svc('reviews'), `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: default}\nspec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n`),
+    want: [['DestinationRuleSubsetNotSelectPods', 'DestinationRule default/r']],
+  },
+  // policy.NamespaceAnalyzer
+  {
+    title: 'source namespaces and notNamespaces that match no Namespace in the input, globs included',
+    analyzer: 'policy.NamespaceAnalyzer',
+    yaml: docs(ns('httpbin'), ns('prod-web'), `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: httpbin}\nspec:\n  rules:\n  - from:\n    - source: {namespaces: ["*-bogus", "bogus-*", httpbin]}\n    - source: {notNamespaces: ["gone"]}\n`),
+    want: [
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy httpbin/ap'],
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy httpbin/ap'],
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy httpbin/ap'],
+    ],
+  },
+  {
+    title: 'exact names, prefix and suffix globs and * that match (nothing)',
+    analyzer: 'policy.NamespaceAnalyzer',
+    yaml: docs(ns('httpbin'), ns('prod-web'), `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: httpbin}\nspec:\n  rules:\n  - from:\n    - source: {namespaces: ["prod-*", "*-web", "*"]}\n    - source: {notNamespaces: [httpbin]}\n`),
+    want: [],
+  },
+  {
+    title: 'no Namespaces in the input: not checked, summed up at Info',
+    analyzer: 'policy.NamespaceAnalyzer',
+    yaml: `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: httpbin}\nspec:\n  rules:\n  - from:\n    - source: {namespaces: [elsewhere]}\n    - source: {notNamespaces: []}\n`,
+    want: [['ReferenceChecksSkipped', '']],
+  },
   // policy.SelectorAnalyzer
   {
     title: 'an AuthorizationPolicy and a Sidecar selecting nothing',
@@ -482,6 +515,31 @@ const rows: Row[] = [
       `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r, namespace: default}\nspec:\n  selector: {matchLabels: {app: api}}\n`,
     ),
     want: [['SelectorChecksSkipped', '']],
+  },
+  {
+    title: 'workloads read completely: a selector in an empty namespace, and a namespace-wide AuthorizationPolicy there, select nothing',
+    analyzer: 'policy.SelectorAnalyzer',
+    completeKinds: ['core/Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'networking.istio.io/WorkloadEntry', 'networking.istio.io/WorkloadGroup'],
+    yaml: docs(
+      deploy('web', 'other', { app: 'web' }),
+      `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r, namespace: default}\nspec:\n  selector: {matchLabels: {app: api}}\n`,
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ns-wide, namespace: empty}\nspec:\n  action: ALLOW\n  rules: [{}]\n`,
+    ),
+    want: [
+      ['ReferencedResourceNotFound', 'RequestAuthentication default/r'],
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy empty/ns-wide'],
+    ],
+  },
+  {
+    title: 'a namespace-wide AuthorizationPolicy where workloads run, in the root namespace, or where workloads are not known (nothing)',
+    analyzer: 'policy.SelectorAnalyzer',
+    yaml: docs(
+      deploy('web', 'other', { app: 'web' }),
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a, namespace: other}\nspec:\n  rules: [{}]\n`,
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: b, namespace: istio-system}\nspec:\n  rules: [{}]\n`,
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: c, namespace: unknown}\nspec:\n  rules: [{}]\n`,
+    ),
+    want: [],
   },
   // sidecar.SelectorConflictAnalyzer
   {
@@ -656,12 +714,12 @@ const rows: Row[] = [
 const byName = new Map(allAnalyzers().map((a) => [a.metadata.name, a]));
 
 describe('analyzers', () => {
-  it.each(rows)('$analyzer: $title', ({ analyzer, yaml, want, target }) => {
+  it.each(rows)('$analyzer: $title', ({ analyzer, yaml, want, target, completeKinds }) => {
     const a = byName.get(analyzer);
     expect(a, `no analyzer named ${analyzer}`).toBeDefined();
     const parsed = parseResources(yaml, 'case.yaml');
     expect(parsed.problems, 'the row YAML itself must parse').toEqual([]);
-    const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers: [a!], ...(target ? { target } : {}) });
+    const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers: [a!], ...(target ? { target } : {}), ...(completeKinds ? { completeKinds } : {}) });
     const got = result.findings.map((f) => `${f.name} @ ${f.origin}`).sort();
     expect(got, result.findings.map((f) => `${f.name}: ${f.message}`).join('\n')).toEqual(want.map(([n, o]) => `${n} @ ${o}`).sort());
   });
