@@ -39,7 +39,7 @@ export interface TargetFacts {
 }
 
 /** Data a reference check needed but the input lacks; the run turns these into one Info message each. */
-export type SkipReason = 'workloads' | 'services' | 'secrets';
+export type SkipReason = 'workloads' | 'services' | 'secrets' | 'namespaces';
 
 export interface AnalysisContext {
   readonly target: TargetFacts;

@@ -4,6 +4,7 @@ import { ResourceSet } from '../resources/resource-set.js';
 import { parseResources } from '../resources/yaml-read.js';
 import { allAnalyzers } from './registry.js';
 import { analyzeResources, type TargetOptions } from './run.js';
+import type { KindRef } from './kinds.js';
 import { CATALOG, type MessageName } from './messages.gen.js';
 
 interface Row {
@@ -13,6 +14,8 @@ interface Row {
   /** Every finding, as [message name, origin]; an empty list says "expect nothing". */
   want: [MessageName, string][];
   target?: TargetOptions;
+  /** Kinds the input holds completely, as a live cluster read says. */
+  completeKinds?: KindRef[];
 }
 
 // Small builders for the objects most rows need; each row spells out what it is about.
@@ -148,6 +151,18 @@ const rows: Row[] = [
     want: [['VirtualServiceUnreachableRule', 'VirtualService default/a']],
   },
   {
+    title: 'a rule whose only match repeats an earlier one, which differs only in its name (istio asJSON drops match names)',
+    analyzer: 'schema.WebhookValidationAnalyzer',
+    yaml: `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a, namespace: default}\nspec:\n  hosts: [a]\n  http:\n  - match: [{name: first, uri: {prefix: /x}}]\n    route:\n    - destination: {host: a}\n  - match: [{uri: {prefix: /x}}]\n    route:\n    - destination: {host: b}\n`,
+    want: [['VirtualServiceUnreachableRule', 'VirtualService default/a']],
+  },
+  {
+    title: 'a later rule with one new match among repeated ones is still reachable (nothing)',
+    analyzer: 'schema.WebhookValidationAnalyzer',
+    yaml: `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a, namespace: default}\nspec:\n  hosts: [a]\n  http:\n  - match: [{name: first, uri: {prefix: /x}}]\n    route:\n    - destination: {host: a}\n  - match: [{uri: {prefix: /x}}, {uri: {prefix: /y}}]\n    route:\n    - destination: {host: b}\n`,
+    want: [],
+  },
+  {
     title: 'an HTTPS server without TLS settings',
     analyzer: 'schema.WebhookValidationAnalyzer',
     yaml: gw('g', 'default', '{istio: ingressgateway}', '[{port: {number: 443, name: https, protocol: HTTPS}, hosts: [a.example.com]}]'),
@@ -207,6 +222,16 @@ const rows: Row[] = [
     want: [],
   },
   // virtualservice.DestinationHostAnalyzer
+  {
+    title: 'exportTo a namespace the destination is not visible in (istio GetDestinationHost: resolved where the VirtualService is exported)',
+    analyzer: 'virtualservice.DestinationHostAnalyzer',
+    yaml: docs(
+      `apiVersion: v1\nkind: Service\nmetadata: {name: hello, namespace: hello, annotations: {networking.istio.io/exportTo: "hello1,."}}\nspec:\n  selector: {app: hello}\n  ports: [{name: http, port: 9080}]\n`,
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: to-bogus, namespace: hello}\nspec:\n  hosts: [hello]\n  exportTo: [bogus]\n  http:\n  - route:\n    - destination: {host: hello.hello.svc.cluster.local}\n`,
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: to-hello1, namespace: hello}\nspec:\n  hosts: [hello]\n  exportTo: [hello1]\n  http:\n  - route:\n    - destination: {host: hello.hello.svc.cluster.local}\n`,
+    ),
+    want: [['ReferencedResourceNotFound', 'VirtualService hello/to-bogus']],
+  },
   {
     title: 'a route host that is no Service or ServiceEntry',
     analyzer: 'virtualservice.DestinationHostAnalyzer',
@@ -429,6 +454,36 @@ const rows: Row[] = [
     yaml: docs(svc('reviews'), `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: default}\nspec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n`),
     want: [['SelectorChecksSkipped', '']],
   },
+  {
+    title: 'workloads read completely (a live cluster) and none where the service lives: the subset selects nothing',
+    analyzer: 'destinationrule.SubsetSelectPodAnalyzer',
+    completeKinds: ['core/Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'networking.istio.io/WorkloadEntry', 'networking.istio.io/WorkloadGroup'],
+    yaml: docs(svc('reviews'), `apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: default}\nspec:\n  host: reviews\n  subsets: [{name: v1, labels: {version: v1}}]\n`),
+    want: [['DestinationRuleSubsetNotSelectPods', 'DestinationRule default/r']],
+  },
+  // policy.NamespaceAnalyzer
+  {
+    title: 'source namespaces and notNamespaces that match no Namespace in the input, globs included',
+    analyzer: 'policy.NamespaceAnalyzer',
+    yaml: docs(ns('httpbin'), ns('prod-web'), `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: httpbin}\nspec:\n  rules:\n  - from:\n    - source: {namespaces: ["*-bogus", "bogus-*", httpbin]}\n    - source: {notNamespaces: ["gone"]}\n`),
+    want: [
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy httpbin/ap'],
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy httpbin/ap'],
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy httpbin/ap'],
+    ],
+  },
+  {
+    title: 'exact names, prefix and suffix globs and * that match (nothing)',
+    analyzer: 'policy.NamespaceAnalyzer',
+    yaml: docs(ns('httpbin'), ns('prod-web'), `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: httpbin}\nspec:\n  rules:\n  - from:\n    - source: {namespaces: ["prod-*", "*-web", "*"]}\n    - source: {notNamespaces: [httpbin]}\n`),
+    want: [],
+  },
+  {
+    title: 'no Namespaces in the input: not checked, summed up at Info',
+    analyzer: 'policy.NamespaceAnalyzer',
+    yaml: `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ap, namespace: httpbin}\nspec:\n  rules:\n  - from:\n    - source: {namespaces: [elsewhere]}\n    - source: {notNamespaces: []}\n`,
+    want: [['ReferenceChecksSkipped', '']],
+  },
   // policy.SelectorAnalyzer
   {
     title: 'an AuthorizationPolicy and a Sidecar selecting nothing',
@@ -460,6 +515,31 @@ const rows: Row[] = [
       `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r, namespace: default}\nspec:\n  selector: {matchLabels: {app: api}}\n`,
     ),
     want: [['SelectorChecksSkipped', '']],
+  },
+  {
+    title: 'workloads read completely: a selector in an empty namespace, and a namespace-wide AuthorizationPolicy there, select nothing',
+    analyzer: 'policy.SelectorAnalyzer',
+    completeKinds: ['core/Pod', 'apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'networking.istio.io/WorkloadEntry', 'networking.istio.io/WorkloadGroup'],
+    yaml: docs(
+      deploy('web', 'other', { app: 'web' }),
+      `apiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {name: r, namespace: default}\nspec:\n  selector: {matchLabels: {app: api}}\n`,
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: ns-wide, namespace: empty}\nspec:\n  action: ALLOW\n  rules: [{}]\n`,
+    ),
+    want: [
+      ['ReferencedResourceNotFound', 'RequestAuthentication default/r'],
+      ['ReferencedResourceNotFound', 'AuthorizationPolicy empty/ns-wide'],
+    ],
+  },
+  {
+    title: 'a namespace-wide AuthorizationPolicy where workloads run, in the root namespace, or where workloads are not known (nothing)',
+    analyzer: 'policy.SelectorAnalyzer',
+    yaml: docs(
+      deploy('web', 'other', { app: 'web' }),
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: a, namespace: other}\nspec:\n  rules: [{}]\n`,
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: b, namespace: istio-system}\nspec:\n  rules: [{}]\n`,
+      `apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: c, namespace: unknown}\nspec:\n  rules: [{}]\n`,
+    ),
+    want: [],
   },
   // sidecar.SelectorConflictAnalyzer
   {
@@ -634,12 +714,12 @@ const rows: Row[] = [
 const byName = new Map(allAnalyzers().map((a) => [a.metadata.name, a]));
 
 describe('analyzers', () => {
-  it.each(rows)('$analyzer: $title', ({ analyzer, yaml, want, target }) => {
+  it.each(rows)('$analyzer: $title', ({ analyzer, yaml, want, target, completeKinds }) => {
     const a = byName.get(analyzer);
     expect(a, `no analyzer named ${analyzer}`).toBeDefined();
     const parsed = parseResources(yaml, 'case.yaml');
     expect(parsed.problems, 'the row YAML itself must parse').toEqual([]);
-    const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers: [a!], ...(target ? { target } : {}) });
+    const result = analyzeResources(new ResourceSet(parsed.resources), { analyzers: [a!], ...(target ? { target } : {}), ...(completeKinds ? { completeKinds } : {}) });
     const got = result.findings.map((f) => `${f.name} @ ${f.origin}`).sort();
     expect(got, result.findings.map((f) => `${f.name}: ${f.message}`).join('\n')).toEqual(want.map(([n, o]) => `${n} @ ${o}`).sort());
   });

@@ -67,7 +67,16 @@ spec: {hosts: ["*.example.com"], exportTo: [shop], resolution: NONE, ports: [{nu
     expect(reg.lookup(host, from)?.kind).toBe(kind);
   });
 
-  it('also resolves from the namespaces a VirtualService is exported to', () => {
-    expect(reg.lookup('api.example.com', 'default', ['shop'])?.kind).toBe('ServiceEntry');
+  // istio util.GetDestinationHost: with an exportTo, a host resolves where the object is exported to, not where it lives.
+  it.each<[string, string, string[], string | undefined]>([
+    ['api.example.com', 'default', ['shop'], 'ServiceEntry'],
+    ['secret', 'shop', ['.'], 'Service'],
+    ['secret', 'shop', ['bogus'], undefined],
+    ['secret', 'shop', ['other', '.'], 'Service'],
+    ['reviews', 'shop', ['bogus'], 'Service'],
+    ['reviews', 'shop', ['*'], 'Service'],
+    ['secret', 'shop', ['*'], undefined],
+  ])('lookup(%s from %s, exported to %j) → %s', (host, from, exportTo, kind) => {
+    expect(reg.lookup(host, from, exportTo)?.kind).toBe(kind);
   });
 });

@@ -144,13 +144,15 @@ export class ServiceRegistry {
   }
 
   /**
-   * The record `host` resolves to when used from `namespace` (and, as istio does for a VirtualService's own
-   * exportTo, from any of `alsoFrom`). A wildcard `host` also resolves to any record it covers.
+   * The record `host` resolves to when used from `namespace` by an object exported to `exportTo` (a
+   * VirtualService's or DestinationRule's own exportTo): as istio's util.GetDestinationHost does, the host must be
+   * visible where the object is exported to (its own namespace when `exportTo` is empty; `.` is its namespace,
+   * `*` asks for hosts exported everywhere). A wildcard `host` also resolves to any record it covers.
    */
-  lookup(host: string, namespace: string, alsoFrom: readonly string[] = []): ServiceRecord | undefined {
+  lookup(host: string, namespace: string, exportTo: readonly string[] = []): ServiceRecord | undefined {
     const fqdn = toFqdn(host, namespace);
-    const scopes = [namespace, ...alsoFrom.map((s) => (s === '.' ? namespace : s))];
-    const visible = (r: ServiceRecord) => scopes.some((s) => s === '*' || visibleFrom(r.exportTo, s));
+    const scopes = exportTo.length ? exportTo.map((s) => (s === '.' ? namespace : s)) : [namespace];
+    const visible = (r: ServiceRecord) => scopes.some((s) => visibleFrom(r.exportTo, s));
     const exact = this.#exact.get(fqdn)?.find(visible);
     if (exact) return exact;
     for (const r of this.#wildcards) if (visible(r) && hostMatches(r.host, fqdn)) return r;

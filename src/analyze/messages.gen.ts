@@ -40,7 +40,7 @@ export const CATALOG = {
     code: "MF0005",
     name: "ReferencedResourceNotFound",
     level: "Error",
-    description: "The object refers to something that is not in the input: a Gateway, a destination host (Service or ServiceEntry), a subset, a gateway or policy workload (only checked when workloads are known), or a TLS credential Secret (only checked when Secrets are known).",
+    description: "The object refers to something that is not in the input: a Gateway, a destination host (Service or ServiceEntry), a subset, a gateway or policy workload (only checked when workloads are known), or a TLS credential Secret (only checked when Secrets are known), or an AuthorizationPolicy source namespace (only checked when Namespaces are known).",
     template: "Referenced {what} not found: {name}",
     args: [{ name: "what", type: "string" }, { name: "name", type: "string" }],
   },
@@ -136,7 +136,7 @@ export const CATALOG = {
     code: "MF0017",
     name: "ReferenceChecksSkipped",
     level: "Info",
-    description: "Reference checks to Services or Secrets were skipped for namespaces where the input holds none of them, rather than reporting every reference as missing.",
+    description: "Reference checks to Services, Secrets or Namespaces were skipped where the input holds none of them, rather than reporting every reference as missing.",
     template: "No {kind} in the input for {scope}: references to them were not checked ({count} skipped)",
     args: [{ name: "kind", type: "string" }, { name: "scope", type: "string" }, { name: "count", type: "number" }],
   },
@@ -221,7 +221,7 @@ export const msg = {
   FieldPrunedByTarget: (field: string, version: string, kind: string, hint: string): Message => makeMessage(CATALOG.FieldPrunedByTarget, { field, version, kind, hint }),
   /** MF0004 (Warning): A field (or enum value) the target release still accepts but has deprecated. */
   DeprecatedField: (field: string, version: string, note: string): Message => makeMessage(CATALOG.DeprecatedField, { field, version, note }),
-  /** MF0005 (Error): The object refers to something that is not in the input: a Gateway, a destination host (Service or ServiceEntry), a subset, a gateway or policy workload (only checked when workloads are known), or a TLS credential Secret (only checked when Secrets are known). */
+  /** MF0005 (Error): The object refers to something that is not in the input: a Gateway, a destination host (Service or ServiceEntry), a subset, a gateway or policy workload (only checked when workloads are known), or a TLS credential Secret (only checked when Secrets are known), or an AuthorizationPolicy source namespace (only checked when Namespaces are known). */
   ReferencedResourceNotFound: (what: string, name: string): Message => makeMessage(CATALOG.ReferencedResourceNotFound, { what, name }),
   /** MF0006 (Error): Two or more VirtualServices bound to the mesh gateway define the same host; which one wins is undefined. */
   ConflictingMeshGatewayVirtualServiceHosts: (names: readonly string[], host: string): Message => makeMessage(CATALOG.ConflictingMeshGatewayVirtualServiceHosts, { names, host }),
@@ -245,7 +245,7 @@ export const msg = {
   EnvoyFilterMigrationRisk: (problem: string): Message => makeMessage(CATALOG.EnvoyFilterMigrationRisk, { problem }),
   /** MF0016 (Info): Workload-selector checks were skipped where the input holds no workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, WorkloadEntries), rather than reporting workloads as missing. */
   SelectorChecksSkipped: (scope: string, count: number): Message => makeMessage(CATALOG.SelectorChecksSkipped, { scope, count }),
-  /** MF0017 (Info): Reference checks to Services or Secrets were skipped for namespaces where the input holds none of them, rather than reporting every reference as missing. */
+  /** MF0017 (Info): Reference checks to Services, Secrets or Namespaces were skipped where the input holds none of them, rather than reporting every reference as missing. */
   ReferenceChecksSkipped: (kind: string, scope: string, count: number): Message => makeMessage(CATALOG.ReferenceChecksSkipped, { kind, scope, count }),
   /** MF0018 (Error): A route destination names a service with several ports but no port, so the route is ambiguous. */
   VirtualServiceDestinationPortSelectorRequired: (host: string, ports: readonly string[]): Message => makeMessage(CATALOG.VirtualServiceDestinationPortSelectorRequired, { host, ports }),

@@ -10,6 +10,7 @@ import { gatewaySelectorAnalyzer } from './analyzers/gateway/selector.js';
 import { injectionLabelsAnalyzer } from './analyzers/injection/labels.js';
 import { revisionsAnalyzer } from './analyzers/injection/revisions.js';
 import { legacyGlobalHostAnalyzer } from './analyzers/multicluster/legacy-global-host.js';
+import { policyNamespacesAnalyzer } from './analyzers/policy/namespaces.js';
 import { policySelectorAnalyzer } from './analyzers/policy/selector.js';
 import { crdSchemaAnalyzer } from './analyzers/schema/crd-schema.js';
 import { prunedFieldAnalyzer } from './analyzers/schema/pruned-fields.js';
@@ -33,6 +34,7 @@ const ALL: readonly Analyzer[] = [
   injectionLabelsAnalyzer,
   revisionsAnalyzer,
   legacyGlobalHostAnalyzer,
+  policyNamespacesAnalyzer,
   policySelectorAnalyzer,
   crdSchemaAnalyzer,
   prunedFieldAnalyzer,

@@ -78,6 +78,9 @@ export function resolveTarget(opts: TargetOptions = {}): { target: TargetFacts; 
   return substitutedFor ? { target, schemasFrom: schemas.version } : { target };
 }
 
+/** The kind a reference check skipped for lack of it, as ReferenceChecksSkipped names it. */
+const SKIPPED_KIND: Record<Exclude<SkipReason, 'workloads'>, string> = { services: 'Services', secrets: 'Secrets', namespaces: 'Namespaces' };
+
 /** Analyzes a set of objects (from files, a live cluster, or both merged) against the target. Pure: never touches a cluster. */
 export function analyzeResources(set: ResourceSet, opts: AnalyzeOptions = {}): AnalysisResult {
   const { target, schemasFrom } = resolveTarget(opts.target);
@@ -119,7 +122,7 @@ export function analyzeResources(set: ResourceSet, opts: AnalyzeOptions = {}): A
   for (const [reason, namespaces] of skipped) {
     const count = [...namespaces.values()].reduce((a, b) => a + b, 0);
     const scope = describeNamespaces([...namespaces.keys()]);
-    const m = reason === 'workloads' ? msg.SelectorChecksSkipped(scope, count) : msg.ReferenceChecksSkipped(reason === 'services' ? 'Services' : 'Secrets', scope, count);
+    const m = reason === 'workloads' ? msg.SelectorChecksSkipped(scope, count) : msg.ReferenceChecksSkipped(SKIPPED_KIND[reason], scope, count);
     add(toFinding(m, '', '', 'analyze', undefined), undefined);
   }
   const sorted = [...findings.values()].sort(compareFindings);

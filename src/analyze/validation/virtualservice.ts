@@ -264,7 +264,9 @@ function unreachableRules(issues: IssueList, kind: 'http' | 'tcp' | 'tls', route
     }
     let duplicates = 0;
     for (const [m] of matches) {
-      const key = stableJson(m);
+      // A match's name is a label, not routing: istio's asJSON clears it before comparing (pkg/config/validation).
+      const { name: _label, ...routing } = m;
+      const key = stableJson(routing);
       if (seen.has(key)) duplicates++;
       else seen.set(key, i);
     }

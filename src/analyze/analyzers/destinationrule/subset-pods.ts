@@ -29,7 +29,8 @@ export const subsetPodsAnalyzer: Analyzer = {
         let selects: boolean;
         if (rec.selector && Object.keys(rec.selector).length > 0) {
           // Endpoints of a selector-based service are its namespace's workloads matching the selector.
-          if (!workloads.knownIn(rec.namespace)) {
+          // Known there: the input holds some, or a live read listed them all (then none means none).
+          if (!WORKLOAD_KINDS.some((k) => ctx.covers(k, rec.namespace))) {
             ctx.skipped('workloads', rec.namespace);
             continue;
           }

@@ -30,16 +30,24 @@ export const policySelectorAnalyzer: Analyzer = {
   },
   analyze(ctx) {
     const workloads = ctx.workloads();
+    // Workloads are known in a namespace when the input holds some there, or a live read listed them all.
+    const covered = (ns: string) => WORKLOAD_KINDS.some((k) => ctx.covers(k, ns));
     for (const { kind, path, meshWideInRoot } of SELECTORS) {
       for (const r of ctx.list(kind)) {
         let node: unknown = specOf(r.object);
         for (const seg of path) node = asMap(node)?.[seg];
         const labels = stringMap(node) ?? {};
         const keys = Object.keys(labels);
-        if (keys.length === 0) continue;
         const ns = namespaceOf(r.object);
         const meshWide = meshWideInRoot && ns === ctx.target.rootNamespace;
-        if (meshWide ? !workloads.any() : !workloads.knownIn(ns)) {
+        if (keys.length === 0) {
+          // A namespace-wide AuthorizationPolicy where no workload runs protects nothing (istio authz
+          // analyzeNoMatchingWorkloads); only a complete read can say that a namespace has no workloads.
+          if (kind === K.AuthorizationPolicy && !meshWide && covered(ns) && !workloads.knownIn(ns))
+            ctx.report(r, msg.ReferencedResourceNotFound('workload', `any workload in namespace ${ns}`), ['metadata', 'namespace']);
+          continue;
+        }
+        if (meshWide ? !workloads.any() && !covered(ns) : !covered(ns)) {
           ctx.skipped('workloads', ns);
           continue;
         }

@@ -1,0 +1,3 @@
+module meshferry.dev/tools/istio-analyzer-grid
+
+go 1.24
