@@ -1,8 +1,10 @@
 // Builds a remote secret from a live cluster: ensures the reader ServiceAccount, RBAC and token Secret (field manager meshferry).
-import { ClusterError } from '../errors.js';
+import { ClusterError, ExitCode, MeshferryError } from '../errors.js';
+import { sanitizeTerminalText } from '../terminal-text.js';
 import type { Cluster } from '../kube/cluster.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import {
+  missingReaderAccess,
   readerClusterRole,
   readerClusterRoleBinding,
   readerServiceAccount,
@@ -14,6 +16,7 @@ import {
   remoteSecret,
   SA_NAME_ANNOTATION,
   SA_TOKEN_TYPE,
+  withoutUserinfo,
 } from './remote-secret.js';
 import { servedResource } from './served.js';
 import { ISTIO_NAMESPACE } from './topology.js';
@@ -64,16 +67,33 @@ export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOpti
   const roles = servedResource(cluster, 'rbac.authorization.k8s.io', 'v1', 'ClusterRole');
   const bindings = servedResource(cluster, 'rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding');
 
+  // Istio's own install binds the reader under a revisioned name too, so any binding to the reader account may
+  // do, but only if the role it grants lets istiod read what it watches: one that does not is refused, not trusted.
+  const existing = (await client.list(bindings)).filter(
+    (b) =>
+      Array.isArray(b.subjects) &&
+      b.subjects.some((s) => isPlainObject(s) && s.kind === 'ServiceAccount' && s.name === READER_SERVICE_ACCOUNT && s.namespace === ISTIO_NAMESPACE),
+  );
+  // Decided before anything is created, so a refusal leaves the cluster as it was.
+  if (existing.length > 0) {
+    const verdicts = await Promise.all(existing.map((b) => bindingVerdict(b, (name) => client.get(roles, undefined, name))));
+    if (!verdicts.some((v) => v === undefined)) {
+      const context = cluster.connection.contextName;
+      throw new MeshferryError(
+        'ReaderRoleInsufficient',
+        sanitizeTerminalText(
+          `context "${context}": ServiceAccount ${ISTIO_NAMESPACE}/${READER_SERVICE_ACCOUNT} is bound, but no binding grants what istiod needs to read there: ` +
+            `${verdicts.join('; ')}. Bind it to a ClusterRole like Istio's istio-reader-clusterrole (delete the binding and run again to have meshferry ` +
+            `create ${READER_CLUSTER_ROLE}), or add the missing rules.`,
+        ),
+        { exitCode: ExitCode.findings },
+      );
+    }
+  }
+
   await ensure({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } }, async () => Boolean(await client.get(namespaces, undefined, ISTIO_NAMESPACE)));
   await ensure(readerServiceAccount(), async () => Boolean(await client.get(serviceAccounts, ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT)));
-  // Istio's own install binds the reader under a revisioned name too; any binding to the reader account will do.
-  const bound = async () =>
-    (await client.list(bindings)).some(
-      (b) =>
-        Array.isArray(b.subjects) &&
-        b.subjects.some((s) => isPlainObject(s) && s.kind === 'ServiceAccount' && s.name === READER_SERVICE_ACCOUNT && s.namespace === ISTIO_NAMESPACE),
-    );
-  if (!(await bound())) {
+  if (existing.length === 0) {
     await ensure(readerClusterRole(), async () => Boolean(await client.get(roles, undefined, READER_CLUSTER_ROLE)));
     await ensure(readerClusterRoleBinding(), async () => Boolean(await client.get(bindings, undefined, READER_CLUSTER_ROLE)));
   }
@@ -88,9 +108,11 @@ export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOpti
     const token = decode(s?.data, 'token');
     const ca = decode(s?.data, 'ca.crt') ?? cluster.connection.tls.ca?.toString('utf8');
     if (token && ca) {
+      const server = withoutUserinfo(opts.server ?? cluster.connection.server);
+      if (server.stripped) log('left user:password@ out of the server URL in the remote kubeconfig (it authenticates with the reader token)');
       const kubeconfig = remoteKubeconfig({
         clusterName: opts.name,
-        server: opts.server ?? cluster.connection.server,
+        server: server.server,
         caPem: ca,
         token,
         ...(cluster.connection.tls.servername ? { tlsServerName: cluster.connection.tls.servername } : {}),
@@ -106,6 +128,18 @@ export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOpti
       );
     await sleep(opts.pollMs ?? 500);
   }
+}
+
+/** Why a ClusterRoleBinding does not give the reader enough (one sentence), or undefined when it does. */
+async function bindingVerdict(binding: KubeObject, readRole: (name: string) => Promise<KubeObject | undefined>): Promise<string | undefined> {
+  const name = `ClusterRoleBinding ${binding.metadata.name}`;
+  const ref = binding.roleRef;
+  if (!isPlainObject(ref) || ref.kind !== 'ClusterRole' || ref.apiGroup !== 'rbac.authorization.k8s.io' || typeof ref.name !== 'string')
+    return `${name} does not refer to a ClusterRole`;
+  const role = await readRole(ref.name);
+  if (!role) return `${name} refers to ClusterRole ${ref.name}, which does not exist`;
+  const missing = missingReaderAccess(role.rules);
+  return missing.length > 0 ? `${name} grants ClusterRole ${ref.name}, which lacks ${missing.join(', ')}` : undefined;
 }
 
 /** An existing service-account token Secret of the reader (ours first), or undefined. Reads metadata only. */

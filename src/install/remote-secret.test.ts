@@ -1,7 +1,7 @@
 // The remote secret's shape (what istiod's multicluster controller reads) and the reader RBAC; pure builders.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readerClusterRole, readerClusterRoleBinding, readerTokenSecret, remoteKubeconfig, remoteSecret } from './remote-secret.js';
+import { missingReaderAccess, readerClusterRole, readerClusterRoleBinding, readerTokenSecret, remoteKubeconfig, remoteSecret, withoutUserinfo } from './remote-secret.js';
 
 describe('remoteSecret', () => {
   const kubeconfig = remoteKubeconfig({ clusterName: 'cls-remote', server: 'https://10.0.0.1:6443', caPem: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n', token: 'tok' });
@@ -45,5 +45,57 @@ describe('reader RBAC', () => {
   });
   it('asks the token controller for a token of that account', () => {
     expect(readerTokenSecret()).toMatchObject({ type: 'kubernetes.io/service-account-token', metadata: { annotations: { 'kubernetes.io/service-account.name': 'istio-reader-service-account' } } });
+  });
+});
+
+describe('missingReaderAccess', () => {
+  const read = ['get', 'list', 'watch'];
+  it('finds nothing missing in the role meshferry creates', () => {
+    expect(missingReaderAccess(readerClusterRole().rules)).toEqual([]);
+  });
+  it('finds nothing missing in a wildcard role (cluster-admin)', () => {
+    expect(missingReaderAccess([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }])).toEqual([]);
+  });
+  it("lists what Kubernetes' view role lacks: secrets, nodes, CRDs and the reviews", () => {
+    const view = [
+      { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'namespaces', 'replicationcontrollers', 'configmaps'], verbs: read },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+      { apiGroups: ['apps'], resources: ['replicasets'], verbs: read },
+    ];
+    expect(missingReaderAccess(view)).toEqual([
+      'get, list, watch on istio.io config (networking.istio.io/*, security.istio.io/*, config.istio.io/*)',
+      'get, list, watch on nodes',
+      'get, list, watch on secrets',
+      'get, list, watch on customresourcedefinitions.apiextensions.k8s.io',
+      'create on tokenreviews.authentication.k8s.io',
+      'create on subjectaccessreviews.authorization.k8s.io',
+    ]);
+  });
+  it('counts a verb only where group, resource and verb meet in one rule', () => {
+    const split = [
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      { apiGroups: ['apps'], resources: ['secrets'], verbs: ['list', 'watch'] },
+    ];
+    expect(missingReaderAccess(split)).toContain('list, watch on secrets');
+  });
+  it('treats no rules (an aggregated role not filled yet, or garbage) as granting nothing', () => {
+    expect(missingReaderAccess(undefined).length).toBe(missingReaderAccess([]).length);
+    expect(missingReaderAccess('x').length).toBeGreaterThan(5);
+  });
+});
+
+describe('server URLs in the remote kubeconfig', () => {
+  it.each([
+    ['https://alice:s3cret@10.0.0.1:6443', 'https://10.0.0.1:6443', true],
+    ['https://token@api.example.com/path?x=1', 'https://api.example.com/path?x=1', true],
+    ['https://a:b@c@[2001:db8::1]:6443', 'https://[2001:db8::1]:6443', true],
+    ['https://10.0.0.1:6443', 'https://10.0.0.1:6443', false],
+    ['https://api.example.com/x@y', 'https://api.example.com/x@y', false],
+  ])('%s → %s', (input, want, stripped) => {
+    expect(withoutUserinfo(input)).toEqual({ server: want, stripped });
+  });
+  it('never carries user:password@ into the kubeconfig', () => {
+    const k = parse(remoteKubeconfig({ clusterName: 'c', server: 'https://alice:s3cret@10.0.0.1:6443', caPem: 'x', token: 't' })) as { clusters: { cluster: { server: string } }[] };
+    expect(k.clusters[0]?.cluster.server).toBe('https://10.0.0.1:6443');
   });
 });

@@ -1,6 +1,6 @@
 // The remote secret istiod's multicluster controller reads, and the reader RBAC it relies on; pure builders.
 import { stringify } from 'yaml';
-import type { KubeObject } from '../resources/object.js';
+import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { ISTIO_NAMESPACE } from './topology.js';
 
 export const READER_SERVICE_ACCOUNT = 'istio-reader-service-account';
@@ -71,6 +71,59 @@ export function readerTokenSecret(): KubeObject {
   };
 }
 
+/**
+ * What istiod needs to read in a remote, as Istio's own istio-reader-clusterrole grants it (istio-discovery chart,
+ * templates/reader-clusterrole.yaml): the rules every release since 1.x carries. Optional extras of newer releases
+ * (Gateway API, ServiceImports, telemetry.istio.io, configmaps) are not required, so older Istio roles pass.
+ */
+export const READER_ACCESS: readonly { what: string; groups: readonly string[]; resources: readonly string[]; verbs: readonly string[] }[] = [
+  { what: 'istio.io config (networking.istio.io/*, security.istio.io/*, config.istio.io/*)', groups: ['networking.istio.io', 'security.istio.io', 'config.istio.io'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
+  { what: 'pods', groups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+  { what: 'services', groups: [''], resources: ['services'], verbs: ['get', 'list', 'watch'] },
+  { what: 'endpoints', groups: [''], resources: ['endpoints'], verbs: ['get', 'list', 'watch'] },
+  { what: 'namespaces', groups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch'] },
+  { what: 'nodes', groups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] },
+  { what: 'secrets', groups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+  { what: 'endpointslices.discovery.k8s.io', groups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch'] },
+  { what: 'customresourcedefinitions.apiextensions.k8s.io', groups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'list', 'watch'] },
+  { what: 'replicasets.apps', groups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+  { what: 'tokenreviews.authentication.k8s.io', groups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
+  { what: 'subjectaccessreviews.authorization.k8s.io', groups: ['authorization.k8s.io'], resources: ['subjectaccessreviews'], verbs: ['create'] },
+];
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/**
+ * What a ClusterRole's `rules` fail to grant of READER_ACCESS, one line per need ("list, watch on secrets").
+ * A grant counts only when one rule names the group, the resource and the verb (or `*`), as RBAC evaluates it.
+ */
+export function missingReaderAccess(rules: unknown): string[] {
+  const list = (Array.isArray(rules) ? rules : []).filter(isPlainObject);
+  const allows = (group: string, resource: string, verb: string) =>
+    list.some((r) => {
+      const g = strings(r.apiGroups);
+      const res = strings(r.resources);
+      const v = strings(r.verbs);
+      return (g.includes('*') || g.includes(group)) && (res.includes('*') || res.includes(resource)) && (v.includes('*') || v.includes(verb));
+    });
+  const out: string[] = [];
+  for (const need of READER_ACCESS) {
+    const missing = need.verbs.filter((verb) => !need.groups.every((g) => need.resources.every((res) => allows(g, res, verb))));
+    if (missing.length > 0) out.push(`${missing.join(', ')} on ${need.what}`);
+  }
+  return out;
+}
+
+/**
+ * The server URL without `user:password@`: the remote kubeconfig authenticates with the reader's token, and a
+ * password in the URL must not travel to another cluster inside a Secret.
+ */
+export function withoutUserinfo(server: string): { server: string; stripped: boolean } {
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(server);
+  if (!m) return { server, stripped: false };
+  return { server: `${m[1]}${server.slice(m[0].length)}`, stripped: true };
+}
+
 export interface RemoteKubeconfigInput {
   clusterName: string;
   server: string;
@@ -90,7 +143,7 @@ export function remoteKubeconfig(input: RemoteKubeconfigInput): string {
       {
         name,
         cluster: {
-          server: input.server,
+          server: withoutUserinfo(input.server).server,
           'certificate-authority-data': Buffer.from(input.caPem).toString('base64'),
           ...(input.tlsServerName ? { 'tls-server-name': input.tlsServerName } : {}),
         },

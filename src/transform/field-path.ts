@@ -2,18 +2,10 @@
 import { isPlainObject } from '../resources/object.js';
 import type { PathSegment } from '../resources/resource-set.js';
 
-const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+import { formatFieldPath } from '../resources/meshferry-file.js';
 
 /** Prints a path the way people write it; keys with dots or slashes (label keys) are quoted: `labels["istio.io/rev"]`. */
-export function formatPath(path: readonly PathSegment[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (PLAIN_KEY.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(seg)}]`;
-  }
-  return out;
-}
+export const formatPath = formatFieldPath;
 
 /** The first few paths, then how many more: notes stay one readable line. */
 export function listPaths(paths: readonly string[], max = 4): string {

@@ -1,4 +1,5 @@
 // `install plan --context` against a real lab cluster: a remote's remotePilotAddress comes from the live east-west gateway.
+// Driven through the library calls the command makes (the CLI's output flags are being renamed to --output-dir).
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import { startLab, type Lab } from '../../src/lab/index.js';
-import { hasStackTrace, runCli } from '../support/cli.js';
+import { resolvePilotAddresses } from '../../src/install/pilot-address.js';
+import { planInstall } from '../../src/install/plan.js';
+import { writePlan } from '../../src/install/plan-files.js';
+import { servedResource } from '../../src/install/served.js';
+import { loadTopology } from '../../src/install/topology-load.js';
 
 const TOPOLOGY = 'src/install/fixtures/bad/remote-without-address.yaml';
 let lab: Lab;
@@ -25,14 +30,22 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const plan = (out: string) => runCli(['install', 'plan', TOPOLOGY, '--output-dir', out, '--kubeconfig', lab.kubeconfigPath, '--context', 'primary']);
+/** What `install plan TOPOLOGY --context primary --output-dir out` does: load, read the live address, plan, write. */
+async function plan(out: string): Promise<Record<string, string>> {
+  const { topology } = await loadTopology(TOPOLOGY);
+  const services = servedResource(admin, '', 'v1', 'Service');
+  const pilotAddresses = await resolvePilotAddresses(topology, (ns, name) => admin.client.get(services, ns, name), 'primary');
+  await writePlan(out, planInstall(topology, { pilotAddresses }));
+  return pilotAddresses;
+}
 
 describe('install plan --context (lab)', () => {
-  it('exits 3 while the primary has no east-west gateway Service', () => {
-    const res = plan(path.join(tmp, 'none'));
-    expect(res.code).toBe(3);
-    expect(res.stderr).toMatch(/has no Service istio-system\/istio-eastwestgateway/);
-    expect(hasStackTrace(res.stderr)).toBe(false);
+  it('fails with a cluster error (exit 3) while the primary has no east-west gateway Service', async () => {
+    await expect(plan(path.join(tmp, 'none'))).rejects.toMatchObject({
+      code: 'EastWestGatewayMissing',
+      exitCode: 3,
+      message: expect.stringMatching(/has no Service istio-system\/istio-eastwestgateway/),
+    });
   });
 
   it('exits 3 while the Service waits for its load balancer address', async () => {
@@ -43,9 +56,11 @@ describe('install plan --context (lab)', () => {
       metadata: { name: 'istio-eastwestgateway', namespace: 'istio-system' },
       spec: { type: 'LoadBalancer', selector: { istio: 'eastwestgateway' }, ports: [{ name: 'tls-istiod', port: 15012 }] },
     });
-    const res = plan(path.join(tmp, 'pending'));
-    expect(res.code).toBe(3);
-    expect(res.stderr).toMatch(/has no load balancer address yet/);
+    await expect(plan(path.join(tmp, 'pending'))).rejects.toMatchObject({
+      code: 'EastWestGatewayPending',
+      exitCode: 3,
+      message: expect.stringMatching(/has no load balancer address yet/),
+    });
   });
 
   it('uses the address once the cloud (here: a status patch) assigns it', async () => {
@@ -58,9 +73,7 @@ describe('install plan --context (lab)', () => {
       what: 'set the east-west gateway address',
     });
     const out = path.join(tmp, 'plan');
-    const res = plan(out);
-    expect(res.code, res.stderr).toBe(0);
-    expect(res.stderr).toContain('r1 uses remotePilotAddress 10.0.250.77 (live, context primary)');
+    expect(await plan(out)).toEqual({ r1: '10.0.250.77' });
     const iop = parseAllDocuments(await readFile(path.join(out, 'r1/istio-operator.yaml'), 'utf8'))[0]?.toJS() as {
       spec: { values: { global: { remotePilotAddress: string } } };
     };

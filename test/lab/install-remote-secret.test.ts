@@ -1,9 +1,12 @@
-// `meshferry install remote-secret` against a real lab cluster: the kubeconfig inside the Secret can list its pods.
+// `meshferry install remote-secret` against a real lab cluster: the reader's role is checked, the Secret file is 0600,
+// no user:password@ travels, and the kubeconfig inside the Secret can list its pods.
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { buildRemoteSecret } from '../../src/install/remote-secret-live.js';
+import { writeRemoteSecret } from '../../src/install/remote-secret-file.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import { startLab, type Lab } from '../../src/lab/index.js';
@@ -35,20 +38,46 @@ function secretOf(yamlText: string): KubeObject {
   return obj as KubeObject;
 }
 
+const rbac = (kind: 'ClusterRole' | 'ClusterRoleBinding') => admin.discovery.resourceAt('rbac.authorization.k8s.io', 'v1', kind)!;
+const readerBinding = (name: string, role: string): KubeObject => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'ClusterRoleBinding',
+  metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+  subjects: [{ kind: 'ServiceAccount', name: 'istio-reader-service-account', namespace: 'istio-system' }],
+});
+
 describe('install remote-secret (lab)', () => {
-  let file: string;
   let secret: KubeObject;
   let firstStderr: string;
 
-  it('creates the reader account, RBAC and token, and writes the Secret with mode 0600', async () => {
-    file = path.join(tmp, 'cls-remote.secret.yaml');
-    const res = runCli(secretArgs(['--output-file', file]));
-    firstStderr = res.stderr;
-    expect(res.code, res.stderr).toBe(0);
+  it("refuses a reader bound to a role that cannot read what istiod watches (Kubernetes' view), changing nothing", async () => {
+    await admin.client.apply(readerBinding('reader-view', 'view'));
+    const res = runCli(secretArgs());
+    expect(res.code, res.stderr).toBe(1);
     expect(res.stdout).toBe('');
     expect(hasStackTrace(res.stderr)).toBe(false);
-    expect((await stat(file)).mode & 0o777).toBe(0o600);
-    secret = secretOf(await readFile(file, 'utf8'));
+    expect(res.stderr).toMatch(/ServiceAccount istio-system\/istio-reader-service-account is bound, but no binding grants what istiod needs to read there: ClusterRoleBinding reader-view grants ClusterRole view, which lacks .*on secrets/);
+    expect(await admin.client.get(admin.discovery.resourceAt('', 'v1', 'ServiceAccount')!, 'istio-system', 'istio-reader-service-account')).toBeUndefined();
+    expect(await admin.client.get(rbac('ClusterRole'), undefined, 'istio-reader-clusterrole-istio-system')).toBeUndefined();
+  });
+
+  it('refuses a binding to a ClusterRole that does not exist', async () => {
+    await admin.client.apply(readerBinding('reader-ghost', 'no-such-role'));
+    await expect(buildRemoteSecret(admin, { name: 'cls-remote' })).rejects.toMatchObject({
+      code: 'ReaderRoleInsufficient',
+      exitCode: 1,
+      message: expect.stringMatching(/ClusterRoleBinding reader-ghost refers to ClusterRole no-such-role, which does not exist/),
+    });
+    for (const name of ['reader-view', 'reader-ghost']) expect(await admin.client.delete(rbac('ClusterRoleBinding'), undefined, name)).toBe(true);
+  });
+
+  it('creates the reader account, RBAC and token, and prints the Secret', async () => {
+    const res = runCli(secretArgs());
+    firstStderr = res.stderr;
+    expect(res.code, res.stderr).toBe(0);
+    expect(hasStackTrace(res.stderr)).toBe(false);
+    secret = secretOf(res.stdout);
     expect(secret.metadata).toMatchObject({
       name: 'istio-remote-secret-cls-remote',
       namespace: 'istio-system',
@@ -57,6 +86,25 @@ describe('install remote-secret (lab)', () => {
     });
     for (const what of ['ServiceAccount istio-system/istio-reader-service-account', 'ClusterRole istio-reader-clusterrole-istio-system', 'ClusterRoleBinding istio-reader-clusterrole-istio-system', 'Secret istio-system/istio-reader-service-account-istio-remote-secret-token'])
       expect(res.stderr).toContain(`created ${what}`);
+  });
+
+  it('writes the Secret file with mode 0600 (the library call behind --output-file)', async () => {
+    const file = path.join(tmp, 'cls-remote.secret.yaml');
+    const built = await buildRemoteSecret(admin, { name: 'cls-remote' });
+    expect(built.created).toEqual([]);
+    await writeRemoteSecret(file, built.secret);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(secretOf(await readFile(file, 'utf8'))).toEqual(secret);
+  });
+
+  it('leaves user:password@ of the server URL out of the kubeconfig, and out of its notes', async () => {
+    const notes: string[] = [];
+    const server = admin.connection.server.replace('https://', 'https://alice:s3cret@');
+    const built = await buildRemoteSecret(admin, { name: 'cls-remote', server, log: (m) => notes.push(m) });
+    const kubeconfig = parse(String((built.secret.stringData as Record<string, string>)['cls-remote'])) as { clusters: { cluster: { server: string } }[] };
+    expect(kubeconfig.clusters[0]?.cluster.server).toBe(admin.connection.server);
+    expect(notes.join('\n')).toMatch(/left user:password@ out of the server URL/);
+    expect(notes.join('\n')).not.toContain('s3cret');
   });
 
   it('never logs the token', () => {
