@@ -38,7 +38,10 @@ export interface DataPlaneOptions {
    * a gateway's traffic seen only by the gateway is `['source']`. Default both.
    */
   reporters?: readonly ('source' | 'destination')[];
-  /** Istio's cluster id in metrics (`source_cluster`/`destination_cluster`). Default `Kubernetes`, Istio's default. */
+  /**
+   * Istio's cluster id in metrics (`source_cluster`/`destination_cluster`). Default `Kubernetes`, Istio's
+   * default (istio/istio pkg/config/constants/constants.go `DefaultClusterName`).
+   */
   cluster?: string;
   /**
    * Announce the metrics endpoint to a Prometheus (file-based discovery): the file `<dir>/<id>.json` is written
@@ -92,6 +95,7 @@ function destinationLabels(source: WorkloadRef, side: DataPlaneSide, reporter: '
     destination_cluster: cluster,
     request_protocol: 'http',
     grpc_response_status: '',
+    // Envoy's "no flags" (istio/istio tests/integration/ambient/baseline_test.go expects response_flags="-").
     response_flags: '-',
     connection_security_policy: reporter === 'destination' ? 'none' : 'unknown',
   };
