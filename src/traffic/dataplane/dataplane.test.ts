@@ -76,7 +76,7 @@ describe('LoadGenerator', () => {
     const from = await startBackend({ destinationLabels: noLabels });
     const to = await startBackend({ destinationLabels: noLabels });
     try {
-      const load = new LoadGenerator({ rps: 200, weights: { from: 100, to: 0 }, limit: { durationMs: 600 }, targets: { from: from.url, to: to.url } });
+      const load = new LoadGenerator({ rps: 50, weights: { from: 100, to: 0 }, limit: { durationMs: 2000 }, targets: { from: from.url, to: to.url } });
       load.start();
       while (load.stats().sent.from < 20) await new Promise((r) => setTimeout(r, 10));
       load.setWeights(0, 100);
@@ -85,6 +85,8 @@ describe('LoadGenerator', () => {
       const s = load.stats();
       expect(s.sent.from).toBeLessThanOrEqual(before + 1);
       expect(s.sent.to).toBeGreaterThan(0);
+      // Exactly 50 rps × 2 s, however late the last tick came.
+      expect(s.sent.from + s.sent.to).toBe(100);
     } finally {
       await from.close();
       await to.close();
