@@ -72,12 +72,12 @@ beforeAll(async () => {
     limit: { requests: 20 },
     scrapeTarget: { dir: prom.targetsDir, id: 'hostile' },
   });
-  // A gateway (it reports only as the source, itself the source workload) whose upstream is gone: every request
-  // gets no answer, which Istio records as response_code 0.
+  // Gateway mode: all traffic goes through the "to" gateway, whose upstream is gone. The gateway reports as the
+  // source, itself the source workload; a request that gets no answer is recorded with response_code 0.
   deadUpstream = await startDataPlane({
-    source: { workload: 'edge-gateway', namespace: NS },
-    from: { workload: 'unused', namespace: NS },
-    to: { workload: 'gone', namespace: NS },
+    upstream: { workload: 'gone', namespace: NS },
+    from: { workload: 'old-gateway', namespace: NS },
+    to: { workload: 'edge-gateway', namespace: NS },
     rps: 20,
     weights: { from: 0, to: 1 },
     limit: { durationMs: 15 * 60_000 },

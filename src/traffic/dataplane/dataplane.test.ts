@@ -173,6 +173,33 @@ describe('startDataPlane', () => {
     }
   });
 
+  it('in gateway mode reports each side with its gateway as the source and the shared upstream as the destination', async () => {
+    const dp = await startDataPlane({
+      upstream: { workload: 'productpage-v1', namespace: 'shop', service: 'productpage' },
+      from: { workload: 'istio-ingressgateway', namespace: 'istio-system' },
+      to: { workload: 'istio-ingressgateway-asm', namespace: 'istio-system' },
+      rps: 400,
+      weights: { from: 3, to: 1 },
+      limit: { requests: 100 },
+    });
+    try {
+      await dp.loadDone;
+      const text = dp.metricsText();
+      const gw = (name: string, reporter: string) =>
+        counter(text, { reporter, source_workload: name, source_workload_namespace: 'istio-system', destination_workload: 'productpage-v1', destination_service_name: 'productpage' });
+      expect([gw('istio-ingressgateway', 'source'), gw('istio-ingressgateway-asm', 'source')]).toEqual([75, 25]);
+      expect([gw('istio-ingressgateway', 'destination'), gw('istio-ingressgateway-asm', 'destination')]).toEqual([75, 25]);
+    } finally {
+      await dp.stop();
+    }
+  });
+
+  it('refuses both or neither of source and upstream', async () => {
+    await expect(startDataPlane({ ...plane, upstream: { workload: 'u', namespace: 'shop' } })).rejects.toThrow(/exactly one of "source" \(sidecar mode\) or "upstream"/);
+    const { source: _source, ...neither } = plane;
+    await expect(startDataPlane(neither)).rejects.toThrow(/exactly one of/);
+  });
+
   it('announces its endpoint in a scrape target file, and on stop removes it and closes every port', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-dataplane-targets-'));
     const dp = await startDataPlane({ ...plane, limit: { durationMs: 3_600_000 }, scrapeTarget: { dir, id: 'shop-cart' } });
