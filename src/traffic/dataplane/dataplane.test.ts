@@ -76,7 +76,7 @@ describe('LoadGenerator', () => {
     const from = await startBackend({ destinationLabels: noLabels });
     const to = await startBackend({ destinationLabels: noLabels });
     try {
-      const load = new LoadGenerator({ rps: 200, weights: { from: 100, to: 0 }, limit: { durationMs: 600 }, targets: { from: from.url, to: to.url } });
+      const load = new LoadGenerator({ rps: 50, weights: { from: 100, to: 0 }, limit: { durationMs: 2000 }, targets: { from: from.url, to: to.url } });
       load.start();
       while (load.stats().sent.from < 20) await new Promise((r) => setTimeout(r, 10));
       load.setWeights(0, 100);
@@ -85,6 +85,8 @@ describe('LoadGenerator', () => {
       const s = load.stats();
       expect(s.sent.from).toBeLessThanOrEqual(before + 1);
       expect(s.sent.to).toBeGreaterThan(0);
+      // Exactly 50 rps × 2 s, however late the last tick came.
+      expect(s.sent.from + s.sent.to).toBe(100);
     } finally {
       await from.close();
       await to.close();
@@ -169,6 +171,33 @@ describe('startDataPlane', () => {
     } finally {
       await dp.stop();
     }
+  });
+
+  it('in gateway mode reports each side with its gateway as the source and the shared upstream as the destination', async () => {
+    const dp = await startDataPlane({
+      upstream: { workload: 'productpage-v1', namespace: 'shop', service: 'productpage' },
+      from: { workload: 'istio-ingressgateway', namespace: 'istio-system' },
+      to: { workload: 'istio-ingressgateway-asm', namespace: 'istio-system' },
+      rps: 400,
+      weights: { from: 3, to: 1 },
+      limit: { requests: 100 },
+    });
+    try {
+      await dp.loadDone;
+      const text = dp.metricsText();
+      const gw = (name: string, reporter: string) =>
+        counter(text, { reporter, source_workload: name, source_workload_namespace: 'istio-system', destination_workload: 'productpage-v1', destination_service_name: 'productpage' });
+      expect([gw('istio-ingressgateway', 'source'), gw('istio-ingressgateway-asm', 'source')]).toEqual([75, 25]);
+      expect([gw('istio-ingressgateway', 'destination'), gw('istio-ingressgateway-asm', 'destination')]).toEqual([75, 25]);
+    } finally {
+      await dp.stop();
+    }
+  });
+
+  it('refuses both or neither of source and upstream', async () => {
+    await expect(startDataPlane({ ...plane, upstream: { workload: 'u', namespace: 'shop' } })).rejects.toThrow(/exactly one of "source" \(sidecar mode\) or "upstream"/);
+    const { source: _source, ...neither } = plane;
+    await expect(startDataPlane(neither)).rejects.toThrow(/exactly one of/);
   });
 
   it('announces its endpoint in a scrape target file, and on stop removes it and closes every port', async () => {

@@ -25,9 +25,20 @@ export interface DataPlaneSide extends WorkloadRef {
   faults?: Faults;
 }
 
+/** The Service that two gateways both route to, in gateway mode. */
+export interface UpstreamRef extends WorkloadRef {
+  service?: string;
+}
+
 export interface DataPlaneOptions {
-  /** Who sends the requests: a client workload, or the gateway whose traffic this stands for. */
-  source: WorkloadRef;
+  /** Sidecar mode: the client workload that sends every request to "from" or "to". */
+  source?: WorkloadRef;
+  /**
+   * Gateway mode (the lb-weight cutover): "from" and "to" are two gateways in front of this one upstream. Each
+   * side's requests are then reported with that gateway as the source and the upstream as the destination, as
+   * a gateway reports them (`reporter="source"`; the upstream's sidecar reports `reporter="destination"`).
+   */
+  upstream?: UpstreamRef;
   from: DataPlaneSide;
   to: DataPlaneSide;
   rps: number;
@@ -38,7 +49,10 @@ export interface DataPlaneOptions {
    * a gateway's traffic seen only by the gateway is `['source']`. Default both.
    */
   reporters?: readonly ('source' | 'destination')[];
-  /** Istio's cluster id in metrics (`source_cluster`/`destination_cluster`). Default `Kubernetes`, Istio's default. */
+  /**
+   * Istio's cluster id in metrics (`source_cluster`/`destination_cluster`). Default `Kubernetes`, Istio's
+   * default (istio/istio pkg/config/constants/constants.go `DefaultClusterName`).
+   */
   cluster?: string;
   /**
    * Announce the metrics endpoint to a Prometheus (file-based discovery): the file `<dir>/<id>.json` is written
@@ -65,7 +79,7 @@ export interface DataPlane {
   stop(): Promise<void>;
 }
 
-function destinationLabels(source: WorkloadRef, side: DataPlaneSide, reporter: 'source' | 'destination', cluster: string): Omit<IstioRequestLabels, 'response_code'> {
+function requestLabels(source: WorkloadRef, side: UpstreamRef, reporter: 'source' | 'destination', cluster: string): Omit<IstioRequestLabels, 'response_code'> {
   const service = side.service ?? side.workload;
   return {
     reporter,
@@ -92,6 +106,7 @@ function destinationLabels(source: WorkloadRef, side: DataPlaneSide, reporter: '
     destination_cluster: cluster,
     request_protocol: 'http',
     grpc_response_status: '',
+    // Envoy's "no flags" (istio/istio tests/integration/ambient/baseline_test.go expects response_flags="-").
     response_flags: '-',
     connection_security_policy: reporter === 'destination' ? 'none' : 'unknown',
   };
@@ -105,6 +120,12 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
   const reporters = opts.reporters ?? ['source', 'destination'];
   if (reporters.length === 0) throw new InputError('a data plane needs at least one reporter');
   const cluster = opts.cluster ?? 'Kubernetes';
+  if ((opts.source === undefined) === (opts.upstream === undefined))
+    throw new InputError('a data plane needs exactly one of "source" (sidecar mode) or "upstream" (gateway mode)');
+  // Who is the source and who the destination of one side's requests, in each mode.
+  const ends = (side: Side): { src: WorkloadRef; dst: UpstreamRef } =>
+    opts.upstream ? { src: opts[side], dst: opts.upstream } : { src: opts.source!, dst: opts[side] };
+  const labelsOf = (side: Side, reporter: 'source' | 'destination') => requestLabels(ends(side).src, ends(side).dst, reporter, cluster);
   const metrics = new IstioRequestMetrics();
   const reportsDestination = reporters.includes('destination');
   const reportsSource = reporters.includes('source');
@@ -117,7 +138,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     const backends = {} as Record<Side, Backend>;
     for (const side of ['from', 'to'] as const) {
       backends[side] = await startBackend({
-        destinationLabels: destinationLabels(opts.source, opts[side], 'destination', cluster),
+        destinationLabels: labelsOf(side, 'destination'),
         ...(opts[side].faults ? { faults: opts[side].faults } : {}),
         ...(reportsDestination ? { metrics } : {}),
       });
@@ -152,8 +173,8 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
     }
 
     const sourceLabels = {
-      from: destinationLabels(opts.source, opts.from, 'source', cluster),
-      to: destinationLabels(opts.source, opts.to, 'source', cluster),
+      from: labelsOf('from', 'source'),
+      to: labelsOf('to', 'source'),
     };
     const load = new LoadGenerator({
       rps: opts.rps,

@@ -3,9 +3,10 @@ import type { MetricFamily, Sample } from './exposition.js';
 import { renderExposition } from './exposition.js';
 
 /**
- * Envoy's default histogram buckets, in milliseconds, which Istio's `istio_request_duration_milliseconds` uses
- * unless a pod sets `sidecar.istio.io/statsHistogramBuckets`: envoyproxy/envoy
- * source/common/stats/histogram_impl.cc, `HistogramSettingsImpl::defaultBuckets()`.
+ * Envoy's default histogram buckets, in milliseconds (envoyproxy/envoy source/common/stats/histogram_impl.cc,
+ * `HistogramSettingsImpl::defaultBuckets()`). Istio writes `histogram_bucket_settings` into the proxy's bootstrap
+ * only when a pod sets `sidecar.istio.io/statsHistogramBuckets` (istio/istio pkg/bootstrap/config.go,
+ * tools/packaging/common/envoy_bootstrap.json), so `istio_request_duration_milliseconds` uses these by default.
  */
 export const ISTIO_DEFAULT_DURATION_BUCKETS_MS: readonly number[] = [
   0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
@@ -13,7 +14,8 @@ export const ISTIO_DEFAULT_DURATION_BUCKETS_MS: readonly number[] = [
 
 /**
  * The labels Istio puts on its standard request metrics, in the order it documents them
- * (istio.io docs/reference/config/metrics, "Labels").
+ * (istio.io docs/reference/config/metrics, "Labels"; the values Istio's own tests expect are in istio/istio
+ * tests/integration/telemetry/api/stats_test.go `buildQuery` and tests/integration/ambient/baseline_test.go).
  */
 export const ISTIO_REQUEST_LABELS = [
   'reporter',

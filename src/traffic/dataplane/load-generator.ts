@@ -103,8 +103,12 @@ export class LoadGenerator {
   #tick(): void {
     if (this.#stopping) return;
     const now = performance.now();
+    // Request k is due at k/rps seconds; a duration limit allows those due before it ends, so a run sends exactly
+    // rps × duration requests however late its last tick comes.
     let due = Math.floor(((now - this.#started) / 1000) * this.#opts.rps) + 1;
-    if (this.#opts.limit.requests !== undefined) due = Math.min(due, this.#opts.limit.requests);
+    const { durationMs, requests } = this.#opts.limit;
+    if (durationMs !== undefined) due = Math.min(due, Math.ceil((durationMs / 1000) * this.#opts.rps));
+    if (requests !== undefined) due = Math.min(due, requests);
     const maxInFlight = this.#opts.maxInFlight ?? 256;
     while (this.#planned < due) {
       this.#planned++;

@@ -13,12 +13,12 @@ describe('built-in templates', () => {
     expect(BUILTIN_METRICS).toEqual(['request-duration-p99', 'request-success-rate']);
   });
 
-  it('renders the success rate over the destination reporter (Flagger shape, exact workload)', () => {
+  it('renders the success rate over the destination reporter (Flagger shape, exact workload, 0 when all fail)', () => {
     expect(resolveCheck({ metric: 'request-success-rate', min: 99 }, scope)).toEqual({
       name: 'request-success-rate',
       min: 99,
       promql:
-        'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="shop",destination_workload="cart-v2",response_code!~"5.*"}[1m])) / ' +
+        '(sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="shop",destination_workload="cart-v2",response_code!~"5.*|0"}[1m])) or vector(0)) / ' +
         'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="shop",destination_workload="cart-v2"}[1m])) * 100',
     });
   });

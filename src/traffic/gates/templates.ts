@@ -28,9 +28,16 @@ function workloadSelector(reporter: Reporter): string {
 // Flagger's built-ins (fluxcd/flagger pkg/metrics/observers/istio.go), with an exact workload match instead of
 // Flagger's `=~` (meshferry names one workload per side), and the reporter chosen by the router.
 const BUILTIN_TEMPLATES = {
-  /** Percentage of requests that did not answer 5xx. */
+  /**
+   * Percentage of requests that got an answer that was not 5xx. Two changes to Flagger's query:
+   * - code 0 (no answer at all, which a source reporter such as a gateway records for a dead upstream) counts as
+   *   a failure, not a success;
+   * - when every request fails, the numerator matches no series and `sum()` of nothing is an empty vector, which
+   *   would make the whole rate "no data"; `or vector(0)` makes it 0 %. No traffic at all still gives no data
+   *   (an empty denominator), and traffic that stopped gives NaN (0/0).
+   */
   'request-success-rate': (r: Reporter) =>
-    `sum(rate(istio_requests_total{${workloadSelector(r)},response_code!~"5.*"}[{{ interval }}])) / ` +
+    `(sum(rate(istio_requests_total{${workloadSelector(r)},response_code!~"5.*|0"}[{{ interval }}])) or vector(0)) / ` +
     `sum(rate(istio_requests_total{${workloadSelector(r)}}[{{ interval }}])) * 100`,
   /** 99th percentile request duration in milliseconds. */
   'request-duration-p99': (r: Reporter) =>
