@@ -40,10 +40,19 @@ const shapes = {
   full: { label: '2 clusters x (etcd, apiserver, kcm, scheduler, kwok, CRDs, 1 node, istiod canary)', opts: { clusters: ['east', 'west'], revisions: ['canary'] } },
 };
 
+// Per-step profile of the full shape: `cluster: step` -> times (ms since start) over the timed runs.
+const profile = new Map();
+
 async function once(name, i) {
   current = path.join(root, `${name}-${i}`);
   const t0 = process.hrtime.bigint();
-  const lab = await startLab({ dir: current, binaries, ...shapes[name].opts });
+  const timed = name === 'full' && i !== 'warmup';
+  const onStep = ({ cluster, step, atMs }) => {
+    if (!timed) return;
+    const key = `${cluster}: ${step}`;
+    profile.set(key, [...(profile.get(key) ?? []), atMs]);
+  };
+  const lab = await startLab({ dir: current, binaries, onStep, ...shapes[name].opts });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await lab.stop({ purge: true });
   current = undefined;
@@ -74,6 +83,12 @@ try {
       row(shapes.floor.label, times.floor, f),
       row(shapes.full.label, times.full, m),
       `ratio full / floor: ${(m / f).toFixed(2)}x    goal: full <= ${GOAL_S} s (${m <= GOAL_S ? 'met' : 'not met'} on this machine)`,
+      '',
+      'profile of the full shape (median seconds since start when each step ended):',
+      ...[...profile.entries()]
+        .map(([k, xs]) => [k, median(xs) / 1000])
+        .sort((a, b) => a[1] - b[1])
+        .map(([k, s]) => `  ${s.toFixed(2).padStart(6)} s  ${k}`),
       '',
     ].join('\n'),
   );

@@ -17,6 +17,8 @@ export interface ListOptions {
   namespace?: string;
   /** Page size (`limit`); the server hands back a `continue` token for the next page. */
   pageSize?: number;
+  /** Only objects whose labels match this selector (`app=x,tier!=web`). */
+  labelSelector?: string;
   /** Ask only for metadata (PartialObjectMetadata): used for Secrets, whose data must never leave the server. */
   metadataOnly?: boolean;
   /** Called after each page with the number of items so far (progress bars). */
@@ -86,7 +88,7 @@ export class ObjectClient {
       let token: string | undefined;
       try {
         do {
-          const query: Record<string, string | number | undefined> = { limit: pageSize, continue: token };
+          const query: Record<string, string | number | undefined> = { limit: pageSize, continue: token, labelSelector: opts.labelSelector };
           const what = `list ${resourceName(resource)}${opts.namespace ? ` in namespace ${opts.namespace}` : ''}`;
           const res = await this.#lists.run(() =>
             this.transport.request({

@@ -6,7 +6,10 @@ import { parseAllDocuments } from 'yaml';
 import { LabError } from '../errors.js';
 import { isPlainObject } from '../resources/object.js';
 import { writeFileAtomic } from '../resources/yaml-write.js';
-import { LabApiClient, waitFor } from './api-client.js';
+import type { KubeObject } from '../resources/object.js';
+import { discover } from '../kube/discovery.js';
+import { LabKube, labConnection } from './lab-kube.js';
+import { waitFor } from './wait.js';
 import type { LabBinaries } from './binaries.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { LOOPBACK } from './ports.js';
@@ -38,6 +41,8 @@ export interface ClusterContext {
   /** Persists a started process in lab.json before anything waits on it (so `lab down` can always find it). */
   track(p: StartedProcess): Promise<void>;
   log(message: string): void;
+  /** Marks the end of a start-up step of a cluster (the profile the lab-start benchmark prints). */
+  step(cluster: string, step: string): void;
   /** True once `stopLab` was called for this lab while it starts: start nothing more. */
   aborted(): boolean;
   /** Timeout for each readiness wait. */
@@ -51,7 +56,8 @@ export class ClusterRun {
   readonly apiserverPort: number;
   /** Kubeconfig for this cluster's components (a single context, 0600). */
   readonly kubeconfig: string;
-  readonly client: LabApiClient;
+  /** This cluster's API server, through src/kube. */
+  readonly kube: LabKube;
   #ctx: ClusterContext;
   #procs: StartedProcess[] = [];
   #died: string | undefined;
@@ -62,7 +68,7 @@ export class ClusterRun {
     this.#ctx = ctx;
     this.dir = path.join(ctx.labDir, cluster.name);
     this.kubeconfig = path.join(this.dir, 'kubeconfig');
-    this.client = new LabApiClient(cluster.server, cluster.token, ctx.pki.caPem);
+    this.kube = new LabKube(labConnection(cluster.name, cluster.server, cluster.token, ctx.pki.caPem));
   }
 
   get logDir(): string {
@@ -98,6 +104,11 @@ export class ClusterRun {
   settle(): void {
     this.#died = undefined;
     for (const p of this.#procs) p.child.removeAllListeners('exit');
+  }
+
+  /** Records that a start-up step of this cluster finished. */
+  step(what: string): void {
+    this.#ctx.step(this.cluster.name, what);
   }
 
   /** Polls until `check` yields, failing fast when one of this cluster's components died. */
@@ -164,10 +175,9 @@ export async function startControlPlane(run: ClusterRun, ctx: ClusterContext): P
     '--profiling=false',
     '--v=0',
   ]);
-  await run.wait('the API server to be ready', async () => {
-    const r = await run.client.get('/readyz');
-    return r.status === 200 ? true : undefined;
-  });
+  run.step('etcd and kube-apiserver started');
+  await run.wait('the API server to be ready', async () => ((await run.kube.status('/readyz')) === 200 ? true : undefined));
+  run.step('API server ready');
 }
 
 /** What a cluster does about istiod while its workers start (see startWorkers). */
@@ -186,6 +196,13 @@ export interface IstioPhase {
 export async function startWorkers(run: ClusterRun, ctx: ClusterContext, istio?: IstioPhase): Promise<void> {
   const { cluster, dir } = run;
   const bin = ctx.binaries.paths;
+  // The CRDs go first: establishing them is the longest wait, and nothing else needs to exist for it.
+  const crds = (async () => {
+    await installCrds(run, ctx.binaries.istioCrds);
+    ctx.log(`lab: ${cluster.name}: Istio CRDs established`);
+  })();
+  // Never an unhandled rejection while the processes start; the error is awaited below.
+  crds.catch(() => undefined);
   await run.start('kube-controller-manager', bin['kube-controller-manager'], [
     `--kubeconfig=${run.kubeconfig}`,
     '--leader-elect=false',
@@ -216,26 +233,27 @@ export async function startWorkers(run: ClusterRun, ctx: ClusterContext, istio?:
     `--node-ip=${NODE_IP_PREFIX}1`,
     '--node-lease-duration-seconds=40',
   ]);
+  run.step('controller-manager, scheduler and kwok started');
 
   await createNamespace(run, 'istio-system');
   // Nodes and Istio need nothing from each other: istiod may start while kwok is still turning nodes Ready.
   await Promise.all([
     (async () => {
       await createNodes(run);
+      run.step('nodes created');
+      const nodes = await run.kube.resource('', 'Node');
+      const client = await run.kube.objects();
       await run.wait(`${cluster.nodes} node(s) to be Ready`, async () => {
-        const r = await run.client.get('/api/v1/nodes');
-        const ready = listItems(r.body).filter((n) => conditionTrue(n, 'Ready'));
+        const ready = (await client.list(nodes)).filter((n) => conditionTrue(n, 'Ready'));
         return ready.length >= cluster.nodes ? true : undefined;
       });
+      run.step('nodes Ready');
       ctx.log(`lab: ${cluster.name}: ${cluster.nodes} node(s) Ready`);
     })(),
     (async () => {
       await Promise.all([
-        (async () => {
-          await installCrds(run, ctx.binaries.istioCrds);
-          ctx.log(`lab: ${cluster.name}: Istio CRDs established`);
-        })(),
-        istio?.prepare(),
+        crds,
+        istio?.prepare().then(() => run.step('istiod manifests applied')),
       ]);
       await istio?.start();
     })(),
@@ -287,19 +305,14 @@ export function fakeNode(cluster: string, index: number, kubeletVersion: string)
 
 async function createNodes(run: ClusterRun): Promise<void> {
   // Report the API server's own version as the kubelet's: istiod decides on native sidecars from it.
-  const v = await run.client.get('/version');
+  const v = await run.kube.transport.requestJson({ method: 'GET', path: '/version', what: 'read the server version' });
   const version = isPlainObject(v.body) && typeof v.body.gitVersion === 'string' ? v.body.gitVersion : 'v1.34.0';
-  await Promise.all(
-    Array.from({ length: run.cluster.nodes }, async (_, i) => {
-      const r = await run.client.post('/api/v1/nodes', fakeNode(run.cluster.name, i, version));
-      if (r.status !== 201 && r.status !== 409) throw new LabError(`cannot create node ${i} in cluster ${run.cluster.name}: ${r.status} ${r.text}`);
-    }),
-  );
+  const nodes = await run.kube.resource('', 'Node');
+  await Promise.all(Array.from({ length: run.cluster.nodes }, (_, i) => run.kube.create(nodes, fakeNode(run.cluster.name, i, version))));
 }
 
 async function createNamespace(run: ClusterRun, name: string): Promise<void> {
-  const r = await run.client.post('/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  if (r.status !== 201 && r.status !== 409) throw new LabError(`cannot create namespace ${name}: ${r.status} ${r.text}`);
+  await run.kube.create(await run.kube.resource('', 'Namespace'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 }
 
 const crdCache = new Map<string, Promise<Record<string, unknown>[]>>();
@@ -339,33 +352,35 @@ async function readCrds(file: string): Promise<Record<string, unknown>[]> {
 
 async function installCrds(run: ClusterRun, file: string): Promise<void> {
   const crds = await loadCrds(file);
-  const base = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
-  await Promise.all(
-    crds.map(async (crd) => {
-      const r = await run.client.post(base, crd);
-      if (r.status !== 201 && r.status !== 409) throw new LabError(`cannot create CRD in cluster ${run.cluster.name}: ${r.status} ${r.text}`);
-    }),
-  );
-  const names = new Set(crds.map((c) => (isPlainObject(c.metadata) ? String(c.metadata.name) : '')));
-  await run.wait(`${names.size} Istio CRDs to be Established`, async () => {
-    const r = await run.client.get(base);
-    const established = listItems(r.body).filter((c) => names.has(nameOf(c)) && conditionTrue(c, 'Established'));
-    return established.length === names.size ? true : undefined;
+  const resource = await run.kube.resource('apiextensions.k8s.io', 'CustomResourceDefinition');
+  await Promise.all(crds.map((crd) => run.kube.create(resource, crd)));
+  run.step('CRDs created');
+  const wanted = servedKinds(crds);
+  // Discovery lists a CRD's kinds only once it is Established (apiextensions-apiserver
+  // pkg/apiserver/customresource_discovery_controller.go, sync), and it is what clients such as istiod read. One
+  // aggregated discovery answer is also a fraction of a LIST of the CRDs, which carries their 1 MB of schemas.
+  await run.wait(`${crds.length} Istio CRDs to be Established`, async () => {
+    const served = await discover(run.kube.probe);
+    return wanted.every((w) => served.resourceAt(w.group, w.version, w.kind)) ? true : undefined;
   });
+  run.step('CRDs Established');
 }
 
-/** `items` of a list response, or [] for anything else. */
-export function listItems(body: unknown): Record<string, unknown>[] {
-  if (!isPlainObject(body) || !Array.isArray(body.items)) return [];
-  return body.items.filter(isPlainObject);
-}
-
-export function nameOf(obj: Record<string, unknown>): string {
-  return isPlainObject(obj.metadata) && typeof obj.metadata.name === 'string' ? obj.metadata.name : '';
+/** Group, version and kind of every served version of each CRD. */
+export function servedKinds(crds: readonly Record<string, unknown>[]): { group: string; version: string; kind: string }[] {
+  const out: { group: string; version: string; kind: string }[] = [];
+  for (const crd of crds) {
+    const spec = isPlainObject(crd.spec) ? crd.spec : {};
+    const group = typeof spec.group === 'string' ? spec.group : '';
+    const kind = isPlainObject(spec.names) && typeof spec.names.kind === 'string' ? spec.names.kind : '';
+    for (const v of Array.isArray(spec.versions) ? spec.versions : [])
+      if (isPlainObject(v) && v.served === true && typeof v.name === 'string') out.push({ group, version: v.name, kind });
+  }
+  return out;
 }
 
 /** True when status.conditions has `type` with status "True". */
-export function conditionTrue(obj: Record<string, unknown>, type: string): boolean {
+export function conditionTrue(obj: KubeObject, type: string): boolean {
   const status = isPlainObject(obj.status) ? obj.status : undefined;
   const conds = status && Array.isArray(status.conditions) ? status.conditions : [];
   return conds.some((c) => isPlainObject(c) && c.type === type && c.status === 'True');

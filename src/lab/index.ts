@@ -2,7 +2,7 @@
 export { LAB_BINARIES, LAB_SOURCE_DIR, ensureLabBinaries, findLabBinaries, labCacheDir } from './binaries.js';
 export type { LabBinaries, LabBinary } from './binaries.js';
 export { killLabNow, openLab, startLab, stopLab } from './lab.js';
-export type { Lab, StartLabOptions, StopOptions, StopReport } from './lab.js';
+export type { Lab, LabStep, StartLabOptions, StopOptions, StopReport } from './lab.js';
 export { labStatus } from './status.js';
 export type { ComponentStatus, LabStatus } from './status.js';
 export type { IstiodPorts, LabCluster, LabIstiod, LabState } from './state.js';

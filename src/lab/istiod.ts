@@ -4,9 +4,14 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isPlainObject } from '../resources/object.js';
 import { writeFileAtomic } from '../resources/yaml-write.js';
-import { applyObjects } from './apply.js';
+import { LabError } from '../errors.js';
+import { mapLimit } from '../concurrency.js';
+import { resourcePath } from '../kube/discovery.js';
+import { KubeApiError } from '../kube/errors.js';
+import { parseJsonBody } from '../kube/response.js';
+import type { KubeObject } from '../resources/object.js';
 import type { ClusterContext, ClusterRun } from './cluster.js';
-import { listItems, nameOf } from './cluster.js';
+import { LAB_FIELD_MANAGER } from './lab-kube.js';
 import { ISTIO_NAMESPACE, adaptForLoopback, generateIstiodManifests } from './istio-manifests.js';
 import { LOOPBACK } from './ports.js';
 import type { LabIstiod } from './state.js';
@@ -32,7 +37,26 @@ export async function applyIstiodManifests(run: ClusterRun, ctx: ClusterContext)
   const file = path.join(run.dir, 'manifests', 'istiod.json');
   await mkdir(path.dirname(file), { recursive: true });
   await writeFileAtomic(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs.flat() }, null, 1));
-  await applyObjects(run.client, docs.flat());
+  await applyObjects(run, docs.flat());
+}
+
+/**
+ * Server-side applies objects (field manager meshferry-lab, conflicts forced) through src/kube, all at once: the
+ * objects a chart renders do not depend on each other's existence. Every failure is collected into one error.
+ */
+async function applyObjects(run: ClusterRun, objects: readonly KubeObject[]): Promise<void> {
+  const client = await run.kube.objects();
+  const problems: string[] = [];
+  await mapLimit(objects, 16, async (obj) => {
+    try {
+      // Warn, as `istioctl install` applies them: the API server's default for a request without fieldValidation.
+      await client.apply(obj, { fieldManager: LAB_FIELD_MANAGER, force: true, fieldValidation: 'Warn' });
+    } catch (err) {
+      const id = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+      problems.push(`${id}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  });
+  if (problems.length > 0) throw new LabError(`server-side apply failed for ${problems.length} object(s) in cluster ${run.cluster.name}:\n  ${problems.sort().join('\n  ')}`);
 }
 
 /** Starts pilot-discovery for one revision; every port on 127.0.0.1, serving certs from the lab CA. */
@@ -79,9 +103,10 @@ export async function startIstiod(run: ClusterRun, ctx: ClusterContext, ist: Lab
   });
 }
 
-function httpStatus(port: number, urlPath: string): Promise<number> {
+/** Status of a plain-http GET to a loopback port (istiod's /ready), 0 when nothing answers. */
+export function loopbackHttpStatus(port: number, urlPath: string, timeoutMs = 5000): Promise<number> {
   return new Promise((resolve) => {
-    const req = httpGet({ host: LOOPBACK, port, path: urlPath, timeout: 5000 }, (res) => {
+    const req = httpGet({ host: LOOPBACK, port, path: urlPath, timeout: timeoutMs }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -99,13 +124,15 @@ function httpStatus(port: number, urlPath: string): Promise<number> {
  */
 export async function waitIstiodReady(run: ClusterRun, ist: LabIstiod): Promise<void> {
   const what = `istiod ${ist.revision}`;
-  await run.wait(`${what} /ready`, async () => ((await httpStatus(ist.ports.http, '/ready')) === 200 ? true : undefined));
-  const vwcPath = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+  await run.wait(`${what} /ready`, async () => ((await loopbackHttpStatus(ist.ports.http, '/ready')) === 200 ? true : undefined));
+  run.step(`${what} /ready`);
+  const client = await run.kube.objects();
+  const vwc = await run.kube.resource('admissionregistration.k8s.io', 'ValidatingWebhookConfiguration');
+  const pods = await run.kube.resource('', 'Pod');
   let poked = 0;
   await run.wait(`${what} validation webhook (failurePolicy Fail)`, async () => {
-    const r = await run.client.get(`${vwcPath}?labelSelector=${encodeURIComponent(`istio.io/rev=${ist.revision}`)}`);
-    const configs = listItems(r.body);
-    const hooks = configs.flatMap((c) => (Array.isArray(c.webhooks) ? c.webhooks : []));
+    const configs = await client.list(vwc, { labelSelector: `istio.io/rev=${ist.revision}` });
+    const hooks = configs.flatMap((c) => (Array.isArray(c.webhooks) ? (c.webhooks as unknown[]) : []));
     if (hooks.length > 0 && hooks.every((h) => isPlainObject(h) && h.failurePolicy === 'Fail')) return true;
     // istiod retries its dry-run with exponential backoff (up to a minute) while its webhook server starts; a
     // harmless annotation change makes its controller look again at once instead of at the next backoff step.
@@ -113,19 +140,31 @@ export async function waitIstiodReady(run: ClusterRun, ist: LabIstiod): Promise<
       poked = Date.now();
       await Promise.all(
         configs.map((c) =>
-          run.client.request('PATCH', `${vwcPath}/${nameOf(c)}`, {
+          run.kube.transport.request({
+            method: 'PATCH',
+            path: resourcePath(vwc, undefined, c.metadata.name),
             contentType: 'application/merge-patch+json',
-            body: { metadata: { annotations: { 'meshferry.dev/lab-readiness-check': String(poked) } } },
+            body: JSON.stringify({ metadata: { annotations: { 'meshferry.dev/lab-readiness-check': String(poked) } } }),
+            what: `annotate ValidatingWebhookConfiguration ${c.metadata.name}`,
           }),
         ),
       );
     }
     return undefined;
   });
+  run.step(`${what} validation webhook Fail`);
   await run.wait(`${what} sidecar injection`, async () => {
-    const r = await run.client.post('/api/v1/namespaces/default/pods?dryRun=All', probePod(ist.revision));
-    return r.status === 201 && injectedContainerNames(r.body).includes('istio-proxy') ? true : undefined;
+    const probe = 'dry-run create an injection probe Pod';
+    try {
+      const r = await run.kube.probe.request({ method: 'POST', path: resourcePath(pods, 'default'), query: { dryRun: 'All' }, body: JSON.stringify(probePod(ist.revision)), what: probe });
+      return injectedContainerNames(parseJsonBody(run.cluster.name, probe, r.body)).includes('istio-proxy') ? true : undefined;
+    } catch (err) {
+      // The injector answers errors while it starts; those are "not yet".
+      if (err instanceof KubeApiError) return undefined;
+      throw err;
+    }
   });
+  run.step(`${what} injects sidecars`);
 }
 
 function probePod(revision: string): Record<string, unknown> {

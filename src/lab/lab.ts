@@ -38,6 +38,16 @@ export interface StartLabOptions {
   log?: (message: string) => void;
   /** Limit for each readiness wait; default 180 s (two cores shared with a build can be slow). */
   timeoutMs?: number;
+  /** Called as each start-up step of a cluster ends, with the time since the start began (a profile). */
+  onStep?: (step: LabStep) => void;
+}
+
+/** One finished start-up step. */
+export interface LabStep {
+  cluster: string;
+  step: string;
+  /** Milliseconds since startLab was called. */
+  atMs: number;
 }
 
 export interface StopOptions {
@@ -155,6 +165,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     pki,
     timeoutMs: opts.timeoutMs ?? 180_000,
     log: (m) => log(`${m} (${elapsed()})`),
+    step: (cluster, step) => opts.onStep?.({ cluster, step, atMs: Date.now() - t0 }),
     aborted: () => flag.aborted,
     track: async (p: StartedProcess) => {
       state.processes.push(p.record);
@@ -183,6 +194,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
                 prepare: () => applyIstiodManifests(run, ctx),
                 start: async () => {
                   for (const ist of istiods) await startIstiod(run, ctx, ist);
+                  run.step('istiod started');
                   for (const ist of istiods) {
                     await waitIstiodReady(run, ist);
                     log(`lab: ${name}: istiod ${ist.revision} serving webhooks at https://localhost:${ist.ports.https} (${elapsed()})`);
@@ -202,7 +214,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     inProgress.delete(dir);
     for (const run of runs) {
       run.settle();
-      run.client.close();
+      run.kube.close();
     }
   }
   state.ready = true;

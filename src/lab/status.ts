@@ -1,8 +1,8 @@
 // Reports whether a lab's processes run and its API servers and istiods answer (for `meshferry lab status`).
 import { readFile } from 'node:fs/promises';
-import { get as httpGet } from 'node:http';
 import path from 'node:path';
-import { LabApiClient } from './api-client.js';
+import { loopbackHttpStatus } from './istiod.js';
+import { LabKube, labConnection } from './lab-kube.js';
 import { LOOPBACK } from './ports.js';
 import { isRunning } from './process.js';
 import { readLabState } from './state.js';
@@ -30,17 +30,6 @@ export interface LabStatus {
   components: ComponentStatus[];
 }
 
-function httpStatus(port: number, urlPath: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = httpGet({ host: LOOPBACK, port, path: urlPath, timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(0));
-  });
-}
-
 /** Looks at the lab in `dir`: processes alive, API server /readyz, istiod /ready. Never changes anything. */
 export async function labStatus(dir: string): Promise<LabStatus> {
   const abs = path.resolve(dir);
@@ -63,19 +52,19 @@ async function componentStatus(state: LabState, clusterName: string, component: 
   if (component === 'kube-apiserver') {
     base.endpoint = cluster.server;
     if (!running) return { ...base, health: 'failing: not running' };
-    const client = new LabApiClient(cluster.server, cluster.token, caPem);
+    const kube = new LabKube(labConnection(cluster.name, cluster.server, cluster.token, caPem));
     try {
-      const r = await client.request('GET', '/readyz', { timeoutMs: 3000 });
-      return { ...base, health: r.status === 200 ? 'ok' : `failing: /readyz ${r.status || r.text}` };
+      const code = await kube.status('/readyz');
+      return { ...base, health: code === 200 ? 'ok' : `failing: /readyz ${code || 'unreachable'}` };
     } finally {
-      client.close();
+      kube.close();
     }
   }
   const ist = cluster.istiods.find((i) => component === `istiod-${i.revision}`);
   if (ist) {
     base.endpoint = `https://localhost:${ist.ports.https}`;
     if (!running) return { ...base, health: 'failing: not running' };
-    const code = await httpStatus(ist.ports.http, '/ready');
+    const code = await loopbackHttpStatus(ist.ports.http, '/ready', 3000);
     return { ...base, health: code === 200 ? 'ok' : `failing: /ready ${code || 'unreachable'}` };
   }
   return base;
