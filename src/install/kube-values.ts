@@ -87,8 +87,9 @@ export function annotationsSizeProblems(annotations: Readonly<Record<string, str
 }
 
 /**
- * An IP as the API server takes it for an Endpoints address: a valid IPv4 or IPv6 address (strict: no leading
- * zeros, no IPv4-mapped IPv6, no zone), and not unspecified, loopback or link-local (ValidateEndpointIP).
+ * An IP as the API server takes it for an EndpointSlice address (k8s.io/kubernetes pkg/apis/discovery/validation):
+ * IPv4 without leading zeros (IsValidIPForLegacyField, strict), IPv6 in canonical form (IsValidIP), never
+ * IPv4-mapped or with a zone; and not unspecified, loopback or link-local (ValidateEndpointIP).
  */
 export function endpointIpProblems(v: string): string[] {
   if (!isIPv4(v) && !(isIPv6(v) && !v.includes('%'))) return ['must be a valid IP address (e.g. 10.9.8.7 or 2001:db8::ffff)'];
@@ -106,11 +107,31 @@ export function endpointIpProblems(v: string): string[] {
     return out;
   }
   const groups = expandIPv6(v);
+  const canonical = canonicalIPv6(groups);
+  if (v !== canonical) return [`must be in canonical form ("${canonical}")`];
   if (groups.every((g) => g === 0)) out.push(`may not be unspecified (${v})`);
   if (groups.slice(0, 7).every((g) => g === 0) && groups[7] === 1) out.push('may not be in the loopback range (127.0.0.0/8, ::1/128)');
   if ((groups[0]! & 0xffc0) === 0xfe80) out.push('may not be in the link-local range (169.254.0.0/16, fe80::/10)');
   if (groups[0] === 0xff02) out.push('may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)');
   return out;
+}
+
+/** Go's net.IP String form (RFC 5952): lower-case hex, no leading zeros, the first longest run of 2+ zero groups as `::`. */
+function canonicalIPv6(groups: readonly number[]): string {
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best < 0) return hex.join(':');
+  return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLen).join(':')}`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (an embedded IPv4 tail counts as two groups). */
