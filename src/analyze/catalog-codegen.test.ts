@@ -1,7 +1,7 @@
-// messages.gen.ts must be what catalog-codegen makes of messages.yaml; UPDATE_GOLDEN=1 rewrites it.
+// messages.gen.ts must be what scripts/gen-analyze-messages.mjs makes of messages.yaml; UPDATE_GOLDEN=1 (or running the script) rewrites it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseCatalog, renderCatalogModule } from './catalog-codegen.js';
+import { parseCatalog, renderCatalogModule } from '../../scripts/gen-analyze-messages.mjs';
 import { CATALOG } from './messages.gen.js';
 
 const yamlFile = new URL('./messages.yaml', import.meta.url);
@@ -12,7 +12,7 @@ describe('message catalog', () => {
     const want = renderCatalogModule(parseCatalog(await readFile(yamlFile, 'utf8')));
     if (process.env.UPDATE_GOLDEN) await writeFile(genFile, want);
     const got = await readFile(genFile, 'utf8');
-    expect(got, 'run UPDATE_GOLDEN=1 npx vitest run --project unit src/analyze/catalog-codegen.test.ts').toBe(want);
+    expect(got, 'run node scripts/gen-analyze-messages.mjs').toBe(want);
   });
 
   it('codes are sequential, so a gap means a retired code that must be listed', async () => {

@@ -48,6 +48,11 @@ export class AnalysisIndex {
     return this.#byKind.get(kind) ?? [];
   }
 
+  /** Every kind in the input with its number of objects. */
+  kindCounts(): [KindRef, number][] {
+    return [...this.#byKind].map(([kind, list]) => [kind, list.length]);
+  }
+
   /** The kind reference of an indexed object (computed once). */
   kindOf(r: Resource): KindRef {
     return this.#kindOf.get(r) ?? kindRefOf(r.object);

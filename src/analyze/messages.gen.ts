@@ -1,5 +1,5 @@
-// Code generated from messages.yaml by catalog-codegen.ts; DO NOT EDIT.
-// Regenerate: UPDATE_GOLDEN=1 npx vitest run --project unit src/analyze/catalog-codegen.test.ts
+// Code generated from messages.yaml by scripts/gen-analyze-messages.mjs; DO NOT EDIT.
+// Regenerate: node scripts/gen-analyze-messages.mjs (src/analyze/catalog-codegen.test.ts checks it is current)
 import { makeMessage, type Message, type MessageType } from './message.js';
 
 /** Every message type, by name. */
@@ -204,6 +204,14 @@ export const CATALOG = {
     template: "{label} asks for revision {revision}; which revisions the target has is unknown, so this was not checked (name them with --target-revision)",
     args: [{ name: "label", type: "string" }, { name: "revision", type: "string" }],
   },
+  KindNotAnalyzed: {
+    code: "MF0026",
+    name: "KindNotAnalyzed",
+    level: "Info",
+    description: "Objects of a kind no meshferry check reads (an Ingress, a Job, a custom resource, an IstioOperator, ...) pass through unanalyzed; one note per kind says so.",
+    template: "{kind}: {count} object(s) were not analyzed: no meshferry check reads this kind",
+    args: [{ name: "kind", type: "string" }, { name: "count", type: "number" }],
+  },
 } as const satisfies Record<string, MessageType>;
 
 export type MessageName = keyof typeof CATALOG;
@@ -263,4 +271,6 @@ export const msg = {
   VirtualServiceUnreachableRule: (rule: string, reason: string): Message => makeMessage(CATALOG.VirtualServiceUnreachableRule, { rule, reason }),
   /** MF0025 (Info): A namespace or workload asks for an injection revision, and nobody said which revisions the target has (no --target-revision, no live target), so whether it exists there could not be checked. */
   RevisionNotChecked: (label: string, revision: string): Message => makeMessage(CATALOG.RevisionNotChecked, { label, revision }),
+  /** MF0026 (Info): Objects of a kind no meshferry check reads (an Ingress, a Job, a custom resource, an IstioOperator, ...) pass through unanalyzed; one note per kind says so. */
+  KindNotAnalyzed: (kind: string, count: number): Message => makeMessage(CATALOG.KindNotAnalyzed, { kind, count }),
 };

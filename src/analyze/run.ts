@@ -125,6 +125,13 @@ export function analyzeResources(set: ResourceSet, opts: AnalyzeOptions = {}): A
     const m = reason === 'workloads' ? msg.SelectorChecksSkipped(scope, count) : msg.ReferenceChecksSkipped(SKIPPED_KIND[reason], scope, count);
     add(toFinding(m, '', '', 'analyze', undefined), undefined);
   }
+  // Kinds no registered check reads pass through: one note per kind, not per object (a folder of Jobs is one line).
+  const read = new Set(allAnalyzers().flatMap((a) => a.metadata.inputs));
+  for (const [kind, count] of index.kindCounts())
+    if (!read.has(kind)) {
+      const slash = kind.lastIndexOf('/');
+      add(toFinding(msg.KindNotAnalyzed(`${kind.slice(slash + 1)} (${kind.slice(0, slash)})`, count), '', '', 'analyze', undefined), undefined);
+    }
   const sorted = [...findings.values()].sort(compareFindings);
   return { findings: sorted, suppressed, target, objects: set.size, ...(schemasFrom ? { schemasFrom } : {}) };
 }

@@ -1,34 +1,25 @@
-// Turns messages.yaml (the message catalog) into messages.gen.ts: the catalog table plus one typed constructor per message.
+// Turns src/analyze/messages.yaml (the analyzer's message catalog) into src/analyze/messages.gen.ts: the catalog
+// table plus one typed constructor per message. A build-time tool, so it lives outside src/ and never ships in dist/.
+//
+// Usage: node scripts/gen-analyze-messages.mjs   (src/analyze/catalog-codegen.test.ts fails while the output is stale)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { isPlainObject } from '../resources/object.js';
-import type { ArgType, Level } from './message.js';
 
-export interface CatalogEntry {
-  code: string;
-  name: string;
-  level: Level;
-  description: string;
-  template: string;
-  args: { name: string; type: ArgType }[];
-}
+const isPlainObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export interface Catalog {
-  messages: CatalogEntry[];
-  retired: { code: string; name: string }[];
-}
-
-const ARG_TYPES: Record<ArgType, string> = { string: 'string', number: 'number', strings: 'readonly string[]' };
+const ARG_TYPES = { string: 'string', number: 'number', strings: 'readonly string[]' };
 
 /** Parses and checks the catalog; every problem is collected so one run shows them all. */
-export function parseCatalog(text: string): Catalog {
-  const doc: unknown = parse(text);
-  const problems: string[] = [];
+export function parseCatalog(text) {
+  const doc = parse(text);
+  const problems = [];
   if (!isPlainObject(doc) || !Array.isArray(doc.messages)) throw new Error('messages.yaml: expected a `messages:` list');
-  const retired = Array.isArray(doc.retired) ? (doc.retired as { code: string; name: string }[]) : [];
-  const messages: CatalogEntry[] = [];
-  const codes = new Set<string>(retired.map((r) => r.code));
-  const names = new Set<string>(retired.map((r) => r.name));
-  for (const [i, raw] of (doc.messages as unknown[]).entries()) {
+  const retired = Array.isArray(doc.retired) ? doc.retired : [];
+  const messages = [];
+  const codes = new Set(retired.map((r) => r.code));
+  const names = new Set(retired.map((r) => r.name));
+  for (const [i, raw] of doc.messages.entries()) {
     if (!isPlainObject(raw)) {
       problems.push(`messages[${i}] is not a mapping`);
       continue;
@@ -42,25 +33,25 @@ export function parseCatalog(text: string): Catalog {
     if (level !== 'Error' && level !== 'Warning' && level !== 'Info') problems.push(`${where}: level must be Error, Warning or Info`);
     if (typeof description !== 'string' || description === '') problems.push(`${where}: description is required`);
     if (typeof template !== 'string' || template === '') problems.push(`${where}: template is required`);
-    const args = Array.isArray(raw.args) ? (raw.args as { name: string; type: ArgType }[]) : [];
+    const args = Array.isArray(raw.args) ? raw.args : [];
     for (const a of args) if (!(a.type in ARG_TYPES)) problems.push(`${where}: arg ${a.name} has unknown type ${String(a.type)}`);
     const placeholders = new Set([...String(template).matchAll(/\{(\w+)\}/g)].map((m) => m[1]));
     for (const p of placeholders) if (!args.some((a) => a.name === p)) problems.push(`${where}: template uses {${p}} but args do not declare it`);
     for (const a of args) if (!placeholders.has(a.name)) problems.push(`${where}: arg ${a.name} is not used in the template`);
     codes.add(String(code));
     names.add(String(name));
-    messages.push({ code: String(code), name: String(name), level: level as Level, description: String(description), template: String(template), args });
+    messages.push({ code: String(code), name: String(name), level, description: String(description), template: String(template), args });
   }
   if (problems.length) throw new Error(`messages.yaml has ${problems.length} problem(s):\n  ${problems.join('\n  ')}`);
   return { messages, retired };
 }
 
 /** The TypeScript source of messages.gen.ts. */
-export function renderCatalogModule(catalog: Catalog): string {
-  const q = (s: string) => JSON.stringify(s);
-  const lines: string[] = [
-    '// Code generated from messages.yaml by catalog-codegen.ts; DO NOT EDIT.',
-    '// Regenerate: UPDATE_GOLDEN=1 npx vitest run --project unit src/analyze/catalog-codegen.test.ts',
+export function renderCatalogModule(catalog) {
+  const q = (s) => JSON.stringify(s);
+  const lines = [
+    '// Code generated from messages.yaml by scripts/gen-analyze-messages.mjs; DO NOT EDIT.',
+    '// Regenerate: node scripts/gen-analyze-messages.mjs (src/analyze/catalog-codegen.test.ts checks it is current)',
     "import { makeMessage, type Message, type MessageType } from './message.js';",
     '',
     '/** Every message type, by name. */',
@@ -91,4 +82,12 @@ export function renderCatalogModule(catalog: Catalog): string {
   }
   lines.push('};', '');
   return lines.join('\n');
+}
+
+export const CATALOG_YAML = new URL('../src/analyze/messages.yaml', import.meta.url);
+export const CATALOG_MODULE = new URL('../src/analyze/messages.gen.ts', import.meta.url);
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(CATALOG_MODULE, renderCatalogModule(parseCatalog(readFileSync(CATALOG_YAML, 'utf8'))));
+  process.stderr.write(`wrote ${fileURLToPath(CATALOG_MODULE)}\n`);
 }
