@@ -1,4 +1,5 @@
 // The remote secret istiod's multicluster controller reads, and the reader RBAC it relies on; pure builders.
+import { redactUrl } from '../kube/redact-url.js';
 import { stringify } from 'yaml';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { ISTIO_NAMESPACE } from './topology.js';
@@ -119,9 +120,8 @@ export function missingReaderAccess(rules: unknown): string[] {
  * password in the URL must not travel to another cluster inside a Secret.
  */
 export function withoutUserinfo(server: string): { server: string; stripped: boolean } {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)@/i.exec(server);
-  if (!m) return { server, stripped: false };
-  return { server: `${m[1]}${server.slice(m[0].length)}`, stripped: true };
+  const redacted = redactUrl(server);
+  return { server: redacted, stripped: redacted !== server };
 }
 
 export interface RemoteKubeconfigInput {

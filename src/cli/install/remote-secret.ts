@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { buildRemoteSecret } from '../../install/remote-secret-live.js';
-import { writeFileAtomic } from '../../resources/yaml-write.js';
+import { writeRemoteSecret } from '../../install/remote-secret-file.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
 import { log, writeStdout } from '../io.js';
 import { formatOption, outputFileOption, renderObjects } from '../output-flags.js';
@@ -32,7 +32,7 @@ export async function runRemoteSecret(flags: RemoteSecretFlags): Promise<string[
     const text = renderObjects([secret], flags.output);
     if (flags.outputFile !== undefined) {
       // It holds a bearer token: owner-only, and written whole or not at all.
-      await writeFileAtomic(flags.outputFile, text, 0o600);
+      await writeRemoteSecret(flags.outputFile, secret, text);
       log.info(`remote-secret: wrote Secret istio-system/${secret.metadata.name} to ${flags.outputFile} (mode 0600)`);
     } else await writeStdout(text);
     if (created.length === 0) log.info(`remote-secret: context "${cluster.connection.contextName}" already had the reader account, RBAC and token`);
