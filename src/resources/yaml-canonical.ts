@@ -23,7 +23,8 @@ const notCanonical = (): never => {
  * the precise reader reads (a test checks this).
  */
 export function parseCanonicalYaml(text: string): unknown {
-  if (!text.endsWith('\n') || text.includes('\r') || text.includes('\t')) return undefined;
+  // Cheap scans first: streams of several documents are never canonical, and the split below would cost.
+  if (!text.endsWith('\n') || text.startsWith('---') || text.includes('\n---') || text.includes('\r') || text.includes('\t')) return undefined;
   const lines = text.slice(0, -1).split('\n');
   if (lines.length === 0 || lines.some((l) => l === '' || l.startsWith('---') || l.startsWith('...'))) return undefined;
   try {

@@ -99,8 +99,10 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
     } catch (err) {
       throw fileError(p, err);
     }
-    if (st.isDirectory()) out.push(...(await walk(p, new Set([await realPathOf(p)]), new Set())));
-    else out.push(p);
+    if (st.isDirectory()) {
+      const real = await realPathOf(p);
+      out.push(...(await walk(p, real, new Set([real]), new Set())));
+    } else out.push(p);
   }
   return out;
 }
@@ -113,8 +115,12 @@ async function realPathOf(p: string): Promise<string> {
   }
 }
 
-/** `ancestors`: real paths of the folders being walked (loop detection); `seen`: real paths of files already listed. */
-async function walk(dir: string, ancestors: Set<string>, seen: Set<string>): Promise<string[]> {
+/**
+ * `real`: the real path of `dir`; `ancestors`: real paths of the folders being walked (loop detection);
+ * `seen`: real paths of the files already listed. An entry that is not a link has its folder's real path plus
+ * its name, so only links cost a realpath call.
+ */
+async function walk(dir: string, real: string, ancestors: Set<string>, seen: Set<string>): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -128,7 +134,8 @@ async function walk(dir: string, ancestors: Set<string>, seen: Set<string>): Pro
     const full = path.join(dir, e.name);
     let isDir = e.isDirectory();
     let isFile = e.isFile();
-    if (e.isSymbolicLink()) {
+    const link = e.isSymbolicLink();
+    if (link) {
       let st;
       try {
         st = await stat(full);
@@ -140,16 +147,16 @@ async function walk(dir: string, ancestors: Set<string>, seen: Set<string>): Pro
       isDir = st.isDirectory();
       isFile = st.isFile();
     }
+    if (!isDir && !(isFile && YAML_EXTENSIONS.has(path.extname(e.name).toLowerCase()))) continue;
+    const entryReal = link ? await realPathOf(full) : path.join(real, e.name);
     if (isDir) {
-      const real = await realPathOf(full);
-      if (ancestors.has(real)) continue; // a link back up the tree: walking it again would never end
-      ancestors.add(real);
-      out.push(...(await walk(full, ancestors, seen)));
-      ancestors.delete(real);
-    } else if (isFile && YAML_EXTENSIONS.has(path.extname(e.name).toLowerCase())) {
-      const real = e.isSymbolicLink() ? await realPathOf(full) : path.resolve(full);
-      if (seen.has(real)) continue;
-      seen.add(real);
+      if (ancestors.has(entryReal)) continue; // a link back up the tree: walking it again would never end
+      ancestors.add(entryReal);
+      out.push(...(await walk(full, entryReal, ancestors, seen)));
+      ancestors.delete(entryReal);
+    } else {
+      if (seen.has(entryReal)) continue;
+      seen.add(entryReal);
       out.push(full);
     }
   }
@@ -217,7 +224,13 @@ export interface ParseResult {
 export function parseResources(text: string, file: string, opts: ReadOptions = {}): ParseResult {
   if (opts.engine !== 'precise') {
     const canonical = parseCanonicalYaml(text);
-    if (canonical !== undefined) return acceptFastDocuments([{ value: canonical, text, offset: 0, firstLine: 1, contentLine: 1 }], file, opts);
+    if (canonical !== undefined) {
+      const doc: FastDocument = { value: canonical, text, offset: 0, firstLine: 1, contentLine: 1 };
+      // The common case of an export folder, kept lean: one valid object, its first line at line 1, column 1.
+      if (isPlainObject(canonical) && !isList(canonical) && !checkObject(canonical, opts))
+        return { resources: [{ object: kept(canonical as KubeObject), source: { file, line: 1, locate: lazyLocate(doc, file) } }], problems: [] };
+      return acceptFastDocuments([doc], file, opts);
+    }
     const docs = loadStreamFast(text);
     if (docs) return acceptFastDocuments(docs, file, opts);
   }
@@ -230,22 +243,26 @@ function acceptFastDocuments(docs: FastDocument[], file: string, opts: ReadOptio
   const out: ParseResult = { resources: [], problems: [] };
   docs.forEach((d, docIndex) => {
     if (d.value === null || d.value === undefined || d.contentLine === undefined) return;
-    let tree: { root: ParsedNode | null; lineCounter: LineCounter } | undefined;
-    // Positions come from a precise parse of this one document, done the first time one is needed.
-    const locate = (path: readonly PathSegment[]): SourcePosition => {
-      if (!tree) {
-        const lineCounter = new LineCounter();
-        tree = { root: parseDocument(d.text, { ...KUBE_YAML, lineCounter }).contents, lineCounter };
-      }
-      const offset = findOffset(tree.root, path);
-      if (offset === undefined) return { file, line: d.contentLine };
-      const { line, col } = tree.lineCounter.linePos(offset);
-      return { file, line: line + d.firstLine - 1, column: col };
-    };
+    const locate = lazyLocate(d, file);
     const docPos: SourcePosition = { file, line: d.contentLine, column: firstColumn(d, d.contentLine) };
     acceptDocument(d.value, docIndex, () => docPos, (prefix) => (p) => locate([...prefix, ...p]), opts, out);
   });
   return out;
+}
+
+/** Positions in a document read by a fast strategy: from a precise parse of that one document, done when first asked. */
+function lazyLocate(d: FastDocument, file: string): Locate {
+  let tree: { root: ParsedNode | null; lineCounter: LineCounter } | undefined;
+  return (path: readonly PathSegment[]): SourcePosition => {
+    if (!tree) {
+      const lineCounter = new LineCounter();
+      tree = { root: parseDocument(d.text, { ...KUBE_YAML, lineCounter }).contents, lineCounter };
+    }
+    const offset = findOffset(tree.root, path);
+    if (offset === undefined) return { file, line: d.contentLine ?? d.firstLine };
+    const { line, col } = tree.lineCounter.linePos(offset);
+    return { file, line: line + d.firstLine - 1, column: col };
+  };
 }
 
 function firstColumn(d: FastDocument, line: number): number {
@@ -311,8 +328,7 @@ function acceptDocument(
     out.problems.push({ message: `document ${docIndex + 1} is ${what}, not a Kubernetes object (a mapping with apiVersion, kind and metadata)`, position: docPos() });
     return;
   }
-  // `kubectl get vs -o yaml` writes a typed list (VirtualServiceList); any `*List` with items is unwrapped.
-  if (typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
+  if (isList(value)) {
     value.items.forEach((item, i) => {
       const locate = locateIn(['items', i]);
       acceptObject(item, () => locate([]), locate, opts, out);
@@ -328,8 +344,7 @@ function acceptObject(value: unknown, pos: () => SourcePosition, locate: Locate,
     out.problems.push({ message: problem.message, position: problem.path ? locate(problem.path) : pos(), ...(problem.field ? { fieldPath: problem.field } : {}) });
     return;
   }
-  let object = value as KubeObject;
-  if (kindOf(object.apiVersion, object.kind)?.metadataOnly) object = metadataOnly(object);
+  const object = kept(value as KubeObject);
   const file = pos().file;
   let line: number | undefined;
   // The line of a List item is only known after a precise parse: work it out when first read.
@@ -343,6 +358,16 @@ function acceptObject(value: unknown, pos: () => SourcePosition, locate: Locate,
       locate,
     },
   });
+}
+
+/** `kubectl get vs -o yaml` writes a typed list (VirtualServiceList); any `*List` with items is unwrapped like `List`. */
+function isList(value: Record<string, unknown>): value is Record<string, unknown> & { items: unknown[] } {
+  return typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items);
+}
+
+/** The object as the ResourceSet keeps it: metadata only for kinds whose data is never read (Secrets). */
+function kept(object: KubeObject): KubeObject {
+  return kindOf(object.apiVersion, object.kind)?.metadataOnly ? metadataOnly(object) : object;
 }
 
 /** Keeps what may be shown of a Secret: never its data, nor annotations that hold it (secrets.ts). */

@@ -35,6 +35,8 @@ export const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
  */
 const PLAIN_CHARS = /^[A-Za-z0-9_./ :=+-]+$/;
 const PLAIN_START = /^[A-Za-z_/]/;
+/** The common case: a letter, `_` or `/` first, then only letters, digits and `_ . / -` (a subset of the rule). */
+const IDENTIFIER = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
 const ANY_CASE_WORDS = /^(?:y|n|yes|no|true|false|on|off|null)$/i;
 /**
  * Characters that numbers and timestamps of any schema are made of (digits, signs, dots, `_`, `:`, the letters
@@ -45,6 +47,8 @@ const NUMBERISH = /^[0-9a-fA-F_.:+\- xXoObBeEtTzZ]*$/;
 
 /** Whether a string can be written as a plain YAML scalar and still be read back as that string by every reader. */
 export function isPlainSafe(s: string): boolean {
+  // Most strings in Kubernetes objects are identifiers, hosts and paths: settle them with one pattern.
+  if (IDENTIFIER.test(s)) return s.length > 5 || !ANY_CASE_WORDS.test(s);
   if (s === '' || !PLAIN_CHARS.test(s)) return false;
   if (s.startsWith(' ') || s.endsWith(' ') || s.endsWith(':') || s.includes(': ') || s.includes('  ')) return false;
   if (PLAIN_START.test(s)) return !ANY_CASE_WORDS.test(s);

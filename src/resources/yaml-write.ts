@@ -55,9 +55,19 @@ export function serializeObject(obj: KubeObject): string {
 
 const NOT_JSON = Symbol('a value that is not JSON data');
 
+/** Scalar text per distinct string that needed more than the first pattern; bounded so a huge export cannot grow it without limit. */
+const scalarCache = new Map<string, string>();
+const SCALAR_CACHE_MAX = 50_000;
+
 /** A string as a scalar on one line: plain when safe, else double-quoted. */
 function flowScalar(s: string): string {
-  return isPlainSafe(s) ? s : doubleQuoted(s);
+  let text = scalarCache.get(s);
+  if (text === undefined) {
+    text = isPlainSafe(s) ? s : doubleQuoted(s);
+    if (scalarCache.size >= SCALAR_CACHE_MAX) scalarCache.clear();
+    scalarCache.set(s, text);
+  }
+  return text;
 }
 
 /** Characters that a literal block cannot hold as they are (other than newline and an inner tab). */
