@@ -9,45 +9,31 @@ import type { MessageName } from '../../src/analyze/messages.gen.js';
 import { ensureLabBinaries } from '../../src/lab/binaries.js';
 import { readResources } from '../../src/resources/yaml-read.js';
 import { REPO_ROOT } from '../support/cli.js';
+import { CODE_MAP, SHARED_NAMES, UNMAPPED } from './analyze-istio-codes.js';
 
 const execFileAsync = promisify(execFile);
 const CORPUS = path.join(REPO_ROOT, 'test/fixtures/analyze/istioctl');
 const DOCS = readFileSync(path.join(REPO_ROOT, 'docs/analyzers.md'), 'utf8');
 
-/** istioctl code → the meshferry message names that stand for it (docs/analyzers.md, "istioctl codes"). */
-const CODE_MAP: Readonly<Record<string, readonly MessageName[]>> = {
-  IST0002: ['DeprecatedField'],
-  IST0101: ['ReferencedResourceNotFound'],
-  IST0102: ['NamespaceNotInjected'],
-  IST0106: ['SchemaValidationError'],
-  IST0109: ['ConflictingMeshGatewayVirtualServiceHosts'],
-  IST0110: ['ConflictingSidecarWorkloadSelectors'],
-  IST0111: ['MultipleSidecarsWithoutWorkloadSelectors'],
-  IST0112: ['VirtualServiceDestinationPortSelectorRequired'],
-  IST0118: ['PortNameIsNotUnderNamingConvention'],
-  IST0123: ['NamespaceMultipleInjectionLabels'],
-  IST0127: ['ReferencedResourceNotFound'],
-  IST0130: ['VirtualServiceUnreachableRule'],
-  IST0132: ['VirtualServiceHostNotFoundInGateway'],
-  // istio's generic "schema warning" carries deprecations and filter-name notices that meshferry names precisely.
-  IST0133: ['SchemaWarning', 'DeprecatedField', 'EnvoyFilterMigrationRisk'],
-  IST0145: ['ConflictingGateways'],
-  IST0151: ['EnvoyFilterMigrationRisk'],
-  IST0155: ['EnvoyFilterMigrationRisk'],
-  IST0173: ['DestinationRuleSubsetNotSelectPods'],
-  IST0174: ['UnknownDestinationRuleHost'],
-};
-
-/** Codes meshferry deliberately does not report; each is explained in docs/analyzers.md. */
-const UNMAPPED = ['IST0128', 'IST0129', 'IST0131', 'IST0134', 'IST0138', 'IST0152', 'IST0153', 'IST0154', 'IST0157', 'IST0160', 'IST0175', 'IST0177'];
-
-/** Findings istioctl makes that meshferry intentionally does not; `id` is the anchor in docs/analyzers.md. */
-const DIVERGENCES: { id: string; case: string; code: string; origin: string }[] = [
-  { id: 'divergence-host-check-on-missing-gateway', case: '01-vs-gateway-missing', code: 'IST0132', origin: 'VirtualService shop/frontend' },
-  { id: 'divergence-legacy-gateway-name', case: '11-vs-legacy-gateway-name', code: 'IST0101', origin: 'VirtualService default/legacy' },
-  { id: 'divergence-legacy-gateway-name', case: '11-vs-legacy-gateway-name', code: 'IST0132', origin: 'VirtualService default/legacy' },
-  { id: 'divergence-host-check-on-missing-gateway', case: '21-vs-delegate-with-gateways', code: 'IST0132', origin: 'VirtualService bookinfo/reviews-delegate' },
+/**
+ * Every intended divergence, in both directions, in one place; `id` is the anchor in docs/analyzers.md, which says why.
+ * - `istioctl-only`: istioctl reports `code` on `origin` and meshferry deliberately does not.
+ * - `meshferry-only`: meshferry reports `name` on `origin` (a shared check) and istioctl does not.
+ */
+const DIVERGENCES: ({ id: string; case: string; origin: string } & ({ direction: 'istioctl-only'; code: string } | { direction: 'meshferry-only'; name: MessageName }))[] = [
+  { direction: 'istioctl-only', id: 'divergence-host-check-on-missing-gateway', case: '01-vs-gateway-missing', code: 'IST0132', origin: 'VirtualService shop/frontend' },
+  { direction: 'istioctl-only', id: 'divergence-legacy-gateway-name', case: '11-vs-legacy-gateway-name', code: 'IST0101', origin: 'VirtualService default/legacy' },
+  { direction: 'istioctl-only', id: 'divergence-legacy-gateway-name', case: '11-vs-legacy-gateway-name', code: 'IST0132', origin: 'VirtualService default/legacy' },
+  { direction: 'istioctl-only', id: 'divergence-host-check-on-missing-gateway', case: '21-vs-delegate-with-gateways', code: 'IST0132', origin: 'VirtualService bookinfo/reviews-delegate' },
 ];
+
+/**
+ * Kinds whose objects istioctl drops from files (Service, Pod, Namespace, Secret: istio-facts.md), so it runs no
+ * check on them or on references into them; meshferry checks them (docs/analyzers.md#divergence-runtime-kinds).
+ */
+const RUNTIME_KINDS = /^(Service|Pod|Namespace|Secret) /;
+
+const istioOnly = (d: (typeof DIVERGENCES)[number]): d is (typeof DIVERGENCES)[number] & { direction: 'istioctl-only'; code: string } => d.direction === 'istioctl-only';
 
 interface IstioctlFinding {
   code: string;
@@ -106,11 +92,31 @@ describe('differential: istioctl analyze vs meshferry analyze', () => {
     for (const { code, origin, count } of groups.values()) {
       const names = CODE_MAP[code] ?? [];
       const have = ours.filter((m) => m.origin === origin && names.includes(m.name as MessageName)).length;
-      const allowed = DIVERGENCES.filter((d) => d.case === name && d.code === code && d.origin === origin).length;
+      const allowed = DIVERGENCES.filter(istioOnly).filter((d) => d.case === name && d.code === code && d.origin === origin).length;
       if (allowed > 0) expect(have, `divergence for ${code} on ${origin} is stale: meshferry reports it now`).toBeLessThan(count);
       expect(have, `${code} on ${origin}: istioctl ${count}, meshferry ${names.join('|')} ${have}\nmeshferry: ${JSON.stringify(ours.map((m) => `${m.name} ${m.origin}: ${m.message}`), null, 1)}`).toBeGreaterThanOrEqual(count - allowed);
     }
-    for (const d of DIVERGENCES.filter((x) => x.case === name))
+    for (const d of DIVERGENCES.filter(istioOnly).filter((x) => x.case === name))
       expect(groups.has(`${d.code}|${d.origin}`), `divergence ${d.id}: istioctl no longer reports ${d.code} on ${d.origin}`).toBe(true);
+
+    // The other direction: per (check, origin), meshferry reports no more of a shared check than istioctl's
+    // findings that stand for it, less the documented divergences.
+    const theirsFor = (check: MessageName, origin: string) => theirs.filter((f) => f.origin === origin && (CODE_MAP[f.code] ?? []).includes(check)).length;
+    const extra = new Map<string, { check: MessageName; origin: string; count: number; messages: string[] }>();
+    for (const m of ours) {
+      const check = m.name as MessageName;
+      if (!SHARED_NAMES.has(check) || !m.origin || RUNTIME_KINDS.test(m.origin)) continue;
+      const key = `${check}|${m.origin}`;
+      const g = extra.get(key) ?? { check, origin: m.origin, count: 0, messages: [] };
+      g.count++;
+      g.messages.push(m.message);
+      extra.set(key, g);
+    }
+    for (const { check, origin, count, messages } of extra.values()) {
+      const allowed = DIVERGENCES.filter((d) => d.direction === 'meshferry-only' && d.case === name && d.name === check && d.origin === origin).length;
+      const istio = theirsFor(check, origin);
+      if (allowed > 0) expect(count, `divergence for ${check} on ${origin} is stale: istioctl reports it now`).toBeGreaterThan(istio);
+      expect(count, `meshferry reports ${check} on ${origin} ${count}x, istioctl ${istio}x (${messages.join(' | ')})\nistioctl: ${JSON.stringify(theirs.map((f) => `${f.code} ${f.origin}: ${f.message}`), null, 1)}`).toBeLessThanOrEqual(istio + allowed);
+    }
   });
 });
