@@ -57,6 +57,8 @@ export interface AnalysisContext {
   webhookIssues(r: Resource): readonly ValidationIssue[];
   /** True when the input can be trusted to hold every object of `kind` in `namespace`, so "not found" is real. */
   covers(kind: KindRef, namespace: string): boolean;
+  /** True when `kind` was read completely (a live cluster), so an object missing from the input does not exist. */
+  isComplete(kind: KindRef): boolean;
   /** Notes a check skipped for lack of data (see SkipReason). */
   skipped(reason: SkipReason, namespace: string): void;
   /** Reports a message about an object; `path` points at the offending field (for its file:line). */

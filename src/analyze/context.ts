@@ -93,6 +93,10 @@ export class AnalysisIndex {
   covers(kind: KindRef, namespace: string): boolean {
     return this.#complete.has(kind) || this.#kindInNamespace.has(`${kind}|${namespace}`);
   }
+
+  isComplete(kind: KindRef): boolean {
+    return this.#complete.has(kind);
+  }
 }
 
 /** Thrown when an analyzer reads a kind it did not declare: a bug in the analyzer, caught by the self-tests. */
@@ -166,6 +170,11 @@ export class GuardedContext implements AnalysisContext {
   covers(kind: KindRef, namespace: string): boolean {
     this.#need(kind, `asks whether the input covers ${kind}`);
     return this.#index.covers(kind, namespace);
+  }
+
+  isComplete(kind: KindRef): boolean {
+    this.#need(kind, `asks whether ${kind} was read completely`);
+    return this.#index.isComplete(kind);
   }
 
   skipped(reason: SkipReason, namespace: string): void {

@@ -1,4 +1,4 @@
-// ReferencedResourceNotFound for AuthorizationPolicy source namespaces (and notNamespaces) that match no Namespace (only where Namespaces are known).
+// ReferencedResourceNotFound for AuthorizationPolicy source namespaces (and notNamespaces) that match no Namespace (only when Namespaces were read completely).
 import type { Analyzer } from '../../analyzer.js';
 import { asMap, mapsIn, namespaceOf, specOf, stringsIn } from '../../fields.js';
 import { K } from '../../kinds.js';
@@ -15,12 +15,14 @@ export function namespaceMatches(name: string, pattern: string): boolean {
 export const policyNamespacesAnalyzer: Analyzer = {
   metadata: {
     name: 'policy.NamespaceAnalyzer',
-    description: "Checks that an AuthorizationPolicy's source namespaces and notNamespaces match a Namespace (when the input holds Namespaces)",
+    description: "Checks that an AuthorizationPolicy's source namespaces and notNamespaces match a Namespace (when Namespaces were read completely)",
     inputs: [K.AuthorizationPolicy, K.Namespace],
   },
   analyze(ctx) {
     const names = ctx.list(K.Namespace).map((r) => r.object.metadata.name);
-    const known = ctx.covers(K.Namespace, '');
+    // Only a complete read can say a namespace does not exist: files hold the namespaces being moved, rarely
+    // istio-system or the monitoring namespace that policies name as sources.
+    const known = ctx.isComplete(K.Namespace);
     for (const r of ctx.list(K.AuthorizationPolicy))
       for (const [rule, i] of mapsIn(specOf(r.object).rules))
         for (const [from, j] of mapsIn(rule.from)) {
