@@ -31,8 +31,9 @@ export function expectObject(context: string, what: string, body: unknown): Kube
 
 /** A list page: `items` of objects, and the continue token if there is one. */
 export function expectList(context: string, what: string, body: unknown): { items: KubeObject[]; continue: string | undefined } {
-  if (!isPlainObject(body) || !Array.isArray(body.items)) throw badResponse(context, what, 'JSON that is not a list (no items)');
-  const items = body.items;
+  // Go marshals an empty list's nil slice as `"items": null` (a PartialObjectMetadataList of no Secrets, say).
+  if (!isPlainObject(body) || !(Array.isArray(body.items) || body.items === null)) throw badResponse(context, what, 'JSON that is not a list (no items)');
+  const items: unknown[] = body.items ?? [];
   if (!items.every(isKubeObject)) throw badResponse(context, what, 'a list whose items are not all Kubernetes objects (no metadata.name)');
   const token = isPlainObject(body.metadata) && typeof body.metadata.continue === 'string' && body.metadata.continue ? body.metadata.continue : undefined;
   return { items, continue: token };

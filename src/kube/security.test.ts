@@ -91,6 +91,11 @@ describe('a non-JSON or wrongly shaped API answer is a cluster failure (exit 3),
   }
   const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'a', namespace: 'shop' }, spec: {} };
 
+  it('an empty list whose items are null (Go\'s nil slice, as a real API server sends it) is an empty list', async () => {
+    const c = await client(() => ({ body: { kind: 'PartialObjectMetadataList', metadata: {}, items: null } }));
+    expect(await c.list(VS, { metadataOnly: true })).toEqual([]);
+  });
+
   it.each([
     { name: 'list answered with HTML', body: '<html>\x1b[31mlogin</html>', call: (c: ObjectClient) => c.list(VS) },
     { name: 'list answered without items', body: { kind: 'Status' }, call: (c: ObjectClient) => c.list(VS) },
