@@ -1,6 +1,6 @@
 // Fast path for reading Kubernetes YAML: js-yaml with go-yaml v2's scalar rules, positions computed on demand.
 import jsyaml from 'js-yaml';
-import { FALSE_RE, FLOAT_EXP, FLOAT_PLAIN, FLOAT_SPECIAL, INT_BIN, INT_DEC, INT_HEX, INT_OCT, NULL_RE, TRUE_RE } from './yaml-scalars.js';
+import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInteger } from './yaml-scalars.js';
 
 /**
  * The `yaml` library keeps a full syntax tree with positions; on thousands of objects that is most of a run.
@@ -10,15 +10,6 @@ import { FALSE_RE, FLOAT_EXP, FLOAT_PLAIN, FLOAT_SPECIAL, INT_BIN, INT_DEC, INT_
  */
 
 const { Type, FAILSAFE_SCHEMA } = jsyaml;
-
-function parseInteger(s: string): number {
-  const sign = s.startsWith('-') ? -1 : 1;
-  const body = s.replace(/^[-+]/, '').replace(/_/g, '');
-  if (body.startsWith('0b')) return sign * parseInt(body.slice(2), 2);
-  if (body.startsWith('0x')) return sign * parseInt(body.slice(2), 16);
-  if (INT_OCT.test(s)) return sign * parseInt(body.slice(1), 8);
-  return sign * Number(body);
-}
 
 function parseFloatText(s: string): number {
   if (FLOAT_SPECIAL.test(s)) return /nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity;
@@ -33,8 +24,8 @@ export const GO_YAML_SCHEMA = FAILSAFE_SCHEMA.extend({
   implicit: [
     scalar('tag:yaml.org,2002:null', (s) => NULL_RE.test(s), () => null),
     scalar('tag:yaml.org,2002:bool', (s) => TRUE_RE.test(s) || FALSE_RE.test(s), (s) => TRUE_RE.test(s)),
-    scalar('tag:yaml.org,2002:int', (s) => INT_BIN.test(s) || INT_OCT.test(s) || INT_DEC.test(s) || INT_HEX.test(s), parseInteger),
-    scalar('tag:yaml.org,2002:float', (s) => FLOAT_EXP.test(s) || FLOAT_PLAIN.test(s) || FLOAT_SPECIAL.test(s), parseFloatText),
+    scalar('tag:yaml.org,2002:int', (s) => GO_INT.test(s), parseGoInteger),
+    scalar('tag:yaml.org,2002:float', (s) => GO_FLOAT.test(s) || FLOAT_SPECIAL.test(s), parseFloatText),
   ],
 });
 

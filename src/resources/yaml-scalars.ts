@@ -11,13 +11,30 @@
 export const NULL_RE = /^(?:~|null|Null|NULL)?$/;
 export const TRUE_RE = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
 export const FALSE_RE = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
-export const INT_BIN = /^[-+]?0b[0-1_]+$/;
-export const INT_OCT = /^[-+]?0[0-7_]+$/;
-export const INT_DEC = /^[-+]?[0-9][0-9_]*$/;
-export const INT_HEX = /^[-+]?0x[0-9a-fA-F_]+$/;
-export const FLOAT_EXP = /^[-+]?(?:[0-9][0-9_]*)?(?:\.[0-9_]*)?[eE][-+]?[0-9]+$/;
-/** go-yaml v2's float without exponent: it needs a digit, so a lone "." is a string. */
-export const FLOAT_PLAIN = /^[-+]?(?:[0-9][0-9_]*\.[0-9_]*|\.[0-9][0-9_]*)$/;
+/*
+ * go-yaml v2 tries a plain scalar that starts with a digit or a sign as a number: `_` removed, then Go's
+ * strconv.ParseInt(s, 0, 64) (so `0x1F`, `0X1F`, `0o17`, `0O17`, `0b101`, `0B101` and `017` are integers), then
+ * its float pattern `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`; one that starts with `.` only as Go's
+ * ParseFloat reads it, with no `_` (go.yaml.in/yaml/v2 v2.4.2 resolve.go, `resolve`). Anything else is a string:
+ * `e3` is not a float, since no digit comes before its exponent.
+ */
+/** go-yaml v2's floats (see above): a digit always comes before any exponent, so a lone "." and "e3" are strings. */
+export const GO_FLOAT =
+  /^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*[0-9][0-9_]*)?|[-+]\.[0-9_]*[0-9][0-9_]*(?:[eE][-+]?[0-9_]*[0-9][0-9_]*)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?)$/;
+/** Every integer go-yaml v2 reads, in one pattern (decimal and `0`-led octal share the last branch). */
+export const GO_INT = /^[-+]?(?:0[bB][01_]*[01][01_]*|0[xX][0-9a-fA-F_]*[0-9a-fA-F][0-9a-fA-F_]*|0[oO][0-7_]*[0-7][0-7_]*|[0-9][0-9_]*)$/;
+
+/** The value of an integer that matched GO_INT, as go-yaml v2 reads it. */
+export function parseGoInteger(s: string): number {
+  const sign = s.startsWith('-') ? -1 : 1;
+  const body = s.replace(/^[-+]/, '').replace(/_/g, '');
+  const prefix = body.slice(0, 2).toLowerCase();
+  if (prefix === '0b') return sign * parseInt(body.slice(2), 2);
+  if (prefix === '0x') return sign * parseInt(body.slice(2), 16);
+  if (prefix === '0o') return sign * parseInt(body.slice(2), 8);
+  if (/^0[0-7]+$/.test(body)) return sign * parseInt(body.slice(1), 8);
+  return sign * Number(body);
+}
 export const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 
 /*
@@ -37,6 +54,7 @@ const PLAIN_CHARS = /^[A-Za-z0-9_./ :=+-]+$/;
 const PLAIN_START = /^[A-Za-z_/]/;
 /** The common case: a letter, `_` or `/` first, then only letters, digits and `_ . / -` (a subset of the rule). */
 const IDENTIFIER = /^[A-Za-z_/][A-Za-z0-9_./-]*$/;
+const EXPONENT_ONLY = /^[eE][-+]?[0-9]/;
 const ANY_CASE_WORDS = /^(?:y|n|yes|no|true|false|on|off|null)$/i;
 /**
  * Characters that numbers and timestamps of any schema are made of (digits, signs, dots, `_`, `:`, the letters
@@ -47,6 +65,8 @@ const NUMBERISH = /^[0-9a-fA-F_.:+\- xXoObBeEtTzZ]*$/;
 
 /** Whether a string can be written as a plain YAML scalar and still be read back as that string by every reader. */
 export function isPlainSafe(s: string): boolean {
+  // The `yaml` library's 1.1 float pattern makes the digits before an exponent optional: it reads `e3` as NaN.
+  if (EXPONENT_ONLY.test(s)) return false;
   // Most strings in Kubernetes objects are identifiers, hosts and paths: settle them with one pattern.
   if (IDENTIFIER.test(s)) return s.length > 5 || !ANY_CASE_WORDS.test(s);
   if (s === '' || !PLAIN_CHARS.test(s)) return false;
