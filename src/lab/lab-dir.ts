@@ -1,19 +1,12 @@
 // The lab folder: created 0700 by meshferry, or else accepted only when it is the user's own and closed to others.
-import { access, chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, isErrnoException } from '../errors.js';
 import { isRunning } from './process.js';
 import { readLabState } from './state.js';
 
-/** True when `file` exists (any type); the lab's one existence check. */
-export async function pathExists(file: string): Promise<boolean> {
-  try {
-    await access(file);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** One "does it exist" for the whole project (resources/atomic-write.ts); the lab's callers import it from here. */
+export { pathExists } from '../resources/atomic-write.js';
 
 /**
  * Makes `dir` ready for a new lab. The folder will hold the lab CA's key and bearer tokens for every API server,
