@@ -69,15 +69,20 @@ export interface Problem {
   fieldPath?: string;
 }
 
+/** How many problems an InputErrors message names; the rest are counted. */
+export const MAX_PROBLEMS_SHOWN = 100;
+
 /** Several input problems at once (a schema-invalid file, say). Exit 2. */
 export class InputErrors extends MeshferryError {
   readonly problems: Problem[];
   constructor(summary: string, problems: Problem[], code = 'InvalidInput') {
-    const lines = problems.map((p) => {
+    // A generated file can hold a problem per document: name the first ones, count the rest.
+    const lines = problems.slice(0, MAX_PROBLEMS_SHOWN).map((p) => {
       const where = p.position ? `${formatPosition(p.position)}: ` : '';
       const field = p.fieldPath ? ` (at ${p.fieldPath})` : '';
       return `  ${where}${p.message}${field}`;
     });
+    if (problems.length > MAX_PROBLEMS_SHOWN) lines.push(`  ... and ${problems.length - MAX_PROBLEMS_SHOWN} more problem(s)`);
     super(code, `${summary}\n${lines.join('\n')}`, { exitCode: ExitCode.usage });
     this.problems = problems;
   }

@@ -11,6 +11,8 @@ describe('sanitizeTerminalText', () => {
     ['bell\x07 and del\x7f', 'bell\\x07 and del\\x7f'],
     ['carriage\rreturn', 'carriage\\x0dreturn'],
     ['bidi \u202egnp.exe', 'bidi \\u202egnp.exe'],
+    ['line\u2028separator\u2029paragraph', 'line\\u2028separator\\u2029paragraph'],
+    ['marks \u200e\u200f\u061c', 'marks \\u200e\\u200f\\u061c'],
     ['keeps\nnewline\tand tab', 'keeps\nnewline\tand tab'],
     ['unicode ünïcødé 日本', 'unicode ünïcødé 日本'],
   ])('%j', (input, want) => expect(sanitizeTerminalText(input)).toBe(want));

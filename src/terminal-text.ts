@@ -1,8 +1,9 @@
 // Text that came from outside (an API server, a credential plugin, a file) made safe to print on a terminal.
 
-// C0 controls except tab and newline, DEL, C1 controls (0x80-0x9f, which include the 8-bit CSI), and the
-// Unicode bidirectional overrides that can make a line read differently from what it holds.
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+// C0 controls except tab and newline, DEL, C1 controls (0x80-0x9f, which include the 8-bit CSI), the Unicode
+// line and paragraph separators, and the bidirectional marks and overrides that can make a line read
+// differently from what it holds.
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Replaces every control character (escape sequences included) with a visible `\xNN` / `\uNNNN` form, so that

@@ -81,7 +81,7 @@ export async function diffObjects(cluster: Cluster, set: ResourceSet, opts: Diff
       }
     }),
   );
-  if (opts.showExtra) entries.push(...extras(cluster, resources, live.listed));
+  if (opts.showExtra) for (const e of extras(cluster, resources, live.listed)) entries.push(e);
   const counts: Record<DiffState, number> = { created: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0, extra: 0 };
   for (const e of entries) counts[e.state]++;
   return { entries, counts };

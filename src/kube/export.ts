@@ -108,7 +108,7 @@ export async function exportObjects(cluster: Cluster, opts: ExportOptions = {}):
           try {
             const items = await cluster.client.list(resource, { ...(namespace ? { namespace } : {}), metadataOnly, ...(opts.pageSize ? { pageSize: opts.pageSize } : {}) });
             const batch = items.filter((item) => keep(item, isContext)).map(neatObject);
-            objects.push(...batch);
+            for (const o of batch) objects.push(o);
             report.count += batch.length;
             await opts.onObjects?.(batch);
           } catch (err) {

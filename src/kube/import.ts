@@ -82,7 +82,7 @@ export async function importObjects(cluster: Cluster, set: ResourceSet, opts: Im
         return { ...outcome, message: outcome.message ?? 'created by --create-namespaces' };
       }),
     );
-    madeNamespaces.push(...made);
+    for (const ns of made) madeNamespaces.push(ns);
   }
   const indexed = resources.map((r, i) => ({ r, i }));
   const [namespaces, rest] = partition(indexed, ({ r }) => isNamespace(r.object));

@@ -218,6 +218,17 @@ describe('requests go through the proxy they should, and TLS is still checked ag
     expect(proxy.targets).toEqual([`http://kube.example.test:${port}/api`]);
   });
 
+  it('the request line a forward proxy sees never carries the server URL\'s user and password', async () => {
+    const api = await fakeServer(() => ({ body: { plain: true } }));
+    const port = Number(new URL(api.url).port);
+    const proxy = track(await startConnectProxy(() => port));
+    const file = kubeconfig({ server: `http://alice:pw1@kube.example.test:${port}` }, {});
+    const t = new KubeTransport(await loadConnection({ kubeconfig: file, env: { HOME: '/nonexistent', HTTP_PROXY: proxy.url }, warn: () => undefined }), NO_RETRY);
+    await t.requestJson({ method: 'GET', path: '/api' });
+    t.close();
+    expect(proxy.targets).toEqual([`http://kube.example.test:${port}/api`]);
+  });
+
   it('a loopback server is reached directly even with HTTPS_PROXY set (Go excludes loopback)', async () => {
     const api = track(await startTlsServer(['127.0.0.1']));
     const proxy = track(await startConnectProxy(() => api.port));

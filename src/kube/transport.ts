@@ -180,9 +180,11 @@ export class KubeTransport {
     const fwd = this.#forwardProxy;
     if (fwd) Object.assign(headers, { Host: url.host }, proxyAuthorization(fwd));
     const options: http.RequestOptions = { method: req.method, headers, agent: this.#agent };
+    // Through a forward proxy the request line carries the absolute URL: without its userinfo, as Go sends it,
+    // so a password in the server URL never lands in a proxy's access log.
     const send = (cb: (res: http.IncomingMessage) => void): http.ClientRequest =>
       fwd
-        ? this.#module.request({ ...options, host: fwd.hostname.replace(/^\[(.*)\]$/, '$1'), port: fwd.port || (fwd.protocol === 'https:' ? 443 : 80), path: url.href }, cb)
+        ? this.#module.request({ ...options, host: fwd.hostname.replace(/^\[(.*)\]$/, '$1'), port: fwd.port || (fwd.protocol === 'https:' ? 443 : 80), path: redactUrl(url.href) }, cb)
         : this.#module.request(url, options, cb);
     if (req.body !== undefined) {
       headers['Content-Type'] = req.contentType ?? 'application/json';

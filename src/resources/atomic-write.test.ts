@@ -1,4 +1,6 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -215,5 +217,40 @@ describe('cleanStaleStaging', () => {
     mkdirSync(path.join(parent, `.out.staging-${DEAD_PID}-abcd/ns`), { recursive: true });
     await writeLayout(path.join(parent, 'out'), [vs('a', 'x')]);
     expect(readdirSync(parent)).toEqual(['out']);
+  });
+});
+
+describe('writeFileAtomic on what is not a regular file', () => {
+  it('writes through a named pipe and leaves it a pipe', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-fifo-'));
+    const fifo = path.join(dir, 'out.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = readFile(fifo, 'utf8');
+    await writeFileAtomic(fifo, 'through the pipe\n');
+    expect(await reader).toBe('through the pipe\n');
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+  });
+
+  it('writes through a device (/dev/null stays a character device)', async () => {
+    await writeFileAtomic('/dev/null', 'discarded\n');
+    expect(lstatSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('follows a symbolic link: the link stays, its target gets the content', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-link-'));
+    writeFileSync(path.join(dir, 'real.yaml'), 'old\n');
+    symlinkSync('real.yaml', path.join(dir, 'link.yaml'));
+    await writeFileAtomic(path.join(dir, 'link.yaml'), 'new\n');
+    expect(lstatSync(path.join(dir, 'link.yaml')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(dir, 'real.yaml'), 'utf8')).toBe('new\n');
+    expect(statSync(path.join(dir, 'real.yaml')).mode & 0o777).toBe(FILE_MODE);
+  });
+
+  it('refuses a dangling symbolic link and a folder, as input errors', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-link-'));
+    symlinkSync('nowhere.yaml', path.join(dir, 'dangling.yaml'));
+    await expect(writeFileAtomic(path.join(dir, 'dangling.yaml'), 'x')).rejects.toThrow(/symbolic link to nowhere\.yaml, which does not exist/);
+    await expect(writeFileAtomic(dir, 'x')).rejects.toBeInstanceOf(InputError);
+    expect(existsSync(path.join(dir, 'nowhere.yaml'))).toBe(false);
   });
 });

@@ -129,10 +129,47 @@ export function containedPath(root: string, rel: string): string {
   return full;
 }
 
-/** Writes a file via temp file + rename, so readers never see a half-written file. Mode FILE_MODE unless told. */
+/**
+ * Where a write to `file` must land. A symbolic link is followed, as a shell redirect follows it: the link stays
+ * and its target gets the content (`--output-file /dev/stdout` must not replace the system's /dev/stdout link).
+ */
+async function writeTarget(file: string): Promise<string> {
+  const link = await lstat(file).catch(() => undefined);
+  if (!link?.isSymbolicLink()) return file;
+  try {
+    return await realpath(file);
+  } catch (err) {
+    throw new InputError(`cannot write ${file}: it is a symbolic link to ${await readlink(file).catch(() => '?')}, which does not exist`, {
+      code: 'OutputUnwritable',
+      cause: err,
+    });
+  }
+}
+
+/**
+ * Writes a file via temp file + rename, so readers never see a half-written file. Mode FILE_MODE unless told.
+ * A path that is not a regular file (a device such as /dev/null or /dev/stdout, a named pipe, a socket) is
+ * written through, never created or renamed over: replacing it would break every other user of it.
+ */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
-  await makeDirs(path.dirname(file), { shownAs: file });
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const target = await writeTarget(file);
+  const existing = await stat(target).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError(`cannot write ${file}: it is a folder (to write one file per object, use --output-dir)`, { code: 'OutputUnwritable' });
+  if (existing && !existing.isFile()) {
+    try {
+      const fh = await open(target, 'w');
+      try {
+        await fh.writeFile(data);
+      } finally {
+        await fh.close();
+      }
+    } catch (err) {
+      throw writeError(file, err);
+    }
+    return;
+  }
+  await makeDirs(path.dirname(target), { shownAs: file });
+  const tmp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     const fh = await open(tmp, 'wx', mode);
     try {
@@ -141,7 +178,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     } finally {
       await fh.close();
     }
-    await rename(tmp, file);
+    await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
     throw writeError(file, err);

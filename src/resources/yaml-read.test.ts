@@ -2,10 +2,10 @@ import { chmodSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from '../errors.js';
+import { InputError, InputErrors, MAX_PROBLEMS_SHOWN } from '../errors.js';
 import { registryStatus } from './kinds.js';
 import { identityOf } from './object.js';
-import { parseResources, readResources } from './yaml-read.js';
+import { assembleResourceSet, parseResources, readResources } from './yaml-read.js';
 
 const vs = (name: string, extra = '') =>
   `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: ${name}\n  namespace: shop\nspec:\n  hosts: [a]\n  http:\n  - route:\n    - destination: {host: a}\n${extra}`;
@@ -241,5 +241,22 @@ describe('folders with symbolic links', () => {
     const err = await readResources([dir]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(new RegExp(`^${path.join(dir, 'mem.yaml')}: cannot be read`));
+  });
+});
+
+describe('inputs with very many problems', () => {
+  it('collects 300,000 problems without a stack overflow and names only the first ones', () => {
+    const problems = Array.from({ length: 300_000 }, (_, i) => ({ message: 'metadata.name is required', position: { file: 'big.yaml', line: i * 4 + 1 } }));
+    let caught: unknown;
+    try {
+      assembleResourceSet([{ resources: [], problems }]);
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(InputErrors);
+    const message = (caught as InputErrors).message;
+    expect((caught as InputErrors).problems).toHaveLength(300_000);
+    expect(message.split('\n')).toHaveLength(MAX_PROBLEMS_SHOWN + 2);
+    expect(message).toMatch(/\.\.\. and 299900 more problem\(s\)$/);
   });
 });

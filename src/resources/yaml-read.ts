@@ -61,7 +61,7 @@ export function assembleResourceSet(results: Iterable<ParseResult>): ResourceSet
   const set = new ResourceSet();
   const problems: Problem[] = [];
   for (const parsed of results) {
-    problems.push(...parsed.problems);
+    for (const p of parsed.problems) problems.push(p);
     for (const r of parsed.resources) {
       try {
         set.add(r);
@@ -101,7 +101,7 @@ export async function expandPaths(paths: readonly string[]): Promise<string[]> {
     }
     if (st.isDirectory()) {
       const real = await realPathOf(p);
-      out.push(...(await walk(p, real, new Set([real]), new Set())));
+      for (const f of await walk(p, real, new Set([real]), new Set())) out.push(f);
     } else out.push(p);
   }
   return out;
@@ -152,7 +152,7 @@ async function walk(dir: string, real: string, ancestors: Set<string>, seen: Set
     if (isDir) {
       if (ancestors.has(entryReal)) continue; // a link back up the tree: walking it again would never end
       ancestors.add(entryReal);
-      out.push(...(await walk(full, entryReal, ancestors, seen)));
+      for (const f of await walk(full, entryReal, ancestors, seen)) out.push(f);
       ancestors.delete(entryReal);
     } else {
       if (seen.has(entryReal)) continue;

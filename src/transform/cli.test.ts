@@ -54,3 +54,18 @@ describe('transform never prints a Secret value', () => {
     expect(hasStackTrace(r.stderr)).toBe(false);
   });
 });
+
+describe('transform never sends control characters to the terminal', () => {
+  test('escape sequences, carriage returns and bidi overrides in names are shown escaped in the change report', () => {
+    const dir = tempDir();
+    writeFileSync(
+      path.join(dir, 'in.yaml'),
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: "ev\\e[31mRED\\rX\\u202eil"\n  namespace: "n\\e]0;title\\a"\nspec:\n  hosts: [reviews.ns.svc.cluster.local]\n',
+    );
+    writeFileSync(path.join(dir, 'r.yaml'), `${HEAD}rules:\n- mapHost: {fromSuffix: .ns.svc.cluster.local, toSuffix: .o}\n`);
+    const r = runCli(['transform', path.join(dir, 'in.yaml'), '-r', path.join(dir, 'r.yaml')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('VirtualService n\\x1b]0;title\\x07/ev\\x1b[31mRED\\x0dX\\u202eil');
+    expect(r.stderr).not.toMatch(/[\x07\x1b\r\u202e]/);
+  });
+});

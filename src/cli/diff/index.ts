@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
+import { sanitizeTerminalText } from '../../terminal-text.js';
 import { diffObjects, type DiffReport } from '../../kube/diff.js';
 import { formatChange } from '../../kube/field-diff.js';
 import { log, style, writeStdout, type OutputFormat } from '../io.js';
@@ -45,24 +46,26 @@ export function renderDiff(report: DiffReport, format: OutputFormat): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   if (format === 'yaml') return stringify(report, { lineWidth: 0 });
   const lines: string[] = [];
-  const at = (file?: string) => (file ? style.dim(`  (${file})`) : '');
+  // Names, files and messages come from files and from the server: no control character reaches the terminal.
+  const safe = (text: string) => sanitizeTerminalText(text, { oneLine: true });
+  const at = (file?: string) => (file ? style.dim(`  (${safe(file)})`) : '');
   for (const e of report.entries) {
     switch (e.state) {
       case 'created':
-        lines.push(`${style.green('+')} ${e.object}${at(e.file)}${e.message ? style.dim(`  note: ${e.message}`) : ''}`);
+        lines.push(`${style.green('+')} ${safe(e.object)}${at(e.file)}${e.message ? style.dim(`  note: ${safe(e.message)}`) : ''}`);
         break;
       case 'changed':
-        lines.push(`${style.yellow('~')} ${e.object}${at(e.file)}`);
-        for (const c of e.changes ?? []) lines.push(...formatChange(c));
+        lines.push(`${style.yellow('~')} ${safe(e.object)}${at(e.file)}`);
+        for (const c of e.changes ?? []) for (const line of formatChange(c)) lines.push(safe(line));
         break;
       case 'failed':
-        lines.push(`${style.red('!')} ${e.object}${at(e.file)}: ${e.message ?? ''}`);
+        lines.push(`${style.red('!')} ${safe(e.object)}${at(e.file)}: ${safe(e.message ?? '')}`);
         break;
       case 'skipped':
-        lines.push(`${style.dim('-')} ${e.object}${at(e.file)}: ${e.message ?? ''}`);
+        lines.push(`${style.dim('-')} ${safe(e.object)}${at(e.file)}: ${safe(e.message ?? '')}`);
         break;
       case 'extra':
-        lines.push(`${style.dim('?')} ${e.object}  (in the cluster, not in the folder)`);
+        lines.push(`${style.dim('?')} ${safe(e.object)}  (in the cluster, not in the folder)`);
         break;
       case 'unchanged':
         break;

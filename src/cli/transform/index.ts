@@ -1,6 +1,7 @@
 // `meshferry transform`: apply a TransformRules file to objects and report every change it made.
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { sanitizeTerminalText } from '../../terminal-text.js';
 import { applyRules } from '../../transform/apply.js';
 import { loadTransformRules } from '../../transform/load-rules.js';
 import { writeLines, writeTransformReportFile } from '../../transform/report-file.js';
@@ -38,9 +39,11 @@ export async function runTransform(paths: string[], flags: TransformFlags): Prom
     notes: result.notes,
     changedObjects: result.changedObjects,
   });
-  if (!flags.quiet) await writeLines(process.stderr, result.changes, formatTransformChange);
+  // Object names and values come from the input files: no control character reaches the terminal.
+  const safe = (text: string) => sanitizeTerminalText(text, { oneLine: true });
+  if (!flags.quiet) await writeLines(process.stderr, result.changes, (c) => safe(formatTransformChange(c)));
   for (const n of result.notes) {
-    const line = formatTransformNotification(n);
+    const line = safe(formatTransformNotification(n));
     process.stderr.write(`${n.level === 'WARNING' ? style.yellow(line) : line}\n`);
   }
   if (flags.report) await writeTransformReportFile(flags.report, report);
