@@ -260,3 +260,13 @@ describe('inputs with very many problems', () => {
     expect(message).toMatch(/\.\.\. and 299900 more problem\(s\)$/);
   });
 });
+
+describe('versions the registry does not list', () => {
+  it('pass through outside Istio’s groups (a v1beta1 CRD, as in Istio’s own testdata) and stay an error inside them', () => {
+    const crd = parseResources('apiVersion: apiextensions.k8s.io/v1beta1\nkind: CustomResourceDefinition\nmetadata: {name: peerauthentications.security.istio.io}\n', 'crd.yaml');
+    expect(crd.problems).toEqual([]);
+    expect(crd.resources.map((r) => r.object.apiVersion)).toEqual(['apiextensions.k8s.io/v1beta1']);
+    const vs = parseResources('apiVersion: networking.istio.io/v1alpha9\nkind: VirtualService\nmetadata: {name: r}\n', 'vs.yaml');
+    expect(vs.problems.map((p) => p.message)).toEqual([expect.stringMatching(/networking\.istio\.io VirtualService has no version v1alpha9/)]);
+  });
+});

@@ -407,7 +407,9 @@ function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: P
     const hint = near ? ` (did you mean ${group} ${near}?)` : '';
     return { message: `unknown kind ${v.kind} in apiVersion ${v.apiVersion}${hint}; ${group} has ${known.join(', ')}`, path: ['kind'], field: 'kind' };
   }
-  if (status === 'unknown-version')
+  // A version the registry does not list is a typo only in Istio's groups; elsewhere (apiextensions.k8s.io/v1beta1,
+  // policy/v1beta1, an older Gateway API version) kubectl reads it, so it passes through like an unknown kind.
+  if (status === 'unknown-version' && isCompleteGroup(group))
     return {
       message: `${group} ${v.kind} has no version ${version} (known: ${kindOf(v.apiVersion, v.kind)?.versions.join(', ') ?? ''})`,
       path: ['apiVersion'],
