@@ -70,6 +70,13 @@ describe('-n on the command line', () => {
     expect(res.stderr).toContain('neat: left out 2 of 7 object(s) in namespaces other than a (-n)');
   });
 
+  it('-n naming a namespace no object is in warns, as kubectl says "No resources found"', () => {
+    const res = runCli(['neat', file, '-n', 'nosuch', '-o', 'json']);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toContain('neat: no object of the input is in namespace nosuch (-n)');
+    expect(runCli(['neat', file, '-n', 'a', '-o', 'json']).stderr).not.toContain('no object of the input');
+  });
+
   it('-n is repeatable and comma-separated; -A keeps everything', () => {
     const both = runCli(['neat', file, '-n', 'a,b', '-o', 'json']);
     const repeated = runCli(['neat', file, '-n', 'a', '--namespace', 'b', '-o', 'json']);

@@ -66,5 +66,16 @@ export async function readInputs(command: string, paths: readonly string[], flag
   const kept = keepNamespaces(read, namespaces);
   if (namespaces && kept.size < read.size)
     log.info(`${command}: left out ${read.size - kept.size} of ${read.size} object(s) in namespaces other than ${namespaces.join(', ')} (-n)`);
+  if (namespaces) {
+    // As kubectl says "No resources found in X namespace": a misspelt -n must not look like a clean run.
+    const present = new Set<string>();
+    for (const r of read) {
+      const ns = r.object.metadata?.namespace;
+      if (typeof ns === 'string') present.add(ns);
+      if (r.object.kind === 'Namespace' && typeof r.object.metadata?.name === 'string') present.add(r.object.metadata.name);
+    }
+    const missing = namespaces.filter((ns) => !present.has(ns));
+    if (missing.length > 0) log.warn(`${command}: no object of the input is in namespace ${missing.join(', ')} (-n)`);
+  }
   return kept;
 }
