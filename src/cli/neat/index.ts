@@ -28,9 +28,10 @@ export function registerNeat(program: Command): void {
       'Clean objects the way kubectl-neat does, without ever changing what they mean.\n\n' +
         'Keeps metadata.name, namespace, labels and annotations; drops uid, resourceVersion, generation, ' +
         'creationTimestamp, managedFields, selfLink, ownerReferences, finalizers, status and the ' +
-        'last-applied-configuration annotation. Core kinds (Service, Deployment, Pod, ...) lose the defaults the ' +
-        'API server fills in. Istio specs are kept exactly: empty values such as `rules: [{}]` (allow all), ' +
-        '`outlierDetection: {}` and `tls: {}` change behaviour and are never pruned. Secrets keep metadata only.\n\n' +
+        'last-applied-configuration annotation. Core kinds (Service, Deployment, Pod, ...) lose only the API ' +
+        'server\'s unconditional defaults; a value whose default depends on the cluster, the image tag or another field ' +
+        '(ipFamilyPolicy, imagePullPolicy, ...) is kept. Strings stay strings for kubectl\'s YAML reader. Istio specs are kept exactly: empty values such as `rules: [{}]` (allow all), ' +
+        '`outlierDetection: {}` and `tls: {}` change behaviour and are never pruned. Secrets keep metadata only (a note on stderr names each).\n\n' +
         'Output goes to stdout as one YAML stream (-o json: one object, or a v1 List of several), to one file ' +
         '(--output-file), or to the kubedump layout <dir>/<namespace>/<plural>/<name>.yaml (--output-dir). ' +
         'A path that holds no object is an error (exit 2).\n\n' +
