@@ -1,7 +1,7 @@
 // Atomic output: single files via temp file + rename, whole folders via a staging folder swapped in; every path proven inside.
 import { randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, renameSync, rmSync, statSync, writeFile as writeFileCallback, writeFileSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, readlink, realpath, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Semaphore } from '../concurrency.js';
 import { InputError, isErrnoException } from '../errors.js';
@@ -129,6 +129,28 @@ export function containedPath(root: string, rel: string): string {
   return full;
 }
 
+/** What a file is written from: the whole text, or pieces (a report of a million lines is never one string). */
+export type FileContent = string | Uint8Array | Iterable<string>;
+
+/** Characters gathered from pieces before one write: few system calls, bounded memory. */
+const WRITE_CHUNK = 1 << 20;
+
+async function writeContent(fh: FileHandle, data: FileContent): Promise<void> {
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    await fh.writeFile(data);
+    return;
+  }
+  let buffer = '';
+  for (const piece of data) {
+    buffer += piece;
+    if (buffer.length >= WRITE_CHUNK) {
+      await fh.write(buffer);
+      buffer = '';
+    }
+  }
+  if (buffer) await fh.write(buffer);
+}
+
 /**
  * Where a write to `file` must land. A symbolic link is followed, as a shell redirect follows it: the link stays
  * and its target gets the content (`--output-file /dev/stdout` must not replace the system's /dev/stdout link).
@@ -151,7 +173,7 @@ async function writeTarget(file: string): Promise<string> {
  * A path that is not a regular file (a device such as /dev/null or /dev/stdout, a named pipe, a socket) is
  * written through, never created or renamed over: replacing it would break every other user of it.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = FILE_MODE): Promise<void> {
+export async function writeFileAtomic(file: string, data: FileContent, mode = FILE_MODE): Promise<void> {
   const target = await writeTarget(file);
   const existing = await stat(target).catch(() => undefined);
   if (existing?.isDirectory()) throw new InputError(`cannot write ${file}: it is a folder (to write one file per object, use --output-dir)`, { code: 'OutputUnwritable' });
@@ -159,7 +181,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     try {
       const fh = await open(target, 'w');
       try {
-        await fh.writeFile(data);
+        await writeContent(fh, data);
       } finally {
         await fh.close();
       }
@@ -173,7 +195,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
   try {
     const fh = await open(tmp, 'wx', mode);
     try {
-      await fh.writeFile(data);
+      await writeContent(fh, data);
       await fh.sync();
     } finally {
       await fh.close();

@@ -1,7 +1,8 @@
 // Scrape targets for Prometheus' file-based discovery: one JSON file per data plane, written atomically.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
+import { writeFileAtomic } from '../resources/atomic-write.js';
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const LOOPBACK_TARGET = /^(127\.0\.0\.1|\[::1\]):\d{1,5}$/;
@@ -14,8 +15,8 @@ export function scrapeTargetFile(targetsDir: string, id: string): string {
 }
 
 /**
- * Writes (or replaces) the target file of one data plane. The temp file does not match Prometheus' `*.json`
- * glob and is renamed into place, so discovery never reads half a file.
+ * Writes (or replaces) the target file of one data plane with the one atomic writer: its temp file ends in `.tmp`,
+ * which Prometheus' `*.json` glob does not match, and is renamed into place, so discovery never reads half a file.
  */
 export async function writeScrapeTarget(targetsDir: string, id: string, target: { address: string; labels?: Record<string, string> }): Promise<string> {
   const file = scrapeTargetFile(targetsDir, id);
@@ -23,10 +24,7 @@ export async function writeScrapeTarget(targetsDir: string, id: string, target: 
   if (!LOOPBACK_TARGET.test(target.address)) throw new InputError(`scrape target "${target.address}" is not a loopback host:port`);
   for (const k of Object.keys(target.labels ?? {}))
     if (!LABEL_NAME.test(k) || k.startsWith('__')) throw new InputError(`"${k}" is not a usable Prometheus label name`);
-  await mkdir(targetsDir, { recursive: true });
-  const tmp = path.join(targetsDir, `.${id}.json.${process.pid}.tmp`);
-  await writeFile(tmp, `${JSON.stringify([{ targets: [target.address], labels: target.labels ?? {} }], null, 2)}\n`);
-  await rename(tmp, file);
+  await writeFileAtomic(file, `${JSON.stringify([{ targets: [target.address], labels: target.labels ?? {} }], null, 2)}\n`);
   return file;
 }
 

@@ -1,5 +1,5 @@
 // The --report file: the same JSON as JSON.stringify, written 0600 and atomically; lines written in chunks.
-import { chmodSync, createReadStream, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, createReadStream, lstatSync, mkdtempSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -42,6 +42,15 @@ describe('the --report file', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(JSON.parse(JSON.stringify(report([change(0)]))));
     expect(readdirSync(dir)).toEqual(['report.json']);
+  });
+
+  test('a symlink named as the report is followed, not replaced (the one atomic writer)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-report-'));
+    writeFileSync(path.join(dir, 'real.json'), 'old');
+    symlinkSync('real.json', path.join(dir, 'report.json'));
+    await writeTransformReportFile(path.join(dir, 'report.json'), report([change(0)]));
+    expect(lstatSync(path.join(dir, 'report.json')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(path.join(dir, 'real.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(report([change(0)]))));
   });
 
   test('a folder it cannot write to is an input error naming the file', async () => {

@@ -1,12 +1,7 @@
 // Writes the change report piece by piece: a million changes never become one string, one call or one stack frame.
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import path from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
+import { writeFileAtomic } from '../resources/atomic-write.js';
 import type { TransformReport } from './report.js';
-
-/** Bytes gathered before one write: few system calls, bounded memory. */
-const CHUNK = 1 << 20;
 
 /** Indents every line after the first by `pad` (JSON.stringify's nesting, done piecewise). */
 function indent(json: string, pad: string): string {
@@ -34,35 +29,21 @@ export function* transformReportJson(report: TransformReport): Generator<string>
 }
 
 /**
- * Writes the `--report` file atomically (a temp file beside it, then rename) with mode 0600: the report holds
- * cluster data. On failure the temp file is removed and the target is left as it was.
+ * Writes the `--report` file with the one atomic writer (temp file beside it, then rename; mode 0600, as the report
+ * holds cluster data; a device, pipe or symlink is written through, not replaced), piece by piece.
  */
 export async function writeTransformReportFile(file: string, report: TransformReport): Promise<void> {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await mkdir(path.dirname(file), { recursive: true });
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      let buffer = '';
-      for (const piece of transformReportJson(report)) {
-        buffer += piece;
-        if (buffer.length >= CHUNK) {
-          await handle.write(buffer);
-          buffer = '';
-        }
-      }
-      if (buffer) await handle.write(buffer);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, file);
+    await writeFileAtomic(file, transformReportJson(report));
   } catch (err) {
-    await rm(temp, { force: true });
-    if (isErrnoException(err)) throw new InputError(`cannot write the change report ${file}: ${err.code ?? ''} ${err.message.replace(/^[A-Z]+: /, '')}`.replace(/  +/g, ' '), { code: 'ReportWrite', cause: err });
+    const cause = err instanceof InputError ? err.cause : err;
+    if (isErrnoException(cause)) throw new InputError(`cannot write the change report ${file}: ${cause.code ?? ''} ${cause.message.replace(/^[A-Z]+: /, '')}`.replace(/  +/g, ' '), { code: 'ReportWrite', cause });
     throw err;
   }
 }
+
+/** Characters gathered before one write to a stream: few system calls, bounded memory. */
+const CHUNK = 1 << 20;
 
 /** Writes one line per item to `stream` in large chunks, waiting whenever the stream asks for it (a slow pipe). */
 export async function writeLines<T>(stream: NodeJS.WritableStream, items: Iterable<T>, format: (item: T) => string): Promise<void> {
