@@ -147,3 +147,33 @@ describe('field path helpers', () => {
     expect(unknownFieldsIn(['unknown field "spec.a"', 'networking.istio.io/v1beta1 is deprecated', 'unknown field "spec.a"', 'duplicate field "spec.b"'])).toEqual(['spec.a']);
   });
 });
+
+describe('ObjectClient writes: create, patch, replace', () => {
+  it('create POSTs to the collection, dry run on request, and returns the stored object', async () => {
+    const { client, server } = await clientFor((req) => ({ status: 201, body: { ...JSON.parse(req.body), metadata: { ...JSON.parse(req.body).metadata, uid: 'u1' } } }));
+    const res = await client.create(vs('a'), { dryRun: true });
+    expect(res.status).toBe(201);
+    expect(res.object.metadata.uid).toBe('u1');
+    const [r] = server.requests;
+    expect([r?.method, r?.path, r?.query.get('dryRun'), r?.query.get('fieldManager')]).toEqual(['POST', '/apis/networking.istio.io/v1/namespaces/shop/virtualservices', 'All', 'meshferry']);
+  });
+
+  it('patch sends each flavour with its content type, and to a subresource when asked', async () => {
+    const { client, server } = await clientFor((req) => ({ body: { ...vs('a'), contentType: req.headers['content-type'] } }));
+    await client.patch(VS, 'shop', 'a', [{ op: 'test', path: '/metadata/resourceVersion', value: '7' }, { op: 'replace', path: '/spec/http/0/route/0/weight', value: 90 }], 'json');
+    await client.patch(VS, 'shop', 'a', { metadata: { labels: { x: 'y' } } }, 'merge', { subresource: 'status' });
+    expect(server.requests.map((r) => [r.method, r.path, r.headers['content-type']])).toEqual([
+      ['PATCH', '/apis/networking.istio.io/v1/namespaces/shop/virtualservices/a', 'application/json-patch+json'],
+      ['PATCH', '/apis/networking.istio.io/v1/namespaces/shop/virtualservices/a/status', 'application/merge-patch+json'],
+    ]);
+    expect(JSON.parse(server.requests[0]?.body ?? '')[0]).toEqual({ op: 'test', path: '/metadata/resourceVersion', value: '7' });
+    await expect(client.patch(VS, 'shop', 'a', { not: 'a list' }, 'json')).rejects.toThrow(/list of operations/);
+  });
+
+  it('replace PUTs the object and surfaces a 409 conflict as KubeApiError', async () => {
+    const { client } = await clientFor(() => ({ status: 409, body: statusBody(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again') }));
+    const err = await client.replace({ ...vs('a'), metadata: { name: 'a', namespace: 'shop', resourceVersion: '3' } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(KubeApiError);
+    expect((err as KubeApiError).status).toBe(409);
+  });
+});

@@ -1,7 +1,7 @@
-// Generic object access for any served kind: paginated LIST, GET, server-side apply and DELETE.
+// Generic object access for any served kind: paginated LIST, GET, CREATE, PATCH (json/merge/apply), PUT and DELETE.
 import { formatApiVersion, parseApiVersion } from '../resources/kinds.js';
 import type { KubeObject } from '../resources/object.js';
-import { resourceName, resourcePath, type Discovery, type ServedResource } from './discovery.js';
+import { discover, resourceName, resourcePath, type Discovery, type ServedResource } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { expectList, expectObject, parseJsonBody } from './response.js';
 import { Semaphore } from '../concurrency.js';
@@ -32,7 +32,34 @@ export interface ApplyOptions {
   fieldValidation?: FieldValidation;
   /** Server-side dry run (`dryRun=All`): admission and validation run, nothing is stored. */
   dryRun?: boolean;
+  /** Write a subresource (`status`) instead of the object. */
+  subresource?: 'status';
 }
+
+/** Options of create, patch and replace. */
+export interface WriteOptions {
+  fieldManager?: string;
+  fieldValidation?: FieldValidation;
+  /** Server-side dry run (`dryRun=All`): admission webhooks run (those with sideEffects None), nothing is stored. */
+  dryRun?: boolean;
+  /** Write a subresource (`status`) instead of the object. */
+  subresource?: 'status';
+}
+
+/** One RFC 6902 operation. A `test` of `/metadata/resourceVersion` first makes the patch fail (409/422) if the object moved. */
+export type JsonPatchOperation =
+  | { op: 'add' | 'replace' | 'test'; path: string; value: unknown }
+  | { op: 'remove'; path: string }
+  | { op: 'move' | 'copy'; from: string; path: string };
+
+/** The patch flavours the API server takes: RFC 6902 JSON patch, RFC 7386 merge patch, strategic merge (built-in kinds only). */
+export type PatchType = 'json' | 'merge' | 'strategic';
+
+const PATCH_CONTENT_TYPE: Record<PatchType, string> = {
+  json: 'application/json-patch+json',
+  merge: 'application/merge-patch+json',
+  strategic: 'application/strategic-merge-patch+json',
+};
 
 export interface ApplyResult {
   /** 201 when the object was created, 200 otherwise. */
@@ -58,7 +85,8 @@ const PARTIAL_METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;g
  */
 export class ObjectClient {
   readonly transport: KubeTransport;
-  readonly discovery: Discovery;
+  /** What the cluster serves; `refreshDiscovery()` replaces it (after installing a CRD). */
+  discovery: Discovery;
   #lists: Semaphore;
   #writes: Semaphore;
 
@@ -143,7 +171,7 @@ export class ObjectClient {
     const res = await this.#writes.run(() =>
       this.transport.request({
         method: 'PATCH',
-        path: resourcePath(resource, namespace ?? 'default', obj.metadata.name),
+        path: subresourcePath(resource, namespace ?? 'default', obj.metadata.name, opts.subresource),
         query: {
           fieldManager: opts.fieldManager ?? FIELD_MANAGER,
           force: opts.force ? 'true' : undefined,
@@ -152,6 +180,77 @@ export class ObjectClient {
         },
         body: JSON.stringify(obj),
         contentType: 'application/apply-patch+yaml',
+        what,
+      }),
+    );
+    const object = expectObject(this.transport.contextName, what, parseJsonBody(this.transport.contextName, what, res.body));
+    return { status: res.status, object, warnings: res.warnings };
+  }
+
+  /**
+   * Creates an object (POST). With `dryRun`, admission runs and nothing is stored: a dry-run Pod create comes back
+   * as the injector would mutate it. Throws KubeApiError (409 AlreadyExists when it exists).
+   */
+  async create(obj: KubeObject, opts: WriteOptions = {}): Promise<ApplyResult> {
+    const resource = this.resourceOf(obj);
+    if (!resource) throw notServed(obj, this.discovery);
+    const namespace = resource.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
+    const name = obj.metadata.name ?? obj.metadata.generateName ?? '';
+    return this.#write('POST', resource, namespace, undefined, JSON.stringify(obj), 'application/json', opts, `create ${obj.kind} ${namespace ? `${namespace}/` : ''}${name}`);
+  }
+
+  /**
+   * Patches an object. A JSON patch that starts with a `test` of `/metadata/resourceVersion` is an optimistic
+   * write: the server refuses it (KubeApiError 409 or 422) if anyone changed the object since it was read.
+   */
+  async patch(
+    resource: ServedResource,
+    namespace: string | undefined,
+    name: string,
+    patch: readonly JsonPatchOperation[] | Record<string, unknown>,
+    type: PatchType,
+    opts: WriteOptions = {},
+  ): Promise<ApplyResult> {
+    if (type === 'json' && !Array.isArray(patch)) throw new TypeError('a JSON patch is a list of operations');
+    const ns = resource.namespaced ? namespace : undefined;
+    return this.#write('PATCH', resource, ns, name, JSON.stringify(patch), PATCH_CONTENT_TYPE[type], opts, `patch ${resourceName(resource)} ${ns ? `${ns}/` : ''}${name}`);
+  }
+
+  /** Replaces an object (PUT). With `metadata.resourceVersion` set it is optimistic: 409 Conflict if the object moved. */
+  async replace(obj: KubeObject, opts: WriteOptions = {}): Promise<ApplyResult> {
+    const resource = this.resourceOf(obj);
+    if (!resource) throw notServed(obj, this.discovery);
+    const namespace = resource.namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
+    return this.#write('PUT', resource, namespace, obj.metadata.name, JSON.stringify(obj), 'application/json', opts, `replace ${obj.kind} ${namespace ? `${namespace}/` : ''}${obj.metadata.name}`);
+  }
+
+  /** Asks the cluster again what it serves (a CRD installed a moment ago is served once it is Established). */
+  async refreshDiscovery(): Promise<Discovery> {
+    this.discovery = await discover(this.transport);
+    return this.discovery;
+  }
+
+  async #write(
+    method: 'POST' | 'PATCH' | 'PUT',
+    resource: ServedResource,
+    namespace: string | undefined,
+    name: string | undefined,
+    body: string,
+    contentType: string,
+    opts: WriteOptions,
+    what: string,
+  ): Promise<ApplyResult> {
+    const res = await this.#writes.run(() =>
+      this.transport.request({
+        method,
+        path: name === undefined ? resourcePath(resource, namespace) : subresourcePath(resource, namespace, name, opts.subresource),
+        query: {
+          fieldManager: opts.fieldManager ?? FIELD_MANAGER,
+          fieldValidation: opts.fieldValidation ?? 'Strict',
+          dryRun: opts.dryRun ? 'All' : undefined,
+        },
+        body,
+        contentType,
         what,
       }),
     );
@@ -176,6 +275,11 @@ export class ObjectClient {
       throw err;
     }
   }
+}
+
+function subresourcePath(resource: ServedResource, namespace: string | undefined, name: string, subresource: string | undefined): string {
+  const base = resourcePath(resource, namespace, name);
+  return subresource ? `${base}/${subresource}` : base;
 }
 
 /** A 404-like error for an apiVersion/kind the cluster does not serve, naming the versions it does serve. */
