@@ -1,6 +1,6 @@
 // The kubectl-style cluster flags (--kubeconfig, --context) shared by every command that talks to a cluster.
 import { Option, type Command } from 'commander';
-import { openCluster, type Cluster } from '../kube/cluster.js';
+import type { Cluster } from '../kube/cluster.js';
 import { log } from './io.js';
 
 export interface ClusterFlags {
@@ -17,6 +17,8 @@ export function addClusterFlags(cmd: Command, contextHelp = 'kubeconfig context 
 
 /** Connects to the flags' cluster; retries are announced on stderr so a slow cluster does not look hung. */
 export async function connect(flags: ClusterFlags): Promise<Cluster> {
+  // Loaded here, not at the top: the cluster client (HTTPS, TLS, kubeconfig) is not needed by a file-only run.
+  const { openCluster } = await import('../kube/cluster.js');
   return openCluster({
     ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
     ...(flags.context ? { context: flags.context } : {}),

@@ -120,8 +120,10 @@ function helpOf(cmd: Command): string {
   return text;
 }
 
+const fullProgram = await buildProgram();
+
 describe('--help teaches', () => {
-  const commands = everyCommand(buildProgram());
+  const commands = everyCommand(fullProgram);
 
   it('lists the commands a user expects', () => {
     expect(commands.map((c) => c.name)).toEqual(
@@ -141,7 +143,7 @@ describe('--help teaches', () => {
   });
 
   it('the top-level help states the flag conventions and exit code 70', () => {
-    const help = helpOf(buildProgram());
+    const help = helpOf(fullProgram);
     expect(help).toContain('--output-dir DIR');
     expect(help).toContain('70 a bug in meshferry');
   });
@@ -152,5 +154,23 @@ describe('--help teaches', () => {
     expect(res.stderr).toBe('');
     expect(res.stdout).toContain('--output-dir <dir>');
     expect(res.stdout).toContain('-n, --namespace <ns>');
+  });
+});
+
+describe('a run loads only the command it names', () => {
+  it.each([
+    { argv: ['analyze', 'x.yaml'], want: ['analyze'] },
+    { argv: ['--debug', 'neat', '-'], want: ['neat'] },
+    { argv: ['--version'], want: [] },
+  ])('$argv → $want', async ({ argv, want }) => {
+    const program = await buildProgram(['node', 'meshferry', ...argv]);
+    expect(program.commands.map((c) => c.name())).toEqual(want);
+  });
+
+  it('help, an unknown command or no command load every command (for the list and "did you mean")', async () => {
+    for (const argv of [['--help'], ['analyse'], []]) {
+      const program = await buildProgram(['node', 'meshferry', ...argv]);
+      expect(program.commands.map((c) => c.name())).toEqual(fullProgram.commands.map((c) => c.name()));
+    }
   });
 });

@@ -3,18 +3,42 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, MeshferryError, isErrnoException } from '../errors.js';
 import { sanitizeTerminalText } from '../terminal-text.js';
 import { style } from './io.js';
-import { registerNeat } from './neat/index.js';
-import { registerAnalyze } from './analyze/index.js';
-import { registerTransform } from './transform/index.js';
-import { registerExport } from './export/index.js';
-import { registerDiff } from './diff/index.js';
-import { registerImport } from './import/index.js';
-import { registerInstall } from './install/index.js';
-import { registerLab } from './lab/index.js';
-import { VERSION, registerVersion } from './version.js';
+import { VERSION } from './version-number.js';
 
-/** Builds the program; each command lives in its own folder and registers itself here. */
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command, in pipeline order: its name and how to load the module that registers it. A run loads only
+ * the command it was asked for (a command's module pulls in its whole library: the cluster client, the analyzers,
+ * the lab), so `meshferry analyze` does not pay for loading `install` or `lab`. Help and unknown commands load all.
+ */
+const COMMANDS: readonly { name: string; load: () => Promise<Register> }[] = [
+  { name: 'export', load: async () => (await import('./export/index.js')).registerExport },
+  { name: 'neat', load: async () => (await import('./neat/index.js')).registerNeat },
+  { name: 'transform', load: async () => (await import('./transform/index.js')).registerTransform },
+  { name: 'analyze', load: async () => (await import('./analyze/index.js')).registerAnalyze },
+  { name: 'diff', load: async () => (await import('./diff/index.js')).registerDiff },
+  { name: 'import', load: async () => (await import('./import/index.js')).registerImport },
+  { name: 'install', load: async () => (await import('./install/index.js')).registerInstall },
+  { name: 'lab', load: async () => (await import('./lab/index.js')).registerLab },
+  { name: 'version', load: async () => (await import('./version.js')).registerVersion },
+];
+
+/** The command a command line names: its first word that is not an option, when that is a command. */
+function commandNamed(argv: readonly string[]): string | undefined {
+  const word = argv.slice(2).find((a) => !a.startsWith('-'));
+  return COMMANDS.some((c) => c.name === word) ? word : undefined;
+}
+
+/**
+ * Builds the program; each command lives in its own folder and registers itself here. With `argv`, only the
+ * command it names is loaded (all of them when it names none, for help and "did you mean").
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const only = argv ? commandNamed(argv) : undefined;
+  // `meshferry --version` alone needs no command at all.
+  const none = argv !== undefined && argv.length === 3 && argv[2] === '--version';
+  const registers = none ? [] : await Promise.all(COMMANDS.filter((c) => !only || c.name === only).map((c) => c.load()));
   const program = new Command('meshferry')
     .description('Move an Istio service mesh from one control plane to another: its config, its workloads and its traffic.')
     .version(VERSION, '--version', 'print the version (meshferry version says more)')
@@ -45,22 +69,18 @@ failed check, something would change), 2 bad usage or input (the message names f
 3 cluster or API failure, 70 a bug in meshferry, 130 interrupted. Run "meshferry <command> --help" for
 flags and examples. Also installed as kubectl-meshferry, so "kubectl meshferry ..." works as a kubectl plugin.`,
     );
-  // Register commands here, one line each (keep the list in pipeline order).
-  registerExport(program);
-  registerNeat(program);
-  registerTransform(program);
-  registerAnalyze(program);
-  registerDiff(program);
-  registerImport(program);
-  registerInstall(program);
-  registerLab(program);
-  registerVersion(program);
+  for (const register of registers) register(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit code. Never lets a stack trace reach the user unless asked for with --debug. */
 export async function run(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  let program: Command;
+  try {
+    program = await buildProgram(argv);
+  } catch (err) {
+    return reportError(err);
+  }
   program.exitOverride();
   for (const cmd of allCommands(program)) cmd.exitOverride();
   // --debug is read from argv as well as parsed: a bug can happen before commander has parsed it.

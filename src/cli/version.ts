@@ -7,22 +7,9 @@ import { DEFAULT_TARGET_VERSION, shippedVersions } from '../analyze/index.js';
 import { LAB_SOURCE_DIR } from '../lab/binaries.js';
 import { formatOption } from './output-flags.js';
 import { renderTable, writeStdout } from './io.js';
+import { VERSION } from './version-number.js';
 
-const PACKAGE_JSON = new URL('../../package.json', import.meta.url);
-
-/** meshferry's version, read once from package.json (the one place it is kept; works from src/ and dist/). */
-export const VERSION: string = readPackageVersion();
-
-function readPackageVersion(): string {
-  try {
-    const pkg: unknown = JSON.parse(readFileSync(PACKAGE_JSON, 'utf8'));
-    const v = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
-    return typeof v === 'string' ? v : 'unknown';
-  } catch {
-    // A broken install must still be able to say what it is not.
-    return 'unknown';
-  }
-}
+export { VERSION };
 
 /** The lab's pinned releases, parsed from lab/versions.env (what lab/build.sh sources); empty when absent. */
 export function labVersions(file = path.join(LAB_SOURCE_DIR, 'versions.env')): Record<string, string> {

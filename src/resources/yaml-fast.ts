@@ -84,10 +84,15 @@ function countLines(text: string, from: number, to: number): number {
 }
 
 function firstContentLine(body: string, firstLine: number): number | undefined {
-  const lines = body.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const t = lines[i]!.trim();
-    if (t !== '' && !t.startsWith('#')) return firstLine + i;
+  // Line by line without splitting the whole body: the first content line is almost always the first line.
+  let line = firstLine;
+  for (let start = 0; start < body.length; line++) {
+    const nl = body.indexOf('\n', start);
+    const end = nl < 0 ? body.length : nl;
+    const t = body.slice(start, end).trim();
+    if (t !== '' && !t.startsWith('#')) return line;
+    if (nl < 0) break;
+    start = nl + 1;
   }
   return undefined;
 }

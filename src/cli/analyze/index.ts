@@ -5,7 +5,6 @@ import {
   CATALOG, DEFAULT_TARGET_VERSION, allAnalyzers, analyzeResources, atLeast, outputChunks, parseLevel, parseSuppression,
   kindRef, shippedVersions, type AnalysisResult, type KindRef, type Level,
 } from '../../analyze/index.js';
-import { exportObjects } from '../../kube/export.js';
 import type { KubeObject } from '../../resources/object.js';
 import { ResourceSet } from '../../resources/resource-set.js';
 import { VENDORS, type Vendor } from '../../resources/vendors.js';
@@ -14,7 +13,7 @@ import { log, renderTable, style, writeStdout } from '../io.js';
 import { addNamespaceFlags, selectedNamespaces, type NamespaceFlags } from '../namespace-flags.js';
 import { formatOption } from '../output-flags.js';
 import { readInputs } from '../read-input.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../version-number.js';
 
 export type AnalyzeFormat = 'table' | 'json' | 'sarif';
 
@@ -110,6 +109,7 @@ export type ClusterReader = (flags: ClusterFlags) => Promise<LiveRead>;
 export async function readCluster(flags: ClusterFlags): Promise<LiveRead> {
   const cluster = await connect(flags);
   try {
+    const { exportObjects } = await import('../../kube/export.js');
     const report = await exportObjects(cluster, { withContext: true });
     for (const k of report.kinds) if (k.skipped?.reason === 'forbidden') log.warn(`analyze: cannot list ${k.resource} (${k.skipped.message}); references to it are not checked`);
     return {
