@@ -50,8 +50,14 @@ export function checkObjectSchema(obj: KubeObject, target: TargetSchemas): Schem
 
 /** Validates `value` against `schema`, appending issues. Exported for tests. */
 export function walk(value: unknown, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[]): void {
+  // One path stack for the whole walk, copied only into the issues: a walk visits every field of every object,
+  // and a fresh path array per field was most of its cost.
+  walkAt(value, schema, [...path], out);
+}
+
+function walkAt(value: unknown, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[]): void {
   if (value === null || value === undefined) return; // null is pruned like an absent field unless nullable; either way not an error
-  const invalid = (message: string, at: PathSegment[] = path) => out.push({ kind: 'invalid', path: at, message });
+  const invalid = (message: string) => out.push({ kind: 'invalid', path: path.slice(), message });
 
   if (schema['x-kubernetes-int-or-string']) {
     if (!(typeof value === 'string' || Number.isInteger(value))) invalid(`must be an integer or a string, not ${describe(value)}`);
@@ -64,12 +70,14 @@ export function walk(value: unknown, schema: JsonSchema, path: PathSegment[], ou
     invalid(`unsupported value ${JSON.stringify(value)}: supported values: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`);
   }
   const depValue = schema['x-meshferry-deprecated-values'];
-  if (depValue && typeof value === 'string' && depValue[value]) out.push({ kind: 'deprecated', path, message: `value ${value}: ${depValue[value]}` });
+  if (depValue && typeof value === 'string' && depValue[value]) out.push({ kind: 'deprecated', path: path.slice(), message: `value ${value}: ${depValue[value]}` });
 
   if (typeof value === 'string') {
-    const len = [...value].length;
-    if (schema.minLength !== undefined && len < schema.minLength) invalid(`must be at least ${schema.minLength} characters long`);
-    if (schema.maxLength !== undefined && len > schema.maxLength) invalid(`must be at most ${schema.maxLength} characters long`);
+    if (schema.minLength !== undefined || schema.maxLength !== undefined) {
+      const len = [...value].length; // code points, as the API server counts
+      if (schema.minLength !== undefined && len < schema.minLength) invalid(`must be at least ${schema.minLength} characters long`);
+      if (schema.maxLength !== undefined && len > schema.maxLength) invalid(`must be at most ${schema.maxLength} characters long`);
+    }
     const re = schema.pattern === undefined ? undefined : patternOf(schema.pattern);
     if (re && !re.test(value)) invalid(`must match the pattern ${schema.pattern}`);
   } else if (typeof value === 'number') {
@@ -80,43 +88,58 @@ export function walk(value: unknown, schema: JsonSchema, path: PathSegment[], ou
   } else if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) invalid(`must have at least ${schema.minItems} items`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems) invalid(`must have at most ${schema.maxItems} items`);
-    if (schema.items) value.forEach((item, i) => walk(item, schema.items as JsonSchema, [...path, i], out));
+    const items = schema.items as JsonSchema | undefined;
+    if (items)
+      for (let i = 0; i < value.length; i++) {
+        path.push(i);
+        walkAt(value[i], items, path, out);
+        path.pop();
+      }
   } else if (isPlainObject(value)) {
     walkObject(value, schema, path, out);
   }
 
-  for (const [kind, branches] of [['oneOf', schema.oneOf], ['anyOf', schema.anyOf]] as const) {
-    if (!branches) continue;
-    const valid = branches.filter((b) => satisfies(value, b));
-    if (kind === 'anyOf' && valid.length === 0) invalid('must satisfy at least one of its alternative schemas (anyOf)');
-    if (kind === 'oneOf' && valid.length !== 1) invalid(oneOfMessage(value, branches, valid.length));
-  }
-  for (const sub of schema.allOf ?? []) walk(value, sub, path, out);
+  if (schema.oneOf || schema.anyOf)
+    for (const [kind, branches] of [['oneOf', schema.oneOf], ['anyOf', schema.anyOf]] as const) {
+      if (!branches) continue;
+      const valid = branches.filter((b) => satisfies(value, b));
+      if (kind === 'anyOf' && valid.length === 0) invalid('must satisfy at least one of its alternative schemas (anyOf)');
+      if (kind === 'oneOf' && valid.length !== 1) invalid(oneOfMessage(value, branches, valid.length));
+    }
+  if (schema.allOf) for (const sub of schema.allOf) walkAt(value, sub, path, out);
   if (schema.not && satisfies(value, schema.not)) invalid('must not satisfy its excluded schema (not)');
 
-  for (const rule of schema['x-kubernetes-validations'] ?? []) {
-    if (evaluateRule(rule.rule, value) === false) invalid(rule.message ?? `failed rule: ${rule.rule}`);
-  }
+  const rules = schema['x-kubernetes-validations'];
+  if (rules)
+    for (const rule of rules) {
+      if (evaluateRule(rule.rule, value) === false) invalid(rule.message ?? `failed rule: ${rule.rule}`);
+    }
 }
 
 function walkObject(value: Record<string, unknown>, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[]): void {
   const props = schema.properties;
   const extra = schema.additionalProperties;
   const keepsUnknown = schema['x-kubernetes-preserve-unknown-fields'] === true || extra === true;
-  for (const [key, v] of Object.entries(value)) {
+  let n = 0;
+  for (const key in value) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    n++;
+    const v = value[key];
     const sub = props?.[key];
+    path.push(key);
     if (sub) {
-      if (sub['x-meshferry-deprecated'] && v !== null && v !== undefined) out.push({ kind: 'deprecated', path: [...path, key], message: sub['x-meshferry-deprecated'] });
-      walk(v, sub, [...path, key], out);
-    } else if (isPlainObject(extra)) walk(v, extra, [...path, key], out);
-    else if (!keepsUnknown && (props !== undefined || schema.type === 'object')) out.push({ kind: 'pruned', path: [...path, key], message: 'unknown field' });
+      if (sub['x-meshferry-deprecated'] && v !== null && v !== undefined) out.push({ kind: 'deprecated', path: path.slice(), message: sub['x-meshferry-deprecated'] });
+      walkAt(v, sub, path, out);
+    } else if (isPlainObject(extra)) walkAt(v, extra, path, out);
+    else if (!keepsUnknown && (props !== undefined || schema.type === 'object')) out.push({ kind: 'pruned', path: path.slice(), message: 'unknown field' });
+    path.pop();
   }
-  for (const req of schema.required ?? []) {
-    if (value[req] === undefined || value[req] === null) out.push({ kind: 'invalid', path: [...path, req], message: 'required value is missing' });
-  }
-  const n = Object.keys(value).length;
-  if (schema.minProperties !== undefined && n < schema.minProperties) out.push({ kind: 'invalid', path, message: `must have at least ${schema.minProperties} fields` });
-  if (schema.maxProperties !== undefined && n > schema.maxProperties) out.push({ kind: 'invalid', path, message: `must have at most ${schema.maxProperties} fields` });
+  if (schema.required)
+    for (const req of schema.required) {
+      if (value[req] === undefined || value[req] === null) out.push({ kind: 'invalid', path: [...path, req], message: 'required value is missing' });
+    }
+  if (schema.minProperties !== undefined && n < schema.minProperties) out.push({ kind: 'invalid', path: path.slice(), message: `must have at least ${schema.minProperties} fields` });
+  if (schema.maxProperties !== undefined && n > schema.maxProperties) out.push({ kind: 'invalid', path: path.slice(), message: `must have at most ${schema.maxProperties} fields` });
 }
 
 /** True when `value` passes `schema` (pruning and deprecation are not failures). */
