@@ -16,16 +16,23 @@ function parseFloatText(s: string): number {
   return Number(s.replace(/_/g, ''));
 }
 
+const NULL_FIRST = new Set('~nN');
+const BOOL_FIRST = new Set('yYnNtTfFoO');
+const INT_FIRST = new Set('0123456789+-');
+const FLOAT_FIRST = new Set('0123456789+-.');
+
 const scalar = (tag: string, test: (s: string) => boolean, construct: (s: string) => unknown) =>
   new Type(tag, { kind: 'scalar', resolve: (d: string | null) => test(d ?? ''), construct: (d: string | null) => construct(d ?? '') });
 
 /** go-yaml v2 (sigs.k8s.io/yaml) scalar resolution, minus timestamps and sexagesimal numbers, which it leaves as strings. */
 export const GO_YAML_SCHEMA = FAILSAFE_SCHEMA.extend({
+  // js-yaml tries every implicit type on every plain scalar; a look at the first character settles most of them
+  // (names, hosts, paths) before any pattern runs. Each gate only admits what its pattern could match.
   implicit: [
-    scalar('tag:yaml.org,2002:null', (s) => NULL_RE.test(s), () => null),
-    scalar('tag:yaml.org,2002:bool', (s) => TRUE_RE.test(s) || FALSE_RE.test(s), (s) => TRUE_RE.test(s)),
-    scalar('tag:yaml.org,2002:int', (s) => GO_INT.test(s), parseGoInteger),
-    scalar('tag:yaml.org,2002:float', (s) => GO_FLOAT.test(s) || FLOAT_SPECIAL.test(s), parseFloatText),
+    scalar('tag:yaml.org,2002:null', (s) => (s === '' || NULL_FIRST.has(s[0]!)) && NULL_RE.test(s), () => null),
+    scalar('tag:yaml.org,2002:bool', (s) => BOOL_FIRST.has(s[0]!) && (TRUE_RE.test(s) || FALSE_RE.test(s)), (s) => TRUE_RE.test(s)),
+    scalar('tag:yaml.org,2002:int', (s) => INT_FIRST.has(s[0]!) && GO_INT.test(s), parseGoInteger),
+    scalar('tag:yaml.org,2002:float', (s) => FLOAT_FIRST.has(s[0]!) && (GO_FLOAT.test(s) || FLOAT_SPECIAL.test(s)), parseFloatText),
   ],
 });
 
