@@ -100,6 +100,103 @@ function keyAt(text: string, col: number): { key: string; after: number } | unde
   return { key, after: i + 1 };
 }
 
+/** A node of a one-line flow collection: where it starts and, for collections, its entries. */
+interface FlowNode {
+  col: number;
+  end: number;
+  map?: { key: string; keyCol: number; value: FlowNode | undefined }[];
+  seq?: FlowNode[];
+}
+
+function skipSpaces(text: string, i: number): number {
+  while (text[i] === ' ') i++;
+  return i;
+}
+
+/** A flow collection or scalar starting at `i` on one line; anything it does not read with certainty is unsupported. */
+function parseFlow(text: string, i: number): FlowNode {
+  const ch = text[i];
+  if (ch === '{' || ch === '[') {
+    const map = ch === '{';
+    const node: FlowNode = map ? { col: i, end: i, map: [] } : { col: i, end: i, seq: [] };
+    const close = map ? '}' : ']';
+    let j = skipSpaces(text, i + 1);
+    if (text[j] === close) return { ...node, end: j + 1 };
+    for (;;) {
+      if (map) {
+        const keyCol = j;
+        const key = parseFlowScalar(text, j, true);
+        j = skipSpaces(text, key.end);
+        if (text[j] !== ':') unsupported();
+        j = skipSpaces(text, j + 1);
+        let value: FlowNode | undefined;
+        if (text[j] !== ',' && text[j] !== '}') {
+          value = parseFlow(text, j);
+          j = skipSpaces(text, value.end);
+        }
+        node.map!.push({ key: key.value, keyCol, value });
+      } else {
+        const item = parseFlow(text, j);
+        j = skipSpaces(text, item.end);
+        if (text[j] === ':') unsupported(); // a single-pair mapping inside a sequence
+        node.seq!.push(item);
+      }
+      if (text[j] === close) return { ...node, end: j + 1 };
+      if (text[j] !== ',') unsupported();
+      j = skipSpaces(text, j + 1);
+      if (text[j] === close) return { ...node, end: j + 1 }; // a trailing comma
+    }
+  }
+  const scalar = parseFlowScalar(text, i, false);
+  return { col: i, end: scalar.end };
+}
+
+/** A quoted or plain scalar inside a flow collection; keys must read back as the strings they look like. */
+function parseFlowScalar(text: string, i: number, isKey: boolean): { value: string; end: number } {
+  const q = text[i];
+  if (q === '"' || q === "'") {
+    const close = text.indexOf(q, i + 1);
+    if (close < 0) return unsupported();
+    const raw = text.slice(i + 1, close);
+    if ((q === '"' && raw.includes('\\')) || (q === "'" && text[close + 1] === "'")) return unsupported();
+    return { value: raw, end: close + 1 };
+  }
+  if (q === undefined || '{}[],#&*!|>?%@`'.includes(q)) return unsupported();
+  let j = i;
+  for (; j < text.length; j++) {
+    const c = text[j]!;
+    if (c === ',' || c === '}' || c === ']' || c === '[' || c === '{') break;
+    if (c === ':' && (j + 1 === text.length || ' ,}]'.includes(text[j + 1]!))) break;
+    if (c === '#' && text[j - 1] === ' ') unsupported();
+  }
+  const value = text.slice(i, j).trimEnd();
+  if (value === '' || (isKey && !isPlainSafe(value))) unsupported();
+  return { value, end: j };
+}
+
+/**
+ * Walks the rest of a path inside a one-line flow collection. `found` is the column of the deepest node found
+ * so far (the key that holds the collection); returns the column findOffset would give.
+ */
+function walkFlow(node: FlowNode, rest: readonly PathSegment[], found: number): number {
+  let at: FlowNode | undefined = node;
+  for (const seg of rest) {
+    if (!at) break;
+    if (at.map) {
+      const entry: { key: string; keyCol: number; value: FlowNode | undefined } | undefined = at.map.find((e) => e.key === String(seg));
+      if (!entry) break;
+      found = entry.keyCol;
+      at = entry.value;
+    } else if (at.seq && typeof seg === 'number') {
+      const item = at.seq[seg];
+      if (!item) break;
+      found = item.col;
+      at = item;
+    } else break;
+  }
+  return found;
+}
+
 /** What follows a key's `:` on its line: nothing (the value is below), or where the inline value starts. */
 function inlineValue(text: string, after: number): number {
   let c = after;
@@ -115,9 +212,9 @@ function checkInline(text: string, c: number): void {
   const ch = v[0];
   if (ch === '&' || ch === '*' || ch === '!' || ch === '?') unsupported();
   if (ch === '[' || ch === '{') {
-    // One-line flow collections only, with nothing after them but a comment.
-    if (v.includes('#') || v.includes('"') || v.includes("'")) unsupported();
-    if (!/[\]}]\s*$/.test(v)) unsupported();
+    // One-line flow collections only, with nothing after them but spaces.
+    const flow = parseFlow(text, c);
+    if (text.slice(flow.end).trim() !== '') unsupported();
   } else if (ch === '"') {
     let i = 1;
     for (; i < v.length; i++) {
@@ -206,7 +303,8 @@ export function locateByLines(text: string, path: readonly PathSegment[]): LineP
     if (firstLine.text.startsWith('---') || firstLine.text.startsWith('...')) return undefined;
     let node: At | undefined = { line: first, col: firstLine.indent };
     let found: At = node;
-    for (const seg of path) {
+    for (let s = 0; s < path.length; s++) {
+      const seg = path[s]!;
       if (!node) break;
       const text = lines[node.line]!.text;
       const kind = kindOf(text, node.col);
@@ -239,8 +337,11 @@ export function locateByLines(text: string, path: readonly PathSegment[]): LineP
           node = { line: e, col: c };
         }
         found = node;
-      } else if (kind === 'flow') return undefined; // inside a flow collection: the parser knows where
-      else break;
+      } else if (kind === 'flow') {
+        const col = walkFlow(parseFlow(lines[node.line]!.text, node.col), path.slice(s), found.line === node.line ? found.col : -1);
+        if (col < 0) return undefined; // the path ends at a collection on a line of its own: the parser knows
+        return { line: node.line + 1, col: col + 1 };
+      } else break;
     }
     return { line: found.line + 1, col: found.col + 1 };
   } catch (err) {

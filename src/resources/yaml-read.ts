@@ -2,7 +2,8 @@
 import { closestWord } from '../closest-word.js';
 import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Document, LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, parseDocument, type Node, type ParsedNode } from 'yaml';
+import type { Document, LineCounter, Node, ParsedNode } from 'yaml';
+import { yamlLibrary } from './yaml-library.js';
 import { mapLimit } from '../concurrency.js';
 import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
 import { KINDS, isCompleteGroup, kindOf, parseApiVersion, registryStatus } from './kinds.js';
@@ -259,6 +260,7 @@ function lazyLocate(d: FastDocument, file: string): Locate {
     const quick = locateByLines(d.text, path);
     if (quick) return { file, line: quick.line + d.firstLine - 1, column: quick.col };
     if (!tree) {
+      const { LineCounter, parseDocument } = yamlLibrary();
       const lineCounter = new LineCounter();
       tree = { root: parseDocument(d.text, { ...KUBE_YAML, lineCounter }).contents, lineCounter };
     }
@@ -276,6 +278,7 @@ function firstColumn(d: FastDocument, line: number): number {
 }
 
 function parsePrecise(text: string, file: string, opts: ReadOptions): ParseResult {
+  const { LineCounter, parseAllDocuments, isScalar } = yamlLibrary();
   const lineCounter = new LineCounter();
   const out: ParseResult = { resources: [], problems: [] };
   const at = (offset: number | undefined): SourcePosition => {
@@ -424,6 +427,7 @@ function checkObject(v: unknown, opts: ReadOptions): { message: string; path?: P
 
 /** The source offset of the node at `path` (the key, for map entries), or of its deepest existing ancestor. */
 export function findOffset(root: ParsedNode | Node | null, path: readonly PathSegment[]): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yamlLibrary();
   let node: unknown = root;
   let offset = (root as Node | null)?.range?.[0];
   for (const seg of path) {

@@ -1,6 +1,6 @@
 // Writes objects as YAML (one stream, or the kubedump layout of one file per object), fast, deterministic and atomic.
+import { yamlLibrary } from './yaml-library.js';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { InputError } from '../errors.js';
 import { StagingFolder } from './atomic-write.js';
 import { displayKind, kindOf, parseApiVersion } from './kinds.js';
@@ -47,7 +47,7 @@ export function serializeObject(obj: KubeObject): string {
   try {
     emitMap(canonicalObject(obj) as Record<string, unknown>, '', out);
   } catch (err) {
-    if (err === NOT_JSON) return stringify(canonicalObject(obj), KUBE_YAML_OUTPUT);
+    if (err === NOT_JSON) return yamlLibrary().stringify(canonicalObject(obj), KUBE_YAML_OUTPUT);
     throw err;
   }
   return out.join('');
