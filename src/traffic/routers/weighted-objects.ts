@@ -14,6 +14,7 @@ import {
   WeightsChangedError,
   type ClusterSet,
   type LiveWeights,
+  type Router,
   type RouterProblem,
   type TargetWeights,
 } from './router.js';
@@ -153,6 +154,36 @@ export class WeightedObjects {
       const changes = weightChanges({ targets: expected.targets.filter((e) => e.target === got.name) }, { targets: weightsOf(t, got) });
       if (changes.length > 0) throw new WeightsChangedError(changes);
     }
+  }
+}
+
+/**
+ * A router over weighted objects: validate, read and write go to WeightedObjects; finalize has nothing to undo,
+ * since the objects are the user's and keep the weights the shift ended on.
+ */
+export abstract class WeightedObjectRouter implements Router {
+  abstract readonly kind: Router['kind'];
+  abstract readonly reporter: Router['reporter'];
+  readonly #objects: WeightedObjects;
+
+  protected constructor(clusters: ClusterSet, targets: readonly WeightedObjectTarget[]) {
+    this.#objects = new WeightedObjects(clusters, targets);
+  }
+
+  validate(): Promise<RouterProblem[]> {
+    return this.#objects.validate();
+  }
+
+  read(): Promise<LiveWeights> {
+    return this.#objects.read();
+  }
+
+  write(to: number, expected: LiveWeights): Promise<LiveWeights> {
+    return this.#objects.write(to, expected);
+  }
+
+  finalize(): Promise<void> {
+    return Promise.resolve();
   }
 }
 
