@@ -19,7 +19,7 @@ import {
   type TargetWeights,
 } from './router.js';
 import type { LbWeightPair, LbWeightRouterSpec, LbWeightService } from './spec.js';
-import { isConflict, pointer } from './weighted-objects.js';
+import { mayHaveLostRace, pointer } from './weighted-objects.js';
 
 const ACK = 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-';
 
@@ -237,11 +237,13 @@ export class LbWeightRouter implements Router {
         await svc.client.patch(svc.resource, svc.ref.namespace, svc.ref.name, ops, 'json', { fieldManager: FIELD_MANAGER });
         return;
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        if (!mayHaveLostRace(err)) throw err;
+        const before = svc.obj.metadata.resourceVersion;
+        // Another writer touched the Service (a label, a controller's annotation): go on unless it was the weight.
+        svc = await this.#mustLoad(svc.ref);
+        if (svc.obj.metadata.resourceVersion === before) throw err; // not a race: the patch itself was refused
         if (attempt >= 6) throw new ClusterError('RouterWriteConflict', `${svc.label} kept changing under the shift (6 attempts); try again`, { cause: err });
       }
-      // Another writer touched the Service (a label, a controller's annotation): go on unless it was the weight.
-      svc = await this.#mustLoad(svc.ref);
       const now = this.#weightOf(svc.obj);
       if (now !== expected.raw[side]) {
         const actual = { ...expected.raw, [side]: now ?? Number.NaN };

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../kube/errors.js';
 import type { KubeObject } from '../../resources/object.js';
 import { percentTo, rawWeightsFor, weightChanges } from './router.js';
-import { isConflict, sharedOwners } from './weighted-objects.js';
+import { mayHaveLostRace, sharedOwners } from './weighted-objects.js';
 
 const withManagers = (entries: unknown[]): KubeObject => ({
   apiVersion: 'networking.istio.io/v1',
@@ -23,15 +23,15 @@ describe('sharedOwners', () => {
   ])('$name', ({ entries, want }) => expect(sharedOwners(withManagers(entries))).toEqual(want));
 });
 
-describe('isConflict', () => {
+describe('mayHaveLostRace', () => {
   it.each([
-    [new KubeApiError(409, 'Conflict', 'the object has been modified'), true],
-    [new KubeApiError(422, 'Invalid', 'the server rejected our request due to an error in our request: testing value /metadata/resourceVersion failed: test failed'), true],
-    [new KubeApiError(500, 'InternalError', 'test operation for path /metadata/resourceVersion failed'), true],
-    [new KubeApiError(422, 'Invalid', 'spec.http[0].route[0].weight: Invalid value'), false],
-    [new KubeApiError(400, 'BadRequest', 'admission webhook "validation.istio.io" denied the request'), false],
-    [new Error('test failed'), false],
-  ])('%s → %s', (err, want) => expect(isConflict(err)).toBe(want));
+    ['409 Conflict', new KubeApiError(409, 'Conflict', 'the object has been modified'), true],
+    ['422 without causes (a JSON patch that did not apply: a failed test)', new KubeApiError(422, 'Invalid', 'the server rejected our request due to an error in our request'), true],
+    ['422 with field causes (schema)', new KubeApiError(422, 'Invalid', 'spec.http[0].route[0].weight: Invalid value', { causes: [{ field: 'spec.http[0].route[0].weight', message: 'Invalid value' }] }), false],
+    ['400 from a webhook', new KubeApiError(400, 'BadRequest', 'admission webhook "validation.istio.io" denied the request'), false],
+    ['500', new KubeApiError(500, 'InternalError', 'etcd'), false],
+    ['not an API error', new Error('test failed'), false],
+  ])('%s', (_name, err, want) => expect(mayHaveLostRace(err)).toBe(want));
 });
 
 describe('weights', () => {

@@ -143,14 +143,13 @@ export class WeightedObjects {
         await got.client.patch(got.resource, t.namespace, t.name, ops, 'json', { fieldManager: FIELD_MANAGER });
         return;
       } catch (err) {
-        if (!isConflict(err) || attempt >= CONFLICT_ATTEMPTS) {
-          if (isConflict(err))
-            throw new ClusterError('RouterWriteConflict', `${got.name} kept changing under the shift (${CONFLICT_ATTEMPTS} attempts); try again`, { cause: err });
-          throw err;
-        }
+        if (!mayHaveLostRace(err)) throw err;
+        const before = got.obj.metadata.resourceVersion;
+        // Someone wrote the object since it was read: if only other fields moved, write again on the new version.
+        got = await this.#get(t);
+        if (got.obj.metadata.resourceVersion === before) throw err; // not a race: the patch itself was refused
+        if (attempt >= CONFLICT_ATTEMPTS) throw new ClusterError('RouterWriteConflict', `${got.name} kept changing under the shift (${CONFLICT_ATTEMPTS} attempts); try again`, { cause: err });
       }
-      // Someone wrote the object since it was read: if only other fields moved, write again on the new version.
-      got = await this.#get(t);
       const changes = weightChanges({ targets: expected.targets.filter((e) => e.target === got.name) }, { targets: weightsOf(t, got) });
       if (changes.length > 0) throw new WeightsChangedError(changes);
     }
@@ -224,11 +223,15 @@ function hasWeight(obj: KubeObject, pointer: string): boolean {
   return isPlainObject(cur) && typeof cur.weight === 'number';
 }
 
-/** A failed optimistic write: 409 Conflict, or a failed JSON patch `test` (the server answers 422 or 500 for it). */
-export function isConflict(err: unknown): boolean {
+/**
+ * A write that may have lost a race: 409 Conflict, or 422 Invalid without field causes, which is how the API server
+ * answers any JSON patch it cannot apply, a failed `test` of the resourceVersion included (apiserver
+ * pkg/endpoints/handlers/patch.go: NewGenericServerResponse(422, ...), whose message is generic). The caller tells
+ * a lost race from a bad patch by reading the object again: only a moved resourceVersion is a lost race.
+ */
+export function mayHaveLostRace(err: unknown): boolean {
   if (!(err instanceof KubeApiError)) return false;
-  if (err.status === 409) return true;
-  return (err.status === 422 || err.status === 500) && /test(ing)? (value|operation)|test failed/i.test(err.serverMessage);
+  return err.status === 409 || (err.status === 422 && err.causes.length === 0);
 }
 
 /** Field managers other than meshferry's and people's tools that own something under `spec`. */
