@@ -560,5 +560,17 @@ describe('lab: ownership, gateways and the TrafficShift spec', () => {
       [`east/VirtualService ${NS}/${name}`, 'spec.http[1] (route "main")', 0],
       [`west/VirtualService ${NS}/${name}`, 'spec.http[1] (route "main")', 0],
     ]);
+    expect((await router.validate()).filter((p) => p.code === 'Disagree')).toEqual([]);
+    // Someone nudged one cluster by hand before the shift: plan says so; the first step brings both together.
+    const west = await people.client('west');
+    await west.patch(await resourceOf(west, 'networking.istio.io', 'VirtualService'), NS, name, [
+      { op: 'replace', path: '/spec/http/1/route/0/weight', value: 50 },
+      { op: 'replace', path: '/spec/http/1/route/1/weight', value: 50 },
+    ], 'json');
+    const apart = (await router.validate()).filter((p) => p.code === 'Disagree');
+    expect(apart).toHaveLength(1);
+    expect(apart[0]?.message).toContain(`east/VirtualService ${NS}/${name} spec.http[1] (route "main"): 0%; west/VirtualService ${NS}/${name} spec.http[1] (route "main"): 50%`);
+    const together = await router.write(10, await router.read());
+    expect(together.targets.map((t) => t.to)).toEqual([10, 10]);
   });
 });

@@ -7,6 +7,7 @@ import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { compareGateways } from './gateway-servers.js';
 import {
+  disagreement,
   percentTo,
   rawWeightsFor,
   targetName,
@@ -146,6 +147,7 @@ export class LbWeightRouter implements Router {
 
   async validate(): Promise<RouterProblem[]> {
     const out: RouterProblem[] = [];
+    const live: TargetWeights[] = [];
     await Promise.all(
       this.#pairs.map(async (p) => {
         const [from, to] = await Promise.all([this.#load(p.from), this.#load(p.to)]);
@@ -153,8 +155,11 @@ export class LbWeightRouter implements Router {
         if ('missing' in from || 'missing' in to) return;
         out.push(...this.#checkPair(from, to));
         out.push(...(await compareGateways(from, to)));
+        if (this.#weightOf(from.obj) !== undefined && this.#weightOf(to.obj) !== undefined) live.push(this.#weights(from, to));
       }),
     );
+    const apart = disagreement(live);
+    if (apart) out.push(apart);
     return out;
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../kube/errors.js';
 import type { KubeObject } from '../../resources/object.js';
-import { percentTo, rawWeightsFor, weightChanges } from './router.js';
+import { disagreement, percentTo, rawWeightsFor, weightChanges } from './router.js';
 import { mayHaveLostRace, sharedOwners } from './weighted-objects.js';
 
 const withManagers = (entries: unknown[]): KubeObject => ({
@@ -57,5 +57,14 @@ describe('weights', () => {
       ['c', 10, undefined],
       ['d', undefined, 1],
     ]);
+  });
+
+  it('disagreement warns when pairs start apart, and only then', () => {
+    const t = (target: string, from: number, to: number) => ({ target, field: 'spec.http[0]', to: percentTo({ from, to }), raw: { from, to }, resourceVersion: '1' });
+    expect(disagreement([t('east/VirtualService ns/x', 90, 10), t('west/VirtualService ns/x', 9, 1)])).toBeUndefined();
+    expect(disagreement([])).toBeUndefined();
+    const w = disagreement([t('west/VirtualService ns/x', 50, 50), t('east/VirtualService ns/x', 90, 10)]);
+    expect(w).toMatchObject({ severity: 'warning', code: 'Disagree' });
+    expect(w?.message).toContain('(east/VirtualService ns/x spec.http[0]: 10%; west/VirtualService ns/x spec.http[0]: 50%)');
   });
 });

@@ -7,6 +7,7 @@ import { FIELD_MANAGER, type JsonPatchOperation, type ObjectClient } from '../..
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import {
+  disagreement,
   percentTo,
   rawWeightsFor,
   targetName,
@@ -80,6 +81,7 @@ export class WeightedObjects {
   /** Every problem before the first write: missing objects, pairs not found or ambiguous, other owners. */
   async validate(): Promise<RouterProblem[]> {
     const out: RouterProblem[] = [];
+    const live: TargetWeights[] = [];
     await Promise.all(
       this.targets.map(async (t) => {
         const { client, resource, name } = await this.#open(t);
@@ -94,6 +96,7 @@ export class WeightedObjects {
         }
         const search = t.findPairs(obj);
         for (const p of search.problems) out.push({ ...p, target: name });
+        live.push(...weightsOf(t, { obj, name }));
         for (const owner of sharedOwners(obj))
           out.push({
             severity: 'warning',
@@ -105,6 +108,8 @@ export class WeightedObjects {
           });
       }),
     );
+    const apart = disagreement(live);
+    if (apart) out.push(apart);
     return out;
   }
 
