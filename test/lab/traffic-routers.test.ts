@@ -539,6 +539,25 @@ describe('lab: ownership, gateways and the TrafficShift spec', () => {
     expect(newSvc?.metadata.annotations?.[`${ACK}weight`]).toBe('10');
   });
 
+  it('lbWeight (ack): a Service without a weight annotation, or with weight updates ignored, is an error before the shift', async () => {
+    const c = await people.client('east');
+    const from = uniq('gw-old');
+    const to = uniq('gw-new');
+    const bare: Record<string, string> = ackAnnotations('0');
+    delete bare[`${ACK}weight`];
+    await c.create(gatewayService(from, { istio: 'ingressgateway' }, { ...ackAnnotations('100'), [`${ACK}ignore-weight-update`]: 'on' }));
+    await c.create(gatewayService(to, { istio: 'ingressgateway' }, bare));
+    const router = new LbWeightRouter({ provider: 'ack', from: { context: 'east', service: `${NS}/${from}` }, to: { context: 'east', service: `${NS}/${to}` } }, routers);
+    const errors = (await router.validate()).filter((p) => p.severity === 'error');
+    expect(errors.map((p) => [p.target, p.message.replace(/:.*/s, '')])).toEqual(
+      expect.arrayContaining([
+        [`east/Service ${NS}/${to}`, 'has no weight annotation'],
+        [`east/Service ${NS}/${from}`, `${ACK}ignore-weight-update is "on"`],
+      ]),
+    );
+    expect(errors).toHaveLength(2);
+  });
+
   it('builds the router a TrafficShift names (the issue\'s virtualService shape) and reads both clusters', async () => {
     const name = uniq('productcatalog-migration');
     await (await people.client('east')).create(richVirtualService(name, 'cart-v2'));

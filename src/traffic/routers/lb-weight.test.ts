@@ -25,12 +25,16 @@ describe('lbProvider', () => {
     expect(p.weight).toBe('service.beta.kubernetes.io/alibaba-cloud-loadbalancer-weight');
     expect(p.loadBalancerId).toBe('service.beta.kubernetes.io/alibaba-cloud-loadbalancer-id');
     const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'gw', annotations: {} } };
-    expect(p.check(svc).join('\n')).toMatch(/vgroup-port[\s\S]*force-override-listeners/);
+    expect(p.check(svc).map((f) => `${f.severity}: ${f.message}`).join('\n')).toMatch(/^warning: .*vgroup-port[\s\S]*warning: .*force-override-listeners/);
     svc.metadata.annotations = {
       'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-vgroup-port': 'rsp-1:80',
       'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-force-override-listeners': 'false',
     };
     expect(p.check(svc)).toEqual([]);
+    svc.metadata.annotations['service.beta.kubernetes.io/alibaba-cloud-loadbalancer-ignore-weight-update'] = 'on';
+    expect(p.check(svc)).toEqual([{ severity: 'error', message: expect.stringMatching(/would not apply any weight/) }]);
+    // Without the weight annotation ACK weighs each backend, so a missing weight is an error before the shift.
+    expect(p.missingWeight.severity).toBe('error');
   });
 
   it('generic needs the annotation key', () => {
@@ -38,6 +42,7 @@ describe('lbProvider', () => {
     const p = lbProvider({ provider: 'generic', annotation: 'example.com/weight' });
     expect(p.weight).toBe('example.com/weight');
     expect(p.loadBalancerId).toBeUndefined();
+    expect(p.missingWeight.severity).toBe('warning');
   });
 });
 
