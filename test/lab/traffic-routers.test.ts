@@ -15,7 +15,7 @@ import { WeightsChangedError, type ClusterSet } from '../../src/traffic/routers/
 import { createRouter } from '../../src/traffic/routers/create-router.js';
 import { HttpRouteRouter } from '../../src/traffic/routers/httproute.js';
 import { LbWeightRouter } from '../../src/traffic/routers/lb-weight.js';
-import { runRouterConformance, type ConformanceSubject } from '../../src/traffic/routers/routers.case.js';
+import { runRouterConformance, type ConformanceSubject } from '../../src/traffic/routers/testing/routers.case.js';
 import { VirtualServiceRouter } from '../../src/traffic/routers/virtualservice.js';
 
 const CLUSTERS = ['east', 'west'] as const;
