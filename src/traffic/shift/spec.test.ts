@@ -80,7 +80,7 @@ describe('TrafficShift file', () => {
   test('stepWeight + maxWeight make the steps; the last is maxWeight', () => {
     expect(stepsOf({ stepWeight: 20 })).toEqual([20, 40, 60, 80, 100]);
     expect(stepsOf({ stepWeight: 30, maxWeight: 50 })).toEqual([30, 50]);
-    expect(stepsOf({ stepWeight: 0.1, maxWeight: 0.3 })).toEqual([0.1, 0.2, 0.3]);
+    expect(stepsOf({ stepWeight: 1, maxWeight: 3 })).toEqual([1, 2, 3]);
     expect(stepsOf({ stepWeight: 1, maxWeight: 1 })).toEqual([1]);
   });
 
@@ -91,6 +91,7 @@ describe('TrafficShift file', () => {
 
   const bad: [string, string, string][] = [
     ['an unknown field', edit('  interval: 1m', '  interval: 1m\n  intervall: 2m'), 'shift.yaml:15:3: unknown field "intervall" (did you mean interval?); expected router, steps'],
+    ['a fractional step (weights are whole percents)', edit('[10, 25, 50, 100]', '[10, 25.5, 100]'), 'shift.yaml:13:15: must be a whole number, not a number (25.5) (at spec.steps[1])'],
     ['a wrong type', edit('failureThreshold: 2', 'failureThreshold: two'), 'shift.yaml:21:5: must be a whole number, not a string ("two") (at spec.gates.failureThreshold)'],
     ['a step above 100', edit('[10, 25, 50, 100]', '[10, 25, 50, 150]'), 'shift.yaml:13:23: must be at most 100, not 150 (at spec.steps[3])'],
     ['steps not ascending', edit('[10, 25, 50, 100]', '[10, 50, 25, 100]'), 'shift.yaml:13:19: steps must ascend: 25 follows 50 (at spec.steps[2])'],
@@ -105,8 +106,9 @@ describe('TrafficShift file', () => {
     ['a query without a name', edit("{name: errors, query: 'sum(rate(x[{{ interval }}]))', max: 0.5}", "{query: 'up', max: 0.5}"), 'shift.yaml:20:7: give either metric, or name and query (exactly one of these) (at spec.gates.checks[2])'],
     ['rollback steps not ending at 0', edit('steps: [25, 0]}', 'steps: [25, 5]}'), 'shift.yaml:23:41: the last rollback step must be 0 (all traffic back on "from") (at spec.rollback.steps[1])'],
     ['gradual rollback without steps', edit('{mode: gradual, steps: [25, 0]}', '{mode: gradual}'), 'shift.yaml:23:3: missing field "steps" (at spec.rollback)'],
+    ['a generic lb-weight without its annotation key', edit(GOOD.slice(GOOD.indexOf('    virtualService:'), GOOD.indexOf('  steps:')), '    lbWeight: {provider: generic, from: {service: a}, to: {service: b}}\n'), 'missing field "annotation" (at spec.router.lbWeight)'],
     ['a Prometheus address with a password', edit('http://127.0.0.1:9090', 'http://u:p@127.0.0.1:9090'), 'shift.yaml:16:18: the Prometheus address must not carry a user or password (at spec.gates.prometheus.address)'],
-    ['an lb-weight service without a namespace', edit(GOOD.slice(GOOD.indexOf('    virtualService:'), GOOD.indexOf('  steps:')), '    lbWeight: {provider: ack, from: {context: c, service: gw}, to: {context: c, service: istio-system/gw2}}\n'), 'must be namespace/name of a Service, e.g. istio-system/istio-ingressgateway, not "gw"'],
+    ['an lb-weight service that is not a Service name', edit(GOOD.slice(GOOD.indexOf('    virtualService:'), GOOD.indexOf('  steps:')), '    lbWeight: {provider: ack, from: {context: c, service: Gw}, to: {context: c, service: istio-system/gw2}}\n'), `must be namespace/name of a Service (or a name in the shift's namespace), e.g. istio-system/istio-ingressgateway, not "Gw"`],
   ];
   test.each(bad)('%s: exit 2 with file:line', (_name, text, message) => {
     const err = rejected(text);

@@ -5,7 +5,7 @@ import type { FileProblem, LoadOptions, MeshferryFile } from '../../resources/me
 import type { PathSegment } from '../../resources/resource-set.js';
 import { parsePrometheusAddress } from '../gates/prometheus.js';
 import type { CheckSpec } from '../gates/templates.js';
-import type { RouterSpec } from './router-contract.js';
+import type { RouterSpec } from '../routers/spec.js';
 
 export const TRAFFIC_SHIFT_KIND = 'TrafficShift';
 
@@ -81,8 +81,7 @@ export function stepsOf(spec: Pick<TrafficShiftSpec, 'steps' | 'stepWeight' | 'm
   const max = spec.maxWeight ?? 100;
   if (step <= 0) return [];
   const out: number[] = [];
-  // Integers stay integers; 10 steps of 0.1 must not end at 0.9999999.
-  for (let i = 1; i * step < max - 1e-9; i++) out.push(Math.round(i * step * 1e6) / 1e6);
+  for (let i = 1; i * step < max; i++) out.push(i * step);
   out.push(max);
   return out;
 }
