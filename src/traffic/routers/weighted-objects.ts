@@ -1,0 +1,219 @@
+// The engine behind routers whose weights sit in lists inside one object (VirtualService, HTTPRoute): find the
+// pairs, read them live, write them with an rv-guarded JSON patch that touches only the weight fields.
+import { ClusterError } from '../../errors.js';
+import type { ServedResource } from '../../kube/discovery.js';
+import { KubeApiError } from '../../kube/errors.js';
+import { FIELD_MANAGER, type JsonPatchOperation, type ObjectClient } from '../../kube/object-client.js';
+import { isPlainObject, type KubeObject } from '../../resources/object.js';
+import { sanitizeTerminalText } from '../../terminal-text.js';
+import {
+  percentTo,
+  rawWeightsFor,
+  targetName,
+  weightChanges,
+  WeightsChangedError,
+  type ClusterSet,
+  type LiveWeights,
+  type RouterProblem,
+  type TargetWeights,
+} from './router.js';
+
+/** One pair of destinations inside an object: where each entry is and the weight it holds now. */
+export interface WeightPair {
+  /** For people: `spec.http[0] (route "main")`. */
+  field: string;
+  /** JSON pointers of the two list entries (the weight is `<pointer>/weight`). */
+  fromPointer: string;
+  toPointer: string;
+  /** Weights in effect (a missing weight field resolved to the kind's default). */
+  from: number;
+  to: number;
+}
+
+/** What a target's search for its pairs found. */
+export interface PairSearch {
+  pairs: WeightPair[];
+  problems: Omit<RouterProblem, 'target'>[];
+}
+
+/** One object (in one cluster) that holds one or more pairs. */
+export interface WeightedObjectTarget {
+  context: string | undefined;
+  group: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Finds the pairs in the live object; pure. */
+  findPairs(obj: KubeObject): PairSearch;
+}
+
+/** Field managers of people's tools: owning a field through them is not a controller that will undo the weights. */
+const HUMAN_MANAGER = /^(kubectl(-.*)?|k9s|Mozilla|OpenAPI-Generator|before-first-apply|meshferry(-.*)?|node-fetch|undici)$/;
+const CONFLICT_ATTEMPTS = 6;
+
+/** Loads, reads and writes a list of weighted objects. */
+export class WeightedObjects {
+  readonly #clusters: ClusterSet;
+  readonly targets: readonly WeightedObjectTarget[];
+
+  constructor(clusters: ClusterSet, targets: readonly WeightedObjectTarget[]) {
+    this.#clusters = clusters;
+    this.targets = targets;
+  }
+
+  /** The client, served resource and printable name of a target. */
+  async #open(t: WeightedObjectTarget): Promise<{ client: ObjectClient; resource: ServedResource | undefined; name: string }> {
+    const client = await this.#clusters.client(t.context);
+    const resource = client.discovery.resourceFor(t.group, t.kind);
+    return { client, resource, name: targetName(t.context ?? client.transport.contextName, t.kind, t.namespace, t.name) };
+  }
+
+  async #get(t: WeightedObjectTarget): Promise<{ obj: KubeObject; name: string; client: ObjectClient; resource: ServedResource }> {
+    const { client, resource, name } = await this.#open(t);
+    if (!resource) throw new ClusterError('RouterTargetNotServed', `${name}: the cluster does not serve ${t.kind} (${t.group}); install its CRD first`);
+    const obj = await client.get(resource, t.namespace, t.name);
+    if (!obj) throw new ClusterError('RouterTargetNotFound', `${name} does not exist (a shift only changes weights; it never creates the object)`);
+    return { obj, name, client, resource };
+  }
+
+  /** Every problem before the first write: missing objects, pairs not found or ambiguous, other owners. */
+  async validate(): Promise<RouterProblem[]> {
+    const out: RouterProblem[] = [];
+    await Promise.all(
+      this.targets.map(async (t) => {
+        const { client, resource, name } = await this.#open(t);
+        if (!resource) {
+          out.push({ severity: 'error', code: 'NotFound', target: name, message: `the cluster does not serve ${t.kind} (${t.group}); install its CRD first` });
+          return;
+        }
+        const obj = await client.get(resource, t.namespace, t.name);
+        if (!obj) {
+          out.push({ severity: 'error', code: 'NotFound', target: name, message: `${t.kind} ${t.namespace}/${t.name} does not exist` });
+          return;
+        }
+        const search = t.findPairs(obj);
+        for (const p of search.problems) out.push({ ...p, target: name });
+        for (const owner of sharedOwners(obj))
+          out.push({
+            severity: 'warning',
+            code: 'SharedOwner',
+            owner,
+            target: name,
+            field: 'metadata.managedFields',
+            message: `field manager "${sanitizeTerminalText(owner, { oneLine: true })}" also owns this object's spec: if it is a controller (GitOps), its next sync undoes the weights (shift run needs --allow-shared-owner)`,
+          });
+      }),
+    );
+    return out;
+  }
+
+  /** The live weights of every pair of every target. */
+  async read(): Promise<LiveWeights> {
+    const all = await Promise.all(this.targets.map(async (t) => weightsOf(t, await this.#get(t))));
+    return { targets: all.flat() };
+  }
+
+  /**
+   * Moves every pair of every target to `to` percent. All targets are read and compared with `expected` first, so
+   * a foreign edit on any of them stops the write before anything is written.
+   */
+  async write(to: number, expected: LiveWeights): Promise<LiveWeights> {
+    const want = rawWeightsFor(to);
+    const loaded = await Promise.all(this.targets.map(async (t) => ({ t, got: await this.#get(t) })));
+    const live: LiveWeights = { targets: loaded.flatMap(({ t, got }) => weightsOf(t, got)) };
+    const changes = weightChanges(expected, live);
+    if (changes.length > 0) throw new WeightsChangedError(changes);
+    await Promise.all(loaded.map(({ t, got }) => this.#writeOne(t, got, want, expected)));
+    return this.read();
+  }
+
+  /** Patches one object, re-reading on a conflict; another edit of the weights themselves stops it. */
+  async #writeOne(
+    t: WeightedObjectTarget,
+    first: { obj: KubeObject; name: string; client: ObjectClient; resource: ServedResource },
+    want: { from: number; to: number },
+    expected: LiveWeights,
+  ): Promise<void> {
+    let got = first;
+    for (let attempt = 1; ; attempt++) {
+      const ops = weightPatch(got.obj, t.findPairs(got.obj).pairs, want);
+      if (ops.length === 0) return; // already there (a resumed shift re-writing its step)
+      try {
+        await got.client.patch(got.resource, t.namespace, t.name, ops, 'json', { fieldManager: FIELD_MANAGER });
+        return;
+      } catch (err) {
+        if (!isConflict(err) || attempt >= CONFLICT_ATTEMPTS) {
+          if (isConflict(err))
+            throw new ClusterError('RouterWriteConflict', `${got.name} kept changing under the shift (${CONFLICT_ATTEMPTS} attempts); try again`, { cause: err });
+          throw err;
+        }
+      }
+      // Someone wrote the object since it was read: if only other fields moved, write again on the new version.
+      got = await this.#get(t);
+      const changes = weightChanges({ targets: expected.targets.filter((e) => e.target === got.name) }, { targets: weightsOf(t, got) });
+      if (changes.length > 0) throw new WeightsChangedError(changes);
+    }
+  }
+}
+
+function weightsOf(t: WeightedObjectTarget, got: { obj: KubeObject; name: string }): TargetWeights[] {
+  const rv = got.obj.metadata.resourceVersion;
+  return t.findPairs(got.obj).pairs.map((p) => ({
+    target: got.name,
+    field: p.field,
+    to: percentTo({ from: p.from, to: p.to }),
+    raw: { from: p.from, to: p.to },
+    resourceVersion: typeof rv === 'string' ? rv : '',
+  }));
+}
+
+/**
+ * The JSON patch that sets every pair to `want`: a `test` of the resourceVersion first (the server refuses the
+ * whole patch if the object moved), then one `add` per weight that differs (add replaces an existing member).
+ * Nothing else in the object is touched, so retries, mirrors, unknown fields and route order all survive.
+ */
+export function weightPatch(obj: KubeObject, pairs: readonly WeightPair[], want: { from: number; to: number }): JsonPatchOperation[] {
+  const ops: JsonPatchOperation[] = [];
+  for (const p of pairs) {
+    if (p.from !== want.from || !hasWeight(obj, p.fromPointer)) ops.push({ op: 'add', path: `${p.fromPointer}/weight`, value: want.from });
+    if (p.to !== want.to || !hasWeight(obj, p.toPointer)) ops.push({ op: 'add', path: `${p.toPointer}/weight`, value: want.to });
+  }
+  if (ops.length === 0) return [];
+  return [{ op: 'test', path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion }, ...ops];
+}
+
+function hasWeight(obj: KubeObject, pointer: string): boolean {
+  let cur: unknown = obj;
+  for (const tok of pointer.slice(1).split('/')) {
+    const key = tok.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) cur = cur[Number(key)];
+    else if (isPlainObject(cur)) cur = cur[key];
+    else return false;
+  }
+  return isPlainObject(cur) && typeof cur.weight === 'number';
+}
+
+/** A failed optimistic write: 409 Conflict, or a failed JSON patch `test` (the server answers 422 or 500 for it). */
+export function isConflict(err: unknown): boolean {
+  if (!(err instanceof KubeApiError)) return false;
+  if (err.status === 409) return true;
+  return (err.status === 422 || err.status === 500) && /test(ing)? (value|operation)|test failed/i.test(err.serverMessage);
+}
+
+/** Field managers other than meshferry's and people's tools that own something under `spec`. */
+export function sharedOwners(obj: KubeObject): string[] {
+  const entries = Array.isArray(obj.metadata.managedFields) ? obj.metadata.managedFields : [];
+  const out = new Set<string>();
+  for (const e of entries) {
+    if (!isPlainObject(e) || typeof e.manager !== 'string' || HUMAN_MANAGER.test(e.manager)) continue;
+    if (e.subresource) continue; // status writers (istiod's analysis) own no spec
+    const fields = isPlainObject(e.fieldsV1) ? e.fieldsV1 : {};
+    if (isPlainObject(fields['f:spec'])) out.add(e.manager);
+  }
+  return [...out].sort();
+}
+
+/** A JSON pointer from path pieces. */
+export function pointer(...pieces: (string | number)[]): string {
+  return `/${pieces.map((p) => String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+}
