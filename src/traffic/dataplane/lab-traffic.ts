@@ -7,14 +7,17 @@ import type { Faults } from './backend.js';
 import { WeightFollower, combineTargets } from './follow-weights.js';
 import type { LiveTargetWeight, LiveWeightsRead, Split, WeightReader } from './follow-weights.js';
 import { shiftSides, upstreamOf } from './shift-sides.js';
-import type { RouterSidesSpec, ShiftSides } from './shift-sides.js';
+import type { ShiftSides } from './shift-sides.js';
+import type { RouterSpec } from '../routers/spec.js';
 import type { Side } from './weighted-split.js';
 
 export interface LabTrafficOptions<T extends LiveTargetWeight> {
   /** Folder the lab's Prometheus discovers targets in (`labTrafficTargetsDir(labDir)`). */
   targetsDir: string;
   shift: { name: string; namespace: string };
-  router: RouterSidesSpec;
+  router: RouterSpec;
+  /** `gates.workload` of the shift: the name the checks read the "to" side under. */
+  toWorkload?: { namespace: string; name: string };
   /** The shift's router (or anything with its `read()`). */
   reader: WeightReader<T>;
   rps: number;
@@ -76,7 +79,7 @@ export async function removeStaleTrafficTargets(targetsDir: string): Promise<str
  * split, registers it for the lab's Prometheus, and keeps following the weights until stopped.
  */
 export async function startLabTraffic<T extends LiveTargetWeight>(opts: LabTrafficOptions<T>): Promise<LabTraffic> {
-  const sides = shiftSides(opts.router, opts.shift.namespace);
+  const sides = shiftSides(opts.router, opts.shift.namespace, opts.toWorkload);
   const first = await opts.reader.read();
   const split = combineTargets(first);
   await removeStaleTrafficTargets(opts.targetsDir);
