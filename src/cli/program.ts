@@ -11,6 +11,7 @@ import { registerDiff } from './diff/index.js';
 import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
 import { registerLab } from './lab/index.js';
+import { registerShift } from './shift/index.js';
 import { VERSION, registerVersion } from './version.js';
 
 /** Builds the program; each command lives in its own folder and registers itself here. */
@@ -53,6 +54,7 @@ flags and examples. Also installed as kubectl-meshferry, so "kubectl meshferry .
   registerDiff(program);
   registerImport(program);
   registerInstall(program);
+  registerShift(program);
   registerLab(program);
   registerVersion(program);
   return program;
