@@ -1,17 +1,16 @@
 // Which workload a shift's checks look at ("to", as Istio's metrics name it), seen by the router's reporter, and its checks resolved.
 import type { Reporter, ResolvedCheck } from '../gates/templates.js';
 import { resolveCheck } from '../gates/templates.js';
+import { workloadOfHost } from '../dataplane/shift-sides.js';
 import type { RouterSpec } from '../routers/spec.js';
 import type { TrafficShiftSpec } from './spec.js';
 
 /** The "to" workload of a router as a first guess: Istio names a Service's pods' workload after it in most installs. */
 export function defaultWorkload(router: RouterSpec, shiftNamespace: string): { namespace: string; name: string } {
   if (router.virtualService) {
-    // `name.namespace.svc.cluster.local` or a short name in the VirtualService's namespace (Istio's rule).
-    const host = router.virtualService.to.host;
-    const [name, ns] = host.split('.');
-    const vsNamespace = router.virtualService.targets[0]?.namespace ?? shiftNamespace;
-    return { name: name ?? host, namespace: host.includes('.') && ns && !['global', 'local'].includes(ns) ? ns : vsNamespace };
+    // A short host is in the VirtualService's namespace (Istio's rule); the same reading as `lab traffic`'s.
+    const w = workloadOfHost(router.virtualService.to.host, router.virtualService.targets[0]?.namespace ?? shiftNamespace);
+    return { namespace: w.namespace, name: w.workload };
   }
   if (router.lbWeight) {
     const service = router.lbWeight.to?.service ?? router.lbWeight.targets?.[0]?.to.service ?? '';
