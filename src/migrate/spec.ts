@@ -93,6 +93,10 @@ export interface MigrationStatus {
   residue?: string[];
   /** Set while rolling back, so a crash mid-rollback continues it. */
   rollingBack?: boolean;
+  /** The stamp of Prepare's restarts (pods lacking the required proxy metadata). */
+  prepareRestartAt?: string;
+  /** Findings that do not stop the migration (a default tag still on the source, say). */
+  warnings?: string[];
 }
 
 /** The opt-in the engine applies: the file's, or labels istio.io/rev=<target> on namespaces. */
