@@ -15,7 +15,8 @@ import { ShiftRunner } from '../../traffic/shift/runner.js';
 import type { ShiftStateStore } from '../../traffic/shift/runner.js';
 import { loadTrafficShift } from '../../traffic/shift/spec.js';
 import type { LoadedTrafficShift } from '../../traffic/shift/spec.js';
-import { TrafficShiftStore } from '../../traffic/shift/store.js';
+import { retireEntries } from '../../traffic/shift/retire.js';
+import { SHIFT_API_VERSION, TrafficShiftStore } from '../../traffic/shift/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import type { ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, style, writeStdout } from '../io.js';
@@ -103,6 +104,28 @@ export async function runShiftPlan(path: string, flags: ClusterFlags & { output:
   }
 }
 
+/** After success: deletes the entries `retire` names, journaled; exit 1 when one is still referenced. */
+async function retire(o: Opened, stored: TrafficShiftStore): Promise<number> {
+  const object = (await stored.load()).object;
+  const outcomes = await retireEntries({
+    entries: o.file.value.spec.retire ?? [],
+    router: o.file.value.spec.router,
+    clusters: o.clusters,
+    namespace: o.file.namespace,
+    owner: { apiVersion: SHIFT_API_VERSION, kind: 'TrafficShift', name: stored.name, namespace: stored.namespace, uid: String(object.metadata.uid ?? '') },
+    ownerClient: stored.client,
+  });
+  let refused = false;
+  for (const r of outcomes) {
+    const where = r.context ? `${r.context}/` : '';
+    if (r.result === 'refused') {
+      refused = true;
+      log.warn(sanitizeTerminalText(`retire: ${where}${r.object} not deleted: still referenced by ${r.referencedBy?.join(', ')}; remove those references, then run again`));
+    } else log.info(sanitizeTerminalText(`retire: ${where}${r.object} ${r.result} (journaled beside ${stored.display})`));
+  }
+  return refused ? ExitCode.findings : ExitCode.ok;
+}
+
 /** An in-memory store for `--dry-run`: nothing is written to any cluster. */
 class MemoryStateStore implements ShiftStateStore {
   state = initialState();
@@ -177,7 +200,7 @@ export async function runShiftRun(path: string, flags: ShiftRunFlags): Promise<n
       off();
     }
     if (outcome === undefined) return ExitCode.interrupted;
-    if (outcome === 'Succeeded') return ExitCode.ok;
+    if (outcome === 'Succeeded') return stored && o.file.value.spec.retire?.length ? retire(o, stored) : ExitCode.ok;
     const state = (await store.load()).state;
     const failed = state.rollback?.failed ?? [];
     if (failed.length > 0) log.info(sanitizeTerminalText(`failed checks: ${failed.map((c) => c.text).join('; ')}`));
