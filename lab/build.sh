@@ -2,8 +2,10 @@
 # Builds the lab's real binaries (kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, etcd,
 # kwok, istioctl, pilot-discovery) from their Go modules into a cache folder named after the pinned versions.
 #
-# Usage: lab/build.sh [--print-dir] [--force] [--with-bench-tools]
+# Usage: lab/build.sh [--print-dir] [--gateway-api-dir] [--force] [--with-bench-tools]
 #   --print-dir        print the cache folder and exit (builds nothing)
+#   --gateway-api-dir  print the Gateway API CRD folder (standard channel) of the module Istio pins, downloading
+#                      the module when missing, and exit (builds nothing)
 #   --force            rebuild even when the binaries are cached
 #   --with-bench-tools also build kubectl-neat (used only by bench/export)
 # Env:  MESHFERRY_CACHE (default ~/.cache/meshferry), GOFLAGS/GOPROXY as usual.
@@ -14,18 +16,33 @@ source "$here/versions.env"
 key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_istio-${ISTIO_VERSION}"
 cache="${MESHFERRY_CACHE:-$HOME/.cache/meshferry}/lab/$key"
 bin="$cache/bin"
-force=0 print=0 bench=0
+force=0 print=0 bench=0 gwapi=0
 for a in "$@"; do
   case "$a" in
     --print-dir) print=1 ;;
+    --gateway-api-dir) gwapi=1 ;;
     --force) force=1 ;;
     --with-bench-tools) bench=1 ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "lab/build.sh: unknown option $a (see --help)" >&2; exit 2 ;;
   esac
 done
 if [ "$print" = 1 ]; then echo "$cache"; exit 0; fi
 command -v go >/dev/null || { echo "lab/build.sh: Go is not installed; the lab is built from Go modules (need Go >= 1.24)" >&2; exit 1; }
+# moddir WRAPPER MODULE: the module's folder in the module cache, at the version the wrapper's go.mod pins.
+# (`go list -m` would ask the proxy for the version's .info, which this proxy refuses for Istio's pseudo-versions.)
+moddir() {
+  local ver dir
+  ver=$(awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$here/go/$1/go.mod")
+  [ -n "$ver" ] || { echo "lab/build.sh: $2 is not pinned in lab/go/$1/go.mod" >&2; exit 1; }
+  dir="$(go env GOMODCACHE)/$2@$ver"
+  [ -d "$dir" ] || (cd "$here/go/$1" && go mod download "$2") >&2
+  echo "$dir"
+}
+
+# The Gateway API CRDs are read from the module at lab start (src/lab/gateway-api.ts), never copied.
+gwapi_dir() { echo "$(moddir istio sigs.k8s.io/gateway-api)/config/crd/standard"; }
+if [ "$gwapi" = 1 ]; then gwapi_dir; exit 0; fi
 mkdir -p "$bin" "$cache/istio" "$cache/kwok"
 log() { printf '[lab build %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # Staging folders of builds that were killed half-way; a running build holds a lock (below), so none is live.
@@ -78,17 +95,6 @@ if [ "$bench" = 1 ]; then
   build "$here/go/neat" "github.com/itaysk/kubectl-neat" "kubectl-neat" ""
 fi
 
-# moddir WRAPPER MODULE: the module's folder in the module cache, at the version the wrapper's go.mod pins.
-# (`go list -m` would ask the proxy for the version's .info, which this proxy refuses for Istio's pseudo-versions.)
-moddir() {
-  local ver dir
-  ver=$(awk -v m="$2" '$1 == m && $2 ~ /^v/ { print $2; exit }' "$here/go/$1/go.mod")
-  [ -n "$ver" ] || { echo "lab/build.sh: $2 is not pinned in lab/go/$1/go.mod" >&2; exit 1; }
-  dir="$(go env GOMODCACHE)/$2@$ver"
-  [ -d "$dir" ] || (cd "$here/go/$1" && go mod download "$2") >&2
-  echo "$dir"
-}
-
 # The Istio CRDs and charts of the pinned release, straight from the module.
 if [ "$force" = 1 ] || [ ! -s "$cache/istio/crd-all.gen.yaml" ]; then
   idir=$(moddir istio istio.io/istio)
@@ -107,6 +113,9 @@ if [ "$force" = 1 ] || [ ! -s "$cache/kwok/stages.yaml" ]; then
   done > "$cache/kwok/stages.yaml.tmp"
   mv -f "$cache/kwok/stages.yaml.tmp" "$cache/kwok/stages.yaml"
 fi
+# A cold machine gets the Gateway API module now, so lab start finds its CRDs.
+gdir=$(gwapi_dir)
+[ -s "$gdir/gateway.networking.k8s.io_httproutes.yaml" ] || { echo "lab/build.sh: no Gateway API CRDs in $gdir" >&2; exit 1; }
 echo "$K8S_VERSION $ETCD_VERSION $KWOK_VERSION $ISTIO_VERSION" > "$cache/VERSIONS"
 log "ready: $bin ($(du -sh "$cache" | cut -f1))"
 echo "$cache"

@@ -11,6 +11,7 @@ import { registerDiff } from './diff/index.js';
 import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
 import { registerLab } from './lab/index.js';
+import { registerShift } from './shift/index.js';
 import { registerVm } from './vm/index.js';
 import { VERSION, registerVersion } from './version.js';
 
@@ -54,8 +55,9 @@ flags and examples. Also installed as kubectl-meshferry, so "kubectl meshferry .
   registerDiff(program);
   registerImport(program);
   registerInstall(program);
-  registerLab(program);
   registerVm(program);
+  registerShift(program);
+  registerLab(program);
   registerVersion(program);
   return program;
 }

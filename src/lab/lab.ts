@@ -8,6 +8,7 @@ import { ensureLabBinaries } from './binaries.js';
 import type { LabBinaries } from './binaries.js';
 import { ClusterRun, startControlPlane, startWorkers } from './cluster.js';
 import type { ClusterContext, LabPki } from './cluster.js';
+import { installGatewayApiCrds } from './gateway-api.js';
 import { applyIstiodManifests, startIstiod, waitIstiodReady } from './istiod.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { prepareLabDir } from './lab-dir.js';
@@ -185,6 +186,9 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
         log(`lab: ${name}: API server ready on ${run.cluster.server} (${elapsed()})`);
         if (opts.bare) return;
         const istiods = run.cluster.istiods;
+        // Beside the Istio CRDs, not in their way: only httproute routers and istiod's Gateway API support need them.
+        const gatewayApi = installGatewayApiCrds(run, ctx);
+        gatewayApi.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
         await startWorkers(
           run,
           ctx,
@@ -202,6 +206,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
                 },
               },
         );
+        await gatewayApi;
       }),
     );
   } catch (err) {

@@ -2,6 +2,8 @@
 import { UsageError } from '../../errors.js';
 import type { ClusterSet, Router } from './router.js';
 import type { RouterSpec } from './spec.js';
+import { HttpRouteRouter } from './httproute.js';
+import { LbWeightRouter } from './lb-weight.js';
 import { VirtualServiceRouter } from './virtualservice.js';
 
 export interface CreateRouterOptions {
@@ -15,5 +17,7 @@ export function createRouter(spec: RouterSpec, clusters: ClusterSet, opts: Creat
   if (kinds.length !== 1)
     throw new UsageError(`spec.router needs exactly one of virtualService, lbWeight or httpRoute${kinds.length ? `, not ${kinds.join(' and ')}` : ''}`);
   if (spec.virtualService) return new VirtualServiceRouter(spec.virtualService, clusters, opts);
-  throw new UsageError(`spec.router.${kinds[0]} is not built yet`);
+  if (spec.lbWeight) return new LbWeightRouter(spec.lbWeight, clusters, opts);
+  if (spec.httpRoute) return new HttpRouteRouter(spec.httpRoute, clusters, opts);
+  throw new UsageError('spec.router names no router kind');
 }

@@ -5,3 +5,6 @@ export * from './create-router.js';
 export * from './cluster-set.js';
 export * from './noop.js';
 export * from './virtualservice.js';
+export * from './lb-weight.js';
+export * from './httproute.js';
+export { compareGateways } from './gateway-servers.js';

@@ -65,12 +65,15 @@ export class NoopRouter implements Router {
     return Promise.resolve({ targets: this.#targets.map((t) => ({ ...t, raw: { ...t.raw } })) });
   }
 
-  write(to: number, expected: LiveWeights): Promise<LiveWeights> {
-    const changes = weightChanges(expected, { targets: this.#targets });
-    if (changes.length > 0) return Promise.reject(new WeightsChangedError(changes));
+  async write(to: number, expected: LiveWeights): Promise<LiveWeights> {
     const raw = rawWeightsFor(to);
-    this.#version++;
-    this.#targets = this.#targets.map((t) => ({ ...t, raw, to: percentTo(raw), resourceVersion: String(this.#version) }));
+    const changes = weightChanges(expected, { targets: this.#targets });
+    if (changes.length > 0) throw new WeightsChangedError(changes);
+    // Like a cluster: a write that changes nothing leaves the version alone.
+    if (this.#targets.some((t) => t.raw.from !== raw.from || t.raw.to !== raw.to)) {
+      this.#version++;
+      this.#targets = this.#targets.map((t) => ({ ...t, raw, to: percentTo(raw), resourceVersion: String(this.#version) }));
+    }
     return this.read();
   }
 
