@@ -16,7 +16,7 @@ export function labTrafficTargetsDir(labDir: string): string {
  * `<lab>/traffic-targets`) and records it in lab.json, so `lab status` shows it and `lab down` stops it with the
  * rest. A lab whose Prometheus already runs keeps it.
  */
-export async function startLabPrometheus(labDir: string, opts: { bin?: string; startTimeoutMs?: number } = {}): Promise<LabPrometheus> {
+export async function startLabPrometheus(labDir: string, opts: { bin?: string; startTimeoutMs?: number; port?: number } = {}): Promise<LabPrometheus> {
   const dir = path.resolve(labDir);
   const state = await readLabState(dir);
   if (!state) throw new LabError(`${dir} holds no lab; start one with \`meshferry lab up --dir ${dir} --prometheus\``);
@@ -27,6 +27,7 @@ export async function startLabPrometheus(labDir: string, opts: { bin?: string; s
     targetsDir: labTrafficTargetsDir(dir),
     scrapeIntervalSeconds: 1,
     ...(opts.bin ? { bin: opts.bin } : {}),
+    ...(opts.port ? { port: opts.port } : {}),
     ...(opts.startTimeoutMs ? { startTimeoutMs: opts.startTimeoutMs } : {}),
   });
   // Re-read: the lab may have been written meanwhile; only the Prometheus entries are ours to change.

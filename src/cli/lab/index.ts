@@ -28,6 +28,7 @@ export interface LabUpFlags {
   timeout: number;
   output: OutputFormat;
   prometheus?: boolean;
+  prometheusPort?: number;
 }
 
 /** What `lab up` prints: everything needed to connect, never a token. */
@@ -74,10 +75,11 @@ function renderSummary(lab: Lab, prometheus?: string): string {
 /** Starts the lab and prints how to reach it; the processes keep running after the command returns. */
 export async function runLabUp(flags: LabUpFlags): Promise<number> {
   const dir = path.resolve(flags.dir);
+  if (flags.prometheusPort) flags.prometheus = true;
   if (flags.prometheus) {
     await checkPrometheusInstalled();
     // A lab that already runs only gets its Prometheus.
-    const added = await addLabPrometheus(dir, flags.output);
+    const added = await addLabPrometheus(dir, flags.output, flags.prometheusPort);
     if (added !== undefined) return added;
   }
   const off = onInterrupt(async () => {
@@ -98,7 +100,7 @@ export async function runLabUp(flags: LabUpFlags): Promise<number> {
     });
     if (flags.prometheus) {
       log.info(style.dim('lab: starting Prometheus (1 s scrapes of every `lab traffic`)'));
-      prometheus = (await startLabPrometheus(dir)).url;
+      prometheus = (await startLabPrometheus(dir, flags.prometheusPort ? { port: flags.prometheusPort } : {})).url;
       log.info(style.dim(`lab: Prometheus ready at ${prometheus}`));
     }
   } catch (err) {
@@ -193,6 +195,7 @@ Examples:
     .option('--bare', 'etcd and kube-apiserver only (no controllers, nodes, CRDs or istiod)')
     .option('--timeout <seconds>', 'limit for each readiness wait', positiveSeconds, 180)
     .option('--prometheus', 'also start a real Prometheus on 127.0.0.1 that scrapes every `meshferry lab traffic` of this lab each second (on a running lab: add it)')
+    .option('--prometheus-port <port>', 'implies --prometheus: listen on 127.0.0.1:<port> (e.g. 9090, the address a TrafficShift file names) instead of any free port', positiveInt)
     .addOption(formatOption(['table', 'yaml', 'json']))
     .addHelpText(
       'after',
@@ -211,7 +214,7 @@ Examples:
   $ meshferry lab up --revisions stable,canary --nodes 3
 
   # A traffic-shift rehearsal: a Prometheus that scrapes every \`lab traffic\` (see: meshferry lab traffic --help)
-  $ meshferry lab up --clusters cluster1,cluster2 --prometheus
+  $ meshferry lab up --clusters cluster1,cluster2 --prometheus --prometheus-port 9090
   $ meshferry lab status        # the prometheus row shows its address`,
     )
     .action(async (flags: LabUpFlags) => {

@@ -23,11 +23,11 @@ export async function checkPrometheusInstalled(bin = DEBIAN_PROMETHEUS_BIN): Pro
  * When `dir` holds a lab that runs, starts (or finds) its Prometheus and prints it; returns the exit code. Returns
  * undefined when no lab runs there, so the caller starts a new one.
  */
-export async function addLabPrometheus(dir: string, output: OutputFormat): Promise<number | undefined> {
+export async function addLabPrometheus(dir: string, output: OutputFormat, port?: number): Promise<number | undefined> {
   const state = await readLabState(dir).catch(() => undefined);
   if (!state || !state.ready || !state.processes.some((p) => p.component !== 'prometheus' && isRunning(p))) return undefined;
   log.info(style.dim(`lab: a lab already runs in ${dir}; starting only its Prometheus`));
-  const prom = await startLabPrometheus(dir);
+  const prom = await startLabPrometheus(dir, port ? { port } : {});
   const summary = { dir, prometheus: prom.url, targetsDir: prom.targetsDir };
   if (output === 'json') await writeStdout(`${JSON.stringify(summary, null, 2)}\n`);
   else if (output === 'yaml') await writeStdout(stringify(summary));

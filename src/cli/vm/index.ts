@@ -139,7 +139,14 @@ export function registerVm(program: Command): void {
   const vm = program
     .command('vm')
     .summary('move a VM service into Kubernetes')
-    .description('Commands for VM workloads in the mesh (ServiceEntry, WorkloadEntry, WorkloadGroup) that move to Kubernetes.');
+    .description('Commands for VM workloads in the mesh (ServiceEntry, WorkloadEntry, WorkloadGroup) that move to Kubernetes.')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ meshferry vm twin serviceentry/productcatalogservice --service productcatalogservice-gke --context cluster1,cluster2 --apply --output-dir twin/
+  $ meshferry shift run twin/trafficshift.yaml`,
+    );
   vm.command('twin')
     .summary('write the VirtualService(s) that wrap a VM service and its Kubernetes twin at 100/0, and a TrafficShift')
     .argument('[vm]', 'the VM object, KIND/NAME: serviceentry/NAME, workloadentry/NAME or workloadgroup/NAME')

@@ -39,9 +39,9 @@ function backendRef(ref: HttpRouteBackend, shiftNamespace: string): WorkloadRef 
 }
 
 /**
- * The two sides of a shift's router. With several targets, the router-level from/to are used, else the first
- * target's own: a target may override a host only to name the same workload in another cluster's terms
- * (`x.default.global`), and one data plane stands for all of them.
+ * The two sides of a shift's router, from the router-level from/to (the names `shift run`'s checks use too,
+ * src/traffic/shift/gate-checks.ts): a target may override a host only to name the same workload in another
+ * cluster's terms (`x.default.global`), and one data plane stands for all of them.
  */
 export function shiftSides(router: RouterSpec, shiftNamespace: string, toWorkload?: { namespace: string; name: string }): ShiftSides {
   const sides = ((): ShiftSides => {
@@ -49,13 +49,13 @@ export function shiftSides(router: RouterSpec, shiftNamespace: string, toWorkloa
       const vs = router.virtualService;
       const first = vs.targets[0];
       const ns = first?.namespace ?? shiftNamespace;
-      return { mode: 'sidecar', from: workloadOfHost((first?.from ?? vs.from).host, ns), to: workloadOfHost((first?.to ?? vs.to).host, ns) };
+      return { mode: 'sidecar', from: workloadOfHost(vs.from.host, ns), to: workloadOfHost(vs.to.host, ns) };
     }
     if (router.httpRoute) {
       const hr = router.httpRoute;
       const first = hr.targets[0];
       const ns = first?.namespace ?? shiftNamespace;
-      return { mode: 'sidecar', from: backendRef(first?.from ?? hr.from, ns), to: backendRef(first?.to ?? hr.to, ns) };
+      return { mode: 'sidecar', from: backendRef(hr.from, ns), to: backendRef(hr.to, ns) };
     }
     const lb = router.lbWeight;
     const pair = lb.from && lb.to ? { from: lb.from, to: lb.to } : lb.targets?.[0];
