@@ -69,7 +69,8 @@ export class ShiftRunner {
     const { plan, router, store } = this.#o;
     const stored = await store.load();
     const before = stored.state;
-    const live = await router.read();
+    // An ended shift writes nothing again; its routes may have moved on (the old destination removed).
+    const live: LiveWeights = isTerminal(before.phase) ? { targets: [] } : await router.read();
     const liveTargets: LiveTarget[] = live.targets.map((t) => ({ object: t.target, field: t.field, to: t.to }));
     const input = { plan, state: before, live: liveTargets, requests: stored.requests, now: this.#now() };
     let d = decide(input);
