@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -96,7 +97,7 @@ try {
     fromDue.push(writtenAt - (start + 2000));
     // The anchor: one query and one weight write, done directly (the least any loop must do).
     const t0 = Date.now();
-    await r.checks.length && new PrometheusGate(address).query('vector(50)');
+    await new PrometheusGate(address).query('vector(50)');
     await r.router.write(50, await r.router.read());
     anchor.push(Date.now() - t0);
   }
@@ -135,9 +136,11 @@ try {
   };
   console.log(`\n(2) ${SHIFTS} concurrent TrafficShifts in one process, interval ${INTERVAL}, measured for ${SECONDS} s`);
   // Anchor: a loop that only does the reads every shift needs per poll (its object and its live weights), no more.
-  const pollMs = 5000;
+  // The loop's own default poll at this interval: one look per interval (ShiftRunner, within 0.5-10 s).
+  const pollMs = Math.min(10_000, Math.max(500, planOf({ steps: [1], interval: INTERVAL }).intervalMs));
   const reads = await measure('anchor (reads only)', () => {
     const ac = new AbortController();
+    setMaxListeners(0, ac.signal);
     const loops = shifts.map(async (s) => {
       while (!ac.signal.aborted) {
         await s.store.load();
@@ -152,6 +155,7 @@ try {
   });
   const loop = await measure('shift loops          ', () => {
     const ac = new AbortController();
+    setMaxListeners(0, ac.signal);
     const runs = shifts.map((s) => s.runner.run(ac.signal));
     return async () => {
       ac.abort();

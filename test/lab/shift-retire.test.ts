@@ -103,4 +103,39 @@ describe('retire after a VM → Kubernetes shift', () => {
     expect(third.code, third.stderr).toBe(0);
     expect(third.stderr).toContain('ServiceEntry shop/orders-vm already gone');
   });
+
+  it('a VirtualService a GitOps controller also manages: plan warns, run refuses (exit 2) naming it, --allow-shared-owner shifts', async () => {
+    // Created by server-side apply under Argo CD's field manager: it owns the spec, weights included.
+    await client.apply(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'synced', namespace: NS },
+        spec: { hosts: ['synced.example'], http: [{ route: [{ destination: { host: 'synced-v1' }, weight: 100 }, { destination: { host: 'synced-v2' }, weight: 0 }] }] },
+      },
+      { fieldManager: 'argocd-controller' },
+    );
+    const file = path.join(parent, 'synced.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'meshferry.dev/v1alpha1',
+        kind: 'TrafficShift',
+        metadata: { name: 'synced', namespace: NS },
+        spec: { router: { virtualService: { targets: [{ context: CTX, name: 'synced' }], from: { host: 'synced-v1' }, to: { host: 'synced-v2' } } }, steps: [100], interval: '1s' },
+      }),
+    );
+    const plan = await runCliAsync(['shift', 'plan', file, ...kube()]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('field manager "argocd-controller" also owns this object\'s spec');
+    const refused = await runCliAsync(['shift', 'run', file, ...kube()]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`another field manager owns the weights' object, so its next sync would undo the shift: ${CTX}/VirtualService shop/synced (argocd-controller)`);
+    const vsResource = client.discovery.resourceFor('networking.istio.io', 'VirtualService')!;
+    const weights = async () => ((await client.get(vsResource, NS, 'synced'))!.spec as { http: { route: { weight: number }[] }[] }).http[0]!.route.map((r) => r.weight);
+    expect(await weights()).toEqual([100, 0]);
+    const allowed = await runCliAsync(['shift', 'run', file, '--allow-shared-owner', ...kube()]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(await weights()).toEqual([0, 100]);
+  });
 });

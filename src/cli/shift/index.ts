@@ -69,7 +69,7 @@ Examples:
       .option('--allow-shared-owner', 'shift even when another field manager (a GitOps controller) also manages the weights\' object')
       .option('--restart', 'start a shift that has ended over again (clears its status and requests), from the live weights')
       .option('--dry-run', 'read the live weights, then move them in memory only (no cluster is changed, no TrafficShift is written)')
-      .addOption(new Option('--poll-ms <ms>', 'longest pause between two looks at the object (default interval/2 within 0.5-5 s)').argParser(Number).hideHelp())
+      .addOption(new Option('--poll-ms <ms>', 'longest pause between two looks at the object (default one interval within 0.5-10 s)').argParser(Number).hideHelp())
       .addHelpText(
         'after',
         `

@@ -8,7 +8,7 @@ import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
 import { createRouter } from '../../traffic/routers/create-router.js';
 import { NoopRouter } from '../../traffic/routers/noop.js';
 import type { Router, RouterProblem } from '../../traffic/routers/router.js';
-import { initialState } from '../../traffic/shift/decide.js';
+import { initialState, isTerminal } from '../../traffic/shift/decide.js';
 import type { TerminalPhase } from '../../traffic/shift/decide.js';
 import { resolveShiftChecks } from '../../traffic/shift/gate-checks.js';
 import { ShiftRunner } from '../../traffic/shift/runner.js';
@@ -16,7 +16,7 @@ import type { ShiftStateStore } from '../../traffic/shift/runner.js';
 import { loadTrafficShift } from '../../traffic/shift/spec.js';
 import type { LoadedTrafficShift } from '../../traffic/shift/spec.js';
 import { retireEntries } from '../../traffic/shift/retire.js';
-import { SHIFT_API_VERSION, TrafficShiftStore } from '../../traffic/shift/store.js';
+import { SHIFT_API_VERSION, TrafficShiftStore, statusToState } from '../../traffic/shift/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import type { ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, style, writeStdout } from '../io.js';
@@ -142,34 +142,43 @@ class MemoryStateStore implements ShiftStateStore {
 export async function runShiftRun(path: string, flags: ShiftRunFlags): Promise<number> {
   const o = await open(path, flags);
   try {
-    const problems = await o.router.validate();
-    const bad = problemsAsInput(o.file, problems);
-    if (bad) throw bad;
-    const shared = problems.filter((p) => p.code === 'SharedOwner');
-    if (shared.length > 0 && !flags.allowSharedOwner && !flags.dryRun)
-      throw new UsageError(
-        sanitizeTerminalText(
-          `another field manager owns the weights' object, so its next sync would undo the shift: ${shared.map((p) => `${p.target} (${p.owner ?? 'unknown manager'})`).join(', ')}. ` +
-            'Suspend that sync (or let it own the weights), or run again with --allow-shared-owner to shift anyway.',
-        ),
-      );
-    printWarnings(problems);
     const name = o.file.value.metadata.name;
+    let stored: TrafficShiftStore | undefined;
+    let ended = false;
+    if (!flags.dryRun) {
+      stored = await TrafficShiftStore.open(await o.clusters.client(undefined), o.file.namespace, name);
+      const existing = await stored.client.get(stored.resource, stored.namespace, stored.name);
+      // An ended shift writes no weight again (only retire may be left to do), so its routes need not fit any more.
+      ended = !flags.restart && existing !== undefined && isTerminal(statusToState(existing.status).phase);
+    }
+    if (!ended) {
+      const problems = await o.router.validate();
+      const bad = problemsAsInput(o.file, problems);
+      if (bad) throw bad;
+      const shared = problems.filter((p) => p.code === 'SharedOwner');
+      if (shared.length > 0 && !flags.allowSharedOwner && !flags.dryRun)
+        throw new UsageError(
+          sanitizeTerminalText(
+            `another field manager owns the weights' object, so its next sync would undo the shift: ${shared.map((p) => `${p.target} (${p.owner ?? 'unknown manager'})`).join(', ')}. ` +
+              'Suspend that sync (or let it own the weights), or run again with --allow-shared-owner to shift anyway.',
+          ),
+        );
+      printWarnings(problems);
+    }
     let router = o.router;
     let store: ShiftStateStore;
-    let stored: TrafficShiftStore | undefined;
-    if (flags.dryRun) {
-      router = await NoopRouter.startingFrom(o.router);
-      store = new MemoryStateStore();
-      log.info('dry run: weights move in memory only; nothing in any cluster changes');
-    } else {
-      stored = await TrafficShiftStore.open(await o.clusters.client(undefined), o.file.namespace, name);
+    if (stored) {
+      // Applied only once the file fits the live objects: a bad file leaves nothing behind in the cluster.
       await stored.applySpec(o.file.value);
       if (flags.restart) {
         await stored.annotate({ pause: null, resumeAt: null, abort: null, promote: null });
         await stored.save(initialState());
       }
       store = stored;
+    } else {
+      router = await NoopRouter.startingFrom(o.router);
+      store = new MemoryStateStore();
+      log.info('dry run: weights move in memory only; nothing in any cluster changes');
     }
     const gatesSpec = o.file.value.spec.gates;
     const gate = gatesSpec ? new PrometheusGate(gatesSpec.prometheus.address) : undefined;

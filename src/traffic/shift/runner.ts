@@ -36,7 +36,10 @@ export interface ShiftRunnerOptions {
   checks: readonly ResolvedCheck[];
   /** The clock (tests and benchmarks pass their own). */
   now?: () => number;
-  /** The longest sleep between two looks at the object and the live weights; default interval/2 within [0.5 s, 5 s]. */
+  /**
+   * The longest sleep between two looks at the object and the live weights (someone else's edit, a pause request);
+   * default one interval within [0.5 s, 10 s]. Checks and writes happen when due whatever this is.
+   */
   pollMs?: number;
   onEvent?: (e: ShiftEvent) => void;
 }
@@ -61,7 +64,7 @@ export class ShiftRunner {
     if (opts.checks.length > 0 && !opts.gate) throw new TypeError('checks need a gate');
     this.#o = opts;
     this.#now = opts.now ?? Date.now;
-    this.#pollMs = opts.pollMs ?? Math.min(5000, Math.max(500, opts.plan.intervalMs / 2));
+    this.#pollMs = opts.pollMs ?? Math.min(10_000, Math.max(500, opts.plan.intervalMs));
   }
 
   /** One reconcile: read, decide, act, record. */
@@ -69,7 +72,8 @@ export class ShiftRunner {
     const { plan, router, store } = this.#o;
     const stored = await store.load();
     const before = stored.state;
-    const live = await router.read();
+    // An ended shift writes nothing again; its routes may have moved on (the old destination removed).
+    const live: LiveWeights = isTerminal(before.phase) ? { targets: [] } : await router.read();
     const liveTargets: LiveTarget[] = live.targets.map((t) => ({ object: t.target, field: t.field, to: t.to }));
     const input = { plan, state: before, live: liveTargets, requests: stored.requests, now: this.#now() };
     let d = decide(input);
