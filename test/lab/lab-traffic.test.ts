@@ -15,7 +15,10 @@ import { describeOutcome, runCheck } from '../../src/traffic/gates/check.js';
 import type { QueryResult } from '../../src/traffic/gates/gate.js';
 import { PrometheusGate } from '../../src/traffic/gates/prometheus.js';
 import { resolveCheck } from '../../src/traffic/gates/templates.js';
-import { KubeconfigClusterSet } from '../../src/traffic/routers/index.js';
+import { KubeconfigClusterSet, createRouter } from '../../src/traffic/routers/index.js';
+import { startLabTraffic } from '../../src/traffic/dataplane/lab-traffic.js';
+import { labTrafficTargetsDir } from '../../src/lab/index.js';
+import type { RouterSpec } from '../../src/traffic/routers/index.js';
 import type { KubeObject } from '../../src/resources/object.js';
 import { CLI, REPO_ROOT, hasStackTrace } from '../support/cli.js';
 
@@ -219,6 +222,67 @@ describe('lab up --prometheus + lab traffic on two lab clusters', () => {
     expect(code, err).toBe(0);
     expect(existsSync(stale)).toBe(false);
     expect(readdirSync(targets).filter((f) => f.endsWith('.json'))).toEqual([]);
+  });
+
+  it('lbWeight (ACK CLB weights on two gateway Services): reported as gateways report, the split follows the annotations, --status to=404 shows on "to"', async () => {
+    const ACK = 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-';
+    const client = await clusters.client('cluster1');
+    const gatewayService = (name: string, weight: number): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name,
+        namespace: 'istio-system',
+        annotations: { [`${ACK}id`]: 'lb-lab', [`${ACK}vgroup-port`]: `rsp-${name}:80`, [`${ACK}force-override-listeners`]: 'false', [`${ACK}weight`]: String(weight) },
+      },
+      spec: { type: 'LoadBalancer', selector: { istio: name }, ports: [{ name: 'http2', port: 80 }] },
+    });
+    for (const [name, w] of [['istio-ingressgateway', 90], ['istio-ingressgateway-asm', 10]] as const) await client.apply(gatewayService(name, w), { fieldManager: 'a-person', force: true });
+    const router: RouterSpec = {
+      lbWeight: { provider: 'ack', from: { context: 'cluster1', service: 'istio-system/istio-ingressgateway' }, to: { context: 'cluster1', service: 'istio-system/istio-ingressgateway-asm' } },
+    };
+    const reader = createRouter(router, clusters, { namespace: 'istio-system' });
+    const t = await startLabTraffic({
+      targetsDir: labTrafficTargetsDir(dir),
+      shift: { name: 'ingress-to-asm', namespace: 'istio-system' },
+      router,
+      reader,
+      rps: 100,
+      faults: { to: { status: 404 } },
+      upstream: 'shop/frontend',
+      pollMs: 250,
+    });
+    try {
+      expect(t.sides.mode).toBe('gateway');
+      expect(t.current()).toEqual({ from: 90, to: 10 });
+      const share = async (window: string) =>
+        valueOf(
+          await gate.query(
+            `sum(increase(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",source_workload="istio-ingressgateway-asm"}[${window}])) / ` +
+              `sum(increase(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm"}[${window}])) * 100`,
+          ),
+        );
+      await windowAfter(Date.now() / 1000, 10);
+      expect(Math.abs((await share('10s'))! - 10)).toBeLessThanOrEqual(3);
+      // Only the gateway reports: reporter="source", the gateway as source, the upstream as destination.
+      const reporters = await gate.query('count(count by (reporter) (istio_requests_total{meshferry_shift="istio-system/ingress-to-asm"}))');
+      expect(valueOf(reporters)).toBe(1);
+      const asm404 = await gate.query(
+        'sum(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",reporter="source",source_workload="istio-ingressgateway-asm",source_workload_namespace="istio-system",destination_workload="frontend",destination_workload_namespace="shop",response_code="404"})',
+      );
+      expect(valueOf(asm404)).toBeGreaterThan(0);
+      const asmOther = await gate.query('sum(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",source_workload="istio-ingressgateway-asm",response_code!="404"})');
+      expect(asmOther).toEqual({ kind: 'noData', reason: 'empty' });
+
+      // The CLB weights move to 50/50 (as shift run would write them): the split follows.
+      for (const [name, w] of [['istio-ingressgateway', 50], ['istio-ingressgateway-asm', 50]] as const) await client.apply(gatewayService(name, w), { fieldManager: 'a-person', force: true });
+      await until('lab traffic to follow the annotations', async () => (t.current().to === 50 ? true : undefined));
+      await windowAfter(Date.now() / 1000, 10);
+      expect(Math.abs((await share('10s'))! - 50)).toBeLessThanOrEqual(3);
+    } finally {
+      await t.stop();
+    }
+    expect(existsSync(t.targetFile)).toBe(false);
   });
 
   it('lab down stops Prometheus with the rest: nothing of the lab keeps running', async () => {
