@@ -11,10 +11,11 @@ import { killLabNow, startLab } from '../../src/lab/index.js';
 import type { Lab } from '../../src/lab/index.js';
 import { cloneJson, isPlainObject, type KubeObject } from '../../src/resources/object.js';
 import { KubeconfigClusterSet } from '../../src/traffic/routers/cluster-set.js';
+import { WeightsChangedError, type ClusterSet } from '../../src/traffic/routers/router.js';
 import { createRouter } from '../../src/traffic/routers/create-router.js';
 import { HttpRouteRouter } from '../../src/traffic/routers/httproute.js';
 import { LbWeightRouter } from '../../src/traffic/routers/lb-weight.js';
-import { runRouterConformance, type ConformanceSubject } from '../../src/traffic/routers/routers.case.js';
+import { runRouterConformance, type ConformanceSubject } from '../../src/traffic/routers/testing/routers.case.js';
 import { VirtualServiceRouter } from '../../src/traffic/routers/virtualservice.js';
 
 const CLUSTERS = ['east', 'west'] as const;
@@ -350,6 +351,112 @@ runRouterConformance({
   },
 });
 
+/**
+ * The routers' clusters, with a hook that lets another writer in right after the router's next GET: a real race on
+ * the real API server, made certain. Every PATCH the routers send is recorded with how it ended.
+ */
+function racingClusters(): { clusters: ClusterSet; between: (name: string, edit: () => Promise<void>) => void; patches: (number | 'ok')[] } {
+  let pending: { name: string; edit: () => Promise<void> } | undefined;
+  const patches: (number | 'ok')[] = [];
+  const clusters: ClusterSet = {
+    async client(context) {
+      const real = await routers.client(context);
+      return new Proxy(real, {
+        get(target, prop) {
+          if (prop === 'get')
+            return async (...args: Parameters<ObjectClient['get']>) => {
+              const obj = await target.get(...args);
+              const hook = pending;
+              if (hook && args[2] === hook.name) {
+                pending = undefined;
+                await hook.edit();
+              }
+              return obj;
+            };
+          if (prop === 'patch')
+            return async (...args: Parameters<ObjectClient['patch']>) => {
+              try {
+                const r = await target.patch(...args);
+                patches.push('ok');
+                return r;
+              } catch (err) {
+                patches.push(err instanceof KubeApiError ? err.status : -1);
+                throw err;
+              }
+            };
+          const v: unknown = Reflect.get(target, prop, target);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+  };
+  return { clusters, between: (name, edit) => (pending = { name, edit }), patches };
+}
+
+describe('lab: writes racing another writer', () => {
+  const vsResource = async () => resourceOf(await people.client('east'), 'networking.istio.io', 'VirtualService');
+  const setup = async () => {
+    const name = uniq('race');
+    await (await people.client('east')).create(richVirtualService(name, 'cart-v2'));
+    const race = racingClusters();
+    const router = new VirtualServiceRouter({ targets: [{ context: 'east', name }], from: { host: 'cart-v1' }, to: { host: 'cart-v2' } }, race.clusters, { namespace: NS });
+    return { name, race, router, expected: await router.read() };
+  };
+
+  it('a label written between the read and the patch: the guarded patch is refused, re-read, written again, the label kept', async () => {
+    const { name, race, router, expected } = await setup();
+    race.between(name, async () => {
+      const c = await people.client('east');
+      await c.patch(await vsResource(), NS, name, { metadata: { labels: { racer: 'was-here' } } }, 'merge', { fieldManager: 'kubectl-label' });
+    });
+    const back = await router.write(50, expected);
+    expect(back.targets.map((t) => t.to)).toEqual([50, 50]);
+    // The first patch lost the race on its resourceVersion test (the server answers 422 for a failed test), the second won.
+    expect(race.patches).toEqual([422, 'ok']);
+    const vs = await (await people.client('east')).get(await vsResource(), NS, name);
+    expect(vs?.metadata.labels?.racer).toBe('was-here');
+  });
+
+  it('a weight written between the read and the patch: the shift stops and names the object and field', async () => {
+    const { name, race, router, expected } = await setup();
+    race.between(name, async () => {
+      const c = await people.client('east');
+      await c.patch(await vsResource(), NS, name, [{ op: 'replace', path: '/spec/http/1/route/1/weight', value: 5 }, { op: 'replace', path: '/spec/http/1/route/0/weight', value: 95 }], 'json', {
+        fieldManager: 'kubectl-edit',
+      });
+    });
+    const err: unknown = await router.write(50, expected).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WeightsChangedError);
+    expect((err as Error).message).toContain(`east/VirtualService ${NS}/${name} spec.http[1] (route "main"): expected from 100 / to 0, found from 95 / to 5`);
+    expect(race.patches).toEqual([422]);
+    // The other person's weights stand.
+    expect((await router.read()).targets[0]?.raw).toEqual({ from: 95, to: 5 });
+  });
+
+  it('lbWeight: an annotation written between the read and the patch is kept; the weights move', async () => {
+    const c = await people.client('east');
+    const from = uniq('gw-old');
+    const to = uniq('gw-new');
+    await c.create(gatewayService(from, { istio: 'ingressgateway' }, ackAnnotations('100')));
+    await c.create(gatewayService(to, { istio: 'ingressgateway' }, ackAnnotations('0')));
+    const race = racingClusters();
+    const router = new LbWeightRouter({ provider: 'ack', from: { context: 'east', service: `${NS}/${from}` }, to: { context: 'east', service: `${NS}/${to}` } }, race.clusters);
+    const expected = await router.read();
+    race.between(to, async () => {
+      // Right after the router read "to", the Service it writes first (its weight grows).
+      await c.patch(await resourceOf(c, '', 'Service'), NS, to, { metadata: { annotations: { 'example.com/touched': 'yes' } } }, 'merge');
+    });
+    const back = await router.write(60, expected);
+    expect(back.targets[0]?.raw).toEqual({ from: 40, to: 60 });
+    expect(race.patches).toEqual([422, 'ok', 'ok']);
+    const svc = await c.get(await resourceOf(c, '', 'Service'), NS, to);
+    expect(svc?.metadata.annotations?.['example.com/touched']).toBe('yes');
+  });
+});
+
 describe('lab: ownership, gateways and the TrafficShift spec', () => {
   it('names another field manager (a GitOps controller) that owns a VirtualService, and not people or meshferry', async () => {
     const c = await people.client('east');
@@ -432,6 +539,25 @@ describe('lab: ownership, gateways and the TrafficShift spec', () => {
     expect(newSvc?.metadata.annotations?.[`${ACK}weight`]).toBe('10');
   });
 
+  it('lbWeight (ack): a Service without a weight annotation, or with weight updates ignored, is an error before the shift', async () => {
+    const c = await people.client('east');
+    const from = uniq('gw-old');
+    const to = uniq('gw-new');
+    const bare: Record<string, string> = ackAnnotations('0');
+    delete bare[`${ACK}weight`];
+    await c.create(gatewayService(from, { istio: 'ingressgateway' }, { ...ackAnnotations('100'), [`${ACK}ignore-weight-update`]: 'on' }));
+    await c.create(gatewayService(to, { istio: 'ingressgateway' }, bare));
+    const router = new LbWeightRouter({ provider: 'ack', from: { context: 'east', service: `${NS}/${from}` }, to: { context: 'east', service: `${NS}/${to}` } }, routers);
+    const errors = (await router.validate()).filter((p) => p.severity === 'error');
+    expect(errors.map((p) => [p.target, p.message.replace(/:.*/s, '')])).toEqual(
+      expect.arrayContaining([
+        [`east/Service ${NS}/${to}`, 'has no weight annotation'],
+        [`east/Service ${NS}/${from}`, `${ACK}ignore-weight-update is "on"`],
+      ]),
+    );
+    expect(errors).toHaveLength(2);
+  });
+
   it('builds the router a TrafficShift names (the issue\'s virtualService shape) and reads both clusters', async () => {
     const name = uniq('productcatalog-migration');
     await (await people.client('east')).create(richVirtualService(name, 'cart-v2'));
@@ -453,5 +579,17 @@ describe('lab: ownership, gateways and the TrafficShift spec', () => {
       [`east/VirtualService ${NS}/${name}`, 'spec.http[1] (route "main")', 0],
       [`west/VirtualService ${NS}/${name}`, 'spec.http[1] (route "main")', 0],
     ]);
+    expect((await router.validate()).filter((p) => p.code === 'Disagree')).toEqual([]);
+    // Someone nudged one cluster by hand before the shift: plan says so; the first step brings both together.
+    const west = await people.client('west');
+    await west.patch(await resourceOf(west, 'networking.istio.io', 'VirtualService'), NS, name, [
+      { op: 'replace', path: '/spec/http/1/route/0/weight', value: 50 },
+      { op: 'replace', path: '/spec/http/1/route/1/weight', value: 50 },
+    ], 'json');
+    const apart = (await router.validate()).filter((p) => p.code === 'Disagree');
+    expect(apart).toHaveLength(1);
+    expect(apart[0]?.message).toContain(`east/VirtualService ${NS}/${name} spec.http[1] (route "main"): 0%; west/VirtualService ${NS}/${name} spec.http[1] (route "main"): 50%`);
+    const together = await router.write(10, await router.read());
+    expect(together.targets.map((t) => t.to)).toEqual([10, 10]);
   });
 });

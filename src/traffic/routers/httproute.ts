@@ -1,9 +1,9 @@
 // Gateway API HTTPRoute router: only the weights of the two matched backendRefs change, by JSON patch.
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { findRoutePairs, type RouteEntries, type SideMatcher } from './route-pairs.js';
-import type { ClusterSet, LiveWeights, Router, RouterProblem } from './router.js';
+import type { ClusterSet } from './router.js';
 import type { HttpRouteBackend, HttpRouteRouterSpec } from './spec.js';
-import { pointer, WeightedObjects, type PairSearch, type WeightedObjectTarget } from './weighted-objects.js';
+import { pointer, WeightedObjectRouter, type PairSearch } from './weighted-objects.js';
 
 /** Recognises one side among a rule's backendRefs; group "" and kind Service are the API's defaults. */
 export function backendMatcher(side: HttpRouteBackend, routeNamespace: string): SideMatcher {
@@ -57,46 +57,30 @@ export function httpRoutePairs(obj: KubeObject, from: HttpRouteBackend, to: Http
 }
 
 /** An HTTPRoute router over one HTTPRoute per target. */
-export class HttpRouteRouter implements Router {
+export class HttpRouteRouter extends WeightedObjectRouter {
   readonly kind = 'httpRoute' as const;
   /**
    * The backends' sidecars report what reaches them (reporter="destination") whichever proxy routed it, a
    * gateway or a client sidecar; only the lb-weight router splits between gateways themselves.
    */
   readonly reporter = 'destination' as const;
-  readonly #objects: WeightedObjects;
 
   constructor(spec: HttpRouteRouterSpec, clusters: ClusterSet, opts: { namespace?: string } = {}) {
-    const targets: WeightedObjectTarget[] = spec.targets.map((t) => {
-      const from = t.from ?? spec.from;
-      const to = t.to ?? spec.to;
-      const rules = t.rules ?? spec.rules;
-      return {
-        context: t.context,
-        group: 'gateway.networking.k8s.io',
-        kind: 'HTTPRoute',
-        namespace: t.namespace ?? opts.namespace ?? 'default',
-        name: t.name,
-        findPairs: (obj) => httpRoutePairs(obj, from, to, rules),
-      };
-    });
-    this.#objects = new WeightedObjects(clusters, targets);
-  }
-
-  validate(): Promise<RouterProblem[]> {
-    return this.#objects.validate();
-  }
-
-  read(): Promise<LiveWeights> {
-    return this.#objects.read();
-  }
-
-  write(to: number, expected: LiveWeights): Promise<LiveWeights> {
-    return this.#objects.write(to, expected);
-  }
-
-  /** Nothing to undo: the HTTPRoute is the user's and keeps the weights the shift ended on. */
-  finalize(): Promise<void> {
-    return Promise.resolve();
+    super(
+      clusters,
+      spec.targets.map((t) => {
+        const from = t.from ?? spec.from;
+        const to = t.to ?? spec.to;
+        const rules = t.rules ?? spec.rules;
+        return {
+          context: t.context,
+          group: 'gateway.networking.k8s.io',
+          kind: 'HTTPRoute',
+          namespace: t.namespace ?? opts.namespace ?? 'default',
+          name: t.name,
+          findPairs: (obj: KubeObject) => httpRoutePairs(obj, from, to, rules),
+        };
+      }),
+    );
   }
 }

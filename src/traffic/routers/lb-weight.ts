@@ -7,6 +7,7 @@ import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { compareGateways } from './gateway-servers.js';
 import {
+  disagreement,
   percentTo,
   rawWeightsFor,
   targetName,
@@ -19,18 +20,26 @@ import {
   type TargetWeights,
 } from './router.js';
 import type { LbWeightPair, LbWeightRouterSpec, LbWeightService } from './spec.js';
-import { isConflict, pointer } from './weighted-objects.js';
+import { mayHaveLostRace, pointer } from './weighted-objects.js';
 
 const ACK = 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-';
+
+/** One finding of a provider's own checks of a Service. */
+export interface ProviderFinding {
+  severity: 'error' | 'warning';
+  message: string;
+}
 
 /** The annotations a provider reads. */
 export interface LbProvider {
   weight: string;
   loadBalancerId: string | undefined;
-  /** The weight a Service without the annotation gets from the load balancer. */
+  /** The weight meshferry reads for a Service without the annotation (before the first step writes it). */
   defaultWeight: number;
-  /** Provider-specific checks of one Service (warnings). */
-  check(svc: KubeObject): string[];
+  /** What a missing weight annotation means before the first step. */
+  missingWeight: ProviderFinding;
+  /** Provider-specific checks of one Service. */
+  check(svc: KubeObject): ProviderFinding[];
 }
 
 /** The provider of a spec: `ack` (Alibaba CLB, cloud-provider-alibaba-cloud clbv1/vgroups.go) or `generic`. */
@@ -40,18 +49,32 @@ export function lbProvider(spec: Pick<LbWeightRouterSpec, 'provider' | 'annotati
       weight: spec.annotation ?? `${ACK}weight`,
       loadBalancerId: spec.loadBalancerIdAnnotation ?? `${ACK}id`,
       defaultWeight: 100,
+      // setWeightBackends: without the annotation every backend gets 100 (or -default-weight), or its pod count in
+      // Local mode, so the Service's share depends on how many backends it has: "0 %" would not mean no traffic.
+      missingWeight: {
+        severity: 'error',
+        message: `has no weight annotation: ACK then weighs each backend 100 (or ${ACK}default-weight), so its share depends on its backend count; set the weights (100 on "from", 0 on "to") before the shift`,
+      },
       check(svc) {
         const a = svc.metadata.annotations ?? {};
-        const out: string[] = [];
+        const out: ProviderFinding[] = [];
         // The weight works only on a user-created vServer group named by -vgroup-port, on an existing CLB (-id).
-        if (!a[`${ACK}vgroup-port`]) out.push(`has no ${ACK}vgroup-port annotation: ACK applies the weight only to a user-created vServer group named there`);
+        if (!a[`${ACK}vgroup-port`]) out.push({ severity: 'warning', message: `has no ${ACK}vgroup-port annotation: ACK applies the weight only to a user-created vServer group named there` });
         if (a[`${ACK}force-override-listeners`] !== 'false')
-          out.push(`${ACK}force-override-listeners is not "false": the CCM may rewrite the shared load balancer's listeners for this Service`);
+          out.push({ severity: 'warning', message: `${ACK}force-override-listeners is not "false": the CCM may rewrite the shared load balancer's listeners for this Service` });
+        if ((a[`${ACK}ignore-weight-update`] ?? '').toLowerCase() === 'on')
+          out.push({ severity: 'error', message: `${ACK}ignore-weight-update is "on": the CCM would not apply any weight meshferry writes` });
         return out;
       },
     };
   if (!spec.annotation) throw new UsageError('spec.router.lbWeight.annotation is required with provider generic (the annotation key that holds the weight)');
-  return { weight: spec.annotation, loadBalancerId: spec.loadBalancerIdAnnotation, defaultWeight: 100, check: () => [] };
+  return {
+    weight: spec.annotation,
+    loadBalancerId: spec.loadBalancerIdAnnotation,
+    defaultWeight: 100,
+    missingWeight: { severity: 'warning', message: 'has no weight annotation: meshferry reads it as 100 until the first step writes it' },
+    check: () => [],
+  };
 }
 
 interface ResolvedService {
@@ -146,6 +169,7 @@ export class LbWeightRouter implements Router {
 
   async validate(): Promise<RouterProblem[]> {
     const out: RouterProblem[] = [];
+    const live: TargetWeights[] = [];
     await Promise.all(
       this.#pairs.map(async (p) => {
         const [from, to] = await Promise.all([this.#load(p.from), this.#load(p.to)]);
@@ -153,8 +177,11 @@ export class LbWeightRouter implements Router {
         if ('missing' in from || 'missing' in to) return;
         out.push(...this.#checkPair(from, to));
         out.push(...(await compareGateways(from, to)));
+        if (this.#weightOf(from.obj) !== undefined && this.#weightOf(to.obj) !== undefined) live.push(this.#weights(from, to));
       }),
     );
+    const apart = disagreement(live);
+    if (apart) out.push(apart);
     return out;
   }
 
@@ -164,10 +191,10 @@ export class LbWeightRouter implements Router {
     for (const s of [from, to]) {
       const v = s.obj.metadata.annotations?.[key];
       if (v === undefined)
-        out.push({ severity: 'warning', code: 'Weights', target: s.label, field: `metadata.annotations["${key}"]`, message: `has no weight annotation: the load balancer gives it its default weight (${this.#provider.defaultWeight}) until the first step` });
+        out.push({ ...this.#provider.missingWeight, code: 'Weights', target: s.label, field: `metadata.annotations["${key}"]` });
       else if (parseWeight(v) === undefined)
         out.push({ severity: 'error', code: 'Weights', target: s.label, field: `metadata.annotations["${key}"]`, message: `"${sanitizeTerminalText(v, { oneLine: true })}" is not a whole number from 0 to 100` });
-      for (const w of this.#provider.check(s.obj)) out.push({ severity: 'warning', target: s.label, message: w });
+      for (const f of this.#provider.check(s.obj)) out.push({ ...f, target: s.label });
     }
     const wf = this.#weightOf(from.obj);
     const wt = this.#weightOf(to.obj);
@@ -237,11 +264,13 @@ export class LbWeightRouter implements Router {
         await svc.client.patch(svc.resource, svc.ref.namespace, svc.ref.name, ops, 'json', { fieldManager: FIELD_MANAGER });
         return;
       } catch (err) {
-        if (!isConflict(err)) throw err;
+        if (!mayHaveLostRace(err)) throw err;
+        const before = svc.obj.metadata.resourceVersion;
+        // Another writer touched the Service (a label, a controller's annotation): go on unless it was the weight.
+        svc = await this.#mustLoad(svc.ref);
+        if (svc.obj.metadata.resourceVersion === before) throw err; // not a race: the patch itself was refused
         if (attempt >= 6) throw new ClusterError('RouterWriteConflict', `${svc.label} kept changing under the shift (6 attempts); try again`, { cause: err });
       }
-      // Another writer touched the Service (a label, a controller's annotation): go on unless it was the weight.
-      svc = await this.#mustLoad(svc.ref);
       const now = this.#weightOf(svc.obj);
       if (now !== expected.raw[side]) {
         const actual = { ...expected.raw, [side]: now ?? Number.NaN };

@@ -1,7 +1,7 @@
 // The no-op router runs the conformance suite in memory; the cases about cluster objects say why they do not apply.
 import { describe, expect, it } from 'vitest';
 import { NOOP_MARK, NoopRouter } from './noop.js';
-import { runRouterConformance } from './routers.case.js';
+import { runRouterConformance } from './testing/routers.case.js';
 import { WeightsChangedError } from './router.js';
 
 const NO_OBJECTS = 'the no-op router writes no object, so there is no other field or object to keep or lose';

@@ -36,7 +36,7 @@ export interface RouterProblem {
    * `SharedOwner`: another field manager (a GitOps controller, say) owns the object; its next sync undoes the
    * weights, so `shift run` refuses without `--allow-shared-owner`. `owner` names the manager.
    */
-  code?: 'SharedOwner' | 'NotFound' | 'NoRoute' | 'Ambiguous' | 'GatewayMismatch' | 'LoadBalancerMismatch' | 'Weights';
+  code?: 'SharedOwner' | 'NotFound' | 'NoRoute' | 'Ambiguous' | 'GatewayMismatch' | 'LoadBalancerMismatch' | 'Weights' | 'Disagree';
   owner?: string;
 }
 
@@ -114,4 +114,20 @@ export function weightChanges(expected: LiveWeights, live: LiveWeights): WeightC
   }
   for (const l of live.targets) if (!expectedKeys.has(key(l))) out.push({ target: l.target, field: l.field, expected: undefined, actual: l.raw });
   return out;
+}
+
+/** A warning when the pairs do not all send the same percent to "to" now: the first write brings them together. */
+export function disagreement(weights: readonly TargetWeights[]): RouterProblem | undefined {
+  const percents = new Set(weights.map((w) => w.to));
+  if (percents.size <= 1) return undefined;
+  const list = weights
+    .map((w) => `${w.target} ${w.field}: ${w.to}%`)
+    .sort()
+    .join('; ');
+  return {
+    severity: 'warning',
+    code: 'Disagree',
+    target: weights[0]?.target ?? '',
+    message: `the targets do not send the same share to "to" now (${list}); the first step writes them all to the same weight`,
+  };
 }

@@ -1,9 +1,9 @@
 // Bring-your-own VirtualService router: only the weights of the two matched destinations change, by JSON patch.
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { findRoutePairs, type RouteEntries, type SideMatcher } from './route-pairs.js';
-import type { ClusterSet, LiveWeights, Router, RouterProblem } from './router.js';
+import type { ClusterSet } from './router.js';
 import type { VirtualServiceDestination, VirtualServiceRouterSpec } from './spec.js';
-import { pointer, WeightedObjects, type PairSearch, type WeightedObjectTarget } from './weighted-objects.js';
+import { pointer, WeightedObjectRouter, type PairSearch } from './weighted-objects.js';
 
 const SECTIONS = ['http', 'tls', 'tcp'] as const;
 
@@ -69,43 +69,27 @@ export function virtualServicePairs(obj: KubeObject, from: VirtualServiceDestina
 }
 
 /** A VirtualService router over one VirtualService per target (usually one per cluster). */
-export class VirtualServiceRouter implements Router {
+export class VirtualServiceRouter extends WeightedObjectRouter {
   readonly kind = 'virtualService' as const;
   /** The destination workloads' sidecars see the traffic a VirtualService splits. */
   readonly reporter = 'destination' as const;
-  readonly #objects: WeightedObjects;
 
   constructor(spec: VirtualServiceRouterSpec, clusters: ClusterSet, opts: { namespace?: string } = {}) {
-    const targets: WeightedObjectTarget[] = spec.targets.map((t) => {
-      const from = t.from ?? spec.from;
-      const to = t.to ?? spec.to;
-      const routes = t.routes ?? spec.routes;
-      return {
-        context: t.context,
-        group: 'networking.istio.io',
-        kind: 'VirtualService',
-        namespace: t.namespace ?? opts.namespace ?? 'default',
-        name: t.name,
-        findPairs: (obj) => virtualServicePairs(obj, from, to, routes),
-      };
-    });
-    this.#objects = new WeightedObjects(clusters, targets);
-  }
-
-  validate(): Promise<RouterProblem[]> {
-    return this.#objects.validate();
-  }
-
-  read(): Promise<LiveWeights> {
-    return this.#objects.read();
-  }
-
-  write(to: number, expected: LiveWeights): Promise<LiveWeights> {
-    return this.#objects.write(to, expected);
-  }
-
-  /** Nothing to undo: the weights are where the shift left them, and the VirtualService is the user's. */
-  finalize(): Promise<void> {
-    return Promise.resolve();
+    super(
+      clusters,
+      spec.targets.map((t) => {
+        const from = t.from ?? spec.from;
+        const to = t.to ?? spec.to;
+        const routes = t.routes ?? spec.routes;
+        return {
+          context: t.context,
+          group: 'networking.istio.io',
+          kind: 'VirtualService',
+          namespace: t.namespace ?? opts.namespace ?? 'default',
+          name: t.name,
+          findPairs: (obj: KubeObject) => virtualServicePairs(obj, from, to, routes),
+        };
+      }),
+    );
   }
 }

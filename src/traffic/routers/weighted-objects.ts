@@ -7,6 +7,7 @@ import { FIELD_MANAGER, type JsonPatchOperation, type ObjectClient } from '../..
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import {
+  disagreement,
   percentTo,
   rawWeightsFor,
   targetName,
@@ -14,6 +15,7 @@ import {
   WeightsChangedError,
   type ClusterSet,
   type LiveWeights,
+  type Router,
   type RouterProblem,
   type TargetWeights,
 } from './router.js';
@@ -79,6 +81,7 @@ export class WeightedObjects {
   /** Every problem before the first write: missing objects, pairs not found or ambiguous, other owners. */
   async validate(): Promise<RouterProblem[]> {
     const out: RouterProblem[] = [];
+    const live: TargetWeights[] = [];
     await Promise.all(
       this.targets.map(async (t) => {
         const { client, resource, name } = await this.#open(t);
@@ -93,6 +96,7 @@ export class WeightedObjects {
         }
         const search = t.findPairs(obj);
         for (const p of search.problems) out.push({ ...p, target: name });
+        live.push(...weightsOf(t, { obj, name }));
         for (const owner of sharedOwners(obj))
           out.push({
             severity: 'warning',
@@ -104,6 +108,8 @@ export class WeightedObjects {
           });
       }),
     );
+    const apart = disagreement(live);
+    if (apart) out.push(apart);
     return out;
   }
 
@@ -142,17 +148,46 @@ export class WeightedObjects {
         await got.client.patch(got.resource, t.namespace, t.name, ops, 'json', { fieldManager: FIELD_MANAGER });
         return;
       } catch (err) {
-        if (!isConflict(err) || attempt >= CONFLICT_ATTEMPTS) {
-          if (isConflict(err))
-            throw new ClusterError('RouterWriteConflict', `${got.name} kept changing under the shift (${CONFLICT_ATTEMPTS} attempts); try again`, { cause: err });
-          throw err;
-        }
+        if (!mayHaveLostRace(err)) throw err;
+        const before = got.obj.metadata.resourceVersion;
+        // Someone wrote the object since it was read: if only other fields moved, write again on the new version.
+        got = await this.#get(t);
+        if (got.obj.metadata.resourceVersion === before) throw err; // not a race: the patch itself was refused
+        if (attempt >= CONFLICT_ATTEMPTS) throw new ClusterError('RouterWriteConflict', `${got.name} kept changing under the shift (${CONFLICT_ATTEMPTS} attempts); try again`, { cause: err });
       }
-      // Someone wrote the object since it was read: if only other fields moved, write again on the new version.
-      got = await this.#get(t);
       const changes = weightChanges({ targets: expected.targets.filter((e) => e.target === got.name) }, { targets: weightsOf(t, got) });
       if (changes.length > 0) throw new WeightsChangedError(changes);
     }
+  }
+}
+
+/**
+ * A router over weighted objects: validate, read and write go to WeightedObjects; finalize has nothing to undo,
+ * since the objects are the user's and keep the weights the shift ended on.
+ */
+export abstract class WeightedObjectRouter implements Router {
+  abstract readonly kind: Router['kind'];
+  abstract readonly reporter: Router['reporter'];
+  readonly #objects: WeightedObjects;
+
+  protected constructor(clusters: ClusterSet, targets: readonly WeightedObjectTarget[]) {
+    this.#objects = new WeightedObjects(clusters, targets);
+  }
+
+  validate(): Promise<RouterProblem[]> {
+    return this.#objects.validate();
+  }
+
+  read(): Promise<LiveWeights> {
+    return this.#objects.read();
+  }
+
+  write(to: number, expected: LiveWeights): Promise<LiveWeights> {
+    return this.#objects.write(to, expected);
+  }
+
+  finalize(): Promise<void> {
+    return Promise.resolve();
   }
 }
 
@@ -193,11 +228,15 @@ function hasWeight(obj: KubeObject, pointer: string): boolean {
   return isPlainObject(cur) && typeof cur.weight === 'number';
 }
 
-/** A failed optimistic write: 409 Conflict, or a failed JSON patch `test` (the server answers 422 or 500 for it). */
-export function isConflict(err: unknown): boolean {
+/**
+ * A write that may have lost a race: 409 Conflict, or 422 Invalid without field causes, which is how the API server
+ * answers any JSON patch it cannot apply, a failed `test` of the resourceVersion included (apiserver
+ * pkg/endpoints/handlers/patch.go: NewGenericServerResponse(422, ...), whose message is generic). The caller tells
+ * a lost race from a bad patch by reading the object again: only a moved resourceVersion is a lost race.
+ */
+export function mayHaveLostRace(err: unknown): boolean {
   if (!(err instanceof KubeApiError)) return false;
-  if (err.status === 409) return true;
-  return (err.status === 422 || err.status === 500) && /test(ing)? (value|operation)|test failed/i.test(err.serverMessage);
+  return err.status === 409 || (err.status === 422 && err.causes.length === 0);
 }
 
 /** Field managers other than meshferry's and people's tools that own something under `spec`. */

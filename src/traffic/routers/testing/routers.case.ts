@@ -1,8 +1,8 @@
 // The conformance suite every router runs (hono's common.case shape): one fixture per router, the same cases for
-// all, and any case a router cannot run listed with its reason.
+// all, and any case a router cannot run listed with its reason. Under testing/, so it stays out of the package.
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../resources/object.js';
-import { WeightsChangedError, type LiveWeights, type Router } from './router.js';
+import type { KubeObject } from '../../../resources/object.js';
+import { WeightsChangedError, type LiveWeights, type Router } from '../router.js';
 
 /** The cases, by name. A fixture's `skip` must name one of these with a reason. */
 export const CONFORMANCE_CASES = [
