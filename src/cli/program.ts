@@ -20,6 +20,8 @@ const COMMANDS: readonly { name: string; load: () => Promise<Register> }[] = [
   { name: 'diff', load: async () => (await import('./diff/index.js')).registerDiff },
   { name: 'import', load: async () => (await import('./import/index.js')).registerImport },
   { name: 'install', load: async () => (await import('./install/index.js')).registerInstall },
+  { name: 'vm', load: async () => (await import('./vm/index.js')).registerVm },
+  { name: 'shift', load: async () => (await import('./shift/index.js')).registerShift },
   { name: 'lab', load: async () => (await import('./lab/index.js')).registerLab },
   { name: 'version', load: async () => (await import('./version.js')).registerVersion },
 ];

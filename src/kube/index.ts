@@ -1,6 +1,7 @@
 // Public surface of cluster access: kubeconfig, transport, discovery, objects, and export/diff/import.
 export * from './apply.js';
 export * from './cluster.js';
+export * from './crd.js';
 export * from './diff.js';
 export * from './discovery.js';
 export * from './errors.js';

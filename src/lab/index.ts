@@ -5,5 +5,6 @@ export { killLabNow, openLab, startLab, stopLab } from './lab.js';
 export type { Lab, LabStep, StartLabOptions, StopOptions, StopReport } from './lab.js';
 export { labStatus } from './status.js';
 export type { ComponentStatus, LabStatus } from './status.js';
-export type { IstiodPorts, LabCluster, LabIstiod, LabState } from './state.js';
+export type { IstiodPorts, LabCluster, LabIstiod, LabPrometheus, LabState } from './state.js';
+export { labPrometheus, labTrafficTargetsDir, startLabPrometheus } from './lab-prometheus.js';
 export { processesMentioning } from './process.js';

@@ -60,6 +60,17 @@ export interface LabState {
   ready: boolean;
   clusters: LabCluster[];
   processes: ProcessRecord[];
+  /** The lab's Prometheus (`lab up --prometheus`); its process is also in `processes`. */
+  prometheus?: LabPrometheus;
+}
+
+/** A Prometheus started for the lab: where it answers and which folder it discovers `lab traffic` targets in. */
+export interface LabPrometheus {
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  targetsDir: string;
+  pid: number;
+  log: string;
 }
 
 const portsSchema = {
@@ -118,6 +129,12 @@ const stateSchema: JSONSchemaType<LabState> = {
           },
         },
       },
+    },
+    prometheus: {
+      type: 'object',
+      nullable: true,
+      required: ['url', 'targetsDir', 'pid', 'log'],
+      properties: { url: { type: 'string' }, targetsDir: { type: 'string' }, pid: { type: 'integer' }, log: { type: 'string' } },
     },
     processes: {
       type: 'array',

@@ -28,6 +28,8 @@ interface FileKindInfo {
 const FILE_KINDS = {
   TransformRules: { schema: 'transform-rules.schema.json', code: 'InvalidRules', noun: 'rules file' },
   MeshTopology: { schema: 'mesh-topology.schema.json', code: 'InvalidTopology', noun: 'topology file' },
+  MeshMigration: { schema: 'mesh-migration.schema.json', code: 'InvalidMigration', noun: 'migration file' },
+  TrafficShift: { schema: 'traffic-shift.schema.json', code: 'InvalidTrafficShift', noun: 'TrafficShift file' },
 } as const satisfies Record<string, FileKindInfo>;
 
 export type MeshferryKind = keyof typeof FILE_KINDS;

@@ -20,6 +20,8 @@ export interface PrometheusOptions {
   scrapeIntervalSeconds?: number;
   /** Default /usr/bin/prometheus. */
   bin?: string;
+  /** Port on 127.0.0.1; default 0 (any free port, chosen by the kernel at bind, so nothing can take it first). */
+  port?: number;
   /** How long Prometheus may take to answer /-/ready. Default 60 s. */
   startTimeoutMs?: number;
 }
@@ -82,6 +84,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     throw new LabError(`Prometheus is not installed at ${bin}; install Debian's "prometheus" package (bash scripts/install-system-deps.sh)`);
   }
   const interval = opts.scrapeIntervalSeconds ?? 1;
+  const port = opts.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new LabError(`the Prometheus port must be a whole number from 0 to 65535, not ${port}`);
   if (!Number.isInteger(interval) || interval < 1) throw new LabError(`the scrape interval must be a whole number of seconds ≥ 1, not ${interval}`);
   const dir = path.resolve(opts.dir);
   const targetsDir = path.resolve(opts.targetsDir ?? path.join(dir, 'targets'));
@@ -100,7 +104,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     // folder so nothing depends on /etc/prometheus.
     args: [
       `--config.file=${configFile}`,
-      '--web.listen-address=127.0.0.1:0',
+      `--web.listen-address=127.0.0.1:${port}`,
       `--storage.tsdb.path=${path.join(dir, 'data')}`,
       '--storage.tsdb.retention.time=1d',
       `--web.console.templates=${path.join(dir, 'consoles')}`,

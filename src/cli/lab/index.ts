@@ -4,8 +4,10 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode } from '../../errors.js';
-import { labStatus, startLab, stopLab } from '../../lab/index.js';
+import { labStatus, startLab, startLabPrometheus, stopLab } from '../../lab/index.js';
 import type { Lab, LabStatus } from '../../lab/index.js';
+import { addLabPrometheus, checkPrometheusInstalled } from './prometheus.js';
+import { registerLabTraffic } from './traffic.js';
 import { collectList, log, positiveInt, renderTable, style, writeStdout } from '../io.js';
 import { formatOption } from '../output-flags.js';
 import type { OutputFormat } from '../io.js';
@@ -25,12 +27,15 @@ export interface LabUpFlags {
   bare?: boolean;
   timeout: number;
   output: OutputFormat;
+  prometheus?: boolean;
+  prometheusPort?: number;
 }
 
 /** What `lab up` prints: everything needed to connect, never a token. */
-export function labSummary(lab: Pick<Lab, 'dir' | 'kubeconfigPath' | 'caFile' | 'clusters'>): Record<string, unknown> {
+export function labSummary(lab: Pick<Lab, 'dir' | 'kubeconfigPath' | 'caFile' | 'clusters'>, prometheus?: string): Record<string, unknown> {
   return {
     dir: lab.dir,
+    ...(prometheus ? { prometheus } : {}),
     kubeconfig: lab.kubeconfigPath,
     caFile: lab.caFile,
     clusters: lab.clusters.map((c) => ({
@@ -49,7 +54,7 @@ export function labSummary(lab: Pick<Lab, 'dir' | 'kubeconfigPath' | 'caFile' | 
   };
 }
 
-function renderSummary(lab: Lab): string {
+function renderSummary(lab: Lab, prometheus?: string): string {
   const rows = lab.clusters.map((c) => [
     c.context,
     c.server,
@@ -59,7 +64,9 @@ function renderSummary(lab: Lab): string {
   ]);
   return (
     renderTable(['context', 'server', 'nodes', 'istiod revisions', 'webhooks'], rows) +
-    `\nkubeconfig: ${lab.kubeconfigPath}\n\n` +
+    `\nkubeconfig: ${lab.kubeconfigPath}\n` +
+    (prometheus ? `prometheus: ${prometheus} (scrapes every \`meshferry lab traffic\` of this lab each second)\n` : '') +
+    '\n' +
     `  export KUBECONFIG=${lab.kubeconfigPath}\n` +
     `  kubectl --context ${lab.clusters[0]?.context ?? 'lab'} get nodes\n`
   );
@@ -68,11 +75,19 @@ function renderSummary(lab: Lab): string {
 /** Starts the lab and prints how to reach it; the processes keep running after the command returns. */
 export async function runLabUp(flags: LabUpFlags): Promise<number> {
   const dir = path.resolve(flags.dir);
+  if (flags.prometheusPort) flags.prometheus = true;
+  if (flags.prometheus) {
+    await checkPrometheusInstalled();
+    // A lab that already runs only gets its Prometheus.
+    const added = await addLabPrometheus(dir, flags.output, flags.prometheusPort);
+    if (added !== undefined) return added;
+  }
   const off = onInterrupt(async () => {
     log.info(`lab: interrupted; stopping what was started (logs stay in ${dir})`);
     await stopLab(dir);
   });
   let lab: Lab;
+  let prometheus: string | undefined;
   try {
     lab = await startLab({
       dir,
@@ -83,12 +98,21 @@ export async function runLabUp(flags: LabUpFlags): Promise<number> {
       timeoutMs: flags.timeout * 1000,
       log: (m) => log.info(style.dim(m)),
     });
+    if (flags.prometheus) {
+      log.info(style.dim('lab: starting Prometheus (1 s scrapes of every `lab traffic`)'));
+      prometheus = (await startLabPrometheus(dir, flags.prometheusPort ? { port: flags.prometheusPort } : {})).url;
+      log.info(style.dim(`lab: Prometheus ready at ${prometheus}`));
+    }
+  } catch (err) {
+    // Nothing half-started stays behind: a lab whose Prometheus failed is stopped too (its logs stay).
+    if (flags.prometheus) await stopLab(dir);
+    throw err;
   } finally {
     off();
   }
-  if (flags.output === 'json') await writeStdout(`${JSON.stringify(labSummary(lab), null, 2)}\n`);
-  else if (flags.output === 'yaml') await writeStdout(stringify(labSummary(lab)));
-  else await writeStdout(renderSummary(lab));
+  if (flags.output === 'json') await writeStdout(`${JSON.stringify(labSummary(lab, prometheus), null, 2)}\n`);
+  else if (flags.output === 'yaml') await writeStdout(stringify(labSummary(lab, prometheus)));
+  else await writeStdout(renderSummary(lab, prometheus));
   log.info(`Stop it with: meshferry lab down --dir ${dir}`);
   return ExitCode.ok;
 }
@@ -120,6 +144,7 @@ export async function runLabStatus(flags: { dir: string; output: OutputFormat })
   else {
     await writeStdout(renderStatus(s));
     log.info(s.running ? `lab: running (kubeconfig ${s.kubeconfig}; contexts ${s.contexts.join(', ')})` : 'lab: not running');
+    if (s.prometheus) log.info(`lab: Prometheus at ${s.prometheus}`);
   }
   return s.running ? ExitCode.ok : ExitCode.findings;
 }
@@ -169,6 +194,8 @@ Examples:
     .option('--nodes <n>', 'fake Ready nodes per cluster', positiveInt, 1)
     .option('--bare', 'etcd and kube-apiserver only (no controllers, nodes, CRDs or istiod)')
     .option('--timeout <seconds>', 'limit for each readiness wait', positiveSeconds, 180)
+    .option('--prometheus', 'also start a real Prometheus on 127.0.0.1 that scrapes every `meshferry lab traffic` of this lab each second (on a running lab: add it)')
+    .option('--prometheus-port <port>', 'implies --prometheus: listen on 127.0.0.1:<port> (e.g. 9090, the address a TrafficShift file names) instead of any free port', positiveInt)
     .addOption(formatOption(['table', 'yaml', 'json']))
     .addHelpText(
       'after',
@@ -184,7 +211,11 @@ Examples:
   $ kubectl --kubeconfig /tmp/lab/kubeconfig --context east get pods -A
 
   # A revision upgrade rehearsal: two revisions side by side (same pinned istiod build), three nodes
-  $ meshferry lab up --revisions stable,canary --nodes 3`,
+  $ meshferry lab up --revisions stable,canary --nodes 3
+
+  # A traffic-shift rehearsal: a Prometheus that scrapes every \`lab traffic\` (see: meshferry lab traffic --help)
+  $ meshferry lab up --clusters cluster1,cluster2 --prometheus --prometheus-port 9090
+  $ meshferry lab status        # the prometheus row shows its address`,
     )
     .action(async (flags: LabUpFlags) => {
       process.exitCode = await runLabUp(flags);
@@ -231,4 +262,6 @@ Examples:
     .action(async (flags: { dir: string; output: OutputFormat }) => {
       process.exitCode = await runLabStatus(flags);
     });
+
+  registerLabTraffic(lab);
 }

@@ -1,0 +1,141 @@
+// `retire` after a successful shift, in a real lab: refused while a VirtualService still routes to the VM's host, then
+// deleted and journaled beside the TrafficShift once nothing references it.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ObjectClient } from '../../src/kube/object-client.js';
+import { Journal } from '../../src/journal/journal.js';
+import { killLabNow, startLab } from '../../src/lab/index.js';
+import type { Lab } from '../../src/lab/index.js';
+import { KubeconfigClusterSet } from '../../src/traffic/routers/cluster-set.js';
+import { hasStackTrace, runCliAsync } from '../support/cli.js';
+
+const CTX = 'vm';
+const NS = 'shop';
+let lab: Lab;
+let failed = false;
+let people: KubeconfigClusterSet;
+let client: ObjectClient;
+const parent = mkdtempSync(path.join(os.tmpdir(), 'shift-retire-'));
+const dir = path.join(parent, 'lab');
+const killOnExit = () => killLabNow(dir);
+process.on('exit', killOnExit);
+
+beforeAll(async () => {
+  lab = await startLab({ dir, clusters: [CTX], revisions: [], log: (m) => process.stderr.write(`${m}\n`) });
+  people = new KubeconfigClusterSet({ kubeconfig: lab.kubeconfigPath, env: {} });
+  client = await people.client(CTX);
+  await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, { fieldManager: 'kubectl-create' });
+});
+
+afterEach((ctx) => {
+  if (ctx.task.result?.state === 'fail') failed = true;
+});
+
+afterAll(async () => {
+  people?.close();
+  await lab?.stop({ purge: !failed });
+  if (!failed) rmSync(parent, { recursive: true, force: true });
+  process.off('exit', killOnExit);
+});
+
+const kube = () => ['--kubeconfig', lab.kubeconfigPath, '--context', CTX];
+
+describe('retire after a VM → Kubernetes shift', () => {
+  it('is refused while a VirtualService routes to the VM host, then deletes the ServiceEntry and journals it', async () => {
+    const serviceEntry = {
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'ServiceEntry',
+      metadata: { name: 'orders-vm', namespace: NS },
+      spec: { hosts: ['orders.vm.internal'], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], endpoints: [{ address: '10.0.0.7' }] },
+    };
+    await client.create(serviceEntry, { fieldManager: 'kubectl-create' });
+    await client.create(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'orders', namespace: NS },
+        spec: { hosts: ['orders.example'], http: [{ name: 'main', route: [{ destination: { host: 'orders.vm.internal' }, weight: 100 }, { destination: { host: 'orders-k8s' }, weight: 0 }] }] },
+      },
+      { fieldManager: 'kubectl-create' },
+    );
+    const file = path.join(parent, 'orders.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'meshferry.dev/v1alpha1',
+        kind: 'TrafficShift',
+        metadata: { name: 'orders-to-k8s', namespace: NS },
+        spec: {
+          router: { virtualService: { targets: [{ context: CTX, name: 'orders' }], from: { host: 'orders.vm.internal' }, to: { host: 'orders-k8s' } } },
+          steps: [50, 100],
+          interval: '1s',
+          retire: [{ kind: 'ServiceEntry', name: 'orders-vm' }],
+        },
+      }),
+    );
+    const first = await runCliAsync(['shift', 'run', file, ...kube()]);
+    expect(first.code, first.stderr).toBe(1);
+    expect(hasStackTrace(first.stderr)).toBe(false);
+    expect(first.stderr).toContain(`retire: ${CTX}/ServiceEntry shop/orders-vm not deleted: still referenced by ${CTX}/VirtualService shop/orders (host orders.vm.internal)`);
+    const seResource = client.discovery.resourceFor('networking.istio.io', 'ServiceEntry')!;
+    expect(await client.get(seResource, NS, 'orders-vm')).toBeDefined();
+
+    // The person removes the VM's destination (weight 0 after the shift); run again: the shift has succeeded, retire goes on.
+    const vsResource = client.discovery.resourceFor('networking.istio.io', 'VirtualService')!;
+    await client.patch(vsResource, NS, 'orders', [{ op: 'remove', path: '/spec/http/0/route/0' }], 'json', { fieldManager: 'kubectl-edit' });
+    const second = await runCliAsync(['shift', 'run', file, ...kube()]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toContain(`retire: ${CTX}/ServiceEntry shop/orders-vm deleted (journaled beside TrafficShift shop/orders-to-k8s)`);
+    expect(await client.get(seResource, NS, 'orders-vm')).toBeUndefined();
+
+    // The journal beside the TrafficShift holds the object as it was: enough to put it back.
+    await client.refreshDiscovery();
+    const shift = (await client.get(client.discovery.resourceAt('meshferry.dev', 'v1alpha1', 'TrafficShift')!, NS, 'orders-to-k8s'))!;
+    const journal = await Journal.open(client, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'TrafficShift', name: 'orders-to-k8s', namespace: NS, uid: String(shift.metadata.uid) }, { localDir: path.join(parent, 'journal') });
+    const entries = journal.entries();
+    expect(entries.map((e) => [e.step, e.state])).toEqual([['retire', 'done']]);
+    expect((entries[0]!.before as typeof serviceEntry).spec).toEqual(serviceEntry.spec);
+
+    // A third run finds nothing left to retire.
+    const third = await runCliAsync(['shift', 'run', file, ...kube()]);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toContain('ServiceEntry shop/orders-vm already gone');
+  });
+
+  it('a VirtualService a GitOps controller also manages: plan warns, run refuses (exit 2) naming it, --allow-shared-owner shifts', async () => {
+    // Created by server-side apply under Argo CD's field manager: it owns the spec, weights included.
+    await client.apply(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'synced', namespace: NS },
+        spec: { hosts: ['synced.example'], http: [{ route: [{ destination: { host: 'synced-v1' }, weight: 100 }, { destination: { host: 'synced-v2' }, weight: 0 }] }] },
+      },
+      { fieldManager: 'argocd-controller' },
+    );
+    const file = path.join(parent, 'synced.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'meshferry.dev/v1alpha1',
+        kind: 'TrafficShift',
+        metadata: { name: 'synced', namespace: NS },
+        spec: { router: { virtualService: { targets: [{ context: CTX, name: 'synced' }], from: { host: 'synced-v1' }, to: { host: 'synced-v2' } } }, steps: [100], interval: '1s' },
+      }),
+    );
+    const plan = await runCliAsync(['shift', 'plan', file, ...kube()]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('field manager "argocd-controller" also owns this object\'s spec');
+    const refused = await runCliAsync(['shift', 'run', file, ...kube()]);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toContain(`another field manager owns the weights' object, so its next sync would undo the shift: ${CTX}/VirtualService shop/synced (argocd-controller)`);
+    const vsResource = client.discovery.resourceFor('networking.istio.io', 'VirtualService')!;
+    const weights = async () => ((await client.get(vsResource, NS, 'synced'))!.spec as { http: { route: { weight: number }[] }[] }).http[0]!.route.map((r) => r.weight);
+    expect(await weights()).toEqual([100, 0]);
+    const allowed = await runCliAsync(['shift', 'run', file, '--allow-shared-owner', ...kube()]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(await weights()).toEqual([0, 100]);
+  });
+});
