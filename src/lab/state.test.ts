@@ -64,3 +64,20 @@ describe('lab state', () => {
     expect((err as Error).message).toMatch(message);
   });
 });
+
+describe('lab.json with a Prometheus (lab up --prometheus)', () => {
+  it('round-trips the prometheus entry, and a lab without one still reads', async () => {
+    const dir = mkdtempSync(path.join(root, 'prom-'));
+    const withProm: LabState = { ...state(dir), prometheus: { url: 'http://127.0.0.1:9090', targetsDir: path.join(dir, 'traffic-targets'), pid: 4242, log: path.join(dir, 'prometheus', 'prometheus.log') } };
+    await writeLabState(withProm);
+    expect(await readLabState(dir)).toEqual(withProm);
+    await writeLabState(state(dir));
+    expect((await readLabState(dir))?.prometheus).toBeUndefined();
+  });
+
+  it('a prometheus entry without its address is a damaged lab.json', async () => {
+    const dir = mkdtempSync(path.join(root, 'prom-bad-'));
+    writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ ...state(dir), prometheus: { pid: 1 } }));
+    await expect(readLabState(dir)).rejects.toThrow(LabError);
+  });
+});
