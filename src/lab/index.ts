@@ -7,3 +7,5 @@ export { labStatus } from './status.js';
 export type { ComponentStatus, LabStatus } from './status.js';
 export type { IstiodPorts, LabCluster, LabIstiod, LabState } from './state.js';
 export { processesMentioning } from './process.js';
+export { startLabIstiod, stopLabIstiod } from './istiod-control.js';
+export type { IstiodControlOptions, IstiodControlReport } from './istiod-control.js';
