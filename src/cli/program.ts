@@ -10,6 +10,7 @@ import { registerExport } from './export/index.js';
 import { registerDiff } from './diff/index.js';
 import { registerImport } from './import/index.js';
 import { registerInstall } from './install/index.js';
+import { registerMigrate } from './migrate/index.js';
 import { registerLab } from './lab/index.js';
 import { VERSION, registerVersion } from './version.js';
 
@@ -53,6 +54,7 @@ flags and examples. Also installed as kubectl-meshferry, so "kubectl meshferry .
   registerDiff(program);
   registerImport(program);
   registerInstall(program);
+  registerMigrate(program);
   registerLab(program);
   registerVersion(program);
   return program;

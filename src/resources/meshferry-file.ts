@@ -28,6 +28,7 @@ interface FileKindInfo {
 const FILE_KINDS = {
   TransformRules: { schema: 'transform-rules.schema.json', code: 'InvalidRules', noun: 'rules file' },
   MeshTopology: { schema: 'mesh-topology.schema.json', code: 'InvalidTopology', noun: 'topology file' },
+  MeshMigration: { schema: 'mesh-migration.schema.json', code: 'InvalidMigration', noun: 'migration file' },
 } as const satisfies Record<string, FileKindInfo>;
 
 export type MeshferryKind = keyof typeof FILE_KINDS;

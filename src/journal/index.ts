@@ -1,0 +1,2 @@
+// Public surface of the journal: the write-ahead record of long-running operations (migrations, shifts).
+export * from './journal.js';

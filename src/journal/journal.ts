@@ -1,0 +1,303 @@
+// A generic write-ahead journal beside a Kubernetes object: intent before each change, result after, sharded ConfigMaps in the cluster plus a local copy.
+import os from 'node:os';
+import path from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { ClusterError, InputError } from '../errors.js';
+import type { ServedResource } from '../kube/discovery.js';
+import { KubeApiError } from '../kube/errors.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import { writeFileAtomic } from '../resources/atomic-write.js';
+import { isPlainObject, type KubeObject } from '../resources/object.js';
+import { isSecret, redactSecret } from '../resources/secrets.js';
+
+/** The object a journal belongs to (a MeshMigration, a TrafficShift). Its uid ties the journal to one incarnation of it. */
+export interface JournalOwner {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid: string;
+}
+
+/** What a step changes. */
+export interface JournalTarget {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** One step: written `pending` before the change, `done` or `failed` after it. */
+export interface JournalEntry {
+  seq: number;
+  step: string;
+  target?: JournalTarget;
+  /** What the target looked like before the change (what rollback puts back). */
+  before?: unknown;
+  /** What the step is about to do (what resume checks against the cluster before redoing it). */
+  intent: unknown;
+  state: 'pending' | 'done' | 'failed';
+  result?: unknown;
+  /** RFC 3339 time of the last state change. */
+  at: string;
+}
+
+export interface JournalOptions {
+  /** Folder of the local copy; default `journalHome()`. */
+  localDir?: string;
+  /** Namespace of the journal's ConfigMaps when the owner is cluster-scoped; default JOURNAL_NAMESPACE. */
+  namespace?: string;
+  /** Upper bound of one shard's JSON, in bytes (default 256 KiB; the API server's limit is 1 MiB per object). */
+  shardBytes?: number;
+  /** The clock (tests). */
+  now?: () => Date;
+}
+
+/** Label on every journal shard: the owner's uid. */
+export const JOURNAL_OF_LABEL = 'meshferry.dev/journal-of';
+/** Annotation on every journal shard: its index, from 0. */
+export const JOURNAL_SHARD_ANNOTATION = 'meshferry.dev/journal-shard';
+/** Where the shards of a cluster-scoped owner live (created on first use). */
+export const JOURNAL_NAMESPACE = 'meshferry-system';
+const DATA_KEY = 'entries.json';
+const DEFAULT_SHARD_BYTES = 256 * 1024;
+/** Far below 1 MiB: the ConfigMap's metadata and JSON escaping need room too. */
+const MAX_SHARD_BYTES = 768 * 1024;
+
+/**
+ * The folder that holds local journal copies: `$MESHFERRY_STATE_DIR`, else `$XDG_STATE_HOME/meshferry`, else
+ * `~/.local/state/meshferry`; each journal in `journals/<kind>.<name>.<uid>/`.
+ */
+export function journalHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.MESHFERRY_STATE_DIR) return path.join(env.MESHFERRY_STATE_DIR, 'journals');
+  const state = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local', 'state');
+  return path.join(state, 'meshferry', 'journals');
+}
+
+/** The folder of one owner's local copy. */
+export function localJournalDir(owner: JournalOwner, home = journalHome()): string {
+  const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+  return path.join(home, `${safe(owner.kind.toLowerCase())}.${safe(owner.name)}.${safe(owner.uid)}`);
+}
+
+interface Shard {
+  index: number;
+  entries: JournalEntry[];
+  /** The ConfigMap's resourceVersion, for optimistic writes; undefined until it exists. */
+  resourceVersion?: string;
+}
+
+/**
+ * The journal of one owner. The cluster copy is the truth: `open` reads it from the cluster (so resume works from
+ * any machine with the kubeconfig) and refreshes the local copy. Every write goes to the cluster first, with the
+ * shard's resourceVersion, so two processes writing one journal fail loudly instead of losing entries.
+ */
+export class Journal {
+  readonly owner: JournalOwner;
+  readonly namespace: string;
+  readonly localDir: string;
+  #client: ObjectClient;
+  #configMaps: ServedResource;
+  #shards: Shard[];
+  #shardBytes: number;
+  #now: () => Date;
+
+  private constructor(client: ObjectClient, owner: JournalOwner, configMaps: ServedResource, shards: Shard[], opts: Required<Pick<JournalOptions, 'localDir' | 'namespace' | 'shardBytes' | 'now'>>) {
+    this.#client = client;
+    this.owner = owner;
+    this.#configMaps = configMaps;
+    this.#shards = shards;
+    this.namespace = opts.namespace;
+    this.localDir = opts.localDir;
+    this.#shardBytes = opts.shardBytes;
+    this.#now = opts.now;
+  }
+
+  /** Reads the owner's journal from the cluster (empty when new) and refreshes the local copy. */
+  static async open(client: ObjectClient, owner: JournalOwner, opts: JournalOptions = {}): Promise<Journal> {
+    if (!owner.uid) throw new ClusterError('JournalOwnerUnsaved', `${owner.kind} ${owner.name} has no uid yet: create it in the cluster before journaling its steps`);
+    const configMaps = client.discovery.resourceFor('', 'ConfigMap');
+    if (!configMaps) throw new ClusterError('ConfigMapsNotServed', 'the cluster does not serve ConfigMaps, where the journal lives');
+    const namespace = owner.namespace ?? opts.namespace ?? JOURNAL_NAMESPACE;
+    const items = await client.list(configMaps, { namespace, labelSelector: `${JOURNAL_OF_LABEL}=${owner.uid}` });
+    const shards = items.map((cm) => shardOf(cm, owner)).sort((a, b) => a.index - b.index);
+    shards.forEach((s, i) => {
+      if (s.index !== i) throw new ClusterError('JournalShardMissing', `journal of ${owner.kind} ${owner.name}: shard ${i} is missing in namespace ${namespace} (found ${shards.map((x) => x.index).join(', ')})`);
+    });
+    const journal = new Journal(client, owner, configMaps, shards, {
+      localDir: opts.localDir ?? localJournalDir(owner),
+      namespace,
+      shardBytes: Math.min(opts.shardBytes ?? DEFAULT_SHARD_BYTES, MAX_SHARD_BYTES),
+      now: opts.now ?? (() => new Date()),
+    });
+    if (shards.length === 0 && !owner.namespace) await journal.#ensureNamespace();
+    await journal.#writeLocalAll();
+    return journal;
+  }
+
+  /** Every entry, oldest first. */
+  entries(): readonly JournalEntry[] {
+    return this.#shards.flatMap((s) => s.entries);
+  }
+
+  /** Entries written before a change whose result was never recorded: look at the cluster before redoing them. */
+  pending(): JournalEntry[] {
+    return this.entries().filter((e) => e.state === 'pending');
+  }
+
+  /** Records intent before a change (in the cluster, then locally). Refuses Secrets: their data never enters a journal. */
+  async begin(step: string, e: { target?: JournalTarget; before?: unknown; intent: unknown }): Promise<JournalEntry> {
+    if (e.target && isSecret(e.target)) throw new InputError(`the journal never records Secrets: step ${step} targets Secret ${e.target.namespace ?? ''}/${e.target.name}`, { code: 'JournalSecret' });
+    const last = this.entries().at(-1);
+    const entry: JournalEntry = {
+      seq: (last?.seq ?? 0) + 1,
+      step,
+      ...(e.target ? { target: { ...e.target } } : {}),
+      ...(e.before === undefined ? {} : { before: withoutSecretData(e.before) }),
+      intent: withoutSecretData(e.intent),
+      state: 'pending',
+      at: this.#now().toISOString(),
+    };
+    let shard = this.#shards.at(-1);
+    if (!shard || (shard.entries.length > 0 && byteLength([...shard.entries, entry]) > this.#shardBytes)) {
+      shard = { index: this.#shards.length, entries: [] };
+      if (byteLength([entry]) > this.#shardBytes) throw new ClusterError('JournalEntryTooLarge', `journal entry for step ${step} is larger than one shard (${this.#shardBytes} bytes)`);
+      this.#shards.push(shard);
+    }
+    shard.entries.push(entry);
+    try {
+      await this.#write(shard);
+    } catch (err) {
+      shard.entries.pop();
+      if (shard.entries.length === 0 && shard.resourceVersion === undefined) this.#shards.pop();
+      throw err;
+    }
+    return entry;
+  }
+
+  /** Records that a pending step finished. */
+  async finish(seq: number, result?: unknown): Promise<void> {
+    await this.#settle(seq, 'done', result === undefined ? undefined : withoutSecretData(result));
+  }
+
+  /** Records that a pending step failed, and why. */
+  async fail(seq: number, reason: string): Promise<void> {
+    await this.#settle(seq, 'failed', { reason });
+  }
+
+  async #settle(seq: number, state: 'done' | 'failed', result: unknown): Promise<void> {
+    const shard = this.#shards.find((s) => s.entries.some((e) => e.seq === seq));
+    const idx = shard?.entries.findIndex((e) => e.seq === seq) ?? -1;
+    const old = shard?.entries[idx];
+    if (!shard || !old) throw new ClusterError('JournalEntryUnknown', `journal of ${this.owner.kind} ${this.owner.name} has no entry ${seq}`);
+    const next: JournalEntry = { ...old, state, at: this.#now().toISOString() };
+    if (result === undefined) delete next.result;
+    else next.result = result;
+    shard.entries[idx] = next;
+    try {
+      await this.#write(shard);
+    } catch (err) {
+      shard.entries[idx] = old;
+      throw err;
+    }
+  }
+
+  #shardName(index: number): string {
+    return `${this.owner.name}-journal-${index}`;
+  }
+
+  async #write(shard: Shard): Promise<void> {
+    const cm: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: this.#shardName(shard.index),
+        namespace: this.namespace,
+        labels: { [JOURNAL_OF_LABEL]: this.owner.uid, 'app.kubernetes.io/managed-by': 'meshferry' },
+        annotations: { [JOURNAL_SHARD_ANNOTATION]: String(shard.index), 'meshferry.dev/journal-owner': `${this.owner.kind}/${this.owner.name}` },
+        ownerReferences: [{ apiVersion: this.owner.apiVersion, kind: this.owner.kind, name: this.owner.name, uid: this.owner.uid }],
+        ...(shard.resourceVersion ? { resourceVersion: shard.resourceVersion } : {}),
+      },
+      data: { [DATA_KEY]: JSON.stringify(shard.entries) },
+    };
+    try {
+      const res = shard.resourceVersion ? await this.#client.replace(cm) : await this.#client.create(cm);
+      const rv = res.object.metadata.resourceVersion;
+      shard.resourceVersion = typeof rv === 'string' ? rv : undefined;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409)
+        throw new ClusterError(
+          'JournalConflict',
+          `journal of ${this.owner.kind} ${this.owner.name} (ConfigMap ${this.namespace}/${cm.metadata.name}) was changed by someone else: is another meshferry working on it? Run the command again to continue from the cluster's record`,
+          { cause: err },
+        );
+      throw err;
+    }
+    await this.#writeLocal(shard);
+  }
+
+  async #writeLocal(shard: Shard): Promise<void> {
+    const doc = { owner: this.owner, shard: shard.index, configMap: `${this.namespace}/${this.#shardName(shard.index)}`, entries: shard.entries };
+    await writeFileAtomic(path.join(this.localDir, `shard-${shard.index}.json`), `${JSON.stringify(doc, null, 1)}\n`);
+  }
+
+  async #writeLocalAll(): Promise<void> {
+    for (const s of this.#shards) await this.#writeLocal(s);
+  }
+
+  async #ensureNamespace(): Promise<void> {
+    const namespaces = this.#client.discovery.resourceFor('', 'Namespace');
+    if (!namespaces) return;
+    if (await this.#client.get(namespaces, undefined, this.namespace)) return;
+    try {
+      await this.#client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: this.namespace, labels: { 'app.kubernetes.io/managed-by': 'meshferry' } } });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+    }
+  }
+}
+
+/** Reads a local journal copy (for `status` when the cluster is gone, and tests). */
+export async function readLocalJournal(dir: string): Promise<JournalEntry[]> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => /^shard-\d+\.json$/.test(f));
+  files.sort((a, b) => Number(a.slice(6, -5)) - Number(b.slice(6, -5)));
+  const out: JournalEntry[] = [];
+  for (const f of files) {
+    const doc: unknown = JSON.parse(await readFile(path.join(dir, f), 'utf8'));
+    if (isPlainObject(doc) && Array.isArray(doc.entries)) out.push(...(doc.entries as JournalEntry[]));
+  }
+  return out;
+}
+
+function shardOf(cm: KubeObject, owner: JournalOwner): Shard {
+  const where = `journal of ${owner.kind} ${owner.name}: ConfigMap ${cm.metadata.namespace ?? ''}/${cm.metadata.name}`;
+  const index = Number(cm.metadata.annotations?.[JOURNAL_SHARD_ANNOTATION]);
+  if (!Number.isInteger(index) || index < 0) throw new ClusterError('JournalCorrupt', `${where} has no valid ${JOURNAL_SHARD_ANNOTATION} annotation`);
+  const data = isPlainObject(cm.data) ? cm.data[DATA_KEY] : undefined;
+  let entries: unknown;
+  try {
+    entries = typeof data === 'string' ? JSON.parse(data) : undefined;
+  } catch {
+    entries = undefined;
+  }
+  if (!Array.isArray(entries) || !entries.every(isEntry)) throw new ClusterError('JournalCorrupt', `${where} does not hold a list of journal entries in data.${DATA_KEY}`);
+  const rv = cm.metadata.resourceVersion;
+  return { index, entries, ...(typeof rv === 'string' ? { resourceVersion: rv } : {}) };
+}
+
+function isEntry(v: unknown): v is JournalEntry {
+  return isPlainObject(v) && typeof v.seq === 'number' && typeof v.step === 'string' && (v.state === 'pending' || v.state === 'done' || v.state === 'failed') && typeof v.at === 'string';
+}
+
+function byteLength(entries: readonly JournalEntry[]): number {
+  return Buffer.byteLength(JSON.stringify(entries), 'utf8');
+}
+
+/** A deep copy in which every Secret object has lost its data (redactSecret); other values are copied as they are. */
+export function withoutSecretData(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutSecretData);
+  if (!isPlainObject(v)) return v;
+  if (typeof v.apiVersion === 'string' && typeof v.kind === 'string' && isPlainObject(v.metadata) && isSecret({ apiVersion: v.apiVersion, kind: v.kind }))
+    return redactSecret(v as unknown as KubeObject);
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, withoutSecretData(x)]));
+}
