@@ -95,6 +95,7 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(cli('migrate', 'apply', file).code).toBe(0);
 
     // The journal lives in the cluster: another machine (no local copy) reads the same entries.
+    await cluster.client.refreshDiscovery();
     const mm = await cluster.client.get(cluster.client.discovery.resourceFor('meshferry.dev', 'MeshMigration')!, undefined, 'upgrade');
     const journal = await Journal.open(cluster.client, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'upgrade', uid: String(mm!.metadata.uid) }, { localDir: path.join(parent, 'elsewhere') });
     expect(journal.pending()).toEqual([]);
