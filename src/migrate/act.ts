@@ -128,7 +128,8 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
     }
     case 'optIn': {
       const ws = next.waves[action.wave]!;
-      ws.restartAt ??= at;
+      // Pods made while the opt-in was reverted (or drifted) came from the source: a fresh stamp restarts them again.
+      if (action.reapply || !ws.restartAt) ws.restartAt = at;
       await optIn(ctx, next, action.wave);
       ws.state = 'OptedIn';
       delete ws.reason;

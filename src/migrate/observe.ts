@@ -311,14 +311,18 @@ async function finishView(ctx: ObserveContext, source: string): Promise<NonNulla
   const pods = podRes ? await client.list(podRes) : [];
   const sourcePods: string[] = [];
   const outside = new Map<string, number>();
+  const untouchable = new Set(snap.untouchable.filter((u) => u.kind === 'Pod').map((u) => `${u.namespace}/${u.name}`));
+  const residue: string[] = [];
   for (const pod of pods) {
     const inj = podInjection(pod);
     if (!inj.running || !inj.injected || inj.revision !== source) continue;
     const ns = pod.metadata.namespace ?? '';
-    if (scopeNs.has(ns) || workloads.some((w) => owns(w, pod))) sourcePods.push(`${ns}/${pod.metadata.name}`);
+    const key = `${ns}/${pod.metadata.name}`;
+    // Never touched by design (bare Pods, Jobs' pods): named as residue, not a failure.
+    if (untouchable.has(key)) residue.push(`pod ${key} still runs ${source} (not touched: no controller restarts it)`);
+    else if (scopeNs.has(ns) || workloads.some((w) => owns(w, pod))) sourcePods.push(key);
     else outside.set(ns, (outside.get(ns) ?? 0) + 1);
   }
-  const residue: string[] = [];
   for (const [ns, n] of [...outside].sort()) residue.push(`namespace ${ns}: ${n} pod(s) still injected by ${source}`);
   const nsRes = client.discovery.resourceFor('', 'Namespace');
   const found = await discoverControlPlanes(client);

@@ -14,7 +14,7 @@ export interface RunOptions {
   resource: ServedResource;
   name: string;
   /** Called after each action (progress on stderr). */
-  onAction?: (action: Action, status: MigrationStatus) => void;
+  onAction?: (action: Action, status: MigrationStatus) => void | Promise<void>;
   /** Stops between actions (SIGINT): the journal is consistent at every action boundary. */
   signal?: AbortSignal;
   /** Pause between polls while rollouts run; default 500 ms. */
@@ -49,7 +49,7 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
     } else waitingSince = undefined;
     const next = await act(ctx, status, action);
     if (JSON.stringify(next) !== JSON.stringify(status)) await writeStatus(client, resource, name, next);
-    opts.onAction?.(action, next);
+    await opts.onAction?.(action, next);
     const exit = terminal(action);
     if (exit !== undefined) return { exit, status: next, last: action };
     if (action.kind === 'wait') await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal }).catch(() => undefined);
