@@ -179,27 +179,50 @@ Examples:
   $ meshferry migrate retry upgrade-1-31       # after fixing what a failed check named
   $ meshferry migrate rollback upgrade-1-31    # from the journal, in reverse`,
     );
+  const examples = (cmd: Command, lines: string) => cmd.addHelpText('after', `\nExamples:\n${lines}`);
   const withFlags = (cmd: Command, formats: string[], dflt: string) => addClusterFlags(cmd.addOption(formatOption(formats, { default: dflt })));
-  withFlags(migrate.command('plan').summary('print every step a MeshMigration would take, changing nothing').argument('<file>', 'MeshMigration file, or - for stdin'), ['table', 'yaml', 'json'], 'table').action(
-    async (file: string, flags: Flags) => {
-      process.exitCode = await runPlan(file, flags);
-    },
+  const plan = withFlags(
+    migrate
+      .command('plan')
+      .summary('print every step a MeshMigration would take, changing nothing')
+      .description('Read the cluster (never write it) and print every step per phase and wave: namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
+      .argument('<file>', 'MeshMigration file, or - for stdin'),
+    ['table', 'yaml', 'json'],
+    'table',
   );
-  addClusterFlags(migrate.command('apply').summary('create or update the MeshMigration and run it').argument('<file>', 'MeshMigration file, or - for stdin')).action(async (file: string, flags: Flags) => {
+  examples(plan, '  $ meshferry migrate plan examples/migration-revision-upgrade.yaml\n  $ meshferry migrate plan examples/migration-asm.yaml -o json | jq \'.waves[].restarts\'');
+  plan.action(async (file: string, flags: Flags) => {
+    process.exitCode = await runPlan(file, flags);
+  });
+  const apply = addClusterFlags(
+    migrate
+      .command('apply')
+      .summary('create or update the MeshMigration and run it')
+      .description('Install the MeshMigration CRD when missing, server-side-apply the object, and run it until Finished (exit 0), a pause (exit 0), a failed check (exit 1) or Ctrl-C (exit 130, resumable). Progress goes to stderr.')
+      .argument('<file>', 'MeshMigration file, or - for stdin'),
+  );
+  examples(apply, '  $ meshferry migrate apply examples/migration-revision-upgrade.yaml\n  $ meshferry migrate apply upgrade.yaml --context prod');
+  apply.action(async (file: string, flags: Flags) => {
     process.exitCode = await runApply(file, flags);
   });
-  withFlags(migrate.command('status').summary('phase, message, retryCounter and waves of a MeshMigration').argument('<name>', 'the MeshMigration name'), ['table', 'yaml', 'json'], 'table').action(
-    async (name: string, flags: Flags) => {
-      process.exitCode = await runStatus(name, flags);
-    },
-  );
-  addClusterFlags(migrate.command('resume').summary('continue after a pause, Ctrl-C or a crash').argument('<name>', 'the MeshMigration name')).action(async (name: string, flags: Flags) => {
+  const status = withFlags(migrate.command('status').summary('phase, message, retryCounter and waves of a MeshMigration').argument('<name>', 'the MeshMigration name'), ['table', 'yaml', 'json'], 'table');
+  examples(status, '  $ meshferry migrate status upgrade-1-31\n  $ meshferry migrate status upgrade-1-31 -o json | jq .phase');
+  status.action(async (name: string, flags: Flags) => {
+    process.exitCode = await runStatus(name, flags);
+  });
+  const resume = addClusterFlags(migrate.command('resume').summary('continue after a pause, Ctrl-C, a crash or a reverted wave').argument('<name>', 'the MeshMigration name'));
+  examples(resume, '  $ meshferry migrate resume upgrade-1-31          # from any machine with the kubeconfig');
+  resume.action(async (name: string, flags: Flags) => {
     process.exitCode = await runResume(name, flags);
   });
-  addClusterFlags(migrate.command('retry').summary('bump spec.retryCounter and re-run the failed check').argument('<name>', 'the MeshMigration name')).action(async (name: string, flags: Flags) => {
+  const retry = addClusterFlags(migrate.command('retry').summary('bump spec.retryCounter and re-run the failed check').argument('<name>', 'the MeshMigration name'));
+  examples(retry, '  $ kubectl create namespace payments        # what the failed check asked for\n  $ meshferry migrate retry upgrade-1-31');
+  retry.action(async (name: string, flags: Flags) => {
     process.exitCode = await runRetry(name, flags);
   });
-  addClusterFlags(migrate.command('rollback').summary('undo the migration from its journal, in reverse').argument('<name>', 'the MeshMigration name')).action(async (name: string, flags: Flags) => {
+  const rollback = addClusterFlags(migrate.command('rollback').summary('undo the migration from its journal, in reverse').argument('<name>', 'the MeshMigration name'));
+  examples(rollback, '  $ meshferry migrate rollback upgrade-1-31');
+  rollback.action(async (name: string, flags: Flags) => {
     process.exitCode = await runRollback(name, flags);
   });
 }
