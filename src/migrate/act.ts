@@ -1,24 +1,17 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
-import type { ObjectClient } from '../kube/object-client.js';
-import type { Journal, JournalEntry, JournalTarget } from '../journal/journal.js';
+import type { JournalEntry, JournalTarget } from '../journal/journal.js';
 import { isPlainObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
 import { parseWorkloadRef, workloadRef } from './observed.js';
-import { discoverSourceRevision, snapshot, proxyConfigName, proxyConfigSpec, ROOT_NAMESPACE } from './observe.js';
+import { discoverSourceRevision, snapshot, proxyConfigName, proxyConfigSpec, ROOT_NAMESPACE, type ObserveContext } from './observe.js';
 import { waveOptIn, waveWorkloads } from './opt-in.js';
 import type { Action } from './reconcile.js';
 import type { Condition, MeshMigrationSpec, MigrationStatus } from './spec.js';
 import { readState, stateHolds, targetOf, writeState, type TargetState } from './target-state.js';
 
-export interface ActContext {
-  client: ObjectClient;
-  name: string;
-  spec: MeshMigrationSpec;
-  generation: number;
-  journal: Journal;
-  now?: () => Date;
-}
+/** The engine's view of one run: the same for observe and act. */
+export type ActContext = ObserveContext;
 
 /** Journal step names of the engine. */
 export const STEP = {
@@ -35,12 +28,19 @@ export const STEP = {
 export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig]);
 
 /** Records intent, changes the target to `state`, records the result; nothing is journaled when the cluster already shows it. */
-async function journaledWrite(ctx: ActContext, step: string, target: JournalTarget, state: TargetState, extra: Record<string, unknown> = {}): Promise<JournalEntry | undefined> {
+async function journaledWrite(
+  ctx: ActContext,
+  step: string,
+  target: JournalTarget,
+  state: TargetState,
+  extra: Record<string, unknown> = {},
+  write: () => Promise<unknown> = () => writeState(ctx.client, target, state),
+): Promise<JournalEntry | undefined> {
   if (await stateHolds(ctx.client, target, state)) return undefined;
   const before = await readState(ctx.client, target, state);
   const entry = await ctx.journal.begin(step, { target, before, intent: { ...extra, state } });
   try {
-    await writeState(ctx.client, target, state);
+    await write();
   } catch (err) {
     await ctx.journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
     throw err;
@@ -105,17 +105,8 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
       for (const ref of action.workloads) {
         const w = parseWorkloadRef(ref);
         const target = targetOf(w.kind, w.namespace, w.name, ctx.client);
-        const state: TargetState = { restartedAt: stamp };
-        if (await stateHolds(ctx.client, target, state)) continue;
-        const before = await readState(ctx.client, target, state);
-        const entry = await ctx.journal.begin(STEP.restart, { target, before, intent: { purpose: action.purpose, ...(action.wave === undefined ? {} : { wave: action.wave }), state } });
-        try {
-          await restartWorkload(ctx.client, w, stamp);
-        } catch (err) {
-          await ctx.journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
-          throw err;
-        }
-        await ctx.journal.finish(entry.seq);
+        const extra = { purpose: action.purpose, ...(action.wave === undefined ? {} : { wave: action.wave }) };
+        await journaledWrite(ctx, STEP.restart, target, { restartedAt: stamp }, extra, () => restartWorkload(ctx.client, w, stamp));
       }
       if (action.wave !== undefined) next.waves[action.wave]!.counts.restarted += action.workloads.length;
       next.message = `restarted ${action.workloads.join(', ')}`;
