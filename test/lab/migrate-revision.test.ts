@@ -109,6 +109,36 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(JSON.parse(cli('migrate', 'status', 'upgrade', '-o', 'json').stdout).phase).toBe('RolledBack');
   });
 
+  it('moves a revision tag to the target (as istioctl tag set --overwrite), then rolls the tag back', async () => {
+    // A tag prod-stable on revision default, made as istioctl makes one: the revision's rev.* entries, selecting the tag.
+    const mwcRes = cluster.discovery.resourceFor('admissionregistration.k8s.io', 'MutatingWebhookConfiguration')!;
+    const own = (await cluster.client.get(mwcRes, undefined, 'istio-sidecar-injector'))!;
+    const swap = (sel: unknown) => JSON.parse(JSON.stringify(sel ?? {}).replaceAll('"default"', '"prod-stable"')) as unknown;
+    const hooks = (own.webhooks as { name: string; namespaceSelector?: unknown; objectSelector?: unknown }[])
+      .filter((h) => h.name.startsWith('rev.'))
+      .map((h) => ({ ...h, namespaceSelector: swap(h.namespaceSelector), objectSelector: swap(h.objectSelector) }));
+    await cluster.client.create({ apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', metadata: { name: 'istio-revision-tag-prod-stable', labels: { 'istio.io/tag': 'prod-stable', 'istio.io/rev': 'default', app: 'sidecar-injector' } }, webhooks: hooks });
+    ok(kubectl('lab', ['create', 'namespace', 'tagged']));
+    ok(kubectl('lab', ['label', 'namespace', 'tagged', 'istio.io/rev=prod-stable']));
+    ok(kubectl('lab', ['-n', 'tagged', 'create', 'deployment', 'svc', '--image=registry.k8s.io/pause:3.10', '--replicas=2']));
+    await settled(cluster, ['tagged']);
+    const before = await worldView(cluster, ['tagged']);
+    expect(before.revisions['tagged/svc']).toEqual(['default', 'default']);
+    const file = await migrationFile(parent, 'tag-move', { mode: 'InPlace', source: { revision: 'default' }, target: { revision: 'canary' }, optIn: { tag: { name: 'prod-stable' } }, waves: [{ name: 'all', namespaces: ['tagged'] }], verify: { timeout: '5m' } });
+    const run = cli('migrate', 'apply', file);
+    expect(run.code, run.stderr).toBe(0);
+    await settled(cluster, ['tagged']);
+    const after = await worldView(cluster, ['tagged']);
+    expect(after.namespaces.tagged).toEqual(before.namespaces.tagged);
+    expect(after.revisions['tagged/svc']).toEqual(['canary', 'canary']);
+    expect((await cluster.client.get(mwcRes, undefined, 'istio-revision-tag-prod-stable'))!.metadata.labels!['istio.io/rev']).toBe('canary');
+    const back = cli('migrate', 'rollback', 'tag-move');
+    expect(back.code, back.stderr).toBe(0);
+    await settled(cluster, ['tagged']);
+    expect(await worldView(cluster, ['tagged'])).toEqual(before);
+    expect((await cluster.client.get(mwcRes, undefined, 'istio-revision-tag-prod-stable'))!.metadata.labels!['istio.io/rev']).toBe('default');
+  });
+
   it('fails Init on a missing namespace (exit 1, the reason), then passes on retry once it exists', async () => {
     seedNamespace(kubectl, 'present', ['api'], 1);
     await settled(cluster, ['present']);
