@@ -116,6 +116,7 @@ describe('migrate under trouble (lab)', () => {
   it('ASM style: podTemplateLabels opt-in, required proxy metadata set by Prepare, a workload scaled mid-wave still gets sidecars', async () => {
     seedNamespace(kubectl, 'asm', ['orders', 'stock'], 1);
     await settled(cluster, ['asm']);
+    const before = await worldView(cluster, ['asm']);
     const lacking = (await revisionsOf('asm')).filter((p) => p.proxyEnv.PROXY_CONFIG_XDS_AGENT !== 'true');
     expect(lacking.length).toBe(2);
     const res = await ensureMigrations(cluster.client);
@@ -165,6 +166,15 @@ describe('migrate under trouble (lab)', () => {
     const journal = await Journal.open(cluster.client, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'asm', uid: String(mm.metadata.uid) }, { localDir: path.join(parent, 'j2b') });
     expect(journal.entries().map((e) => e.step)).toContain('proxyConfig');
     expect(journal.entries().filter((e) => e.step === 'optIn.template').length).toBe(2);
+
+    // Rollback: the ProxyConfig meshferry created is deleted, labels and templates are back, pods run default again.
+    ok(kubectl('lab', ['-n', 'asm', 'scale', 'deployment', 'stock', '--replicas=1']));
+    const back = cli('migrate', 'rollback', 'asm');
+    expect(back.code, back.stderr).toBe(0);
+    await settled(cluster, ['asm']);
+    expect(await worldView(cluster, ['asm'])).toEqual(before);
+    expect(await cluster.client.get(cluster.discovery.resourceFor('networking.istio.io', 'ProxyConfig')!, 'istio-system', 'meshferry-asm')).toBeUndefined();
+    for (const p of await revisionsOf('asm')) expect(p.proxyEnv.PROXY_CONFIG_XDS_AGENT).toBeUndefined();
   });
 
   it('Ctrl-C mid-wave exits 130 with a consistent journal; SIGKILL at random points then resume ends where an uninterrupted run ends', async () => {
