@@ -20,6 +20,7 @@ const COMMANDS: readonly { name: string; load: () => Promise<Register> }[] = [
   { name: 'diff', load: async () => (await import('./diff/index.js')).registerDiff },
   { name: 'import', load: async () => (await import('./import/index.js')).registerImport },
   { name: 'install', load: async () => (await import('./install/index.js')).registerInstall },
+  { name: 'migrate', load: async () => (await import('./migrate/index.js')).registerMigrate },
   { name: 'vm', load: async () => (await import('./vm/index.js')).registerVm },
   { name: 'shift', load: async () => (await import('./shift/index.js')).registerShift },
   { name: 'lab', load: async () => (await import('./lab/index.js')).registerLab },

@@ -8,3 +8,5 @@ export type { ComponentStatus, LabStatus } from './status.js';
 export type { IstiodPorts, LabCluster, LabIstiod, LabPrometheus, LabState } from './state.js';
 export { labPrometheus, labTrafficTargetsDir, startLabPrometheus } from './lab-prometheus.js';
 export { processesMentioning } from './process.js';
+export { startLabIstiod, stopLabIstiod } from './istiod-control.js';
+export type { IstiodControlOptions, IstiodControlReport } from './istiod-control.js';

@@ -1,7 +1,7 @@
 // The migration's step function: (spec, recorded status, observed cluster) → the one next action. Pure; observe.ts reads, act.ts writes.
 import type { MeshMigrationSpec, MigrationStatus, Phase, WaveCounts } from './spec.js';
 import { DEFAULT_MAX_UNAVAILABLE } from './spec.js';
-import type { Untouchable } from './observed.js';
+import type { Untouchable } from './cluster/workloads.js';
 
 /** A journal entry still pending, and whether the cluster already shows its intent. */
 export interface ObservedPending {
@@ -17,6 +17,8 @@ export interface ObservedWorkload {
   restarted: boolean;
   /** Its rollout is complete (no old pods, all ready). */
   rolledOut: boolean;
+  /** An OnDelete StatefulSet: its pods are deleted one by one (reverse ordinal) while it rolls. */
+  onDelete?: boolean;
 }
 
 /** A running pod that failed verification. */
@@ -61,7 +63,7 @@ export type Action =
   | { kind: 'advance'; to: Phase; message: string; warnings?: string[] }
   | { kind: 'ensureProxyConfig' }
   | { kind: 'restart'; purpose: 'prepare' | 'wave'; wave?: number; workloads: string[] }
-  | { kind: 'wait'; message: string }
+  | { kind: 'wait'; message: string; nudge?: string[] }
   | { kind: 'pause'; wave: number; message: string }
   | { kind: 'optIn'; wave: number; reapply: boolean }
   | { kind: 'revertOptIn'; wave: number; reason: string }
@@ -82,10 +84,11 @@ function maxUnavailable(spec: MeshMigrationSpec, wave: number | undefined): numb
 }
 
 /** The next restart batch: workloads not yet restarted, as many as fit beside those still rolling out. */
-function nextBatch(workloads: readonly ObservedWorkload[], limit: number): { restart: string[]; rolling: number } {
-  const rolling = workloads.filter((w) => w.restarted && !w.rolledOut).length;
-  const room = Math.max(0, limit - rolling);
-  return { restart: workloads.filter((w) => !w.restarted).slice(0, room).map((w) => w.ref), rolling };
+function nextBatch(workloads: readonly ObservedWorkload[], limit: number): { restart: string[]; rolling: number; nudge: string[] } {
+  const rollingOnes = workloads.filter((w) => w.restarted && !w.rolledOut);
+  const room = Math.max(0, limit - rollingOnes.length);
+  const nudge = rollingOnes.filter((w) => w.onDelete).map((w) => w.ref);
+  return { restart: workloads.filter((w) => !w.restarted).slice(0, room).map((w) => w.ref), rolling: rollingOnes.length, nudge };
 }
 
 /**
@@ -112,9 +115,9 @@ export function reconcile(spec: MeshMigrationSpec, status: MigrationStatus, obs:
       const prep = obs.prepare;
       if (!prep) return { kind: 'wait', message: 'Prepare checks have not run' };
       if (!prep.proxyConfigReady) return { kind: 'ensureProxyConfig' };
-      const { restart, rolling } = nextBatch(prep.lacking, maxUnavailable(spec, 0));
+      const { restart, rolling, nudge } = nextBatch(prep.lacking, maxUnavailable(spec, 0));
       if (restart.length > 0) return { kind: 'restart', purpose: 'prepare', workloads: restart };
-      if (rolling > 0) return { kind: 'wait', message: `${rolling} workload(s) restarting to pick up the required proxy metadata` };
+      if (rolling > 0) return { kind: 'wait', message: `${rolling} workload(s) restarting to pick up the required proxy metadata`, ...(nudge.length ? { nudge } : {}) };
       if (prep.lacking.length > 0)
         return { kind: 'fail', check: 'ProxyMetadata', message: `restarted pods still lack the required proxy metadata: ${prep.lacking.map((w) => w.ref).join(', ')}` };
       const warnings = prep.outside.length ? [`pods outside the waves lack the required proxy metadata (not restarted): ${prep.outside.slice(0, 10).join(', ')}${prep.outside.length > 10 ? ', ...' : ''}`] : [];
@@ -154,9 +157,9 @@ function migrating(spec: MeshMigrationSpec, status: MigrationStatus, obs: Observ
     case 'Failed': {
       if (seen.serving !== true) return { kind: 'revertOptIn', wave: index, reason: `the target injector stopped serving: ${seen.serving}` };
       if (!seen.optedIn) return { kind: 'optIn', wave: index, reapply: true };
-      const { restart, rolling } = nextBatch(seen.workloads, maxUnavailable(spec, index));
+      const { restart, rolling, nudge } = nextBatch(seen.workloads, maxUnavailable(spec, index));
       if (restart.length > 0) return { kind: 'restart', purpose: 'wave', wave: index, workloads: restart };
-      if (rolling > 0) return { kind: 'wait', message: `wave ${wave.name}: ${rolling} workload(s) rolling out` };
+      if (rolling > 0) return { kind: 'wait', message: `wave ${wave.name}: ${rolling} workload(s) rolling out`, ...(nudge.length ? { nudge } : {}) };
       if (seen.problems.length > 0)
         return {
           kind: 'fail',

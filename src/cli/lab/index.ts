@@ -12,6 +12,7 @@ import { collectList, log, positiveInt, renderTable, style, writeStdout } from '
 import { formatOption } from '../output-flags.js';
 import type { OutputFormat } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
+import { registerLabIstiod } from './istiod.js';
 
 /** Where `lab` commands keep the lab without --dir: $MESHFERRY_LAB_DIR, else ~/.cache/meshferry/labs/default. */
 export function defaultLabDir(): string {
@@ -264,4 +265,5 @@ Examples:
     });
 
   registerLabTraffic(lab);
+  registerLabIstiod(lab, defaultLabDir());
 }

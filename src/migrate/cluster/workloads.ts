@@ -206,7 +206,7 @@ export interface RolloutStatus {
 /**
  * Reads a rollout's progress as `kubectl rollout status` does (`polymorphichelpers/rollout_status.go`): the
  * controller observed the latest generation, then updated, ready/available replicas; OnDelete StatefulSets are
- * done when every pod is at the update revision. Rollouts: observed generation and phase Healthy.
+ * done when every pod is at the update revision (updatedReplicas; currentRevision never moves for them). Rollouts: observed generation and phase Healthy.
  */
 export async function rolloutStatus(client: ObjectClient, ref: WorkloadRef, since?: string): Promise<RolloutStatus> {
   const res = workloadResource(client, ref.kind);
@@ -257,8 +257,9 @@ export function rolloutVerdict(ref: WorkloadRef, obj: KubeObject): { done: boole
         if (n(status.updatedReplicas) < replicas - partition) return waiting(`${n(status.updatedReplicas)} out of ${replicas - partition} new pods have been updated`);
         return { done: true, failed: false, message: `partitioned roll out complete: ${n(status.updatedReplicas)} new pods have been updated...` };
       }
-      if (status.updateRevision !== status.currentRevision || n(status.updatedReplicas) < replicas)
-        return waiting(`${n(status.updatedReplicas)} out of ${replicas} new pods have been updated`);
+      if (n(status.updatedReplicas) < replicas) return waiting(`${n(status.updatedReplicas)} out of ${replicas} new pods have been updated`);
+      // The controller moves currentRevision only for RollingUpdate (completeRollingUpdate); OnDelete never does.
+      if (us.type !== 'OnDelete' && status.updateRevision !== status.currentRevision) return waiting(`pods at revision ${String(status.currentRevision)} remain`);
       return { done: true, failed: false, message: `statefulset rolling update complete ${replicas} pods at revision ${String(status.updateRevision)}...` };
     }
     case 'Rollout': {

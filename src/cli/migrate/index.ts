@@ -1,0 +1,228 @@
+// `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration in one cluster.
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { ExitCode, UsageError } from '../../errors.js';
+import type { Cluster } from '../../kube/cluster.js';
+import { loadMigration } from '../../migrate/load.js';
+import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
+import { discoverSourceRevision, snapshot } from '../../migrate/observe.js';
+import { planMigration, renderPlan } from '../../migrate/plan.js';
+import type { Action } from '../../migrate/reconcile.js';
+import { rollbackMigration } from '../../migrate/rollback.js';
+import { releasePause, runMigration } from '../../migrate/runner.js';
+import type { MigrationStatus } from '../../migrate/spec.js';
+import { applyMigration, bumpRetryCounter, ensureMigrations, readMigration, servedMigrations } from '../../migrate/store.js';
+import { sanitizeTerminalText } from '../../terminal-text.js';
+import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
+import { log, renderTable, writeStdout } from '../io.js';
+import { onInterrupt } from '../lifecycle.js';
+import { formatOption } from '../output-flags.js';
+
+interface Flags extends ClusterFlags {
+  output?: string;
+}
+
+const clean = (s: string) => sanitizeTerminalText(s, { oneLine: true });
+
+/** Progress on stderr: one line per action; on a TTY a bar over the waves too. */
+function progress(): (a: Action, s: MigrationStatus) => void {
+  let last = '';
+  return (a, s) => {
+    if (a.kind === 'wait' && s.message === last) return;
+    last = s.message;
+    const done = s.waves.filter((w) => w.state === 'Verified').length;
+    const bar = process.stderr.isTTY ? `[${'#'.repeat(done)}${'-'.repeat(s.waves.length - done)}] ` : '';
+    log.info(`${bar}${s.phase}: ${clean(s.message || a.kind)}`);
+  };
+}
+
+/** Runs `fn` with an AbortSignal that Ctrl-C trips; the run stops at the next action boundary, journal consistent. */
+async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  let finished: Promise<unknown> = Promise.resolve();
+  const off = onInterrupt(async () => {
+    ctl.abort();
+    await finished.catch(() => undefined);
+    log.info('migrate: stopped between two steps; the journal is consistent. Continue with `meshferry migrate resume NAME`.');
+  });
+  try {
+    const p = fn(ctl.signal);
+    finished = p;
+    return await p;
+  } finally {
+    off();
+  }
+}
+
+async function withCluster<T>(flags: ClusterFlags, fn: (c: Cluster) => Promise<T>): Promise<T> {
+  const cluster = await connect(flags);
+  try {
+    return await fn(cluster);
+  } finally {
+    cluster.close();
+  }
+}
+
+function finalWord(exit: number, s: MigrationStatus): number {
+  if (exit === 0) log.info(`migrate: ${s.phase}: ${clean(s.message)}`);
+  else if (exit === 1) log.info(`migrate: stopped: ${clean(s.message)}`);
+  for (const w of s.warnings ?? []) log.warn(clean(w));
+  return exit;
+}
+
+async function run(cluster: Cluster, name: string): Promise<number> {
+  const res = await ensureMigrations(cluster.client);
+  const r = await interruptible((signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress() }));
+  return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status);
+}
+
+async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>> }> {
+  const m = await loadMigration(file);
+  const ctx = flags.context ?? m.value.spec.source?.context;
+  return { flags: { ...flags, ...(ctx ? { context: ctx } : {}) }, m };
+}
+
+/** `migrate plan FILE`: reads the cluster, changes nothing. */
+export async function runPlan(file: string, flags: Flags): Promise<number> {
+  const { flags: f, m } = await contextFlags(flags, file);
+  return withCluster(f, async (cluster) => {
+    const found = await discoverControlPlanes(cluster.client);
+    const source = await discoverSourceRevision(cluster.client, m.value.spec, found);
+    const plan = planMigration(m.value, await snapshot(cluster.client, m.value.spec, source));
+    await writeStdout(flags.output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : flags.output === 'yaml' ? stringify(plan, { lineWidth: 0 }) : renderPlan(plan));
+    return ExitCode.ok;
+  });
+}
+
+/** `migrate apply FILE`: creates/updates the object and runs until Finished, a pause or a failure. */
+export async function runApply(file: string, flags: Flags): Promise<number> {
+  const { flags: f, m } = await contextFlags(flags, file);
+  return withCluster(f, async (cluster) => {
+    const res = await ensureMigrations(cluster.client);
+    await applyMigration(cluster.client, res, m.value);
+    return run(cluster, m.value.metadata.name);
+  });
+}
+
+/** `migrate status NAME`. */
+export async function runStatus(name: string, flags: Flags): Promise<number> {
+  return withCluster(flags, async (cluster) => {
+    const res = servedMigrations(cluster.client);
+    if (!res) throw new UsageError(`there is no MeshMigration "${name}": the MeshMigration CRD is not installed in context ${cluster.connection.contextName}`);
+    const { status } = await readMigration(cluster.client, res, name);
+    const view = { phase: status.phase, message: status.message, retryCounter: status.retryCounter, observedGeneration: status.observedGeneration, waves: status.waves, ...(status.failedCheck ? { failedCheck: status.failedCheck } : {}), ...(status.residue ? { residue: status.residue } : {}), ...(status.warnings ? { warnings: status.warnings } : {}), conditions: status.conditions };
+    if (flags.output === 'json') await writeStdout(`${JSON.stringify(view, null, 2)}\n`);
+    else if (flags.output === 'yaml') await writeStdout(stringify(view, { lineWidth: 0 }));
+    else {
+      await writeStdout(`${name}: ${status.phase} (retryCounter ${status.retryCounter})\n${clean(status.message)}\n\n`);
+      await writeStdout(renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')])));
+    }
+    return ExitCode.ok;
+  });
+}
+
+async function existing(cluster: Cluster, name: string) {
+  const res = servedMigrations(cluster.client);
+  if (!res) throw new UsageError(`there is no MeshMigration "${name}" in context ${cluster.connection.contextName} (its CRD is not installed); start one with \`meshferry migrate apply FILE\``);
+  await readMigration(cluster.client, res, name);
+  return res;
+}
+
+/** `migrate resume NAME`: releases a pause and continues (also after a crash or Ctrl-C, from any machine). */
+export async function runResume(name: string, flags: Flags): Promise<number> {
+  return withCluster(flags, async (cluster) => {
+    const res = await existing(cluster, name);
+    if (await releasePause(cluster.client, res, name)) log.info('migrate: pause released');
+    return run(cluster, name);
+  });
+}
+
+/** `migrate retry NAME`: bumps spec.retryCounter and re-runs the failed check. */
+export async function runRetry(name: string, flags: Flags): Promise<number> {
+  return withCluster(flags, async (cluster) => {
+    const res = await existing(cluster, name);
+    const n = await bumpRetryCounter(cluster.client, res, name);
+    log.info(`migrate: retryCounter is now ${n}; re-running the failed check`);
+    return run(cluster, name);
+  });
+}
+
+/** `migrate rollback NAME`: from the journal alone, in reverse. */
+export async function runRollback(name: string, flags: Flags): Promise<number> {
+  return withCluster(flags, async (cluster) => {
+    const res = await existing(cluster, name);
+    const r = await interruptible((signal) => rollbackMigration({ client: cluster.client, resource: res, name, signal, onStep: (m) => log.info(`rollback: ${clean(m)}`) }));
+    return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status);
+  });
+}
+
+/** Registers `migrate` and its subcommands. */
+export function registerMigrate(program: Command): void {
+  const migrate = program
+    .command('migrate')
+    .summary('move workloads to another control plane in place: phases, waves, journal, resume, rollback')
+    .description(
+      'Run a MeshMigration (apiVersion meshferry.dev/v1alpha1, schemas/mesh-migration.schema.json): Init checks → Prepare → ' +
+        'Migrating (waves of namespaces and gateways) → Finished. Its state lives in the cluster (a cluster-scoped MeshMigration ' +
+        'object and a journal of ConfigMaps in meshferry-system), so any machine with the kubeconfig can resume it.\n\n' +
+        'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
+        '2 bad input; 3 cluster failure after retries; 130 interrupted (resumable).',
+    )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ meshferry migrate plan examples/migration-revision-upgrade.yaml          # every step, nothing changed
+  $ meshferry migrate apply examples/migration-revision-upgrade.yaml         # run until Finished, a pause or a failure
+  $ meshferry migrate status upgrade-1-31 -o json
+  $ meshferry migrate resume upgrade-1-31      # after pauseBefore, Ctrl-C or a crash
+  $ meshferry migrate retry upgrade-1-31       # after fixing what a failed check named
+  $ meshferry migrate rollback upgrade-1-31    # from the journal, in reverse`,
+    );
+  const examples = (cmd: Command, lines: string) => cmd.addHelpText('after', `\nExamples:\n${lines}`);
+  const withFlags = (cmd: Command, formats: string[], dflt: string) => addClusterFlags(cmd.addOption(formatOption(formats, { default: dflt })));
+  const plan = withFlags(
+    migrate
+      .command('plan')
+      .summary('print every step a MeshMigration would take, changing nothing')
+      .description('Read the cluster (never write it) and print every step per phase and wave: namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
+      .argument('<file>', 'MeshMigration file, or - for stdin'),
+    ['table', 'yaml', 'json'],
+    'table',
+  );
+  examples(plan, '  $ meshferry migrate plan examples/migration-revision-upgrade.yaml\n  $ meshferry migrate plan examples/migration-asm.yaml -o json | jq \'.waves[].restarts\'');
+  plan.action(async (file: string, flags: Flags) => {
+    process.exitCode = await runPlan(file, flags);
+  });
+  const apply = addClusterFlags(
+    migrate
+      .command('apply')
+      .summary('create or update the MeshMigration and run it')
+      .description('Install the MeshMigration CRD when missing, server-side-apply the object, and run it until Finished (exit 0), a pause (exit 0), a failed check (exit 1) or Ctrl-C (exit 130, resumable). Progress goes to stderr.')
+      .argument('<file>', 'MeshMigration file, or - for stdin'),
+  );
+  examples(apply, '  $ meshferry migrate apply examples/migration-revision-upgrade.yaml\n  $ meshferry migrate apply upgrade.yaml --context prod');
+  apply.action(async (file: string, flags: Flags) => {
+    process.exitCode = await runApply(file, flags);
+  });
+  const status = withFlags(migrate.command('status').summary('phase, message, retryCounter and waves of a MeshMigration').argument('<name>', 'the MeshMigration name'), ['table', 'yaml', 'json'], 'table');
+  examples(status, '  $ meshferry migrate status upgrade-1-31\n  $ meshferry migrate status upgrade-1-31 -o json | jq .phase');
+  status.action(async (name: string, flags: Flags) => {
+    process.exitCode = await runStatus(name, flags);
+  });
+  const resume = addClusterFlags(migrate.command('resume').summary('continue after a pause, Ctrl-C, a crash or a reverted wave').argument('<name>', 'the MeshMigration name'));
+  examples(resume, '  $ meshferry migrate resume upgrade-1-31          # from any machine with the kubeconfig');
+  resume.action(async (name: string, flags: Flags) => {
+    process.exitCode = await runResume(name, flags);
+  });
+  const retry = addClusterFlags(migrate.command('retry').summary('bump spec.retryCounter and re-run the failed check').argument('<name>', 'the MeshMigration name'));
+  examples(retry, '  $ kubectl create namespace payments        # what the failed check asked for\n  $ meshferry migrate retry upgrade-1-31');
+  retry.action(async (name: string, flags: Flags) => {
+    process.exitCode = await runRetry(name, flags);
+  });
+  const rollback = addClusterFlags(migrate.command('rollback').summary('undo the migration from its journal, in reverse').argument('<name>', 'the MeshMigration name'));
+  examples(rollback, '  $ meshferry migrate rollback upgrade-1-31');
+  rollback.action(async (name: string, flags: Flags) => {
+    process.exitCode = await runRollback(name, flags);
+  });
+}

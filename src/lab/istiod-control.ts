@@ -1,0 +1,123 @@
+// Stops and starts one istiod revision of a running lab, so tests can make an injector fail and bring it back.
+import path from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { LabError, UsageError } from '../errors.js';
+import { ensureLabBinaries } from './binaries.js';
+import { ClusterRun, type ClusterContext, type LabPki } from './cluster.js';
+import { startIstiod, waitIstiodReady } from './istiod.js';
+import { isRunning, stopProcesses, type StartedProcess } from './process.js';
+import { readLabState, writeLabState, type LabCluster, type LabState } from './state.js';
+
+export interface IstiodControlOptions {
+  /** The revision to stop or start (`canary`). */
+  revision: string;
+  /** Only this cluster; default every cluster of the lab that runs the revision. */
+  cluster?: string;
+  /** Limit for the readiness wait after a start; default 180 s. */
+  timeoutMs?: number;
+  log?: (message: string) => void;
+}
+
+/** What stop or start did, per cluster. */
+export interface IstiodControlReport {
+  clusters: { cluster: string; revision: string; pid: number; changed: boolean }[];
+}
+
+/**
+ * Stops one istiod revision (its process group: SIGTERM, then SIGKILL). Its webhook configurations stay, pointing
+ * at a port nobody answers, exactly like an injector that went down in a real cluster (`failurePolicy: Fail`).
+ * The process stays recorded in lab.json, so `lab status` shows it Stopped and the lab as not fully running.
+ */
+export async function stopLabIstiod(dir: string, opts: IstiodControlOptions): Promise<IstiodControlReport> {
+  const state = await mustReadState(dir);
+  const report: IstiodControlReport = { clusters: [] };
+  for (const cluster of clustersWith(state, opts)) {
+    const rec = state.processes.find((p) => p.cluster === cluster.name && p.component === `istiod-${opts.revision}`);
+    if (!rec) throw new LabError(`cluster ${cluster.name} has no recorded istiod-${opts.revision} process`);
+    const running = isRunning(rec);
+    if (running) await stopProcesses([rec], 3000);
+    opts.log?.(`lab: ${cluster.name}: istiod ${opts.revision} ${running ? 'stopped' : 'was not running'}`);
+    report.clusters.push({ cluster: cluster.name, revision: opts.revision, pid: rec.pid, changed: running });
+  }
+  return report;
+}
+
+/**
+ * Starts a stopped istiod revision again on its recorded ports and waits until its webhooks inject again (the same
+ * readiness checks as `lab up`). A revision that runs is left alone.
+ */
+export async function startLabIstiod(dir: string, opts: IstiodControlOptions): Promise<IstiodControlReport> {
+  const state = await mustReadState(dir);
+  const report: IstiodControlReport = { clusters: [] };
+  const targets = clustersWith(state, opts);
+  const binaries = await ensureLabBinaries({ onLog: opts.log ?? (() => undefined) });
+  const pki = await readPki(state);
+  for (const cluster of targets) {
+    const component = `istiod-${opts.revision}`;
+    const old = state.processes.find((p) => p.cluster === cluster.name && p.component === component);
+    if (old && isRunning(old)) {
+      report.clusters.push({ cluster: cluster.name, revision: opts.revision, pid: old.pid, changed: false });
+      continue;
+    }
+    const ist = cluster.istiods.find((i) => i.revision === opts.revision);
+    if (!ist) continue;
+    let started: StartedProcess | undefined;
+    const ctx: ClusterContext = {
+      labDir: state.dir,
+      binaries,
+      pki,
+      timeoutMs: opts.timeoutMs ?? 180_000,
+      log: opts.log ?? (() => undefined),
+      step: () => undefined,
+      aborted: () => false,
+      track: async (p) => {
+        started = p;
+        // Replace the dead record in place: `lab status` and `lab down` follow the new pid.
+        state.processes = [...state.processes.filter((r) => !(r.cluster === cluster.name && r.component === component)), p.record];
+        await writeLabState(state);
+      },
+    };
+    const run = new ClusterRun(cluster, Number(new URL(cluster.server).port), ctx);
+    try {
+      await startIstiod(run, ctx, ist);
+      await waitIstiodReady(run, ist);
+    } catch (err) {
+      if (started) await stopProcesses([started.record], 1000);
+      throw err;
+    } finally {
+      run.settle();
+      run.kube.close();
+    }
+    opts.log?.(`lab: ${cluster.name}: istiod ${opts.revision} serving again at https://localhost:${ist.ports.https}`);
+    report.clusters.push({ cluster: cluster.name, revision: opts.revision, pid: started?.record.pid ?? -1, changed: true });
+  }
+  return report;
+}
+
+async function mustReadState(dir: string): Promise<LabState> {
+  const state = await readLabState(path.resolve(dir));
+  if (!state) throw new UsageError(`${dir} holds no lab; start one with \`meshferry lab up --dir ${dir}\``);
+  return state;
+}
+
+function clustersWith(state: LabState, opts: IstiodControlOptions): LabCluster[] {
+  if (opts.cluster && !state.clusters.some((c) => c.name === opts.cluster))
+    throw new UsageError(`the lab has no cluster "${opts.cluster}" (it has ${state.clusters.map((c) => c.name).join(', ')})`);
+  const picked = state.clusters.filter((c) => (!opts.cluster || c.name === opts.cluster) && c.istiods.some((i) => i.revision === opts.revision));
+  if (picked.length === 0) {
+    const revisions = [...new Set(state.clusters.flatMap((c) => c.istiods.map((i) => i.revision)))];
+    throw new UsageError(`no cluster of the lab runs istiod revision "${opts.revision}" (revisions: ${revisions.join(', ') || 'none'})`);
+  }
+  return picked;
+}
+
+/** The lab's PKI files, as startLab wrote them (pki/ beside lab.json). */
+async function readPki(state: LabState): Promise<LabPki> {
+  const pkiDir = path.dirname(state.caFile);
+  return {
+    caFile: state.caFile,
+    caPem: await readFile(state.caFile, 'utf8'),
+    servingCertFile: path.join(pkiDir, 'serving.crt'),
+    servingKeyFile: path.join(pkiDir, 'serving.key'),
+  };
+}

@@ -1,0 +1,206 @@
+// The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
+import type { JournalEntry, JournalTarget } from '../journal/journal.js';
+import { isPlainObject } from '../resources/object.js';
+import { discoverControlPlanes } from './cluster/control-planes.js';
+import { restartWorkload } from './cluster/workloads.js';
+import { parseWorkloadRef, workloadRef } from './observed.js';
+import { discoverSourceRevision, snapshot, proxyConfigName, proxyConfigSpec, ROOT_NAMESPACE, type ObserveContext } from './observe.js';
+import { waveOptIn, waveWorkloads } from './opt-in.js';
+import type { Action } from './reconcile.js';
+import type { Condition, MeshMigrationSpec, MigrationStatus } from './spec.js';
+import { readState, stateHolds, targetOf, writeState, type TargetState } from './target-state.js';
+
+/** The engine's view of one run: the same for observe and act. */
+export type ActContext = ObserveContext;
+
+/** Journal step names of the engine. */
+export const STEP = {
+  namespace: 'optIn.namespace',
+  template: 'optIn.template',
+  tag: 'optIn.tag',
+  restart: 'restart',
+  proxyConfig: 'proxyConfig',
+  revert: 'revert',
+  rollback: 'rollback',
+} as const;
+
+/** Steps whose `before` rollback restores. */
+export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig]);
+
+/** Records intent, changes the target to `state`, records the result; nothing is journaled when the cluster already shows it. */
+async function journaledWrite(
+  ctx: ActContext,
+  step: string,
+  target: JournalTarget,
+  state: TargetState,
+  extra: Record<string, unknown> = {},
+  write: () => Promise<unknown> = () => writeState(ctx.client, target, state),
+): Promise<JournalEntry | undefined> {
+  if (await stateHolds(ctx.client, target, state)) return undefined;
+  const before = await readState(ctx.client, target, state);
+  const entry = await ctx.journal.begin(step, { target, before, intent: { ...extra, state } });
+  try {
+    await write();
+  } catch (err) {
+    await ctx.journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  await ctx.journal.finish(entry.seq);
+  return entry;
+}
+
+function condition(status: MigrationStatus, type: string, ok: boolean, reason: string, message: string, at: string): Condition[] {
+  const rest = status.conditions.filter((c) => c.type !== type);
+  return [...rest, { type, status: ok ? 'True' : 'False', reason, message, lastTransitionTime: at }];
+}
+
+/** Carries out `action` and returns the status to record. */
+export async function act(ctx: ActContext, status: MigrationStatus, action: Action): Promise<MigrationStatus> {
+  const at = (ctx.now ?? (() => new Date()))().toISOString();
+  const next: MigrationStatus = structuredClone(status);
+  next.retryCounter = ctx.spec.retryCounter ?? 0;
+  next.observedGeneration = ctx.generation;
+  switch (action.kind) {
+    case 'settle':
+      if (action.applied) await ctx.journal.finish(action.seq, { settled: 'found applied in the cluster on resume' });
+      else await ctx.journal.fail(action.seq, 'not applied before the interruption; redone if still needed');
+      return next;
+    case 'stopFailed':
+    case 'blocked':
+    case 'done':
+      if (action.kind === 'blocked') next.message = action.message;
+      return next;
+    case 'wait':
+      for (const ref of action.nudge ?? []) await restartWorkload(ctx.client, parseWorkloadRef(ref), currentStamp(next, ref, ctx.spec) ?? at);
+      next.message = action.message;
+      return next;
+    case 'fail':
+      next.failedCheck = { name: action.check, retryCounter: ctx.spec.retryCounter ?? 0 };
+      next.message = action.message;
+      if (action.wave !== undefined) {
+        const ws = next.waves[action.wave]!;
+        if (ws.state === 'OptedIn') ws.state = 'Failed';
+        ws.reason = action.message;
+      }
+      next.conditions = condition(next, 'Ready', false, `${action.check}Failed`, action.message, at);
+      return next;
+    case 'advance': {
+      if (next.phase === 'Init' && !next.sourceRevision) next.sourceRevision = await sourceOf(ctx);
+      delete next.failedCheck;
+      next.phase = action.to;
+      next.message = action.message;
+      if (action.warnings?.length) next.warnings = [...new Set([...(next.warnings ?? []), ...action.warnings])];
+      if (action.to === 'Prepare') next.prepareRestartAt = at;
+      next.conditions = condition(next, `${action.to}Entered`, true, 'ChecksPassed', action.message, at);
+      return next;
+    }
+    case 'ensureProxyConfig': {
+      const target: JournalTarget = { apiVersion: 'networking.istio.io/v1beta1', kind: 'ProxyConfig', namespace: ROOT_NAMESPACE, name: proxyConfigName(ctx.name) };
+      await journaledWrite(ctx, STEP.proxyConfig, target, { proxyConfig: proxyConfigSpec(ctx.spec.requiredProxyMetadata ?? {}) });
+      next.message = `ProxyConfig ${ROOT_NAMESPACE}/${target.name} sets ${Object.keys(ctx.spec.requiredProxyMetadata ?? {}).join(', ')}`;
+      return next;
+    }
+    case 'restart': {
+      const stamp = action.purpose === 'prepare' ? (next.prepareRestartAt ?? at) : (next.waves[action.wave!]!.restartAt ?? at);
+      for (const ref of action.workloads) {
+        const w = parseWorkloadRef(ref);
+        const target = targetOf(w.kind, w.namespace, w.name, ctx.client);
+        const extra = { purpose: action.purpose, ...(action.wave === undefined ? {} : { wave: action.wave }) };
+        await journaledWrite(ctx, STEP.restart, target, { restartedAt: stamp }, extra, () => restartWorkload(ctx.client, w, stamp));
+      }
+      if (action.wave !== undefined) next.waves[action.wave]!.counts.restarted += action.workloads.length;
+      next.message = `restarted ${action.workloads.join(', ')}`;
+      return next;
+    }
+    case 'pause': {
+      next.waves[action.wave]!.state = 'Paused';
+      next.message = action.message;
+      return next;
+    }
+    case 'optIn': {
+      const ws = next.waves[action.wave]!;
+      // Pods made while the opt-in was reverted (or drifted) came from the source: a fresh stamp restarts them again.
+      if (action.reapply || !ws.restartAt) ws.restartAt = at;
+      await optIn(ctx, next, action.wave);
+      ws.state = 'OptedIn';
+      delete ws.reason;
+      next.message = `wave ${ws.name}: opted in to ${ctx.spec.target.revision}${action.reapply ? ' again' : ''}`;
+      return next;
+    }
+    case 'revertOptIn': {
+      await revertWave(ctx, action.wave, action.reason);
+      const ws = next.waves[action.wave]!;
+      ws.state = 'Reverted';
+      ws.reason = action.reason;
+      next.message = `wave ${ws.name}: opt-in reverted so its namespaces can still start pods (${action.reason}); run \`meshferry migrate resume\` once the target injector is back`;
+      next.conditions = condition(next, 'TargetServing', false, 'InjectorDown', action.reason, at);
+      return next;
+    }
+    case 'waveVerified': {
+      const ws = next.waves[action.wave]!;
+      ws.state = 'Verified';
+      ws.counts = action.counts;
+      ws.untouchable = action.untouchable.map((u) => ({ ref: `${u.kind} ${u.namespace}/${u.name}`, reason: u.reason }));
+      delete ws.reason;
+      next.message = `wave ${ws.name}: ${action.counts.verifiedPods} pod(s) verified on ${ctx.spec.target.revision}`;
+      return next;
+    }
+    case 'finish':
+      next.phase = 'Finished';
+      next.residue = action.residue;
+      next.message = `finished: no pod in scope runs the source revision${action.residue.length ? `; ${action.residue.length} thing(s) outside the waves still use it (see residue)` : ''}`;
+      next.conditions = condition(next, 'Ready', true, 'Finished', next.message, at);
+      return next;
+  }
+}
+
+function currentStamp(status: MigrationStatus, ref: string, spec: MeshMigrationSpec): string | undefined {
+  const w = parseWorkloadRef(ref);
+  if (status.phase === 'Prepare') return status.prepareRestartAt;
+  const index = spec.waves.findIndex((wave, i) => status.waves[i]?.state !== 'Verified' && ((wave.namespaces ?? []).includes(w.namespace) || (wave.gateways ?? []).includes(`${w.namespace}/${w.name}`)));
+  return index >= 0 ? status.waves[index]?.restartAt : undefined;
+}
+
+async function sourceOf(ctx: ActContext): Promise<string> {
+  return discoverSourceRevision(ctx.client, ctx.spec, await discoverControlPlanes(ctx.client));
+}
+
+/** Applies a wave's opt-in: pod templates first (pinned), then namespaces, then the tag; each change journaled. */
+async function optIn(ctx: ActContext, status: MigrationStatus, index: number): Promise<void> {
+  const wave = ctx.spec.waves[index]!;
+  const snap = await snapshot(ctx.client, ctx.spec, status.sourceRevision ?? 'default');
+  const plan = waveOptIn(ctx.spec, wave, snap.workloads, snap.gateways);
+  const workloads = waveWorkloads(wave, snap.workloads, snap.gateways);
+  for (const t of plan.templates) {
+    const w = workloads.find((x) => workloadRef(x) === t.ref);
+    if (!w) continue;
+    await journaledWrite(ctx, STEP.template, targetOf(w.kind, w.namespace, w.name, ctx.client), { labels: t.change }, { wave: index });
+  }
+  for (const n of plan.namespaces) await journaledWrite(ctx, STEP.namespace, targetOf('Namespace', undefined, n.name, ctx.client), { labels: n.change }, { wave: index });
+  if (plan.tag) {
+    const found = await discoverControlPlanes(ctx.client);
+    const target = found.controlPlanes.find((cp) => cp.revision === plan.tag!.revision);
+    const mwcRes = ctx.client.discovery.resourceFor('admissionregistration.k8s.io', 'MutatingWebhookConfiguration');
+    const own = target && mwcRes ? await ctx.client.get(mwcRes, undefined, target.injectorConfigs[0] ?? '') : undefined;
+    const clientConfig = Array.isArray(own?.webhooks) && isPlainObject(own.webhooks[0]) ? own.webhooks[0].clientConfig : undefined;
+    const tagName = `istio-revision-tag-${plan.tag.name}`;
+    const tagObj = mwcRes ? await ctx.client.get(mwcRes, undefined, tagName) : undefined;
+    const count = Array.isArray(tagObj?.webhooks) ? tagObj.webhooks.length : 1;
+    await journaledWrite(ctx, STEP.tag, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: tagName }, { tag: { revision: plan.tag.revision, clientConfigs: Array.from({ length: count }, () => clientConfig) } }, { wave: index });
+  }
+}
+
+/** Opt-in entries of a wave that are in force (done, or pending: applied or not, putting `before` back is safe). */
+export function waveOptInEntries(entries: readonly JournalEntry[], wave: number): JournalEntry[] {
+  return entries.filter((e) => (e.step === STEP.namespace || e.step === STEP.template || e.step === STEP.tag) && isPlainObject(e.intent) && e.intent.wave === wave && e.state !== 'failed');
+}
+
+/** Puts a wave's opt-in back as recorded (namespaces first, so no pod starts unpinned), each restore journaled. */
+async function revertWave(ctx: ActContext, index: number, reason: string): Promise<void> {
+  const entries = waveOptInEntries(ctx.journal.entries(), index).reverse();
+  const reverted = new Set(ctx.journal.entries().filter((e) => e.step === STEP.revert && isPlainObject(e.intent)).map((e) => (e.intent as { undoes: number }).undoes));
+  for (const e of entries) {
+    if (!e.target || reverted.has(e.seq) || e.before === undefined) continue;
+    await journaledWrite(ctx, STEP.revert, e.target, e.before as TargetState, { undoes: e.seq, wave: index, reason });
+  }
+}

@@ -1,0 +1,123 @@
+// Rollback from the journal alone, in reverse: prove the source injector serves, restore labels/tags/templates and the ProxyConfig, then restart stamps, then verify.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServedResource } from '../kube/discovery.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import { Journal, type JournalEntry, type JournalOptions } from '../journal/journal.js';
+import { isPlainObject } from '../resources/object.js';
+import { podInjection, proveInjection } from './cluster/injection.js';
+import { restartWorkload, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
+import { FORWARD_STEPS, STEP } from './act.js';
+import { observePending } from './observe.js';
+import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
+import { readMigration, writeStatus } from './store.js';
+import { stateHolds, writeState, type TargetState } from './target-state.js';
+
+export interface RollbackOptions {
+  client: ObjectClient;
+  resource: ServedResource;
+  name: string;
+  signal?: AbortSignal;
+  onStep?: (message: string) => void;
+  pollMs?: number;
+  /** How long restarted workloads may take to roll back; default 10 min. */
+  timeoutMs?: number;
+  journal?: Pick<JournalOptions, 'localDir'>;
+}
+
+export interface RollbackResult {
+  exit: 0 | 1 | 130;
+  status: MigrationStatus;
+}
+
+/** The forward entries rollback undoes, in the order it undoes them: everything but restarts in reverse, then restarts in reverse. */
+export function rollbackOrder(entries: readonly JournalEntry[]): JournalEntry[] {
+  const undone = new Set(entries.filter((e) => e.step === STEP.rollback && e.state === 'done' && isPlainObject(e.intent)).map((e) => (e.intent as { undoes: number }).undoes));
+  const forward = entries.filter((e) => FORWARD_STEPS.has(e.step) && e.state !== 'failed' && e.before !== undefined && e.target && !undone.has(e.seq)).reverse();
+  return [...forward.filter((e) => e.step !== STEP.restart), ...forward.filter((e) => e.step === STEP.restart)];
+}
+
+/** Rolls the migration back from its journal; works after a crash and from any phase. */
+export async function rollbackMigration(opts: RollbackOptions): Promise<RollbackResult> {
+  const { client, resource, name } = opts;
+  const m = await readMigration(client, resource, name);
+  const journal = await Journal.open(client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: m.uid }, opts.journal ?? {});
+  const say = opts.onStep ?? (() => undefined);
+  // Look before redoing: pending steps are settled against the cluster first.
+  for (const p of await observePending(client, journal.pending())) {
+    if (p.applied) await journal.finish(p.seq, { settled: 'found applied in the cluster on resume' });
+    else await journal.fail(p.seq, 'not applied before the interruption');
+  }
+  const source = m.status.sourceRevision ?? m.object.spec.source?.revision ?? 'default';
+  const status: MigrationStatus = { ...m.status, rollingBack: true };
+  // Prove the source injector serves every namespace the journal relabelled, with the labels it will put back.
+  for (const e of journal.entries().filter((x) => x.step === STEP.namespace && x.target)) {
+    const before = (e.before as { labels?: Record<string, string | null> } | undefined)?.labels ?? {};
+    const proof = await proveInjection(client, { namespace: e.target!.name, namespaceLabels: before, expectRevision: source });
+    if (!proof.ok && proof.reason !== 'not-injected') {
+      status.message = `rollback refused: the source injector does not serve namespace ${e.target!.name}: ${proof.message}`;
+      await writeStatus(client, resource, name, status);
+      return { exit: 1, status };
+    }
+  }
+  await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
+  const restarted: JournalEntry[] = [];
+  for (const e of rollbackOrder(journal.entries())) {
+    if (opts.signal?.aborted) return { exit: 130, status };
+    const before = e.before as TargetState;
+    if (e.step === STEP.restart) restarted.push(e);
+    if (await stateHolds(client, e.target!, before)) {
+      const skip = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
+      await journal.finish(skip.seq, { alreadyRestored: true });
+      continue;
+    }
+    const entry = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
+    try {
+      await writeState(client, e.target!, before);
+    } catch (err) {
+      await journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+      throw err;
+    }
+    await journal.finish(entry.seq);
+    say(`restored ${e.target!.kind} ${e.target!.namespace ? `${e.target!.namespace}/` : ''}${e.target!.name} (undoes step ${e.seq}, ${e.step})`);
+  }
+  // Restored restart stamps roll the workloads back onto the source; wait for them, then verify no pod runs the target.
+  const target = m.object.spec.target.revision;
+  const workloads = [...new Map(journal.entries().filter((e) => (e.step === STEP.restart || e.step === STEP.template) && e.target).map((e) => [`${e.target!.kind} ${e.target!.namespace}/${e.target!.name}`, e.target!])).values()];
+  const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
+  for (;;) {
+    if (opts.signal?.aborted) return { exit: 130, status };
+    const problems: string[] = [];
+    for (const t of workloads) {
+      const res = workloadResource(client, t.kind as WorkloadKind);
+      const obj = res ? await client.get(res, t.namespace, t.name) : undefined;
+      if (!obj) continue;
+      const ref = { kind: t.kind as WorkloadKind, namespace: t.namespace ?? '', name: t.name };
+      const v = rolloutVerdict(ref, obj);
+      if (!v.done) {
+        if (ref.kind === 'StatefulSet' && isPlainObject(obj.spec) && isPlainObject(obj.spec.updateStrategy) && obj.spec.updateStrategy.type === 'OnDelete') {
+          const stamp = isPlainObject(obj.spec.template) && isPlainObject(obj.spec.template.metadata) && isPlainObject(obj.spec.template.metadata.annotations) ? obj.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'] : undefined;
+          if (typeof stamp === 'string') await restartWorkload(client, ref, stamp);
+        }
+        problems.push(v.message);
+      }
+    }
+    const podRes = client.discovery.resourceFor('', 'Pod');
+    const namespaces = [...new Set(workloads.map((t) => t.namespace ?? ''))];
+    for (const ns of namespaces)
+      for (const pod of podRes ? await client.list(podRes, { namespace: ns }) : []) {
+        const inj = podInjection(pod);
+        if (inj.running && inj.injected && inj.revision === target) problems.push(`pod ${ns}/${pod.metadata.name} still runs the target revision ${target}`);
+      }
+    if (problems.length === 0) break;
+    if (Date.now() > deadline) {
+      status.message = `rollback restored every recorded change, but: ${problems.slice(0, 5).join('; ')}`;
+      await writeStatus(client, resource, name, status);
+      return { exit: 1, status };
+    }
+    await sleep(opts.pollMs ?? 500);
+  }
+  const done: MigrationStatus = { ...status, phase: 'RolledBack', rollingBack: false, message: `rolled back to revision ${source} from the journal (${journal.entries().filter((e) => e.step === STEP.rollback).length} restore step(s))` };
+  delete done.failedCheck;
+  await writeStatus(client, resource, name, done);
+  return { exit: 0, status: done };
+}

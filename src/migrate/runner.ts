@@ -1,0 +1,68 @@
+// The loop the CLI (and later a controller) runs: read the object, observe, reconcile, act, record status; until done, paused, failed or interrupted.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServedResource } from '../kube/discovery.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import { Journal, type JournalOptions } from '../journal/journal.js';
+import { act } from './act.js';
+import { observe } from './observe.js';
+import { reconcile, terminal, type Action } from './reconcile.js';
+import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TIMEOUT_MS, type MigrationStatus } from './spec.js';
+import { readMigration, writeStatus } from './store.js';
+
+export interface RunOptions {
+  client: ObjectClient;
+  resource: ServedResource;
+  name: string;
+  /** Called after each action (progress on stderr). */
+  onAction?: (action: Action, status: MigrationStatus) => void | Promise<void>;
+  /** Stops between actions (SIGINT): the journal is consistent at every action boundary. */
+  signal?: AbortSignal;
+  /** Pause between polls while rollouts run; default 500 ms. */
+  pollMs?: number;
+  journal?: Pick<JournalOptions, 'localDir'>;
+}
+
+export interface RunResult {
+  /** 0 finished or paused as asked, 1 a check failed (retry re-runs it), 130 interrupted (resumable). */
+  exit: 0 | 1 | 130;
+  status: MigrationStatus;
+  last: Action;
+}
+
+/** Runs the migration named `name` until it finishes, pauses, fails a check or is interrupted. */
+export async function runMigration(opts: RunOptions): Promise<RunResult> {
+  const { client, resource, name } = opts;
+  let m = await readMigration(client, resource, name);
+  const journal = await Journal.open(client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: m.uid }, opts.journal ?? {});
+  let waitingSince: number | undefined;
+  for (;;) {
+    m = await readMigration(client, resource, name);
+    const ctx = { client, name, spec: m.object.spec, generation: m.generation, journal };
+    const status = m.status;
+    if (opts.signal?.aborted) return { exit: 130, status, last: { kind: 'wait', message: 'interrupted' } };
+    const obs = await observe(ctx, status);
+    let action = reconcile(m.object.spec, status, obs);
+    if (action.kind === 'wait') {
+      waitingSince ??= Date.now();
+      const limit = m.object.spec.verify?.timeout ? parseDuration(m.object.spec.verify.timeout) : DEFAULT_VERIFY_TIMEOUT_MS;
+      if (Date.now() - waitingSince > limit) action = { kind: 'fail', check: 'Rollout', message: `${action.message} for longer than verify.timeout (${m.object.spec.verify?.timeout ?? '10m'})` };
+    } else waitingSince = undefined;
+    const next = await act(ctx, status, action);
+    if (JSON.stringify(next) !== JSON.stringify(status)) await writeStatus(client, resource, name, next);
+    await opts.onAction?.(action, next);
+    const exit = terminal(action);
+    if (exit !== undefined) return { exit, status: next, last: action };
+    if (action.kind === 'wait') await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal }).catch(() => undefined);
+  }
+}
+
+/** Releases a wave paused by pauseBefore (what `migrate resume` does before running again). */
+export async function releasePause(client: ObjectClient, resource: ServedResource, name: string): Promise<boolean> {
+  const m = await readMigration(client, resource, name);
+  const ws = m.status.waves.find((w) => w.state === 'Paused');
+  if (!ws) return false;
+  ws.released = true;
+  ws.state = 'Pending';
+  await writeStatus(client, resource, name, m.status);
+  return true;
+}

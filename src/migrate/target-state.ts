@@ -1,0 +1,125 @@
+// The small states a migration step changes and rollback restores: labels, a tag's webhooks, a restart stamp, a ProxyConfig. Read, write, compare.
+import { ClusterError } from '../errors.js';
+import type { ServedResource } from '../kube/discovery.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import { isPlainObject, type KubeObject } from '../resources/object.js';
+import { RESTARTED_AT, workloadResource, type WorkloadKind } from './cluster/workloads.js';
+import type { JournalTarget } from '../journal/journal.js';
+import { effectiveChange, type LabelChange } from './opt-in.js';
+
+/** One recordable state of a target; a step's `before` and `intent` are each one of these. */
+export type TargetState =
+  | { labels: LabelChange }
+  | { tag: { revision: string; clientConfigs: unknown[] } }
+  | { restartedAt: string | null }
+  | { proxyConfig: Record<string, unknown> | null };
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout']);
+export const PROXY_CONFIG_GROUP = 'networking.istio.io';
+
+function resourceOf(client: ObjectClient, t: JournalTarget): ServedResource {
+  let r: ServedResource | undefined;
+  if (WORKLOAD_KINDS.has(t.kind)) r = workloadResource(client, t.kind as WorkloadKind);
+  else if (t.kind === 'Namespace') r = client.discovery.resourceFor('', 'Namespace');
+  else if (t.kind === 'MutatingWebhookConfiguration') r = client.discovery.resourceFor('admissionregistration.k8s.io', t.kind);
+  else if (t.kind === 'ProxyConfig') r = client.discovery.resourceFor(PROXY_CONFIG_GROUP, 'ProxyConfig');
+  if (!r) throw new ClusterError('NotServed', `the cluster does not serve ${t.kind}`, { context: client.transport.contextName });
+  return r;
+}
+
+function describe(t: JournalTarget): string {
+  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+}
+
+async function getTarget(client: ObjectClient, t: JournalTarget): Promise<KubeObject | undefined> {
+  return client.get(resourceOf(client, t), t.namespace, t.name);
+}
+
+function templateOf(obj: KubeObject): { labels: Record<string, string>; annotations: Record<string, string> } {
+  const spec = isPlainObject(obj.spec) ? obj.spec : {};
+  const meta = isPlainObject(spec.template) && isPlainObject(spec.template.metadata) ? spec.template.metadata : {};
+  const strings = (v: unknown) => (isPlainObject(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {});
+  return { labels: strings(meta.labels), annotations: strings(meta.annotations) };
+}
+
+/** The labels a target has: a Namespace's own, a workload's pod template's. */
+function labelsOf(t: JournalTarget, obj: KubeObject): Record<string, string> {
+  return WORKLOAD_KINDS.has(t.kind) ? templateOf(obj).labels : (obj.metadata.labels ?? {});
+}
+
+/** Reads the target's current state in the shape of `like` (the keys of a label change, say). */
+export async function readState(client: ObjectClient, t: JournalTarget, like: TargetState): Promise<TargetState> {
+  const obj = await getTarget(client, t);
+  if ('proxyConfig' in like) return { proxyConfig: obj && isPlainObject(obj.spec) ? obj.spec : null };
+  if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context: client.transport.contextName });
+  if ('labels' in like) {
+    const labels = labelsOf(t, obj);
+    return { labels: Object.fromEntries(Object.keys(like.labels).map((k) => [k, labels[k] ?? null])) };
+  }
+  if ('tag' in like) {
+    const hooks = Array.isArray(obj.webhooks) ? obj.webhooks.filter(isPlainObject) : [];
+    return { tag: { revision: obj.metadata.labels?.['istio.io/rev'] ?? '', clientConfigs: hooks.map((h) => h.clientConfig) } };
+  }
+  if (t.kind === 'Rollout') return { restartedAt: isPlainObject(obj.spec) && typeof obj.spec.restartAt === 'string' ? obj.spec.restartAt : null };
+  return { restartedAt: templateOf(obj).annotations[RESTARTED_AT] ?? null };
+}
+
+/** Whether the cluster shows `state` on the target (a pending step already applied; a restore already done). */
+export async function stateHolds(client: ObjectClient, t: JournalTarget, state: TargetState): Promise<boolean> {
+  const now = await readState(client, t, state).catch((err: unknown) => {
+    if (err instanceof ClusterError && err.code === 'TargetGone') return undefined;
+    throw err;
+  });
+  if (!now) return false;
+  if ('labels' in state && 'labels' in now) return Object.entries(state.labels).every(([k, v]) => now.labels[k] === v);
+  if ('tag' in state && 'tag' in now) return now.tag.revision === state.tag.revision && JSON.stringify(now.tag.clientConfigs) === JSON.stringify(state.tag.clientConfigs);
+  if ('restartedAt' in state && 'restartedAt' in now) return now.restartedAt === state.restartedAt;
+  if ('proxyConfig' in state && 'proxyConfig' in now) return JSON.stringify(now.proxyConfig) === JSON.stringify(state.proxyConfig);
+  return false;
+}
+
+/** Makes the target show `state`. Idempotent. */
+export async function writeState(client: ObjectClient, t: JournalTarget, state: TargetState): Promise<void> {
+  const res = resourceOf(client, t);
+  if ('labels' in state) {
+    const obj = await getTarget(client, t);
+    if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context: client.transport.contextName });
+    const change = effectiveChange(labelsOf(t, obj), state.labels);
+    if (Object.keys(change).length === 0) return;
+    const patch = WORKLOAD_KINDS.has(t.kind) ? { spec: { template: { metadata: { labels: change } } } } : { metadata: { labels: change } };
+    await client.patch(res, t.namespace, t.name, patch, 'merge');
+    return;
+  }
+  if ('restartedAt' in state) {
+    const patch = t.kind === 'Rollout' ? { spec: { restartAt: state.restartedAt } } : { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: state.restartedAt } } } } };
+    await client.patch(res, t.namespace, t.name, patch, 'merge');
+    return;
+  }
+  if ('tag' in state) {
+    const obj = await getTarget(client, t);
+    if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context: client.transport.contextName });
+    const hooks = Array.isArray(obj.webhooks) ? obj.webhooks : [];
+    const ops = [
+      { op: 'test' as const, path: '/metadata/resourceVersion', value: obj.metadata.resourceVersion },
+      { op: 'add' as const, path: '/metadata/labels', value: { ...(obj.metadata.labels ?? {}), 'istio.io/rev': state.tag.revision } },
+      ...hooks.map((_, i) => ({ op: 'replace' as const, path: `/webhooks/${i}/clientConfig`, value: state.tag.clientConfigs[Math.min(i, state.tag.clientConfigs.length - 1)] })),
+    ];
+    await client.patch(res, undefined, t.name, ops, 'json');
+    return;
+  }
+  if (state.proxyConfig === null) {
+    await client.delete(res, t.namespace, t.name);
+    return;
+  }
+  await client.apply(
+    { apiVersion: `${res.group}/${res.version}`, kind: 'ProxyConfig', metadata: { name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}), labels: { 'app.kubernetes.io/managed-by': 'meshferry' } }, spec: state.proxyConfig },
+    { force: true },
+  );
+}
+
+/** The journal target of a workload or namespace. */
+export function targetOf(kind: string, namespace: string | undefined, name: string, client: ObjectClient): JournalTarget {
+  const r = WORKLOAD_KINDS.has(kind) ? workloadResource(client, kind as WorkloadKind) : kind === 'Namespace' ? client.discovery.resourceFor('', 'Namespace') : undefined;
+  const apiVersion = r ? (r.group ? `${r.group}/${r.version}` : r.version) : 'v1';
+  return { apiVersion, kind, ...(namespace ? { namespace } : {}), name };
+}
