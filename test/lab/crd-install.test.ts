@@ -1,11 +1,11 @@
 // CRDs generated from meshferry's JSON Schemas, installed by ensureCrd into a real API server: accepted, served,
 // storing the example files unchanged under Strict field validation, rejecting what the schema forbids, and a clear
 // error for a user RBAC does not allow to install them.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import { ensureCrd } from '../../src/kube/crd.js';
 import { KubeApiError } from '../../src/kube/errors.js';
@@ -13,6 +13,7 @@ import { ClusterError } from '../../src/errors.js';
 import { crdFromSchema } from '../../src/resources/crd-from-schema.js';
 import type { KubeObject } from '../../src/resources/object.js';
 import { startLab, type Lab } from '../../src/lab/index.js';
+import { impersonatingKubeconfig } from './impersonation.js';
 
 const REPO = new URL('../../', import.meta.url);
 const read = async (rel: string) => readFile(new URL(rel, REPO), 'utf8');
@@ -74,10 +75,7 @@ describe('ensureCrd with CRDs from crdFromSchema', () => {
 
   it('refuses with a ClusterError naming the permission when RBAC does not allow installing a CRD', async () => {
     // The admin token impersonating a user no role binds: authenticated, but allowed nothing beyond discovery.
-    const kc = parse(await readFile(lab.kubeconfigPath, 'utf8')) as { users: { user: Record<string, unknown> }[] };
-    for (const u of kc.users) u.user.as = 'jane';
-    const file = path.join(tmp, 'jane.kubeconfig');
-    await writeFile(file, stringify(kc), { mode: 0o600 });
+    const file = await impersonatingKubeconfig(lab.kubeconfigPath, path.join(tmp, 'jane.kubeconfig'), 'jane');
     const jane = await openCluster({ kubeconfig: file, context: 'c' });
     try {
       const crd = crdFromSchema(JSON.parse(await read(KINDS[1].file)), { group: 'meshferry.dev', version: 'v1alpha1', kind: 'MeshTopology', plural: 'meshtopologies', scope: 'Namespaced' });

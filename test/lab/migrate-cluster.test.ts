@@ -2,12 +2,11 @@
 // planes from webhooks, injection proofs (including a stopped injector), workloads, restarts, rollout status,
 // access reviews and roots. One lab is shared by the file; each test works in its own namespaces.
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import { killLabNow, labStatus, startLab, startLabIstiod, stopLabIstiod, type Lab } from '../../src/lab/index.js';
 import type { KubeObject } from '../../src/resources/object.js';
@@ -25,6 +24,7 @@ import {
   type RolloutStatus,
   type WorkloadRef,
 } from '../../src/migrate/cluster/index.js';
+import { impersonatingKubeconfig } from './impersonation.js';
 
 let lab: Lab;
 let admin: Cluster;
@@ -262,10 +262,7 @@ describe('checkAccess', () => {
       { verb: 'patch', group: 'apps', resource: 'deployments', namespace: 'shop' },
     ];
     expect((await checkAccess(admin.client, checks)).map((a) => a.allowed)).toEqual([true, true, true]);
-    const kc = parse(await readFile(lab.kubeconfigPath, 'utf8')) as { users: { user: Record<string, unknown> }[] };
-    for (const u of kc.users) u.user.as = 'jane';
-    const file = path.join(tmp, 'jane.kubeconfig');
-    await writeFile(file, stringify(kc), { mode: 0o600 });
+    const file = await impersonatingKubeconfig(lab.kubeconfigPath, path.join(tmp, 'jane.kubeconfig'), 'jane');
     const jane = await openCluster({ kubeconfig: file, context: 'lab' });
     try {
       const answers = await checkAccess(jane.client, checks);
