@@ -37,12 +37,21 @@ Examples:
       .requiredOption('--revision <rev>', 'the istiod revision (as given to `lab up --revisions`)')
       .option('--cluster <name>', 'only this cluster (default: every cluster that runs the revision)')
       .option('--timeout <seconds>', 'limit for the readiness wait after start', positiveInt, 180);
-  common(istiod.command('stop').summary('stop one istiod revision (its webhooks then fail)')).action(async (flags: IstiodFlags) => {
+  const examples = (verb: string, extra: string) =>
+    `
+Examples:
+  $ meshferry lab istiod ${verb} --revision canary
+  $ meshferry lab istiod ${verb} --revision canary --cluster east${extra}`;
+  common(istiod.command('stop').summary('stop one istiod revision (its webhooks then fail)'))
+    .addHelpText('after', examples('stop', '\n  $ meshferry lab status            # istiod-canary: Stopped, exit 1'))
+    .action(async (flags: IstiodFlags) => {
     const r = await stopLabIstiod(flags.dir, { revision: flags.revision, cluster: flags.cluster, log: (m) => log.info(style.dim(m)) });
     if (!r.clusters.some((c) => c.changed)) log.info(`lab: istiod ${flags.revision} was not running`);
     process.exitCode = ExitCode.ok;
   });
-  common(istiod.command('start').summary('start a stopped istiod revision and wait until it injects')).action(async (flags: IstiodFlags) => {
+  common(istiod.command('start').summary('start a stopped istiod revision and wait until it injects'))
+    .addHelpText('after', examples('start', ' --timeout 300'))
+    .action(async (flags: IstiodFlags) => {
     const r = await startLabIstiod(flags.dir, { revision: flags.revision, cluster: flags.cluster, timeoutMs: flags.timeout * 1000, log: (m) => log.info(style.dim(m)) });
     if (!r.clusters.some((c) => c.changed)) log.info(`lab: istiod ${flags.revision} already runs`);
     process.exitCode = ExitCode.ok;
