@@ -1,23 +1,14 @@
 // The fast reading path must read exactly what the precise path reads: values, lines and problems.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { yamlFilesUnder } from '../../test/support/yaml-locate-compare.js';
 import { loadStreamFast } from './yaml-fast.js';
 import { parseResources } from './yaml-read.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function yamlFilesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFilesUnder(full));
-    else if (/\.(ya?ml|json)$/.test(e.name)) out.push(full);
-  }
-  return out;
-}
 
 /** What a reader produced, in a comparable form (lines read through the lazy getters). */
 function summary(text: string, file: string, engine: 'auto' | 'precise') {
@@ -41,7 +32,7 @@ const scalars = [
 ];
 
 describe('fast and precise reading agree', () => {
-  const files = yamlFilesUnder(path.join(repo, 'src')).concat(yamlFilesUnder(path.join(repo, 'examples')), yamlFilesUnder(path.join(repo, 'test')));
+  const files = yamlFilesUnder(path.join(repo, 'src'), { json: true }).concat(yamlFilesUnder(path.join(repo, 'examples'), { json: true }), yamlFilesUnder(path.join(repo, 'test'), { json: true }));
 
   it('on every YAML and JSON file in the repository', () => {
     let fast = 0;

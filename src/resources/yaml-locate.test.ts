@@ -1,24 +1,14 @@
 // The indentation locator must give exactly the position the precise parser gives, or none (then the parser is asked).
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { compareDocument, type Tally } from '../../test/support/yaml-locate-compare.js';
+import { compareDocument, yamlFilesUnder, type Tally } from '../../test/support/yaml-locate-compare.js';
 import { loadStreamFast } from './yaml-fast.js';
 import { locateByLines } from './yaml-locate.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-function yamlFilesUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFilesUnder(full));
-    else if (/\.ya?ml$/.test(e.name)) out.push(full);
-  }
-  return out;
-}
 
 describe('locateByLines agrees with the precise parser', () => {
   it("on every field of every fast-read document in the repository's YAML files", () => {

@@ -1,26 +1,17 @@
 // Istio's own YAML (samples, manifests, analyzer test data, read from the Go module cache at test time): the
 // indentation locator must give the precise parser's position for every field it answers for.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadStreamFast } from '../../src/resources/yaml-fast.js';
-import { compareDocument, type Tally } from '../support/yaml-locate-compare.js';
+import { compareDocument, yamlFilesUnder, type Tally } from '../support/yaml-locate-compare.js';
 import { istioModuleDir } from './analyze-istio-codes.js';
 
-function yamlFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...yamlFiles(full));
-    else if (/\.ya?ml$/.test(e.name)) out.push(full);
-  }
-  return out;
-}
 
 describe("locateByLines on Istio's files", () => {
   it('agrees with the precise parser on every field it locates', () => {
     const root = istioModuleDir();
-    const files = ['samples', 'manifests', 'pkg/config/analysis/analyzers/testdata'].flatMap((d) => yamlFiles(path.join(root, d)));
+    const files = ['samples', 'manifests', 'pkg/config/analysis/analyzers/testdata'].flatMap((d) => yamlFilesUnder(path.join(root, d)));
     expect(files.length).toBeGreaterThan(300);
     const t: Tally = { paths: 0, located: 0, mismatches: [] };
     let docs = 0;

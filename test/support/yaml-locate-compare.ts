@@ -1,4 +1,6 @@
-// Holds the indentation locator (src/resources/yaml-locate.ts) to the precise parser, field by field; shared by the unit and corpus tests.
+// Test inputs from YAML folders, and holds the indentation locator (src/resources/yaml-locate.ts) to the precise parser, field by field; shared by the unit and corpus tests.
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { isPlainObject } from '../../src/resources/object.js';
 import type { PathSegment } from '../../src/resources/resource-set.js';
@@ -42,4 +44,17 @@ export function compareDocument(text: string, value: unknown, where: string, t: 
     if (!want || want.line !== quick.line || want.col !== quick.col)
       t.mismatches.push(`${where} [${p.join('.')}]: lines say ${quick.line}:${quick.col}, the parser says ${want ? `${want.line}:${want.col}` : 'nothing'}`);
   }
+}
+
+/** Every .yaml/.yml (and, with `json`, .json) file below `dir`, skipping node_modules, dist and hidden entries. */
+export function yamlFilesUnder(dir: string, opts: { json?: boolean } = {}): string[] {
+  const out: string[] = [];
+  const wanted = opts.json ? /\.(ya?ml|json)$/ : /\.ya?ml$/;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (e.name === 'node_modules' || e.name === 'dist' || e.name.startsWith('.')) continue;
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...yamlFilesUnder(full, opts));
+    else if (wanted.test(e.name)) out.push(full);
+  }
+  return out;
 }
