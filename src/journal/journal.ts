@@ -5,6 +5,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { ClusterError, InputError } from '../errors.js';
 import type { ServedResource } from '../kube/discovery.js';
 import { KubeApiError } from '../kube/errors.js';
+import { FIELD_MANAGER } from '../kube/object-client.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { writeFileAtomic } from '../resources/atomic-write.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
@@ -273,6 +274,16 @@ function shardOf(cm: KubeObject, owner: JournalOwner): Shard {
   const where = `journal of ${owner.kind} ${owner.name}: ConfigMap ${cm.metadata.namespace ?? ''}/${cm.metadata.name}`;
   const index = Number(cm.metadata.annotations?.[JOURNAL_SHARD_ANNOTATION]);
   if (!Number.isInteger(index) || index < 0) throw new ClusterError('JournalCorrupt', `${where} has no valid ${JOURNAL_SHARD_ANNOTATION} annotation`);
+  // Rollback acts on what the journal says, so a ConfigMap that merely carries the label is not trusted: it must
+  // have the shard's name, belong to the owner (ownerReference uid), and have been written only by meshferry.
+  if (cm.metadata.name !== `${owner.name}-journal-${index}`)
+    throw new ClusterError('JournalForeign', `${where} carries the journal label but is not named ${owner.name}-journal-${index}; meshferry did not write it: delete it, or ask who did`);
+  const refs = Array.isArray(cm.metadata.ownerReferences) ? cm.metadata.ownerReferences : [];
+  if (!refs.some((r) => isPlainObject(r) && r.uid === owner.uid))
+    throw new ClusterError('JournalForeign', `${where} carries the journal label but does not belong to ${owner.kind} ${owner.name} (no ownerReference with its uid); meshferry did not write it`);
+  const managers = (Array.isArray(cm.metadata.managedFields) ? cm.metadata.managedFields : []).map((f) => (isPlainObject(f) ? f.manager : undefined)).filter((m) => m !== FIELD_MANAGER && m !== 'kube-controller-manager');
+  if (managers.length > 0)
+    throw new ClusterError('JournalForeign', `${where} was also written by ${[...new Set(managers.map(String))].join(', ')}; a journal only meshferry wrote can be trusted for a resume or rollback`);
   const data = isPlainObject(cm.data) ? cm.data[DATA_KEY] : undefined;
   let entries: unknown;
   try {

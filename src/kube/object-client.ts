@@ -259,13 +259,19 @@ export class ObjectClient {
   }
 
   /** Deletes an object; false when it was already gone. */
-  async delete(resource: ServedResource, namespace: string | undefined, name: string, opts: { dryRun?: boolean } = {}): Promise<boolean> {
+  async delete(
+    resource: ServedResource,
+    namespace: string | undefined,
+    name: string,
+    opts: { dryRun?: boolean; /** Delete only this incarnation (uid) and version of the object: 409 otherwise. */ preconditions?: { uid?: string; resourceVersion?: string } } = {},
+  ): Promise<boolean> {
     try {
       await this.#writes.run(() =>
         this.transport.request({
           method: 'DELETE',
           path: resourcePath(resource, namespace, name),
           query: { dryRun: opts.dryRun ? 'All' : undefined },
+          ...(opts.preconditions ? { body: JSON.stringify({ apiVersion: 'v1', kind: 'DeleteOptions', preconditions: opts.preconditions }), contentType: 'application/json' } : {}),
           what: `delete ${resourceName(resource)} ${namespace ? `${namespace}/` : ''}${name}`,
         }),
       );

@@ -1,4 +1,5 @@
 // The observe half of the engine: reads the cluster into an Observation for reconcile (checks, waves, pods, pending journal steps).
+import { JOURNAL_NAMESPACE } from '../journal/journal.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import type { Journal, JournalEntry } from '../journal/journal.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
@@ -114,7 +115,9 @@ function accessChecks(spec: MeshMigrationSpec): AccessCheck[] {
   const checks: AccessCheck[] = [
     { verb: 'patch', group: '', resource: 'namespaces' },
     { verb: 'list', group: '', resource: 'pods' },
-    { verb: 'create', group: '', resource: 'configmaps', namespace: ROOT_NAMESPACE },
+    // The journal: ConfigMaps in its namespace (a cluster-scoped MeshMigration journals in meshferry-system).
+    { verb: 'create', group: '', resource: 'configmaps', namespace: JOURNAL_NAMESPACE },
+    { verb: 'update', group: '', resource: 'configmaps', namespace: JOURNAL_NAMESPACE },
   ];
   const namespaces = new Set([...spec.waves.flatMap((w) => w.namespaces ?? []), ...spec.waves.flatMap((w) => (w.gateways ?? []).map((g) => g.split('/')[0]!))]);
   for (const ns of namespaces) {

@@ -1,37 +1,21 @@
 // The journal against a real API server (bare lab): write-ahead entries, shards under the size limit, reopen from
 // another machine, the local copy, conflicts between two writers, and no Secret data.
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Journal, JOURNAL_OF_LABEL, readLocalJournal, type JournalOwner } from '../../src/journal/index.js';
-import { openCluster, type Cluster } from '../../src/kube/cluster.js';
-import { killLabNow, startLab } from '../../src/lab/index.js';
+import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
+
+import { labPerFile } from './lab-per-file.js';
 
 let lab: Lab;
 let cluster: Cluster;
-let failed = false;
-const parent = mkdtempSync(path.join(os.tmpdir(), 'journal-test-'));
-const dir = path.join(parent, 'lab');
-const killOnExit = () => killLabNow(dir);
-process.on('exit', killOnExit);
-
-beforeAll(async () => {
-  lab = await startLab({ dir, bare: true, log: (m) => process.stderr.write(`${m}\n`) });
-  cluster = await openCluster({ kubeconfig: lab.kubeconfigPath, context: 'lab' });
+const { parent } = labPerFile('journal-test-', { bare: true }, (l, c) => {
+  lab = l;
+  cluster = c;
 });
 
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') failed = true;
-});
-
-afterAll(async () => {
-  cluster?.close();
-  await lab?.stop({ purge: !failed });
-  if (!failed) rmSync(parent, { recursive: true, force: true });
-  process.off('exit', killOnExit);
-});
 
 /** An owner object in the cluster (a ConfigMap stands in for a MeshMigration: the journal only needs a uid). */
 async function owner(name: string, namespace?: string): Promise<JournalOwner> {

@@ -1,13 +1,10 @@
 // MeshMigration under trouble on a real lab (revisions default and canary): the target istiod stops mid-wave, the
 // ASM-style path with required proxy metadata, Ctrl-C, and SIGKILL at random points followed by resume.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openCluster, type Cluster } from '../../src/kube/cluster.js';
-import { killLabNow, startLab } from '../../src/lab/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 import { startLabIstiod, stopLabIstiod } from '../../src/lab/istiod-control.js';
 import { Journal } from '../../src/journal/index.js';
@@ -19,31 +16,19 @@ import { CLI, runCli } from '../support/cli.js';
 import { eventually, kubectlFor } from './lab-kubectl.js';
 import { migrationFile, ok, seedGateway, seedNamespace, settled, worldView, type Kubectl } from './migrate-fixtures.js';
 
+import { labPerFile } from './lab-per-file.js';
+
 let lab: Lab;
 let cluster: Cluster;
 let kubectl: Kubectl;
-let failed = false;
-const parent = mkdtempSync(path.join(os.tmpdir(), 'migrate-reliability-test-'));
-const dir = path.join(parent, 'lab');
-const killOnExit = () => killLabNow(dir);
-process.on('exit', killOnExit);
+const { parent, dir } = labPerFile('migrate-reliability-test-', { revisions: ['default', 'canary'] }, (l, c) => {
+  lab = l;
+  cluster = c;
+});
 const env = { MESHFERRY_STATE_DIR: path.join(parent, 'state'), NO_COLOR: '1' };
 
 beforeAll(async () => {
-  lab = await startLab({ dir, revisions: ['default', 'canary'], log: (m) => process.stderr.write(`${m}\n`) });
-  cluster = await openCluster({ kubeconfig: lab.kubeconfigPath, context: 'lab' });
   kubectl = await kubectlFor(lab.kubeconfigPath);
-});
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') failed = true;
-});
-
-afterAll(async () => {
-  cluster?.close();
-  await lab?.stop({ purge: !failed });
-  if (!failed) rmSync(parent, { recursive: true, force: true });
-  process.off('exit', killOnExit);
 });
 
 const args = (...a: string[]) => [CLI, ...a, '--kubeconfig', lab.kubeconfigPath, '--context', 'lab'];

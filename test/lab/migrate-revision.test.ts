@@ -1,41 +1,25 @@
 // MeshMigration end to end on a real lab (revisions default and canary): a revision upgrade of two namespaces and a
 // gateway, its rollback from the journal, and a precheck that fails, is fixed, and passes on retry.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openCluster, type Cluster } from '../../src/kube/cluster.js';
-import { killLabNow, startLab } from '../../src/lab/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 import { Journal } from '../../src/journal/index.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
+import { labPerFile } from './lab-per-file.js';
 import { kubectlFor } from './lab-kubectl.js';
 import { migrationFile, ok, seedGateway, seedNamespace, settled, worldView, type Kubectl } from './migrate-fixtures.js';
 
 let lab: Lab;
 let cluster: Cluster;
 let kubectl: Kubectl;
-let failed = false;
-const parent = mkdtempSync(path.join(os.tmpdir(), 'migrate-revision-test-'));
-const dir = path.join(parent, 'lab');
-const killOnExit = () => killLabNow(dir);
-process.on('exit', killOnExit);
+const { parent } = labPerFile('migrate-revision-test-', { revisions: ['default', 'canary'] }, (l, c) => {
+  lab = l;
+  cluster = c;
+});
 
 beforeAll(async () => {
-  lab = await startLab({ dir, revisions: ['default', 'canary'], log: (m) => process.stderr.write(`${m}\n`) });
-  cluster = await openCluster({ kubeconfig: lab.kubeconfigPath, context: 'lab' });
   kubectl = await kubectlFor(lab.kubeconfigPath);
-});
-
-afterEach((ctx) => {
-  if (ctx.task.result?.state === 'fail') failed = true;
-});
-
-afterAll(async () => {
-  cluster?.close();
-  await lab?.stop({ purge: !failed });
-  if (!failed) rmSync(parent, { recursive: true, force: true });
-  process.off('exit', killOnExit);
 });
 
 const cli = (...args: string[]) => runCli([...args, '--kubeconfig', lab.kubeconfigPath, '--context', 'lab'], { env: { MESHFERRY_STATE_DIR: path.join(parent, 'state') } });

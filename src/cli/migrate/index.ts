@@ -32,7 +32,7 @@ function progress(): (a: Action, s: MigrationStatus) => void {
     last = s.message;
     const done = s.waves.filter((w) => w.state === 'Verified').length;
     const bar = process.stderr.isTTY ? `[${'#'.repeat(done)}${'-'.repeat(s.waves.length - done)}] ` : '';
-    log.info(`${bar}${s.phase}: ${clean(s.message || a.kind)}`);
+    log.info(`${bar}${clean(s.phase)}: ${clean(s.message || a.kind)}`);
   };
 }
 
@@ -64,7 +64,7 @@ async function withCluster<T>(flags: ClusterFlags, fn: (c: Cluster) => Promise<T
 }
 
 function finalWord(exit: number, s: MigrationStatus): number {
-  if (exit === 0) log.info(`migrate: ${s.phase}: ${clean(s.message)}`);
+  if (exit === 0) log.info(`migrate: ${clean(s.phase)}: ${clean(s.message)}`);
   else if (exit === 1) log.info(`migrate: stopped: ${clean(s.message)}`);
   for (const w of s.warnings ?? []) log.warn(clean(w));
   return exit;
@@ -114,8 +114,9 @@ export async function runStatus(name: string, flags: Flags): Promise<number> {
     if (flags.output === 'json') await writeStdout(`${JSON.stringify(view, null, 2)}\n`);
     else if (flags.output === 'yaml') await writeStdout(stringify(view, { lineWidth: 0 }));
     else {
-      await writeStdout(`${name}: ${status.phase} (retryCounter ${status.retryCounter})\n${clean(status.message)}\n\n`);
-      await writeStdout(renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')])));
+      // The status is written by whoever can write the object: every field of it is server text.
+      await writeStdout(`${clean(name)}: ${clean(String(status.phase))} (retryCounter ${clean(String(status.retryCounter))})\n${clean(status.message)}\n\n`);
+      await writeStdout(sanitizeTerminalText(renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')]))));
     }
     return ExitCode.ok;
   });

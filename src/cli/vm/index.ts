@@ -105,12 +105,12 @@ export async function runVmTwin(ref: string | undefined, flags: VmTwinFlags): Pr
     });
     for (const n of twin.notes) log.info(`note: ${sanitizeTerminalText(n)}`);
     log.info(
-      `vm twin: VirtualService ${twin.serviceEntry.namespace}/${twin.virtualServices[0]!.object.metadata.name} wraps ${twin.serviceEntry.host} (100) and ${twin.kubernetesHost} (0) in ${contexts.join(', ') || 'the current context'}`,
+      sanitizeTerminalText(`vm twin: VirtualService ${twin.serviceEntry.namespace}/${twin.virtualServices[0]!.object.metadata.name} wraps ${twin.serviceEntry.host} (100) and ${twin.kubernetesHost} (0) in ${contexts.join(', ') || 'the current context'}`),
     );
     if (flags.apply) {
       for (const r of await applyVmTwin(twin, clusters)) {
-        log.info(`vm twin: ${r.context ?? '(current context)'}: VirtualService ${r.namespace}/${r.name} ${r.result} (field manager meshferry; istiod validated it)`);
-        if (!r.serviceFound) log.warn(`${r.context ?? 'the current context'} has no Service ${twin.kubernetesHost}: deploy the Kubernetes twin there before the shift moves traffic`);
+        log.info(sanitizeTerminalText(`vm twin: ${r.context ?? '(current context)'}: VirtualService ${r.namespace}/${r.name} ${r.result} (field manager meshferry; istiod validated it)`));
+        if (!r.serviceFound) log.warn(sanitizeTerminalText(`${r.context ?? 'the current context'} has no Service ${twin.kubernetesHost}: deploy the Kubernetes twin there before the shift moves traffic`));
       }
     }
     if (flags.outputDir) {

@@ -176,7 +176,11 @@ async function deleteNextOutdatedPod(client: ObjectClient, ref: WorkloadRef, res
   const status = isPlainObject(sts?.status) ? sts.status : {};
   const generation = Number(sts?.metadata.generation ?? 0);
   if (Number(status.observedGeneration ?? 0) < generation || typeof status.updateRevision !== 'string') return { more: true, deletedPods: [] };
-  const pods = await workloadPods(client, ref, sts as KubeObject);
+  // Only the StatefulSet's own pods: a bare Pod that happens to match its selector is never deleted.
+  const uid = sts?.metadata.uid;
+  const pods = (await workloadPods(client, ref, sts as KubeObject)).filter((p) =>
+    (Array.isArray(p.metadata.ownerReferences) ? p.metadata.ownerReferences : []).some((o) => isPlainObject(o) && o.controller === true && o.uid === uid),
+  );
   const outdated = pods.filter((p) => p.metadata.labels?.['controller-revision-hash'] !== status.updateRevision);
   if (outdated.length === 0) return { more: false, deletedPods: [] };
   const replicas = Number((isPlainObject(sts?.spec) ? sts.spec.replicas : undefined) ?? 1);
@@ -185,7 +189,7 @@ async function deleteNextOutdatedPod(client: ObjectClient, ref: WorkloadRef, res
   const ordinal = (p: KubeObject) => Number(/-(\d+)$/.exec(p.metadata.name)?.[1] ?? -1);
   const next = outdated.sort((a, b) => ordinal(b) - ordinal(a))[0] as KubeObject;
   const podRes = client.discovery.resourceFor('', 'Pod');
-  if (podRes) await client.delete(podRes, ref.namespace, next.metadata.name);
+  if (podRes) await client.delete(podRes, ref.namespace, next.metadata.name, { preconditions: { ...(typeof next.metadata.uid === 'string' ? { uid: next.metadata.uid } : {}) } });
   // Whether it was the last one shows on the next call, once the pod is back at the new revision.
   return { more: true, deletedPods: [next.metadata.name] };
 }

@@ -131,7 +131,11 @@ export async function retireEntries(opts: RetireOptions): Promise<RetireOutcome[
     for (const f of found) {
       const target = { apiVersion: f.obj.apiVersion, kind: f.obj.kind, namespace, name: entry.name };
       const begun = await journal.begin('retire', { target, before: restorable(f.obj), intent: { delete: target, context: f.context ?? null } });
-      const deleted = await f.client.delete(served(f.client, entry.kind), namespace, entry.name);
+      // Only the incarnation and version that was checked and journaled: an edit in between fails with 409.
+      const { uid, resourceVersion } = f.obj.metadata;
+      const deleted = await f.client.delete(served(f.client, entry.kind), namespace, entry.name, {
+        preconditions: { ...(typeof uid === 'string' ? { uid } : {}), ...(typeof resourceVersion === 'string' ? { resourceVersion } : {}) },
+      });
       await journal.finish(begun.seq, { deleted });
       out.push({ context: f.context, object: `${entry.kind} ${namespace}/${entry.name}`, result: deleted ? 'deleted' : 'already gone' });
     }
