@@ -1,6 +1,6 @@
 // The MeshMigration object in the cluster: its CRD (generated from the shipped schema, installed on first use), the object, its status.
 import { readFileSync } from 'node:fs';
-import { ClusterError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { ensureCrd } from '../kube/crd.js';
 import type { ServedResource } from '../kube/discovery.js';
 import type { ObjectClient } from '../kube/object-client.js';
@@ -64,10 +64,11 @@ export async function applyMigration(client: ObjectClient, res: ServedResource, 
   return stored(res2.object);
 }
 
-/** Reads a migration by name; a missing one is a ClusterError that says how to start it. */
+/** Reads a migration by name; a missing one is an InputError (exit 2) that says how to start it. */
 export async function readMigration(client: ObjectClient, res: ServedResource, name: string): Promise<StoredMigration> {
   const obj = await client.get(res, undefined, name);
-  if (!obj) throw new ClusterError('MigrationNotFound', `there is no MeshMigration "${name}" in this cluster; start one with \`meshferry migrate apply FILE\``, { context: client.transport.contextName });
+  // A name that is not there is the user's input (exit 2), not a cluster failure.
+  if (!obj) throw new InputError(`there is no MeshMigration "${name}" in context ${client.transport.contextName}; start one with \`meshferry migrate apply FILE\``, { code: 'MigrationNotFound' });
   return stored(obj);
 }
 

@@ -91,6 +91,17 @@ describe('migrate (lab, revisions default → canary)', () => {
     const restored = await worldView(cluster, scope);
     expect(restored).toEqual(before);
     expect(JSON.parse(cli('migrate', 'status', 'upgrade', '-o', 'json').stdout).phase).toBe('RolledBack');
+
+    // An ended migration is not run again, and saying so is not a success (a CI step must not pass on it).
+    for (const args of [['apply', file], ['resume', 'upgrade'], ['retry', 'upgrade']]) {
+      const again = cli('migrate', ...args);
+      expect(again.code, again.stderr).toBe(2);
+      expect(again.stderr).toContain('has ended (RolledBack)');
+    }
+    // A name that is not there is bad input, not a cluster failure.
+    const missing = cli('migrate', 'status', 'no-such-migration');
+    expect(missing.code, missing.stderr).toBe(2);
+    expect(missing.stderr).toContain('there is no MeshMigration "no-such-migration"');
   });
 
   it('moves a revision tag to the target (as istioctl tag set --overwrite), then rolls the tag back', async () => {

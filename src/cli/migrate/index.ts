@@ -1,7 +1,8 @@
 // `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration in one cluster.
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { ExitCode, UsageError } from '../../errors.js';
+import { ExitCode, InputError, UsageError } from '../../errors.js';
+import { isPlainObject } from '../../resources/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
 import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
@@ -37,13 +38,13 @@ function progress(): (a: Action, s: MigrationStatus) => void {
 }
 
 /** Runs `fn` with an AbortSignal that Ctrl-C trips; the run stops at the next action boundary, journal consistent. */
-async function interruptible<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function interruptible<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ctl = new AbortController();
   let finished: Promise<unknown> = Promise.resolve();
   const off = onInterrupt(async () => {
     ctl.abort();
     await finished.catch(() => undefined);
-    log.info('migrate: stopped between two steps; the journal is consistent. Continue with `meshferry migrate resume NAME`.');
+    log.info(clean(`migrate: stopped between two steps; the journal is consistent. Continue with \`meshferry migrate resume ${name}\`.`));
   });
   try {
     const p = fn(ctl.signal);
@@ -72,7 +73,7 @@ function finalWord(exit: number, s: MigrationStatus): number {
 
 async function run(cluster: Cluster, name: string): Promise<number> {
   const res = await ensureMigrations(cluster.client);
-  const r = await interruptible((signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress() }));
+  const r = await interruptible(name, (signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress() }));
   return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status);
 }
 
@@ -99,6 +100,8 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
   const { flags: f, m } = await contextFlags(flags, file);
   return withCluster(f, async (cluster) => {
     const res = await ensureMigrations(cluster.client);
+    const live = await cluster.client.get(res, undefined, m.value.metadata.name);
+    if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
     await applyMigration(cluster.client, res, m.value);
     return run(cluster, m.value.metadata.name);
   });
@@ -122,17 +125,27 @@ export async function runStatus(name: string, flags: Flags): Promise<number> {
   });
 }
 
-async function existing(cluster: Cluster, name: string) {
+async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse' } = {}) {
   const res = servedMigrations(cluster.client);
   if (!res) throw new UsageError(`there is no MeshMigration "${name}" in context ${cluster.connection.contextName} (its CRD is not installed); start one with \`meshferry migrate apply FILE\``);
-  await readMigration(cluster.client, res, name);
+  const { status } = await readMigration(cluster.client, res, name);
+  if (opts.ended === 'refuse') refuseEnded(name, status.phase);
   return res;
+}
+
+/** A rolled-back migration is over: running it again would do nothing, and exit 0 would let a CI step pass on it. */
+function refuseEnded(name: string, phase: string | undefined): void {
+  if (phase === 'RolledBack')
+    throw new InputError(
+      `MeshMigration ${name} has ended (RolledBack): it will not run again. To start over, delete it (\`kubectl delete meshmigrations.meshferry.dev ${name}\`) or give the file a new metadata.name`,
+      { code: 'MigrationEnded' },
+    );
 }
 
 /** `migrate resume NAME`: releases a pause and continues (also after a crash or Ctrl-C, from any machine). */
 export async function runResume(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
-    const res = await existing(cluster, name);
+    const res = await existing(cluster, name, { ended: 'refuse' });
     if (await releasePause(cluster.client, res, name)) log.info('migrate: pause released');
     return run(cluster, name);
   });
@@ -141,7 +154,7 @@ export async function runResume(name: string, flags: Flags): Promise<number> {
 /** `migrate retry NAME`: bumps spec.retryCounter and re-runs the failed check. */
 export async function runRetry(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
-    const res = await existing(cluster, name);
+    const res = await existing(cluster, name, { ended: 'refuse' });
     const n = await bumpRetryCounter(cluster.client, res, name);
     log.info(`migrate: retryCounter is now ${n}; re-running the failed check`);
     return run(cluster, name);
@@ -152,7 +165,7 @@ export async function runRetry(name: string, flags: Flags): Promise<number> {
 export async function runRollback(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
     const res = await existing(cluster, name);
-    const r = await interruptible((signal) => rollbackMigration({ client: cluster.client, resource: res, name, signal, onStep: (m) => log.info(`rollback: ${clean(m)}`) }));
+    const r = await interruptible(name, (signal) => rollbackMigration({ client: cluster.client, resource: res, name, signal, onStep: (m) => log.info(`rollback: ${clean(m)}`) }));
     return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status);
   });
 }

@@ -1,6 +1,6 @@
 // The TrafficShift object in the cluster: its CRD, the spec applied from the file, its status (the shift's state) and the control annotations.
 import { readFileSync } from 'node:fs';
-import { ClusterError } from '../../errors.js';
+import { ClusterError, InputError } from '../../errors.js';
 import { ensureCrd } from '../../kube/crd.js';
 import type { ServedResource } from '../../kube/discovery.js';
 import type { ObjectClient } from '../../kube/object-client.js';
@@ -194,7 +194,7 @@ export class TrafficShiftStore {
   /** The object now; a ClusterError when it does not exist. */
   async load(): Promise<StoredShift> {
     const obj = await this.client.get(this.resource, this.namespace, this.name);
-    if (!obj) throw new ClusterError('ShiftNotFound', `${this.display} does not exist in context ${this.client.transport.contextName}; start it with "meshferry shift run FILE"`, { context: this.client.transport.contextName });
+    if (!obj) throw new InputError(`${this.display} does not exist in context ${this.client.transport.contextName}; start it with "meshferry shift run FILE"`, { code: 'ShiftNotFound' });
     return this.#stored(obj);
   }
 
