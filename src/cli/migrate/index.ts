@@ -25,15 +25,18 @@ interface Flags extends ClusterFlags {
 
 const clean = (s: string) => sanitizeTerminalText(s, { oneLine: true });
 
+/** The engine's messages say `meshferry migrate resume`; on the terminal the hint names the migration to copy-paste. */
+const named = (message: string, name: string) => message.replace(/`meshferry migrate (resume|retry)`/g, (_m, verb: string) => `\`meshferry migrate ${verb} ${name}\``);
+
 /** Progress on stderr: one line per action; on a TTY a bar over the waves too. */
-function progress(): (a: Action, s: MigrationStatus) => void {
+function progress(name: string): (a: Action, s: MigrationStatus) => void {
   let last = '';
   return (a, s) => {
     if (a.kind === 'wait' && s.message === last) return;
     last = s.message;
     const done = s.waves.filter((w) => w.state === 'Verified').length;
     const bar = process.stderr.isTTY ? `[${'#'.repeat(done)}${'-'.repeat(s.waves.length - done)}] ` : '';
-    log.info(`${bar}${clean(s.phase)}: ${clean(s.message || a.kind)}`);
+    log.info(`${bar}${clean(s.phase)}: ${clean(named(s.message || a.kind, name))}`);
   };
 }
 
@@ -64,17 +67,17 @@ async function withCluster<T>(flags: ClusterFlags, fn: (c: Cluster) => Promise<T
   }
 }
 
-function finalWord(exit: number, s: MigrationStatus): number {
-  if (exit === 0) log.info(`migrate: ${clean(s.phase)}: ${clean(s.message)}`);
-  else if (exit === 1) log.info(`migrate: stopped: ${clean(s.message)}`);
+function finalWord(exit: number, s: MigrationStatus, name: string): number {
+  if (exit === 0) log.info(`migrate: ${clean(s.phase)}: ${clean(named(s.message, name))}`);
+  else if (exit === 1) log.info(`migrate: stopped: ${clean(named(s.message, name))}`);
   for (const w of s.warnings ?? []) log.warn(clean(w));
   return exit;
 }
 
 async function run(cluster: Cluster, name: string): Promise<number> {
   const res = await ensureMigrations(cluster.client);
-  const r = await interruptible(name, (signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress() }));
-  return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status);
+  const r = await interruptible(name, (signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress(name) }));
+  return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
 }
 
 async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>> }> {
@@ -166,7 +169,7 @@ export async function runRollback(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
     const res = await existing(cluster, name);
     const r = await interruptible(name, (signal) => rollbackMigration({ client: cluster.client, resource: res, name, signal, onStep: (m) => log.info(`rollback: ${clean(m)}`) }));
-    return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status);
+    return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
   });
 }
 
