@@ -91,3 +91,15 @@ describe('loadMeshferryFile', () => {
     await expect(loadMeshferryFile(path.join(dir, 'bin.yaml'), 'TransformRules')).rejects.toMatchObject({ code: 'BinaryInput', exitCode: 2 });
   });
 });
+
+describe('a number where a string belongs', () => {
+  const shift = (interval: string) =>
+    `apiVersion: meshferry.dev/v1alpha1\nkind: TrafficShift\nmetadata: {name: s, namespace: default}\nspec:\n  router:\n    virtualService:\n      targets: [{name: vs}]\n      from: {host: a}\n      to: {host: b}\n  steps: [10, 100]\n  interval: ${interval}\n`;
+
+  test('says what to write when quoting would not help (a duration needs a unit)', () => {
+    const err = failure(() => parseMeshferryFile(shift('60'), 's.yaml', 'TrafficShift'));
+    expect(err.message).toContain('s.yaml:11');
+    expect(err.message).toContain('a duration such as 30s');
+    expect(err.message).not.toContain('quote it');
+  });
+});

@@ -40,6 +40,14 @@ export function schemaUrl(kind: MeshferryKind): URL {
   return new URL(`../../schemas/${FILE_KINDS[kind].schema}`, import.meta.url);
 }
 
+function patternOf(source: string): RegExp | undefined {
+  try {
+    return new RegExp(source, 'u');
+  } catch {
+    return undefined;
+  }
+}
+
 function errorCode(kind: MeshferryKind): string {
   const info: FileKindInfo = FILE_KINDS[kind];
   return info.code ?? `Invalid${kind}`;
@@ -270,7 +278,12 @@ function describe(e: ErrorObject, doc: unknown): FileProblem {
       return { path, message: 'must not be empty' };
     case 'type': {
       const want = Array.isArray(params.type) ? params.type.map(String) : String(params.type).split(',');
-      const quote = want.includes('string') && (typeof got === 'number' || typeof got === 'boolean') ? `; quote it: "${String(got)}"` : '';
+      // "Quote it" only helps when the quoted value is valid; a number where a duration belongs needs a unit instead.
+      let quote = '';
+      if (want.includes('string') && (typeof got === 'number' || typeof got === 'boolean')) {
+        const pattern = typeof parent.pattern === 'string' ? patternOf(parent.pattern) : undefined;
+        quote = pattern && !pattern.test(String(got)) ? (hint ? `; write ${hint}` : '') : `; quote it: "${String(got)}"`;
+      }
       return { path, message: `must be ${want.map(article).join(' or ')}, not ${typeName(got)}${quote}` };
     }
     case 'const':

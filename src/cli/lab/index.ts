@@ -264,6 +264,6 @@ Examples:
       process.exitCode = await runLabStatus(flags);
     });
 
-  registerLabTraffic(lab);
+  registerLabTraffic(lab, defaultLabDir());
   registerLabIstiod(lab, defaultLabDir());
 }

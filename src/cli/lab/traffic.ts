@@ -15,7 +15,6 @@ import { loadTrafficShift } from '../../traffic/shift/spec.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { log, positiveInt, renderTable, style, writeStdout } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
-import { defaultLabDir } from './index.js';
 
 export interface LabTrafficFlags {
   dir: string;
@@ -160,7 +159,7 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
 }
 
 /** Registers `lab traffic` under `lab`. */
-export function registerLabTraffic(lab: Command): void {
+export function registerLabTraffic(lab: Command, defaultDir: string): void {
   lab
     .command('traffic')
     .summary('send loopback traffic that follows a TrafficShift\'s live weights, with Istio metrics for Prometheus')
@@ -184,7 +183,7 @@ export function registerLabTraffic(lab: Command): void {
         '"to" side. With targets in several clusters, the split is the mean of their "to" weights (they agree ' +
         'except while a step is being written, or after someone edited one cluster).',
     )
-    .option('--dir <dir>', 'lab folder', defaultLabDir())
+    .option('--dir <dir>', 'lab folder', defaultDir)
     .option('--rps <n>', 'requests per second', positiveInt, 50)
     .addOption(new Option('--error-rate <side=rate>', 'answer this share of one side\'s requests with 503 (e.g. to=0.3 or to=30%); repeatable').argParser(repeatable))
     .addOption(new Option('--latency <side=duration>', 'delay every answer of one side (e.g. to=200ms); repeatable').argParser(repeatable))
