@@ -212,8 +212,10 @@ describe('migrate under trouble (lab)', () => {
     let seed = 20261129;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     let kills = 0;
-    for (let i = 0; i < 40; i++) {
-      const delay = 300 + Math.floor(random() * 2500);
+    // Delays shorter than a resume's own run on a fast machine (it starts, connects and finishes a step in about a
+    // second), so kills keep landing mid-work whatever the machine's speed; some land before any work, as they may.
+    for (let i = 0; i < 40 && kills < 20; i++) {
+      const delay = 150 + Math.floor(random() * 1050);
       const out = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
         const child = spawn(process.execPath, args('migrate', 'resume', 'kill'), { env: { ...process.env, ...env }, stdio: 'ignore' });
         const t = setTimeout(() => child.kill('SIGKILL'), delay);
