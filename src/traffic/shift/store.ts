@@ -191,7 +191,7 @@ export class TrafficShiftStore {
     return this.#stored(res.object);
   }
 
-  /** The object now; a ClusterError when it does not exist. */
+  /** The object now; an InputError (exit 2) when it does not exist. */
   async load(): Promise<StoredShift> {
     const obj = await this.client.get(this.resource, this.namespace, this.name);
     if (!obj) throw new InputError(`${this.display} does not exist in context ${this.client.transport.contextName}; start it with "meshferry shift run FILE"`, { code: 'ShiftNotFound' });
