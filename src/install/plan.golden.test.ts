@@ -1,9 +1,9 @@
 // Golden tests: fixtures/input/N-name.yaml → the whole plan folder fixtures/output/N-name/, compared file by file.
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { expectGolden, goldenCases, lineDiff, updatingGolden } from '../../test/support/golden.js';
+import { expectGolden, expectGoldenText, goldenCases, updatingGolden } from '../../test/support/golden.js';
 import { planFiles } from './plan-files.js';
 import { planInstall, type PlanOptions } from './plan.js';
 import { loadTopology } from './topology-load.js';
@@ -24,17 +24,7 @@ function listTree(dir: string, prefix = ''): string[] {
 
 /** Markdown is compared as text (it is not YAML); everything else semantically through the shared golden helper. */
 function expectGoldenFile(file: string, got: string): void {
-  if (!file.endsWith('.md')) return expectGolden(file, got);
-  const want = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-  if (updatingGolden()) {
-    if (want !== got) {
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, got);
-    }
-    return;
-  }
-  if (want === undefined) throw new Error(`golden file ${file} does not exist; create it with UPDATE_GOLDEN=1 and review it`);
-  if (want !== got) throw new Error(`golden mismatch for ${file} (-want +got); refresh with UPDATE_GOLDEN=1 if intended\n${lineDiff(want.split('\n'), got.split('\n'))}`);
+  return file.endsWith('.md') ? expectGoldenText(file, got) : expectGolden(file, got);
 }
 
 describe('install plan golden files', () => {

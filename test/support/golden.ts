@@ -138,3 +138,17 @@ export function lineDiff(want: readonly string[], got: readonly string[], contex
   });
   return lines.join('\n');
 }
+
+/** A golden text file (markdown, a rendered plan) compared line by line; refreshed with UPDATE_GOLDEN=1. */
+export function expectGoldenText(file: string, got: string): void {
+  const want = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  if (updatingGolden()) {
+    if (want !== got) {
+      mkdirSync(path.dirname(file), { recursive: true });
+      writeFileSync(file, got);
+    }
+    return;
+  }
+  if (want === undefined) throw new Error(`golden file ${file} does not exist; create it with UPDATE_GOLDEN=1 and review it`);
+  if (want !== got) throw new Error(`golden mismatch for ${file} (-want +got); refresh with UPDATE_GOLDEN=1 if intended\n${lineDiff(want.split('\n'), got.split('\n'))}`);
+}
