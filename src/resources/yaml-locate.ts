@@ -295,8 +295,25 @@ function kindOf(text: string, col: number): 'seq' | 'map' | 'flow' | 'scalar' {
  * exists), or undefined when the document is not plain block YAML this function reads with certainty.
  */
 export function locateByLines(text: string, path: readonly PathSegment[]): LinePosition | undefined {
+  return lineLocator(text)(path);
+}
+
+/**
+ * locateByLines for many paths in one document: the text is split into lines once (a finding per item of a large
+ * `kind: List` must not split the whole list again each time).
+ */
+export function lineLocator(text: string): (path: readonly PathSegment[]) => LinePosition | undefined {
+  let lines: Line[] | undefined;
   try {
-    const lines = splitLines(text);
+    lines = splitLines(text);
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+  }
+  return (path) => (lines ? locateIn(lines, path) : undefined);
+}
+
+function locateIn(lines: Line[], path: readonly PathSegment[]): LinePosition | undefined {
+  try {
     const first = nextContent(lines, 0);
     if (first < 0) return undefined;
     const firstLine = lines[first]!;

@@ -8,7 +8,7 @@ import { mapLimit } from '../concurrency.js';
 import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
 import { KINDS, isCompleteGroup, kindOf, parseApiVersion, registryStatus } from './kinds.js';
 import { KUBE_YAML } from './yaml-options.js';
-import { locateByLines } from './yaml-locate.js';
+import { lineLocator } from './yaml-locate.js';
 import { parseCanonicalYaml } from './yaml-canonical.js';
 import { loadStreamFast, type FastDocument } from './yaml-fast.js';
 import { isPlainObject, type KubeObject } from './object.js';
@@ -255,9 +255,11 @@ function acceptFastDocuments(docs: FastDocument[], file: string, opts: ReadOptio
 /** Positions in a document read by a fast strategy: from a precise parse of that one document, done when first asked. */
 function lazyLocate(d: FastDocument, file: string): Locate {
   let tree: { root: ParsedNode | null; lineCounter: LineCounter } | undefined;
+  let byLines: ReturnType<typeof lineLocator> | undefined;
   return (path: readonly PathSegment[]): SourcePosition => {
     // Plain block YAML is located by its indentation; anything else by a precise parse of this one document.
-    const quick = locateByLines(d.text, path);
+    byLines ??= lineLocator(d.text);
+    const quick = byLines(path);
     if (quick) return { file, line: quick.line + d.firstLine - 1, column: quick.col };
     if (!tree) {
       const { LineCounter, parseDocument } = yamlLibrary();
