@@ -77,7 +77,13 @@ export const KINDS: readonly KindInfo[] = [
   core('apiextensions.k8s.io', 'CustomResourceDefinition', 'customresourcedefinitions', ['v1'], false),
 ];
 
-const byGroupKind = new Map<string, KindInfo>(KINDS.map((k) => [`${k.group}/${k.kind}`, k]));
+/** Group, then kind: no key string is built per lookup (this runs for every object read and analyzed). */
+const byGroupKind = new Map<string, Map<string, KindInfo>>();
+for (const k of KINDS) {
+  let kinds = byGroupKind.get(k.group);
+  if (!kinds) byGroupKind.set(k.group, (kinds = new Map()));
+  kinds.set(k.kind, k);
+}
 
 /** Splits `group/version` (or `v1` for core). */
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
@@ -91,12 +97,13 @@ export function formatApiVersion(group: string, version: string): string {
 
 /** The registry entry for a group and kind, or undefined. */
 export function kindInfo(group: string, kind: string): KindInfo | undefined {
-  return byGroupKind.get(`${group}/${kind}`);
+  return byGroupKind.get(group)?.get(kind);
 }
 
 /** The registry entry for an object's apiVersion and kind, or undefined. */
 export function kindOf(apiVersion: string, kind: string): KindInfo | undefined {
-  return kindInfo(parseApiVersion(apiVersion).group, kind);
+  const slash = apiVersion.lastIndexOf('/');
+  return kindInfo(slash < 0 ? '' : apiVersion.slice(0, slash), kind);
 }
 
 /** What the registry says of an apiVersion and kind: a kind it knows, a known kind in a version it lacks, or unknown. */

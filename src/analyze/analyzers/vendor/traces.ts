@@ -27,13 +27,16 @@ export const vendorTracesAnalyzer: Analyzer = {
     const targetTitle = VENDOR_TRACES[target].title;
     const report = (r: Resource, what: string, key: string, vendor: Vendor, path: PathSegment[]) =>
       ctx.report(r, msg.VendorTraceLeft(what, key, VENDOR_TRACES[vendor].title, targetTitle), path);
+    // The same few keys (app, version, istio.io/rev) recur on every object: each is judged once.
+    const labelVendor = memo((key) => others.find((o) => isVendorLabel(o, key)));
+    const annotationVendor = memo((key) => others.find((o) => isVendorAnnotation(o, key)));
     const scan = (r: Resource, labels: Readonly<Record<string, string>>, annotations: Readonly<Record<string, string>>, base: PathSegment[]) => {
       for (const key of Object.keys(labels)) {
-        const v = others.find((o) => isVendorLabel(o, key));
+        const v = labelVendor(key);
         if (v) report(r, 'label', key, v, [...base, 'labels', key]);
       }
       for (const key of Object.keys(annotations)) {
-        const v = others.find((o) => isVendorAnnotation(o, key));
+        const v = annotationVendor(key);
         if (v) report(r, 'annotation', key, v, [...base, 'annotations', key]);
       }
       const rev = labels[REVISION_LABEL];
@@ -55,3 +58,13 @@ export const vendorTracesAnalyzer: Analyzer = {
       for (const r of ctx.list(K.ConfigMap)) if (CSM_CONFIGMAP.test(r.object.metadata.name)) report(r, 'ConfigMap', r.object.metadata.name, 'csm', ['metadata', 'name']);
   },
 };
+
+function memo(judge: (key: string) => Vendor | undefined): (key: string) => Vendor | undefined {
+  const seen = new Map<string, Vendor | undefined>();
+  return (key) => {
+    if (seen.has(key)) return seen.get(key);
+    const v = judge(key);
+    seen.set(key, v);
+    return v;
+  };
+}

@@ -11,8 +11,20 @@ export interface RouteDestination {
   path: PathSegment[];
 }
 
-/** Route destinations first (tcp, tls, http, as istio lists them), then http mirrors. */
-export function destinationsOf(o: object): RouteDestination[] {
+/** Several analyzers ask for the same VirtualService's destinations; objects are not changed during analysis. */
+const cache = new WeakMap<object, readonly RouteDestination[]>();
+
+/** Route destinations first (tcp, tls, http, as istio lists them), then http mirrors. Do not change the result. */
+export function destinationsOf(o: object): readonly RouteDestination[] {
+  let found = cache.get(o);
+  if (!found) {
+    found = collectDestinations(o);
+    cache.set(o, found);
+  }
+  return found;
+}
+
+function collectDestinations(o: object): RouteDestination[] {
   const spec = specOf(o);
   const out: RouteDestination[] = [];
   const add = (d: JsonMap | undefined, path: PathSegment[], mirror: boolean) => {
