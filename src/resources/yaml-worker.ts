@@ -57,7 +57,7 @@ const WORKER_URL = new URL('./yaml-worker-main.js', import.meta.url);
 
 /**
  * Fast reads of `texts` done on another thread, in order; undefined if the worker cannot start or fails (the
- * caller then parses them itself: the worker only ever saves time). The worker never keeps the process alive.
+ * caller then parses them itself: the worker only ever saves time).
  */
 export function readFastInWorker(texts: readonly string[]): Promise<(FastRead | undefined)[] | undefined> {
   return new Promise((resolve) => {
@@ -68,7 +68,8 @@ export function readFastInWorker(texts: readonly string[]): Promise<(FastRead | 
       resolve(undefined);
       return;
     }
-    worker.unref();
+    // Not unref'd: the caller may have nothing else keeping the process alive while it waits. The worker ends by
+    // itself once it has answered (it listens for one message only), so it never holds the process past its work.
     let settled = false;
     const settle = (v: (FastRead | undefined)[] | undefined) => {
       if (settled) return;
