@@ -1,6 +1,5 @@
 // Fast path for reading Kubernetes YAML: js-yaml with go-yaml v2's scalar rules, positions computed on demand.
 import jsyaml from 'js-yaml';
-import { parseCanonicalYaml } from './yaml-canonical.js';
 import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInteger } from './yaml-scalars.js';
 
 /**
@@ -103,21 +102,4 @@ function firstContentLine(body: string, firstLine: number): number | undefined {
     start = nl + 1;
   }
   return undefined;
-}
-
-/** A stream read by a fast strategy: `canonical` when it is one document in serializeObject's own style. */
-export interface FastRead {
-  canonical: boolean;
-  docs: FastDocument[];
-}
-
-/**
- * The fast strategies in order (yaml-canonical.ts, then loadStreamFast), or undefined when the text needs the
- * precise path. Pure: the parse worker runs it too.
- */
-export function readFast(text: string): FastRead | undefined {
-  const canonical = parseCanonicalYaml(text);
-  if (canonical !== undefined) return { canonical: true, docs: [{ value: canonical, text, offset: 0, firstLine: 1, contentLine: 1 }] };
-  const docs = loadStreamFast(text);
-  return docs && { canonical: false, docs };
 }

@@ -9,8 +9,8 @@ import { InputError, InputErrors, isErrnoException, type Problem, type SourcePos
 import { KINDS, isCompleteGroup, kindOf, parseApiVersion, registryStatus } from './kinds.js';
 import { KUBE_YAML } from './yaml-options.js';
 import { lineLocator } from './yaml-locate.js';
-import { readFast, type FastDocument, type FastRead } from './yaml-fast.js';
-import { readFastInWorker } from './yaml-worker.js';
+import { parseCanonicalYaml } from './yaml-canonical.js';
+import { loadStreamFast, type FastDocument } from './yaml-fast.js';
 import { isPlainObject, type KubeObject } from './object.js';
 import { ResourceSet, type PathSegment, type Resource } from './resource-set.js';
 import { redactSecret } from './secrets.js';
@@ -28,11 +28,10 @@ export interface ReadOptions {
   /** Where `-` reads from (tests pass a string). */
   stdin?: () => Promise<string>;
   /**
-   * Only for the differential tests: `precise` turns the fast strategies off (to hold them to the precise one), and
-   * `one-thread` the parse worker (to hold it to this thread). Callers never choose; readResources picks the fastest
-   * strategy that reads the text exactly.
+   * Only for the differential tests that hold the fast strategies to the precise one: `precise` turns them off.
+   * Callers never choose; readResources picks the fastest strategy that reads the text exactly.
    */
-  engine?: 'auto' | 'precise' | 'one-thread';
+  engine?: 'auto' | 'precise';
 }
 
 /**
@@ -42,41 +41,18 @@ export interface ReadOptions {
 export async function readResources(paths: readonly string[], opts: ReadOptions = {}): Promise<ResourceSet> {
   const files = await expandPaths(paths);
   // Reading thousands of small files one after another is mostly waiting: read a few dozen at once.
-  const reads = await mapLimit(files, READ_CONCURRENCY, (file) =>
+  const texts = await mapLimit(files, READ_CONCURRENCY, (file) =>
     (file === STDIN ? (opts.stdin ?? readStdin)() : readText(file)).then(
       (text) => ({ text }),
       (error: unknown) => ({ error }),
     ),
   );
-  const names = files.map((file) => (file === STDIN ? '<stdin>' : file));
-  const texts = files.map((_, i) => {
-    const read = reads[i]!;
+  const results = files.map((file, i) => {
+    const read = texts[i]!;
     if ('error' in read) throw read.error; // the first unreadable file in path order, as a sequential read would
-    return read.text;
+    return parseResources(read.text, file === STDIN ? '<stdin>' : file, opts);
   });
-  // A large input is parsed on two threads: the files from `from` on by a worker, the rest here meanwhile.
-  const from = opts.engine === undefined || opts.engine === 'auto' ? workerShareStart(texts) : texts.length;
-  const elsewhere = from < texts.length ? readFastInWorker(texts.slice(from)) : undefined;
-  const results: ParseResult[] = [];
-  for (let i = 0; i < from; i++) results.push(parseResources(texts[i]!, names[i]!, opts));
-  const theirs = elsewhere && (await elsewhere);
-  for (let i = from; i < texts.length; i++)
-    results.push(theirs ? parseRead(theirs[i - from], texts[i]!, names[i]!, opts) : parseResources(texts[i]!, names[i]!, opts));
   return assembleResourceSet(results);
-}
-
-/** Below this many characters a worker costs about what it saves (starting it and its cold parser cost ~0.1 s). */
-const WORKER_MIN_CHARS = 2 << 20;
-/** The worker's share of the characters: the main thread also builds every file's resources, and starts first. */
-const WORKER_SHARE = 0.45;
-
-/** Index of the first file the worker parses (the last files, about WORKER_SHARE of the text); texts.length for none. */
-export function workerShareStart(texts: readonly string[]): number {
-  const total = texts.reduce((n, t) => n + t.length, 0);
-  if (texts.length < 2 || total < WORKER_MIN_CHARS) return texts.length;
-  let from = texts.length;
-  for (let theirs = 0; from > 1 && theirs < total * WORKER_SHARE; ) theirs += texts[--from]!.length;
-  return from;
 }
 
 /**
@@ -248,20 +224,19 @@ export interface ParseResult {
  * precise one.
  */
 export function parseResources(text: string, file: string, opts: ReadOptions = {}): ParseResult {
-  return parseRead(opts.engine === 'precise' ? undefined : readFast(text), text, file, opts);
-}
-
-/** parseResources given the fast read of `text` (undefined: the precise path), done here or by the parse worker. */
-function parseRead(read: FastRead | undefined, text: string, file: string, opts: ReadOptions): ParseResult {
-  if (!read) return parsePrecise(text, file, opts);
-  const first = read.docs[0];
-  if (read.canonical && first) {
-    const canonical = first.value;
-    // The common case of an export folder, kept lean: one valid object, its first line at line 1, column 1.
-    if (isPlainObject(canonical) && !isList(canonical) && !checkObject(canonical, opts))
-      return { resources: [{ object: kept(canonical as KubeObject), source: { file, line: 1, locate: lazyLocate(first, file) } }], problems: [] };
+  if (opts.engine !== 'precise') {
+    const canonical = parseCanonicalYaml(text);
+    if (canonical !== undefined) {
+      const doc: FastDocument = { value: canonical, text, offset: 0, firstLine: 1, contentLine: 1 };
+      // The common case of an export folder, kept lean: one valid object, its first line at line 1, column 1.
+      if (isPlainObject(canonical) && !isList(canonical) && !checkObject(canonical, opts))
+        return { resources: [{ object: kept(canonical as KubeObject), source: { file, line: 1, locate: lazyLocate(doc, file) } }], problems: [] };
+      return acceptFastDocuments([doc], file, opts);
+    }
+    const docs = loadStreamFast(text);
+    if (docs) return acceptFastDocuments(docs, file, opts);
   }
-  return acceptFastDocuments(read.docs, file, opts);
+  return parsePrecise(text, file, opts);
 }
 
 type Locate = (p: readonly PathSegment[]) => SourcePosition;
