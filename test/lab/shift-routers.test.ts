@@ -65,6 +65,7 @@ beforeAll(async () => {
 afterEach(async (ctx) => {
   if (ctx.task.result?.state === 'fail') failed = true;
   // One data plane at a time: load left running would slow every later test's answers (and smear its splits).
+  for (const s of samplers.splice(0)) clearInterval(s);
   for (const t of traffic.splice(0)) await t.stop();
 }, GUARD_MS);
 
@@ -337,15 +338,29 @@ function writesIn(stderr: string): { weight: number; lines: string[] }[] {
 
 // ---- lab traffic and Prometheus -------------------------------------------------------------------------------------
 
-/** A running `lab traffic` for a shift, and every split it switched to, with when (its own clock). */
+/**
+ * A running `lab traffic` for a shift; every split it switched to, with when (its own clock) and how many requests
+ * it had sent by then; and, sampled every 50 ms, how many it had sent and how many had ended (answered or not).
+ */
 interface Traffic {
   t: LabTraffic;
-  changes: { at: number; to: number }[];
+  changes: { at: number; to: number; sent?: number }[];
+  progress: { at: number; sent: number; ended: number }[];
+}
+
+const samplers: NodeJS.Timeout[] = [];
+
+function totals(t: LabTraffic): { sent: number; ended: number } {
+  const s = t.dataPlane.stats();
+  const answered = (side: 'from' | 'to') => Object.values(s.answered[side]).reduce((a, b) => a + b, 0);
+  return { sent: s.sent.from + s.sent.to, ended: answered('from') + answered('to') + s.failed.from + s.failed.to };
 }
 
 async function startTraffic(subject: Subject, name: string, faults: Partial<Record<'from' | 'to', Faults>> = {}): Promise<Traffic> {
   const router = subject.router(name);
-  const changes: { at: number; to: number }[] = [];
+  const changes: Traffic['changes'] = [];
+  const progress: Traffic['progress'] = [];
+  let started: LabTraffic | undefined;
   const t = await startLabTraffic({
     targetsDir: prom.targetsDir,
     shift: { name, namespace: NS },
@@ -354,11 +369,15 @@ async function startTraffic(subject: Subject, name: string, faults: Partial<Reco
     rps: 200,
     faults,
     pollMs: 200,
-    onChange: (split) => changes.push({ at: Date.now(), to: split.to }),
+    onChange: (split) => changes.push({ at: Date.now(), to: split.to, ...(started ? { sent: totals(started).sent } : {}) }),
   });
+  started = t;
   traffic.push(t);
+  const sampler = setInterval(() => progress.push({ at: Date.now(), ...totals(t) }), 50);
+  sampler.unref();
+  samplers.push(sampler);
   await eventually(`Prometheus scrapes the data plane of ${name}`, async () => ((await promQuery(`up{instance="${t.dataPlane.metricsAddress}"}`))[0]?.value?.[1] === '1' ? true : undefined), GUARD_MS);
-  return { t, changes };
+  return { t, changes, progress };
 }
 
 interface PromSeries {
@@ -402,10 +421,10 @@ async function counterSamples(t: LabTraffic, selector: string): Promise<Map<numb
 }
 
 /**
- * The split Prometheus measured at each weight the shift wrote. A step's window runs from the moment the data
- * plane switched to that weight (plus a second, for requests sent before the switch and answered after it) to its
- * next switch (minus half a second, for a scrape that began before it and was answered after), so a test process
- * starved at any point only shortens a window.
+ * The split Prometheus measured at each weight the shift wrote. A step's window runs from the moment every request
+ * sent before the data plane switched to that weight had ended (a backlog of them is counted when answered), to its
+ * next switch, each end moved half a second inward for a scrape that began before an instant and was answered
+ * after it. A test process starved at any point only shortens a window.
  */
 async function measuredSplits(subject: Subject, name: string, tr: Traffic, s: ShiftState): Promise<{ weight: number; measured: number; requests: number }[]> {
   const out: { weight: number; measured: number; requests: number }[] = [];
@@ -415,7 +434,10 @@ async function measuredSplits(subject: Subject, name: string, tr: Traffic, s: Sh
     const i = tr.changes.findIndex((c, k) => k >= searchFrom && c.to === step.weight);
     expect(i, `lab traffic switched to ${step.weight} (its changes: ${JSON.stringify(tr.changes.map((c) => c.to))})`).toBeGreaterThanOrEqual(0);
     const end = tr.changes[i + 1]?.at ?? Date.now();
-    windows.push({ weight: step.weight, from: tr.changes[i]!.at + 1000, to: end - 500 });
+    const change = tr.changes[i]!;
+    const drained = change.sent === undefined ? change.at : tr.progress.find((p) => p.at >= change.at && p.ended >= change.sent!)?.at;
+    expect(drained, `the requests sent before the switch to ${step.weight} ended`).toBeDefined();
+    windows.push({ weight: step.weight, from: drained! + 500, to: end - 500 });
     searchFrom = i + 1;
   }
   const last = windows.at(-1)!;
