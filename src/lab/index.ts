@@ -7,6 +7,8 @@ export { labStatus } from './status.js';
 export type { ComponentStatus, LabStatus } from './status.js';
 export type { IstiodPorts, LabCluster, LabIstiod, LabPrometheus, LabState } from './state.js';
 export { labPrometheus, labTrafficTargetsDir, startLabPrometheus } from './lab-prometheus.js';
+export { labTrafficRunsDir, registerLabTrafficRun, stopLabTrafficRuns } from './lab-traffic-runs.js';
+export type { LabTrafficRun } from './lab-traffic-runs.js';
 export { processesMentioning } from './process.js';
 export { startLabIstiod, stopLabIstiod } from './istiod-control.js';
 export type { IstiodControlOptions, IstiodControlReport } from './istiod-control.js';

@@ -13,6 +13,7 @@ import { applyIstiodManifests, startIstiod, waitIstiodReady } from './istiod.js'
 import { writeKubeconfig } from './kubeconfig.js';
 import { prepareLabDir } from './lab-dir.js';
 import { LOOPBACK, freePorts } from './ports.js';
+import { stopLabTrafficRuns } from './lab-traffic-runs.js';
 import { isRunning, stopProcesses } from './process.js';
 import type { ProcessRecord, StartedProcess } from './process.js';
 import { LAB_STATE_FILE, LAB_STATE_VERSION, readLabState, writeLabState } from './state.js';
@@ -259,6 +260,8 @@ export async function stopLab(dir: string, opts: StopOptions = {}): Promise<Stop
   const state = await readLabState(abs);
   if (!state && !live) return { stopped: 0, forced: 0, purged: false };
   const records = [...(live ?? []), ...(state?.processes ?? []).filter((p) => !live?.some((l) => l.pid === p.pid))];
+  // `lab traffic` processes first: they read the API servers and are scraped by the lab's Prometheus.
+  await stopLabTrafficRuns(abs);
   const { stopped, forced } = await stopInOrder(records, opts.graceMs);
   if (opts.purge) await rm(abs, { recursive: true, force: true });
   return { stopped, forced, purged: Boolean(opts.purge) };

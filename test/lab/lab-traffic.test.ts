@@ -285,12 +285,27 @@ describe('lab up --prometheus + lab traffic on two lab clusters', () => {
     expect(existsSync(t.targetFile)).toBe(false);
   });
 
-  it('lab down stops Prometheus with the rest: nothing of the lab keeps running', async () => {
+  it('lab down stops Prometheus and a running lab traffic with the rest: nothing of the lab keeps running', async () => {
     const state = await readLabState(dir);
     const rec = state!.processes.find((p) => p.component === 'prometheus')!;
     expect(isRunning(rec)).toBe(true);
+    // A lab traffic left running (no --duration): lab down must not leave it polling a lab that is gone.
+    const child = spawn(process.execPath, [CLI, 'lab', 'traffic', path.join(parent, 'shift.yaml'), '--dir', dir, '--rps', '5'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let out = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await until('lab traffic registered', async () => (existsSync(path.join(dir, 'traffic-runs', `${child.pid}.json`)) && /registered/.test(err) ? true : undefined));
     const r = await stopLab(dir);
     expect(r.stopped).toBe(state!.processes.length);
+    expect(await exited).toBe(0);
+    expect(err).toContain('lab traffic: the lab is going down (lab down); stopping');
+    expect(out).toMatch(/^SIDE\s+WORKLOAD\s+SENT/m);
     expect(isRunning(rec)).toBe(false);
     expect(processesMentioning(dir)).toEqual([]);
     expect(await gate.isOnline()).toBe(false);

@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { parseGoDuration } from '../../analyze/schema/cel.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import { labPrometheus, labTrafficTargetsDir } from '../../lab/index.js';
+import { labPrometheus, labTrafficTargetsDir, registerLabTrafficRun } from '../../lab/index.js';
+import type { LabTrafficRun } from '../../lab/index.js';
 import { readLabState } from '../../lab/state.js';
 import { faultsFromFlags } from '../../traffic/dataplane/fault-flags.js';
 import { startLabTraffic } from '../../traffic/dataplane/lab-traffic.js';
@@ -86,11 +87,14 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
   log.info(`lab traffic: ${name}: following its ${router.kind} router (read every ${flags.pollInterval})`);
 
   let traffic: LabTraffic | undefined;
+  let run: LabTrafficRun | undefined;
   let stopping = false;
   const stop = async (): Promise<void> => {
     stopping = true;
     clearInterval(ticker);
+    clearInterval(watch);
     await traffic?.stop();
+    await run?.remove();
     clusters.close();
   };
   let interrupted = false;
@@ -101,6 +105,7 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
     if (traffic) await writeStdout(summaryTable(traffic));
   });
   let ticker: NodeJS.Timeout | undefined;
+  let watch: NodeJS.Timeout | undefined;
   try {
     traffic = await startLabTraffic({
       targetsDir: labTrafficTargetsDir(flags.dir),
@@ -120,12 +125,21 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
       },
       onRecovered: (n) => log.info(`lab traffic: reading the live weights again after ${n} failed reads`),
     });
+    // `lab down` asks it to stop by removing this file; it then ends like --duration (exit 0, a summary).
+    run = await registerLabTrafficRun(flags.dir);
   } catch (err) {
     off();
     await stop();
     throw err;
   }
   const t = traffic;
+  const registered = run;
+  watch = setInterval(() => {
+    if (stopping || !registered.stopRequested()) return;
+    log.info('lab traffic: the lab is going down (lab down); stopping');
+    void t.stop();
+  }, 250);
+  watch.unref();
   const side = (s: 'from' | 'to') => {
     const f = faults[s];
     const parts = [

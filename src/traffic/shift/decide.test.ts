@@ -386,6 +386,29 @@ const rows: Row[] = [
     phase: 'Progressing',
   },
   {
+    name: 'crash between the two requests of one pair (lbWeight: "to" annotation written, "from" not): finish the write',
+    input: { state: at(10, { pendingWeight: 25 }), live: [{ ...live(21.74)[0]!, raw: { from: 90, to: 25 } }], now: after(70 * S) },
+    action: { kind: 'write', weight: 25, why: 'repair' },
+    phase: 'Progressing',
+  },
+  {
+    name: 'crash between the two requests of one pair while rolling back ("from" written first): finish the write',
+    input: {
+      state: at(50, { phase: 'RollingBack', pendingWeight: 25, rollback: { outcome: 'RolledBack', reason: 'x', remaining: [0], failed: [] } }),
+      live: [{ ...live(40)[0]!, raw: { from: 75, to: 50 } }],
+      now: after(5 * S),
+    },
+    action: { kind: 'write', weight: 25, why: 'repair' },
+    phase: 'RollingBack',
+  },
+  {
+    name: 'a pending write and a pair holding numbers meshferry wrote for neither weight: someone else\'s edit',
+    input: { state: at(10, { pendingWeight: 25 }), live: [{ ...live(20)[0]!, raw: { from: 80, to: 20 } }], now: after(70 * S) },
+    action: { kind: 'pause' },
+    phase: 'Paused',
+    messageMatches: /is 20 \(meshferry last set 10\)/,
+  },
+  {
     name: 'crash with a pending write and a weight that is neither: someone else\'s edit',
     input: { state: at(10, { pendingWeight: 25 }), live: live(33), now: after(70 * S) },
     action: { kind: 'pause' },

@@ -61,6 +61,11 @@ export interface LiveTarget {
   /** e.g. `spec.http[0].route[1].weight`. */
   field: string;
   to: number;
+  /**
+   * The weights as written, when the router knows them. A router that writes one pair in two requests (lbWeight:
+   * one annotation per Service) can be caught between them by a crash; `raw` tells that apart from an edit.
+   */
+  raw?: { from: number; to: number };
 }
 
 export type WriteReason = 'start' | 'advance' | 'rollback' | 'promote' | 'repair';
@@ -180,8 +185,9 @@ export function decide(input: DecideInput): Decision {
       state = { ...written(state, pending, why, now), nextCheckAt: now + (state.phase === 'RollingBack' ? plan.rollbackIntervalMs : plan.intervalMs) };
       if (state.phase === 'RollingBack' && state.rollback) state = { ...state, rollback: { ...state.rollback, remaining: state.rollback.remaining.filter((w) => w < pending) } };
     } else if (tos.every((w) => w === recorded)) state = { ...state, pendingWeight: undefined };
-    else if (tos.every((w) => w === pending || w === recorded))
-      // Some targets took the write and some did not (a crash between clusters): finish it.
+    else if (input.live.every((t) => t.to === pending || t.to === recorded || halfWritten(t, recorded, pending)))
+      // Some targets (or one side of a pair) took the write and some did not (a crash between clusters, or between
+      // the two annotations of an lbWeight pair): finish it.
       return tick({ ...state, message: `finishing an interrupted write of weight ${pending}` }, now, { kind: 'write', weight: pending, why: 'repair' });
     else return pauseForEdit(state, input.live, recorded, now, plan);
   } else if (tos.some((w) => w !== state.weight)) {
@@ -265,6 +271,15 @@ export function decide(input: DecideInput): Decision {
     nextCheckAt: now + plan.intervalMs,
   };
   return tick(s, now, { kind: 'write', weight: next, why: 'advance' });
+}
+
+/**
+ * A pair caught between the two requests of one write: each side holds what meshferry wrote for either the recorded
+ * or the pending weight, and at least one side has moved. A person's edit (any other number) is not this.
+ */
+function halfWritten(t: LiveTarget, recorded: number, pending: number): boolean {
+  if (!t.raw) return false;
+  return (t.raw.to === recorded || t.raw.to === pending) && (t.raw.from === 100 - recorded || t.raw.from === 100 - pending);
 }
 
 function abortMode(requests: ShiftRequests, plan: ShiftPlan): 'gradual' | 'instant' {

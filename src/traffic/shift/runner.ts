@@ -74,7 +74,7 @@ export class ShiftRunner {
     const before = stored.state;
     // An ended shift writes nothing again; its routes may have moved on (the old destination removed).
     const live: LiveWeights = isTerminal(before.phase) ? { targets: [] } : await router.read();
-    const liveTargets: LiveTarget[] = live.targets.map((t) => ({ object: t.target, field: t.field, to: t.to }));
+    const liveTargets: LiveTarget[] = live.targets.map((t) => ({ object: t.target, field: t.field, to: t.to, raw: t.raw }));
     const input = { plan, state: before, live: liveTargets, requests: stored.requests, now: this.#now() };
     let d = decide(input);
     if (d.action.kind === 'evaluate') {
