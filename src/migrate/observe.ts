@@ -130,7 +130,8 @@ function accessChecks(spec: MeshMigrationSpec): AccessCheck[] {
   return checks;
 }
 
-async function initChecks(ctx: ObserveContext, source: string): Promise<{ failures: string[]; warnings: string[] }> {
+/** Init's prechecks; read-only (SelfSubjectAccessReviews persist nothing), so `migrate plan` runs them too. */
+export async function initChecks(ctx: Pick<ObserveContext, 'client' | 'spec'>, source: string): Promise<{ failures: string[]; warnings: string[] }> {
   const { client, spec } = ctx;
   const failures: string[] = [];
   const warnings: string[] = [];

@@ -116,8 +116,26 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     }
     await sleep(opts.pollMs ?? 500);
   }
-  const done: MigrationStatus = { ...status, phase: 'RolledBack', rollingBack: false, message: `rolled back to revision ${source} from the journal (${journal.entries().filter((e) => e.step === STEP.rollback).length} restore step(s))` };
-  delete done.failedCheck;
+  const done = rolledBackStatus(status, source, journal.entries().filter((e) => e.step === STEP.rollback).length);
   await writeStatus(client, resource, name, done);
   return { exit: 0, status: done };
+}
+
+/**
+ * The status after a rollback. What described the forward move no longer holds: every wave that started is
+ * Reverted (none is still Verified, no pod counts as verified on the target), and the residue and warnings are
+ * dropped (their advice, such as moving the default tag to the target, would now be wrong).
+ */
+export function rolledBackStatus(status: MigrationStatus, source: string, restoreSteps: number): MigrationStatus {
+  const done: MigrationStatus = {
+    ...status,
+    phase: 'RolledBack',
+    rollingBack: false,
+    message: `rolled back to revision ${source} from the journal (${restoreSteps} restore step(s))`,
+    waves: status.waves.map((w) => (w.state === 'Pending' || w.state === 'Paused' ? { name: w.name, state: 'Pending', counts: w.counts } : { ...w, state: 'Reverted', reason: `rolled back to ${source}`, counts: { ...w.counts, verifiedPods: 0 } })),
+  };
+  delete done.failedCheck;
+  delete done.residue;
+  delete done.warnings;
+  return done;
 }
