@@ -5,7 +5,7 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { Journal, type JournalEntry, type JournalOptions } from '../journal/journal.js';
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
-import { restartWorkload, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
+import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
 import { FORWARD_STEPS, STEP } from './act.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
@@ -94,10 +94,9 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       const ref = { kind: t.kind as WorkloadKind, namespace: t.namespace ?? '', name: t.name };
       const v = rolloutVerdict(ref, obj);
       if (!v.done) {
-        if (ref.kind === 'StatefulSet' && isPlainObject(obj.spec) && isPlainObject(obj.spec.updateStrategy) && obj.spec.updateStrategy.type === 'OnDelete') {
-          const stamp = isPlainObject(obj.spec.template) && isPlainObject(obj.spec.template.metadata) && isPlainObject(obj.spec.template.metadata.annotations) ? obj.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'] : undefined;
-          if (typeof stamp === 'string') await restartWorkload(client, ref, stamp);
-        }
+        // OnDelete pods move only when deleted; the restored template often has no restart stamp at all, so the
+        // pods are deleted towards whatever template the StatefulSet now has, one at a time.
+        if (ref.kind === 'StatefulSet' && isPlainObject(obj.spec) && isPlainObject(obj.spec.updateStrategy) && obj.spec.updateStrategy.type === 'OnDelete') await advanceOnDelete(client, ref);
         problems.push(v.message);
       }
     }
