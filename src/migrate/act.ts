@@ -115,6 +115,7 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
     }
     case 'pause': {
       next.waves[action.wave]!.state = 'Paused';
+      if (action.drift) next.waves[action.wave]!.reason = action.message;
       next.message = action.message;
       return next;
     }

@@ -98,6 +98,53 @@ describe('migrate under trouble (lab)', () => {
     expect(st.waves[0]!.untouchable.map((u) => u.ref)).toEqual(['Pod down/newcomer']);
   });
 
+  it('pauses (exit 1) when someone else changes the opt-in label mid-wave, names the change, puts nothing back; resume applies it again', async () => {
+    seedNamespace(kubectl, 'drift', ['api', 'web'], 1);
+    await settled(cluster, ['drift']);
+    const res = await ensureMigrations(cluster.client);
+    await applyMigration(cluster.client, res, migration('drift', { mode: 'InPlace', source: { revision: 'default' }, target: { revision: 'canary' }, waves: [{ name: 'w', namespaces: ['drift'] }], verify: { timeout: '5m' } }));
+    let changed = false;
+    const first = await runMigration({
+      client: cluster.client,
+      resource: res,
+      name: 'drift',
+      journal: { localDir: path.join(parent, 'j3') },
+      pollMs: 200,
+      onAction: (a) => {
+        // After the first restart of the wave, someone puts the namespace back on the source by hand.
+        if (a.kind === 'restart' && a.purpose === 'wave' && !changed) {
+          changed = true;
+          ok(kubectl('lab', ['label', 'namespace', 'drift', 'istio.io/rev=default', '--overwrite']));
+        }
+      },
+    });
+    expect(changed).toBe(true);
+    expect(first.exit).toBe(1);
+    expect(first.last).toMatchObject({ kind: 'pause', drift: true });
+    expect(first.status.waves[0]).toMatchObject({ state: 'Paused' });
+    expect(first.status.message).toContain('wave w: its opt-in was changed outside meshferry (namespace drift: istio.io/rev is "default", the opt-in sets "canary"); nothing was put back');
+    // Nothing was put back: the label is still the one set by hand, and the journal has one opt-in of the namespace.
+    const nsRes = cluster.discovery.resourceFor('', 'Namespace')!;
+    expect((await cluster.client.get(nsRes, undefined, 'drift'))!.metadata.labels!['istio.io/rev']).toBe('default');
+    const uid = String((await cluster.client.get(res, undefined, 'drift'))!.metadata.uid);
+    const optIns = async (dirName: string) =>
+      (await Journal.open(cluster.client, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'drift', uid }, { localDir: path.join(parent, dirName) })).entries().filter((e) => e.step === 'optIn.namespace').length;
+    expect(await optIns('j3a')).toBe(1);
+    // The table says why it paused; a second apply of the same object does not release it, resume does.
+    const table = cli('migrate', 'status', 'drift');
+    expect(table.stdout).toMatch(/^w +Paused .*its opt-in was changed outside meshferry/m);
+    const again = await runMigration({ client: cluster.client, resource: res, name: 'drift', journal: { localDir: path.join(parent, 'j3b') }, pollMs: 200 });
+    expect(again.exit).toBe(1);
+    expect(again.last).toMatchObject({ kind: 'pause', drift: true });
+    const resumed = cli('migrate', 'resume', 'drift');
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(await optIns('j3c')).toBe(2);
+    await settled(cluster, ['drift']);
+    expect((await cluster.client.get(nsRes, undefined, 'drift'))!.metadata.labels!['istio.io/rev']).toBe('canary');
+    expect((await revisionsOf('drift')).map((p) => p.revision)).toEqual(['canary', 'canary']);
+    expect(JSON.parse(cli('migrate', 'status', 'drift', '-o', 'json').stdout).phase).toBe('Finished');
+  });
+
   it('ASM style: podTemplateLabels opt-in, required proxy metadata set by Prepare, a workload scaled mid-wave still gets sidecars', async () => {
     seedNamespace(kubectl, 'asm', ['orders', 'stock'], 1);
     await settled(cluster, ['asm']);
