@@ -292,7 +292,7 @@ async function waveView(ctx: ObserveContext, status: MigrationStatus, index: num
   if (plan.tag) {
     const found = await discoverControlPlanes(client);
     const now = found.webhooks.find((w) => w.tag === plan.tag!.name);
-    if (now?.revision !== plan.tag.revision) drift.push(`revision tag ${plan.tag.name}: now ${now ? `on ${now.revision}` : 'missing'}, the opt-in moves it to ${plan.tag.revision}`);
+    if (!found.webhooks.some((w) => w.tag === plan.tag!.name && w.revision === plan.tag!.revision)) drift.push(`revision tag ${plan.tag.name}: now ${now ? `on ${now.revision}` : 'missing'}, the opt-in moves it to ${plan.tag.revision}`);
   }
   const optedIn = drift.length === 0;
   const observed = observedWorkloads(workloads, objects, ws.restartAt);
