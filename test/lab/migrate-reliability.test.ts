@@ -121,7 +121,8 @@ describe('migrate under trouble (lab)', () => {
     expect(changed).toBe(true);
     expect(first.exit).toBe(1);
     expect(first.last).toMatchObject({ kind: 'pause', drift: true });
-    expect(first.status.waves[0]).toMatchObject({ state: 'Paused' });
+    // Counts that add up mid-wave: the wave's workloads are known from its opt-in; one of them was restarted.
+    expect(first.status.waves[0]).toMatchObject({ state: 'Paused', counts: { workloads: 2, restarted: 1, verifiedPods: 0 } });
     expect(first.status.message).toContain('wave w: its opt-in was changed outside meshferry (namespace drift: istio.io/rev is "default", the opt-in sets "canary"); nothing was put back');
     // Nothing was put back: the label is still the one set by hand, and the journal has one opt-in of the namespace.
     const nsRes = cluster.discovery.resourceFor('', 'Namespace')!;
@@ -142,7 +143,9 @@ describe('migrate under trouble (lab)', () => {
     await settled(cluster, ['drift']);
     expect((await cluster.client.get(nsRes, undefined, 'drift'))!.metadata.labels!['istio.io/rev']).toBe('canary');
     expect((await revisionsOf('drift')).map((p) => p.revision)).toEqual(['canary', 'canary']);
-    expect(JSON.parse(cli('migrate', 'status', 'drift', '-o', 'json').stdout).phase).toBe('Finished');
+    const done = JSON.parse(cli('migrate', 'status', 'drift', '-o', 'json').stdout) as { phase: string; waves: { counts: unknown }[] };
+    expect(done.phase).toBe('Finished');
+    expect(done.waves[0]!.counts).toEqual({ workloads: 2, restarted: 2, verifiedPods: 2, untouched: 0 });
   });
 
   it('ASM style: podTemplateLabels opt-in, required proxy metadata set by Prepare, a workload scaled mid-wave still gets sidecars', async () => {
