@@ -202,6 +202,15 @@ current-context: x
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(/cannot read kubeconfig .*nope: no such file/);
   });
+
+  it('a --kubeconfig that is a folder is one sentence of bad input (exit 2), not a raw EISDIR', async () => {
+    const dir = tempDir();
+    const err = await loadConnection({ kubeconfig: dir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as InputError).exitCode).toBe(ExitCode.usage);
+    expect((err as Error).message).toBe(`cannot read kubeconfig ${dir}: it is a folder, not a file; name the kubeconfig file itself (for example ~/.kube/config)`);
+    expect((err as Error).message).not.toMatch(/EISDIR/);
+  });
 });
 
 describe('exec credential plugins', () => {

@@ -88,6 +88,16 @@ export function kubeconfigFiles(opts: KubeconfigOptions = {}): string[] {
   return [path.join(home, '.kube', 'config')];
 }
 
+/** Why a kubeconfig file could not be read, in words (never a raw errno message such as EISDIR's). */
+function unreadableWhy(err: unknown): string {
+  const code = isErrnoException(err) ? err.code : undefined;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder, not a file; name the kubeconfig file itself (for example ~/.kube/config)';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied (check the file mode and owner)';
+  if (code === 'ENOTDIR') return 'a part of the path is not a folder';
+  return err instanceof Error ? err.message : String(err);
+}
+
 /**
  * Reads and merges the kubeconfig files the way kubectl does: for every cluster, user and context name the
  * first file that defines it wins, and so does the first current-context. A KUBECONFIG entry that does not
@@ -102,8 +112,7 @@ async function readMerged(opts: KubeconfigOptions): Promise<MergedConfig> {
       text = await readFile(file, 'utf8');
     } catch (err) {
       if (isErrnoException(err) && err.code === 'ENOENT' && !opts.kubeconfig) continue;
-      const why = isErrnoException(err) && err.code === 'ENOENT' ? 'no such file' : err instanceof Error ? err.message : String(err);
-      throw new InputError(`cannot read kubeconfig ${file}: ${why}`, { code: 'KubeconfigUnreadable', cause: err });
+      throw new InputError(`cannot read kubeconfig ${file}: ${unreadableWhy(err)}`, { code: 'KubeconfigUnreadable', cause: err });
     }
     let doc: unknown;
     try {

@@ -106,22 +106,27 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
         const w = parseWorkloadRef(ref);
         const target = targetOf(w.kind, w.namespace, w.name, ctx.client);
         const extra = { purpose: action.purpose, ...(action.wave === undefined ? {} : { wave: action.wave }) };
-        await journaledWrite(ctx, STEP.restart, target, { restartedAt: stamp }, extra, () => restartWorkload(ctx.client, w, stamp));
+        // Counted when written: a restart redone after a crash (already in the cluster) is not counted twice.
+        const wrote = await journaledWrite(ctx, STEP.restart, target, { restartedAt: stamp }, extra, () => restartWorkload(ctx.client, w, stamp));
+        if (wrote && action.wave !== undefined) next.waves[action.wave]!.counts.restarted++;
       }
-      if (action.wave !== undefined) next.waves[action.wave]!.counts.restarted += action.workloads.length;
       next.message = `restarted ${action.workloads.join(', ')}`;
       return next;
     }
     case 'pause': {
       next.waves[action.wave]!.state = 'Paused';
+      if (action.drift) next.waves[action.wave]!.reason = action.message;
       next.message = action.message;
       return next;
     }
     case 'optIn': {
       const ws = next.waves[action.wave]!;
       // Pods made while the opt-in was reverted (or drifted) came from the source: a fresh stamp restarts them again.
-      if (action.reapply || !ws.restartAt) ws.restartAt = at;
-      await optIn(ctx, next, action.wave);
+      const fresh = action.reapply || !ws.restartAt;
+      if (fresh) ws.restartAt = at;
+      const workloads = await optIn(ctx, next, action.wave);
+      // A fresh stamp restarts every workload again: the count starts over, out of the wave's workloads.
+      if (fresh) ws.counts = { ...ws.counts, workloads, restarted: 0 };
       ws.state = 'OptedIn';
       delete ws.reason;
       next.message = `wave ${ws.name}: opted in to ${ctx.spec.target.revision}${action.reapply ? ' again' : ''}`;
@@ -165,8 +170,8 @@ async function sourceOf(ctx: ActContext): Promise<string> {
   return discoverSourceRevision(ctx.client, ctx.spec, await discoverControlPlanes(ctx.client));
 }
 
-/** Applies a wave's opt-in: pod templates first (pinned), then namespaces, then the tag; each change journaled. */
-async function optIn(ctx: ActContext, status: MigrationStatus, index: number): Promise<void> {
+/** Applies a wave's opt-in: pod templates first (pinned), then namespaces, then the tag; each change journaled. Returns the wave's workload count. */
+async function optIn(ctx: ActContext, status: MigrationStatus, index: number): Promise<number> {
   const wave = ctx.spec.waves[index]!;
   const snap = await snapshot(ctx.client, ctx.spec, status.sourceRevision ?? 'default');
   const plan = waveOptIn(ctx.spec, wave, snap.workloads, snap.gateways);
@@ -188,6 +193,7 @@ async function optIn(ctx: ActContext, status: MigrationStatus, index: number): P
     const count = Array.isArray(tagObj?.webhooks) ? tagObj.webhooks.length : 1;
     await journaledWrite(ctx, STEP.tag, { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: tagName }, { tag: { revision: plan.tag.revision, clientConfigs: Array.from({ length: count }, () => clientConfig) } }, { wave: index });
   }
+  return workloads.length;
 }
 
 /** Opt-in entries of a wave that are in force (done, or pending: applied or not, putting `before` back is safe). */

@@ -10,7 +10,7 @@ import { compareRoots, controlPlaneRoots } from './cluster/roots.js';
 import { selectorMatches } from './cluster/webhook-selectors.js';
 import { listWorkloads, rolloutVerdict, workloadResource, RESTARTED_AT, type Untouchable, type Workload, type WorkloadKind } from './cluster/workloads.js';
 import { parseWorkloadRef, workloadRef, type ClusterSnapshot } from './observed.js';
-import { showsChange, waveOptIn, waveWorkloads, type LabelChange } from './opt-in.js';
+import { waveOptIn, waveWorkloads, type LabelChange } from './opt-in.js';
 import type { Observation, ObservedPending, ObservedWorkload, PodProblem } from './reconcile.js';
 import { effectiveOptIn, type MeshMigrationSpec, type MigrationStatus } from './spec.js';
 import { stateHolds, type TargetState } from './target-state.js';
@@ -130,7 +130,8 @@ function accessChecks(spec: MeshMigrationSpec): AccessCheck[] {
   return checks;
 }
 
-async function initChecks(ctx: ObserveContext, source: string): Promise<{ failures: string[]; warnings: string[] }> {
+/** Init's prechecks; read-only (SelfSubjectAccessReviews persist nothing), so `migrate plan` runs them too. */
+export async function initChecks(ctx: Pick<ObserveContext, 'client' | 'spec'>, source: string): Promise<{ failures: string[]; warnings: string[] }> {
   const { client, spec } = ctx;
   const failures: string[] = [];
   const warnings: string[] = [];
@@ -242,6 +243,13 @@ async function prepareView(ctx: ObserveContext, status: MigrationStatus, source:
   return { proxyConfigReady, lacking: observedWorkloads(lackingRefs, objects, status.prepareRestartAt), outside };
 }
 
+/** Each label of `change` that `labels` do not show, in words. */
+function driftOf(what: string, labels: Record<string, string>, change: LabelChange): string[] {
+  return Object.entries(change)
+    .filter(([k, v]) => (v === null ? k in labels : labels[k] !== v))
+    .map(([k, v]) => `${what}: ${k} is ${k in labels ? `"${labels[k]}"` : 'unset'}, the opt-in ${v === null ? 'removes it' : `sets "${v}"`}`);
+}
+
 /** The ProxyConfig spec that carries required metadata (ProxyConfig.environmentVariables becomes proxyMetadata). */
 export function proxyConfigSpec(required: Record<string, string>): Record<string, unknown> {
   return { environmentVariables: { ...required } };
@@ -275,15 +283,18 @@ async function waveView(ctx: ObserveContext, status: MigrationStatus, index: num
   }
   const objects = await workloadObjects(client, workloads.map(workloadRef));
   const nsLabels = (ns: string) => snap.namespaces[ns] ?? {};
-  let optedIn = plan.namespaces.every((n) => showsChange(nsLabels(n.name), n.change));
+  const drift: string[] = [];
+  for (const n of plan.namespaces) drift.push(...driftOf(`namespace ${n.name}`, nsLabels(n.name), n.change));
   for (const t of plan.templates) {
     const w = workloads.find((x) => workloadRef(x) === t.ref);
-    if (w && !showsChange(w.podLabels, t.change)) optedIn = false;
+    if (w) drift.push(...driftOf(`pod template of ${t.ref}`, w.podLabels, t.change));
   }
   if (plan.tag) {
     const found = await discoverControlPlanes(client);
-    if (!found.webhooks.some((w) => w.tag === plan.tag!.name && w.revision === plan.tag!.revision)) optedIn = false;
+    const now = found.webhooks.find((w) => w.tag === plan.tag!.name);
+    if (!found.webhooks.some((w) => w.tag === plan.tag!.name && w.revision === plan.tag!.revision)) drift.push(`revision tag ${plan.tag.name}: now ${now ? `on ${now.revision}` : 'missing'}, the opt-in moves it to ${plan.tag.revision}`);
   }
+  const optedIn = drift.length === 0;
   const observed = observedWorkloads(workloads, objects, ws.restartAt);
   const problems: PodProblem[] = [];
   let verifiedPods = 0;
@@ -302,7 +313,7 @@ async function waveView(ctx: ObserveContext, status: MigrationStatus, index: num
       else verifiedPods++;
     }
   }
-  return { index, serving, optedIn, workloads: observed, problems, verifiedPods, untouchable };
+  return { index, serving, optedIn, ...(drift.length ? { drift } : {}), workloads: observed, problems, verifiedPods, untouchable };
 }
 
 async function finishView(ctx: ObserveContext, source: string): Promise<NonNullable<Observation['finish']>> {

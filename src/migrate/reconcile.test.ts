@@ -84,7 +84,16 @@ const rows: Row[] = [
   { name: 'wave OptedIn: all rolled out, a pod on the source → fail Verify naming it', status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ wave: wave({ workloads: [wl('Deployment a/x', true, true)], problems: [{ pod: 'a/x-1', reason: 'injected by revision default, not canary' }] }) }), want: { kind: 'fail', check: 'Verify', wave: 0, message: 'wave one: 1 pod(s) failed verification: a/x-1 (injected by revision default, not canary)' } },
   { name: 'wave OptedIn: all verified → Verified with counts', status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ wave: wave({ workloads: [wl('Deployment a/x', true, true)], verifiedPods: 2, untouchable: [{ kind: 'Pod', namespace: 'a', name: 'solo', reason: 'bare Pod' }] }) }), want: { kind: 'waveVerified', wave: 0, counts: { workloads: 1, restarted: 1, verifiedPods: 2, untouched: 1 } } },
   { name: 'wave OptedIn: the target stopped serving → revert the opt-in', status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ wave: wave({ serving: 'connection refused', workloads: [wl('Deployment a/x', true, false)] }) }), want: { kind: 'revertOptIn', wave: 0 } },
-  { name: 'wave OptedIn: labels changed under us → opt in again', status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ wave: wave({ optedIn: false }) }), want: { kind: 'optIn', wave: 0, reapply: true } },
+  {
+    name: 'wave OptedIn: labels changed by someone else → pause (exit 1) naming the change, nothing put back',
+    status: status({ phase: 'Migrating' }, ['OptedIn']),
+    obs: obs({ wave: wave({ optedIn: false, drift: ['namespace a: istio.io/rev is "default", the opt-in sets "canary"'] }) }),
+    want: { kind: 'pause', wave: 0, drift: true, message: expect.stringContaining('its opt-in was changed outside meshferry (namespace a: istio.io/rev is "default", the opt-in sets "canary"); nothing was put back') },
+  },
+  { name: 'wave Paused on drift, not released (a second apply) → still paused, exit 1', status: { ...status({ phase: 'Migrating' }), waves: [{ name: 'one', state: 'Paused', reason: 'wave one: changed', restartAt: '2026-11-29T12:00:00Z', counts: { workloads: 1, restarted: 1, verifiedPods: 0, untouched: 0 } }, { name: 'two', state: 'Pending', counts: { workloads: 0, restarted: 0, verifiedPods: 0, untouched: 0 } }] }, obs: obs({ wave: wave({ optedIn: false }) }), want: { kind: 'pause', wave: 0, drift: true, message: 'wave one: changed' } },
+  { name: 'wave OptedIn: relabelled by hand, so the probe fails too → pause on the drift, not a revert', status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ wave: wave({ optedIn: false, serving: 'injected by default, not canary', drift: ['x'] }) }), want: { kind: 'pause', wave: 0, drift: true } },
+  { name: 'wave Failed: labels changed by someone else → pause too', status: status({ phase: 'Migrating' }, ['Failed']), obs: obs({ wave: wave({ optedIn: false, drift: ['x'] }) }), want: { kind: 'pause', wave: 0, drift: true } },
+  { name: 'wave released after a drift pause (it has a stamp) → opt in again with a new one', status: { ...status({ phase: 'Migrating' }), waves: [{ name: 'one', state: 'Pending', released: true, restartAt: '2026-11-29T12:00:00Z', counts: { workloads: 1, restarted: 1, verifiedPods: 0, untouched: 0 } }, { name: 'two', state: 'Pending', counts: { workloads: 0, restarted: 0, verifiedPods: 0, untouched: 0 } }] }, obs: obs({ wave: wave({ optedIn: false }) }), want: { kind: 'optIn', wave: 0, reapply: true } },
   { name: 'wave Reverted, target still down → blocked (exit 1)', status: status({ phase: 'Migrating' }, ['Reverted']), obs: obs({ wave: wave({ serving: 'connection refused', optedIn: false }) }), want: { kind: 'blocked', wave: 0 } },
   { name: 'wave Reverted, target back → opt in again', status: status({ phase: 'Migrating' }, ['Reverted']), obs: obs({ wave: wave({ optedIn: false }) }), want: { kind: 'optIn', wave: 0, reapply: true } },
   { name: 'wave Failed (verify), retried → verify again', spec: { ...spec, retryCounter: 1 }, status: status({ phase: 'Migrating', failedCheck: { name: 'Verify', retryCounter: 0 } }, ['Failed']), obs: obs({ wave: wave({ workloads: [wl('Deployment a/x', true, true)], verifiedPods: 2 }) }), want: { kind: 'waveVerified', wave: 0 } },
@@ -103,6 +112,7 @@ describe('reconcile', () => {
   it('stops the CLI loop on done, pause (exit 0) and failures (exit 1), and goes on otherwise', () => {
     expect(terminal({ kind: 'done', message: '' })).toBe(0);
     expect(terminal({ kind: 'pause', wave: 0, message: '' })).toBe(0);
+    expect(terminal({ kind: 'pause', wave: 0, message: '', drift: true })).toBe(1);
     expect(terminal({ kind: 'fail', check: 'x', message: '' })).toBe(1);
     expect(terminal({ kind: 'stopFailed', message: '' })).toBe(1);
     expect(terminal({ kind: 'blocked', wave: 0, message: '' })).toBe(1);

@@ -48,6 +48,8 @@ export interface Observation {
     serving: true | string;
     /** The cluster shows the wave's opt-in (labels, tag, pod templates). */
     optedIn: boolean;
+    /** Where it does not: each differing label or tag, as `what: now X, the opt-in sets Y`. */
+    drift?: string[];
     workloads: ObservedWorkload[];
     problems: PodProblem[];
     verifiedPods: number;
@@ -64,7 +66,7 @@ export type Action =
   | { kind: 'ensureProxyConfig' }
   | { kind: 'restart'; purpose: 'prepare' | 'wave'; wave?: number; workloads: string[] }
   | { kind: 'wait'; message: string; nudge?: string[] }
-  | { kind: 'pause'; wave: number; message: string }
+  | { kind: 'pause'; wave: number; message: string; drift?: boolean }
   | { kind: 'optIn'; wave: number; reapply: boolean }
   | { kind: 'revertOptIn'; wave: number; reason: string }
   | { kind: 'blocked'; wave: number; message: string }
@@ -74,7 +76,9 @@ export type Action =
 
 /** Actions after which the CLI loop stops, with their exit: 0 finished or paused, 1 a check failed. */
 export function terminal(a: Action): 0 | 1 | undefined {
-  if (a.kind === 'done' || a.kind === 'pause') return 0;
+  // A pause as asked (pauseBefore) is a success; a pause because someone else changed the opt-in is a finding.
+  if (a.kind === 'pause') return a.drift ? 1 : 0;
+  if (a.kind === 'done') return 0;
   if (a.kind === 'fail' || a.kind === 'stopFailed' || a.kind === 'blocked') return 1;
   return undefined;
 }
@@ -146,17 +150,28 @@ function migrating(spec: MeshMigrationSpec, status: MigrationStatus, obs: Observ
   switch (ws.state) {
     case 'Pending':
     case 'Paused':
+      // Paused on drift: only `migrate resume` releases it (a second `apply` does not).
+      if (ws.state === 'Paused' && ws.reason && !ws.released) return { kind: 'pause', wave: index, drift: true, message: ws.reason };
       if (wave.pauseBefore && !ws.released) return { kind: 'pause', wave: index, message: `paused before wave ${wave.name}, as asked; run \`meshferry migrate resume\` to continue` };
       if (seen.serving !== true) return { kind: 'fail', check: 'TargetServing', wave: index, message: `the target injector does not serve wave ${wave.name}: ${seen.serving}` };
-      return { kind: 'optIn', wave: index, reapply: false };
+      // A wave that opted in before (paused on drift, then released) restarts its workloads again with a new stamp.
+      return { kind: 'optIn', wave: index, reapply: ws.restartAt !== undefined };
     case 'Reverted':
       if (seen.serving !== true)
         return { kind: 'blocked', wave: index, message: `wave ${wave.name} is reverted because the target injector stopped serving (${seen.serving}); bring it back, then run \`meshferry migrate resume\`` };
       return { kind: 'optIn', wave: index, reapply: true };
     case 'OptedIn':
     case 'Failed': {
+      // Someone else changed what the opt-in set: never put it back silently; pause and name the change.
+      if (!seen.optedIn)
+        return {
+          kind: 'pause',
+          wave: index,
+          drift: true,
+          message: `wave ${wave.name}: its opt-in was changed outside meshferry (${(seen.drift ?? []).join('; ') || 'the cluster no longer shows it'}); nothing was put back. Find out who changed it; then \`meshferry migrate resume\` applies the opt-in again and restarts the wave`,
+        };
+      // Checked after the drift: a namespace relabelled by hand probes as "not the target" without anything being down.
       if (seen.serving !== true) return { kind: 'revertOptIn', wave: index, reason: `the target injector stopped serving: ${seen.serving}` };
-      if (!seen.optedIn) return { kind: 'optIn', wave: index, reapply: true };
       const { restart, rolling, nudge } = nextBatch(seen.workloads, maxUnavailable(spec, index));
       if (restart.length > 0) return { kind: 'restart', purpose: 'wave', wave: index, workloads: restart };
       if (rolling > 0) return { kind: 'wait', message: `wave ${wave.name}: ${rolling} workload(s) rolling out`, ...(nudge.length ? { nudge } : {}) };

@@ -5,7 +5,7 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { Journal, type JournalEntry, type JournalOptions } from '../journal/journal.js';
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
-import { restartWorkload, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
+import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
 import { FORWARD_STEPS, STEP } from './act.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
@@ -94,10 +94,9 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       const ref = { kind: t.kind as WorkloadKind, namespace: t.namespace ?? '', name: t.name };
       const v = rolloutVerdict(ref, obj);
       if (!v.done) {
-        if (ref.kind === 'StatefulSet' && isPlainObject(obj.spec) && isPlainObject(obj.spec.updateStrategy) && obj.spec.updateStrategy.type === 'OnDelete') {
-          const stamp = isPlainObject(obj.spec.template) && isPlainObject(obj.spec.template.metadata) && isPlainObject(obj.spec.template.metadata.annotations) ? obj.spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt'] : undefined;
-          if (typeof stamp === 'string') await restartWorkload(client, ref, stamp);
-        }
+        // OnDelete pods move only when deleted; the restored template often has no restart stamp at all, so the
+        // pods are deleted towards whatever template the StatefulSet now has, one at a time.
+        if (ref.kind === 'StatefulSet' && isPlainObject(obj.spec) && isPlainObject(obj.spec.updateStrategy) && obj.spec.updateStrategy.type === 'OnDelete') await advanceOnDelete(client, ref);
         problems.push(v.message);
       }
     }
@@ -116,8 +115,26 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     }
     await sleep(opts.pollMs ?? 500);
   }
-  const done: MigrationStatus = { ...status, phase: 'RolledBack', rollingBack: false, message: `rolled back to revision ${source} from the journal (${journal.entries().filter((e) => e.step === STEP.rollback).length} restore step(s))` };
-  delete done.failedCheck;
+  const done = rolledBackStatus(status, source, journal.entries().filter((e) => e.step === STEP.rollback).length);
   await writeStatus(client, resource, name, done);
   return { exit: 0, status: done };
+}
+
+/**
+ * The status after a rollback. What described the forward move no longer holds: every wave that started is
+ * Reverted (none is still Verified, no pod counts as verified on the target), and the residue and warnings are
+ * dropped (their advice, such as moving the default tag to the target, would now be wrong).
+ */
+export function rolledBackStatus(status: MigrationStatus, source: string, restoreSteps: number): MigrationStatus {
+  const done: MigrationStatus = {
+    ...status,
+    phase: 'RolledBack',
+    rollingBack: false,
+    message: `rolled back to revision ${source} from the journal (${restoreSteps} restore step(s))`,
+    waves: status.waves.map((w) => (w.state === 'Pending' || w.state === 'Paused' ? { name: w.name, state: 'Pending', counts: w.counts } : { ...w, state: 'Reverted', reason: `rolled back to ${source}`, counts: { ...w.counts, verifiedPods: 0 } })),
+  };
+  delete done.failedCheck;
+  delete done.residue;
+  delete done.warnings;
+  return done;
 }

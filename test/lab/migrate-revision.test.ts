@@ -8,7 +8,7 @@ import { Journal } from '../../src/journal/index.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { labPerFile } from './lab-per-file.js';
 import { kubectlFor } from './lab-kubectl.js';
-import { migrationFile, ok, seedGateway, seedNamespace, settled, worldView, type Kubectl } from './migrate-fixtures.js';
+import { exportTree, migrationFile, ok, seedGateway, seedNamespace, seedOnDeleteStatefulSet, settled, worldView, type Kubectl } from './migrate-fixtures.js';
 
 let lab: Lab;
 let cluster: Cluster;
@@ -27,14 +27,27 @@ const cli = (...args: string[]) => runCli([...args, '--kubeconfig', lab.kubeconf
 describe('migrate (lab, revisions default → canary)', () => {
   const scope = ['shop', 'payments', 'gw'];
 
-  it('upgrades two namespaces and a gateway end to end, then rolls everything back from the journal', async () => {
+  it('upgrades two namespaces (one with an OnDelete StatefulSet) and a gateway end to end, then rolls everything back from the journal, as an export shows', async () => {
     seedNamespace(kubectl, 'shop', ['cart', 'web']);
     seedNamespace(kubectl, 'payments', ['ledger']);
+    // An OnDelete StatefulSet: its pods move only when deleted, forward and back.
+    seedOnDeleteStatefulSet(kubectl, 'payments', 'db');
     seedGateway(kubectl, 'gw', 'ingress');
     await settled(cluster, scope);
     const before = await worldView(cluster, scope);
     expect(before.revisions['shop/cart']).toEqual(['default', 'default']);
     expect(before.revisions['gw/ingress']).toEqual(['default']);
+    expect(before.revisions['payments/db']).toEqual(['default', 'default']);
+    // An export of the cluster as a user takes one: every Istio kind in every namespace, plus the context objects
+    // (Namespaces with their labels, Deployments with their pod templates, Services, Secret metadata).
+    const exported = async (name: string) => {
+      const out = path.join(parent, name);
+      const r = cli('export', '-A', '--with-context', '--output-dir', out);
+      expect(r.code, r.stderr).toBe(0);
+      return exportTree(out);
+    };
+    const exportBefore = await exported('export-before');
+    expect(Object.keys(exportBefore)).toEqual(expect.arrayContaining(['_cluster/namespaces/shop.yaml', 'shop/deployments/cart.yaml', 'gw/deployments/ingress.yaml']));
 
     const file = await migrationFile(parent, 'upgrade', {
       mode: 'InPlace',
@@ -63,6 +76,7 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(after.namespaces.shop).toEqual({ 'istio.io/rev': 'canary', team: 'shop', 'kubernetes.io/metadata.name': 'shop' });
     for (const [key, revs] of Object.entries(after.revisions)) expect(revs.every((r) => r === 'canary'), `${key}: ${revs.join(',')}`).toBe(true);
     expect(after.revisions['payments/ledger']).toHaveLength(2);
+    expect(after.revisions['payments/db']).toEqual(['canary', 'canary']);
 
     const status = cli('migrate', 'status', 'upgrade', '-o', 'json');
     expect(status.code, status.stderr).toBe(0);
@@ -71,10 +85,14 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(st.retryCounter).toBe(0);
     expect(st.waves.map((w) => [w.name, w.state, w.counts.verifiedPods])).toEqual([
       ['first', 'Verified', 4],
-      ['second', 'Verified', 2],
+      ['second', 'Verified', 4],
       ['gateways', 'Verified', 1],
     ]);
     expect(st.residue.some((r) => r.includes('istio-sidecar-injector'))).toBe(true);
+    // The table says what the JSON says: the residue, and counts that add up.
+    const table = cli('migrate', 'status', 'upgrade');
+    expect(table.stdout).toMatch(/Residue \(still uses the source[^\n]*\n  - [^\n]*istio-sidecar-injector/);
+    expect(table.stdout).toMatch(/^first +Verified +2 +2 +4 +0 *$/m);
     // A second apply of a finished migration changes nothing and says so.
     expect(cli('migrate', 'apply', file).code).toBe(0);
 
@@ -83,14 +101,29 @@ describe('migrate (lab, revisions default → canary)', () => {
     const mm = await cluster.client.get(cluster.client.discovery.resourceFor('meshferry.dev', 'MeshMigration')!, undefined, 'upgrade');
     const journal = await Journal.open(cluster.client, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'upgrade', uid: String(mm!.metadata.uid) }, { localDir: path.join(parent, 'elsewhere') });
     expect(journal.pending()).toEqual([]);
-    expect(journal.entries().filter((e) => e.step === 'restart').length).toBe(4);
+    expect(journal.entries().filter((e) => e.step === 'restart').length).toBe(5);
 
     const back = cli('migrate', 'rollback', 'upgrade');
     expect(back.code, back.stderr).toBe(0);
     await settled(cluster, scope);
     const restored = await worldView(cluster, scope);
     expect(restored).toEqual(before);
+    // The export taken now equals the one taken before, file for file, with one legitimate difference: the
+    // namespace meshferry-system holds the journal, which outlives the rollback (it records it); nothing else of it
+    // is compared away.
+    const exportAfter = await exported('export-after');
+    const journalNamespace = (tree: Record<string, string>) => Object.fromEntries(Object.entries(tree).filter(([f]) => !(f === '_cluster/namespaces/meshferry-system.yaml' || f.startsWith('meshferry-system/'))));
+    expect(Object.keys(exportAfter).filter((f) => !(f in exportBefore))).toEqual(['_cluster/namespaces/meshferry-system.yaml']);
+    expect(journalNamespace(exportAfter)).toEqual(exportBefore);
     expect(JSON.parse(cli('migrate', 'status', 'upgrade', '-o', 'json').stdout).phase).toBe('RolledBack');
+    // After a rollback nothing advises moving forward (the apply's warning to move the default tag is gone), and
+    // no wave still reads Verified.
+    expect(run.stderr).toContain('istioctl tag set default --revision canary');
+    expect(back.stderr).not.toContain('tag set default');
+    const backTable = cli('migrate', 'status', 'upgrade');
+    expect(backTable.code, backTable.stderr).toBe(0);
+    expect(backTable.stdout).not.toMatch(/Verified|Residue/);
+    expect(backTable.stdout).toMatch(/^first +Reverted +2 +2 +0 +0 +rolled back to default$/m);
 
     // An ended migration is not run again, and saying so is not a success (a CI step must not pass on it).
     for (const args of [['apply', file], ['resume', 'upgrade'], ['retry', 'upgrade']]) {
@@ -158,6 +191,29 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(retry.code, retry.stderr).toBe(0);
     const done = JSON.parse(cli('migrate', 'status', 'precheck', '-o', 'json').stdout) as { phase: string; retryCounter: number };
     expect(done).toMatchObject({ phase: 'Finished', retryCounter: 1 });
+  });
+
+  it('plan runs the prechecks apply would: a misspelt revision, a missing tag and a missing namespace are exit 1, each named', async () => {
+    seedNamespace(kubectl, 'planned', ['api'], 1);
+    await settled(cluster, ['planned']);
+    const before = await worldView(cluster, ['planned']);
+    const file = await migrationFile(parent, 'plan-checks', { mode: 'InPlace', source: { revision: 'default' }, target: { revision: 'canray' }, optIn: { tag: { name: 'prod-stabel' } }, waves: [{ name: 'one', namespaces: ['planned', 'ghost'] }] });
+    for (const output of ['table', 'json']) {
+      const r = cli('migrate', 'plan', file, '-o', output);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain('migrate plan: `migrate apply` would stop at Init: 3 precheck(s) fail:');
+      expect(r.stderr).toContain('namespace ghost named in the waves does not exist');
+      expect(r.stderr).toContain('no injector webhook of target revision canray is installed (found revisions: ');
+      expect(r.stderr).toContain('revision tag prod-stabel does not exist');
+      expect(hasStackTrace(r.stderr)).toBe(false);
+      if (output === 'json') expect((JSON.parse(r.stdout) as { prechecks: { failures: string[] } }).prechecks.failures).toHaveLength(3);
+    }
+    // The same file with the mistakes fixed plans with exit 0; neither run changed anything.
+    const fixed = await migrationFile(parent, 'plan-fixed', { mode: 'InPlace', source: { revision: 'default' }, target: { revision: 'canary' }, waves: [{ name: 'one', namespaces: ['planned'] }] });
+    const good = cli('migrate', 'plan', fixed);
+    expect(good.code, good.stderr).toBe(0);
+    expect(good.stderr).not.toContain('would stop at Init');
+    expect(await worldView(cluster, ['planned'])).toEqual(before);
   });
 
   it('refuses a bad file with exit 2 and file:line, touching nothing', async () => {

@@ -6,7 +6,7 @@ import { isPlainObject } from '../../resources/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
 import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
-import { discoverSourceRevision, snapshot } from '../../migrate/observe.js';
+import { discoverSourceRevision, initChecks, snapshot } from '../../migrate/observe.js';
 import { planMigration, renderPlan } from '../../migrate/plan.js';
 import type { Action } from '../../migrate/reconcile.js';
 import { rollbackMigration } from '../../migrate/rollback.js';
@@ -80,10 +80,27 @@ async function run(cluster: Cluster, name: string): Promise<number> {
   return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
 }
 
+/**
+ * The file and the flags to connect with: --context wins, else the file's context (source's, else target's; InPlace
+ * makes them one). A file's context the kubeconfig lacks is the file's mistake: exit 2 at that field's line.
+ */
 async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>> }> {
   const m = await loadMigration(file);
-  const ctx = flags.context ?? m.value.spec.source?.context;
-  return { flags: { ...flags, ...(ctx ? { context: ctx } : {}) }, m };
+  if (flags.context) return { flags, m };
+  const spec = m.value.spec;
+  const field = spec.source?.context ? (['spec', 'source', 'context'] as const) : spec.target.context ? (['spec', 'target', 'context'] as const) : undefined;
+  const ctx = spec.source?.context ?? spec.target.context;
+  if (!field || !ctx) return { flags, m };
+  // Loaded here, not at the top, like connect(): a file-only failure needs no cluster code.
+  const { kubeconfigFiles, listContexts } = await import('../../kube/kubeconfig.js');
+  const opts = flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {};
+  const known = (await listContexts(opts)).map((c) => c.name);
+  if (!known.includes(ctx))
+    throw new InputError(
+      `context "${ctx}" is not in the kubeconfig (${kubeconfigFiles(opts).join(', ')}); ${known.length ? `known contexts: ${known.join(', ')}` : 'it defines no contexts'}. Fix ${field.join('.')}, or pass --context to override it`,
+      { position: m.locate(field), code: 'ContextNotFound' },
+    );
+  return { flags: { ...flags, context: ctx }, m };
 }
 
 /** `migrate plan FILE`: reads the cluster, changes nothing. */
@@ -93,8 +110,15 @@ export async function runPlan(file: string, flags: Flags): Promise<number> {
     const found = await discoverControlPlanes(cluster.client);
     const source = await discoverSourceRevision(cluster.client, m.value.spec, found);
     const plan = planMigration(m.value, await snapshot(cluster.client, m.value.spec, source));
-    await writeStdout(flags.output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : flags.output === 'yaml' ? stringify(plan, { lineWidth: 0 }) : renderPlan(plan));
-    return ExitCode.ok;
+    // The prechecks apply would run first, read-only: a plan that Init would refuse must not look fine (exit 1).
+    const prechecks = await initChecks({ client: cluster.client, spec: m.value.spec }, source);
+    const data = { ...plan, prechecks };
+    await writeStdout(flags.output === 'json' ? `${JSON.stringify(data, null, 2)}\n` : flags.output === 'yaml' ? stringify(data, { lineWidth: 0 }) : renderPlan(plan));
+    for (const w of prechecks.warnings) log.warn(clean(w));
+    if (prechecks.failures.length === 0) return ExitCode.ok;
+    log.info(`migrate plan: \`migrate apply\` would stop at Init: ${prechecks.failures.length} precheck(s) fail:`);
+    for (const f of prechecks.failures) log.info(`  - ${clean(f)}`);
+    return ExitCode.findings;
   });
 }
 
@@ -119,13 +143,22 @@ export async function runStatus(name: string, flags: Flags): Promise<number> {
     const view = { phase: status.phase, message: status.message, retryCounter: status.retryCounter, observedGeneration: status.observedGeneration, waves: status.waves, ...(status.failedCheck ? { failedCheck: status.failedCheck } : {}), ...(status.residue ? { residue: status.residue } : {}), ...(status.warnings ? { warnings: status.warnings } : {}), conditions: status.conditions };
     if (flags.output === 'json') await writeStdout(`${JSON.stringify(view, null, 2)}\n`);
     else if (flags.output === 'yaml') await writeStdout(stringify(view, { lineWidth: 0 }));
-    else {
-      // The status is written by whoever can write the object: every field of it is server text.
-      await writeStdout(`${clean(name)}: ${clean(String(status.phase))} (retryCounter ${clean(String(status.retryCounter))})\n${clean(status.message)}\n\n`);
-      await writeStdout(sanitizeTerminalText(renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')]))));
-    }
+    else await writeStdout(renderStatus(name, status));
     return ExitCode.ok;
   });
+}
+
+/** `migrate status` for people: the headline, one row per wave, then the residue and warnings the JSON carries too. */
+export function renderStatus(name: string, status: MigrationStatus): string {
+  // The status is written by whoever can write the object: every field of it is server text.
+  const out = [`${clean(name)}: ${clean(String(status.phase))} (retryCounter ${clean(String(status.retryCounter))})\n${clean(status.message)}\n\n`];
+  out.push(sanitizeTerminalText(renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')]))));
+  const list = (title: string, items: readonly string[] | undefined) => {
+    if (items?.length) out.push(`\n${title}:\n${items.map((i) => `  - ${clean(i)}\n`).join('')}`);
+  };
+  list('Residue (still uses the source; meshferry lists it, never removes it)', status.residue);
+  list('Warnings', status.warnings);
+  return out.join('');
 }
 
 async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse' } = {}) {

@@ -168,6 +168,16 @@ export async function restartWorkload(client: ObjectClient, ref: WorkloadRef, at
   return { changed, ...(await deleteNextOutdatedPod(client, ref, res, changed)) };
 }
 
+/**
+ * Moves an OnDelete StatefulSet one pod further towards its current template, whatever put the template there (a
+ * rollback that restored a template without a restart stamp, say): deletes its highest-ordinal outdated pod when all are ready.
+ */
+export async function advanceOnDelete(client: ObjectClient, ref: WorkloadRef): Promise<Omit<RestartResult, 'changed'>> {
+  const res = workloadResource(client, 'StatefulSet');
+  if (!res) throw new ClusterError('NotServed', 'the cluster does not serve StatefulSets', { context: client.transport.contextName });
+  return deleteNextOutdatedPod(client, ref, res, false);
+}
+
 /** OnDelete: deletes the highest-ordinal pod not at the update revision, when every pod is ready and none is going. */
 async function deleteNextOutdatedPod(client: ObjectClient, ref: WorkloadRef, res: ServedResource, justChanged: boolean): Promise<Omit<RestartResult, 'changed'>> {
   // Right after the template change the controller has not computed the new updateRevision yet: look next call.
