@@ -1,10 +1,12 @@
 // `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration in one cluster.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { isPlainObject } from '../../resources/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
+import { CONFIG_BASE_ANNOTATION, loadConfig, viewConfig, type ConfigInput } from '../../migrate/config.js';
 import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
 import { discoverSourceRevision, snapshot } from '../../migrate/observe.js';
 import { planMigration, renderPlan } from '../../migrate/plan.js';
@@ -80,19 +82,27 @@ async function run(cluster: Cluster, name: string): Promise<number> {
   return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
 }
 
-async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>> }> {
+/** The folder spec.config's paths are relative to: the file's (the working folder for stdin). */
+function configBase(file: string): string {
+  return file === '-' ? process.cwd() : path.dirname(path.resolve(file));
+}
+
+async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>>; config?: ConfigInput }> {
   const m = await loadMigration(file);
   const ctx = flags.context ?? m.value.spec.source?.context;
-  return { flags: { ...flags, ...(ctx ? { context: ctx } : {}) }, m };
+  // The config is read (and its rules checked) before the cluster is touched: bad files are exit 2 up front.
+  const config = m.value.spec.config ? await loadConfig(m.value.spec, configBase(file)) : undefined;
+  return { flags: { ...flags, ...(ctx ? { context: ctx } : {}) }, m, ...(config ? { config } : {}) };
 }
 
 /** `migrate plan FILE`: reads the cluster, changes nothing. */
 export async function runPlan(file: string, flags: Flags): Promise<number> {
-  const { flags: f, m } = await contextFlags(flags, file);
+  const { flags: f, m, config } = await contextFlags(flags, file);
   return withCluster(f, async (cluster) => {
     const found = await discoverControlPlanes(cluster.client);
     const source = await discoverSourceRevision(cluster.client, m.value.spec, found);
-    const plan = planMigration(m.value, await snapshot(cluster.client, m.value.spec, source));
+    const view = config ? await viewConfig(cluster.client, config, found, m.value.spec.config?.analyze?.failOn ?? 'Error') : undefined;
+    const plan = planMigration(m.value, await snapshot(cluster.client, m.value.spec, source), view);
     await writeStdout(flags.output === 'json' ? `${JSON.stringify(plan, null, 2)}\n` : flags.output === 'yaml' ? stringify(plan, { lineWidth: 0 }) : renderPlan(plan));
     return ExitCode.ok;
   });
@@ -105,7 +115,8 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
     const res = await ensureMigrations(cluster.client);
     const live = await cluster.client.get(res, undefined, m.value.metadata.name);
     if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
-    await applyMigration(cluster.client, res, m.value);
+    const annotations = m.value.spec.config ? { ...(m.value.metadata.annotations ?? {}), [CONFIG_BASE_ANNOTATION]: configBase(file) } : m.value.metadata.annotations;
+    await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
     return run(cluster, m.value.metadata.name);
   });
 }
