@@ -4,6 +4,7 @@ import path from 'node:path';
 import { analyzeResources, atLeast, kindRef, type Level } from '../analyze/index.js';
 import { InputError } from '../errors.js';
 import { exportObjects } from '../kube/export.js';
+import { readLiveState } from '../kube/live.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import type { FileProblem } from '../resources/meshferry-file.js';
 import { cloneJson, formatIdentity, isPlainObject, keyOf, type KubeObject } from '../resources/object.js';
@@ -144,8 +145,10 @@ function withNamespace(client: ObjectClient, obj: KubeObject): KubeObject {
  */
 export async function compareConfig(client: ObjectClient, input: ConfigInput): Promise<ImportItem[]> {
   const items: ImportItem[] = [];
-  for (const r of input.set.list()) {
-    const obj = withNamespace(client, r.object);
+  const objects = input.set.list().map((r) => withNamespace(client, r.object));
+  // One LIST per kind, as `meshferry import` reads the live side, instead of a GET per object.
+  const liveState = await readLiveState(client, objects.filter((o) => !isSecret(o)));
+  for (const obj of objects) {
     const ref = formatIdentity(keyOf(obj));
     if (isSecret(obj)) {
       items.push({ ref, object: obj, change: 'skip', reason: 'a Secret: its data never leaves the source cluster, create it in the target yourself' });
@@ -156,7 +159,7 @@ export async function compareConfig(client: ObjectClient, input: ConfigInput): P
       items.push({ ref, object: obj, change: 'create', reason: `the cluster does not serve ${obj.apiVersion} ${obj.kind}` });
       continue;
     }
-    const live = await client.get(res, res.namespaced ? obj.metadata.namespace : undefined, obj.metadata.name);
+    const live = liveState.get(keyOf(obj));
     items.push({ ref, object: obj, change: !live ? 'create' : showsObject(obj, live) ? 'unchanged' : 'change' });
   }
   const rank = (i: ImportItem) => (i.object.kind === 'Namespace' && i.object.apiVersion === 'v1' ? 0 : 1);

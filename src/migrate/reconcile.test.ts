@@ -15,7 +15,7 @@ const spec: MeshMigrationSpec = {
 const withMetadata: MeshMigrationSpec = { ...spec, requiredProxyMetadata: { PROXY_CONFIG_XDS_AGENT: 'true' } };
 const withConfig: MeshMigrationSpec = { ...spec, config: { from: './export', rules: './rules.yaml' } };
 const withBoth: MeshMigrationSpec = { ...withMetadata, config: { from: './export' } };
-const finding: ConfigFinding = { code: 'IST0101', name: 'ReferencedResourceNotFound', level: 'Error', object: 'VirtualService shop/reviews', reference: 'export/shop/virtualservices/reviews.yaml:9', message: 'Referenced gateway not found: "shop/gone"' };
+const finding: ConfigFinding = { code: 'MF0005', name: 'ReferencedResourceNotFound', level: 'Error', object: 'VirtualService shop/reviews', reference: 'export/shop/virtualservices/reviews.yaml:9', message: 'Referenced gateway not found: "shop/gone"' };
 const toImport = (...refs: string[]) => refs.map((ref) => ({ ref, change: 'create' as const }));
 
 function status(over: Partial<MigrationStatus> = {}, waves: WaveState[] = ['Pending', 'Pending']): MigrationStatus {
@@ -66,7 +66,7 @@ const rows: Row[] = [
       kind: 'fail',
       check: 'Init',
       message:
-        'Init check failed: analyze found 1 finding(s) at or above Error in the config to import (./export through ./rules.yaml): IST0101 ReferencedResourceNotFound on VirtualService shop/reviews (export/shop/virtualservices/reviews.yaml:9): Referenced gateway not found: "shop/gone". Fix the objects in ./export or add a rule to ./rules.yaml, or suppress a finding with the annotation meshferry.dev/suppress: "<code>" on the object, or raise spec.config.analyze.failOn',
+        'Init check failed: analyze found 1 finding(s) at or above Error in the config to import (./export through ./rules.yaml): MF0005 ReferencedResourceNotFound on VirtualService shop/reviews (export/shop/virtualservices/reviews.yaml:9): Referenced gateway not found: "shop/gone". Fix the objects in ./export or add a rule to ./rules.yaml, or suppress a finding with the annotation meshferry.dev/suppress: "<code>" on the object, or raise spec.config.analyze.failOn',
     },
   },
   { name: 'Init: other checks and the analysis both fail → one message with both', spec: withConfig, status: status(), obs: obs({ init: { failures: ['namespace late does not exist'], warnings: [], analyze: { failOn: 'Warning', findings: [finding] } } }), want: { kind: 'fail', check: 'Init' } },

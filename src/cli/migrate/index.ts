@@ -213,7 +213,7 @@ Examples:
     migrate
       .command('plan')
       .summary('print every step a MeshMigration would take, changing nothing')
-      .description('Read the cluster (never write it) and print every step per phase and wave: namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
+      .description('Read the cluster (never write it) and print every step per phase and wave: with spec.config, the analyze check (and the findings that would fail it now) and the objects the import would create or change; namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
       .argument('<file>', 'MeshMigration file, or - for stdin'),
     ['table', 'yaml', 'json'],
     'table',
