@@ -219,6 +219,17 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(await cluster.client.get(gwRes, 'cfg', 'public')).toBeUndefined();
     expect((await cluster.client.get(vsRes, 'cfg', 'web'))!.spec).toEqual(theirSpec);
 
+    // A crash right after one import write and before its result: the intent is journaled pending, the Gateway is in
+    // the cluster. The resume must see it there, settle the entry (with the resourceVersion it finds) and not write it again.
+    await cluster.client.refreshDiscovery(); // the MeshMigration CRD came after this connection's discovery
+    const res = servedMigrations(cluster.client)!;
+    const m = await readMigration(cluster.client, res, 'with-config');
+    const owner = { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'with-config', uid: m.uid };
+    const gwObj = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'cfg' }, spec: { selector: { app: 'api' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } };
+    const crashed = await Journal.open(cluster.client, owner, { localDir: path.join(parent, 'journal-crash') });
+    const pending = await crashed.begin('config.import', { target: { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespace: 'cfg', name: 'public' }, before: { object: null }, intent: { state: { object: gwObj }, change: 'create' } });
+    const written = await cluster.client.apply(gwObj, { force: true });
+
     await writeFile(vsFile, vsText('cfg/public'));
     const retry = cli('migrate', 'retry', 'with-config');
     expect(retry.code, retry.stderr).toBe(0);
@@ -234,12 +245,12 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(await cluster.client.get(drRes, 'cfg', 'api')).toBeDefined();
     expect(await cluster.client.get(secretRes, 'cfg', 'tls')).toBeUndefined();
     // The journal: the changed object's prior state before the write, its resourceVersion after; no Secret, no data.
-    await cluster.client.refreshDiscovery(); // the MeshMigration CRD came after this connection's discovery
-    const res = servedMigrations(cluster.client)!;
-    const m = await readMigration(cluster.client, res, 'with-config');
-    const journal = await Journal.open(cluster.client, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'with-config', uid: m.uid }, { localDir: path.join(parent, 'journal-copy') });
+    const journal = await Journal.open(cluster.client, owner, { localDir: path.join(parent, 'journal-copy') });
     const imports = journal.entries().filter((e) => e.step === 'config.import');
     expect(imports.map((e) => `${e.target!.kind} ${e.target!.name}`).sort()).toEqual(['DestinationRule api', 'Gateway public', 'VirtualService web']);
+    // The pending Gateway entry was settled from the cluster, not redone: one entry for it, the version the crashed write left.
+    expect(imports.find((e) => e.target!.kind === 'Gateway')).toMatchObject({ seq: pending.seq, state: 'done', result: { resourceVersion: written.object.metadata.resourceVersion } });
+    expect(gw.metadata.resourceVersion).toBe(written.object.metadata.resourceVersion);
     expect(imports.every((e) => e.state === 'done' && typeof (e.result as { resourceVersion?: string }).resourceVersion === 'string')).toBe(true);
     expect((imports.find((e) => e.target!.kind === 'VirtualService')!.before as { object: { spec: unknown } }).object.spec).toEqual(theirSpec);
     expect(imports.find((e) => e.target!.kind === 'Gateway')!.before).toEqual({ object: null });

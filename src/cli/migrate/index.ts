@@ -190,7 +190,8 @@ export function registerMigrate(program: Command): void {
     .command('migrate')
     .summary('move workloads to another control plane in place: phases, waves, journal, resume, rollback')
     .description(
-      'Run a MeshMigration (apiVersion meshferry.dev/v1alpha1, schemas/mesh-migration.schema.json): Init checks → Prepare → ' +
+      'Run a MeshMigration (apiVersion meshferry.dev/v1alpha1, schemas/mesh-migration.schema.json): Init checks (with spec.config: ' +
+        'analyze the config) → Prepare (import spec.config, journaled; required proxy metadata) → ' +
         'Migrating (waves of namespaces and gateways) → Finished. Its state lives in the cluster (a cluster-scoped MeshMigration ' +
         'object and a journal of ConfigMaps in meshferry-system), so any machine with the kubeconfig can resume it.\n\n' +
         'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
