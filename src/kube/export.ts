@@ -59,7 +59,7 @@ export interface ExportReport {
  * skipped; any other failure (the server went away) fails the export, since a partial dump that looks
  * complete is worse than none.
  */
-export async function exportObjects(cluster: Cluster, opts: ExportOptions = {}): Promise<ExportReport> {
+export async function exportObjects(cluster: Pick<Cluster, 'client' | 'discovery'>, opts: ExportOptions = {}): Promise<ExportReport> {
   const wanted = opts.kinds ?? [...ISTIO_KINDS, ...GATEWAY_API_KINDS];
   const explicit = opts.kinds !== undefined;
   const context = opts.withContext ? CONTEXT_KINDS.filter((k) => !wanted.includes(k)) : [];

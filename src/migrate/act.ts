@@ -9,6 +9,9 @@ import { waveOptIn, waveWorkloads } from './opt-in.js';
 import type { Action } from './reconcile.js';
 import type { Condition, MeshMigrationSpec, MigrationStatus } from './spec.js';
 import { readState, stateHolds, targetOf, writeState, type TargetState } from './target-state.js';
+import { applyValidated } from '../kube/apply.js';
+import { KubeApiError } from '../kube/errors.js';
+import { compareConfig } from './config.js';
 
 /** The engine's view of one run: the same for observe and act. */
 export type ActContext = ObserveContext;
@@ -20,12 +23,13 @@ export const STEP = {
   tag: 'optIn.tag',
   restart: 'restart',
   proxyConfig: 'proxyConfig',
+  import: 'config.import',
   revert: 'revert',
   rollback: 'rollback',
 } as const;
 
 /** Steps whose `before` rollback restores. */
-export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig]);
+export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig, STEP.import]);
 
 /** Records intent, changes the target to `state`, records the result; nothing is journaled when the cluster already shows it. */
 async function journaledWrite(
@@ -62,7 +66,7 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
   next.observedGeneration = ctx.generation;
   switch (action.kind) {
     case 'settle':
-      if (action.applied) await ctx.journal.finish(action.seq, { settled: 'found applied in the cluster on resume' });
+      if (action.applied) await ctx.journal.finish(action.seq, { settled: 'found applied in the cluster on resume', ...(await settledVersion(ctx, action.seq)) });
       else await ctx.journal.fail(action.seq, 'not applied before the interruption; redone if still needed');
       return next;
     case 'stopFailed':
@@ -98,6 +102,18 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
       const target: JournalTarget = { apiVersion: 'networking.istio.io/v1beta1', kind: 'ProxyConfig', namespace: ROOT_NAMESPACE, name: proxyConfigName(ctx.name) };
       await journaledWrite(ctx, STEP.proxyConfig, target, { proxyConfig: proxyConfigSpec(ctx.spec.requiredProxyMetadata ?? {}) });
       next.message = `ProxyConfig ${ROOT_NAMESPACE}/${target.name} sets ${Object.keys(ctx.spec.requiredProxyMetadata ?? {}).join(', ')}`;
+      return next;
+    }
+    case 'importConfig': {
+      const failed = await importConfig(ctx, new Set(action.objects));
+      if (failed.length > 0) {
+        const message = `config import failed for ${failed.length} object(s): ${failed.slice(0, 10).join('; ')}${failed.length > 10 ? '; ...' : ''}. Fix them in ${ctx.spec.config?.from ?? 'the config'} (or the cluster), then run \`meshferry migrate retry\``;
+        next.failedCheck = { name: 'ConfigImport', retryCounter: ctx.spec.retryCounter ?? 0 };
+        next.message = message;
+        next.conditions = condition(next, 'Ready', false, 'ConfigImportFailed', message, at);
+        return next;
+      }
+      next.message = `imported ${action.objects.length} config object(s) from ${ctx.spec.config?.from ?? 'the config'}`;
       return next;
     }
     case 'restart': {
@@ -157,6 +173,51 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
       next.conditions = condition(next, 'Ready', true, 'Finished', next.message, at);
       return next;
   }
+}
+
+/** A settled import entry records the resourceVersion it left, as a finished one does: rollback's precondition. */
+export async function settledVersion(ctx: Pick<ActContext, 'client' | 'journal'>, seq: number): Promise<{ resourceVersion?: string }> {
+  const e = ctx.journal.entries().find((x) => x.seq === seq);
+  if (e?.step !== STEP.import || !e.target) return {};
+  const res = ctx.client.resourceOf(e.target);
+  const live = res ? await ctx.client.get(res, res.namespaced ? e.target.namespace : undefined, e.target.name) : undefined;
+  return typeof live?.metadata.resourceVersion === 'string' ? { resourceVersion: live.metadata.resourceVersion } : {};
+}
+
+/**
+ * Server-side applies the config objects named (field manager meshferry, strict field validation), each with its
+ * prior state journaled before the write and the resourceVersion it left after. A rejected object is journaled
+ * failed and named; the others still land. Returns the failures.
+ */
+async function importConfig(ctx: ActContext, wanted: ReadonlySet<string>): Promise<string[]> {
+  if (!ctx.config) throw new TypeError('spec.config is set but no config loader was given');
+  const items = (await compareConfig(ctx.client, await ctx.config())).filter((i) => wanted.has(i.ref) && (i.change === 'create' || i.change === 'change'));
+  const failed: string[] = [];
+  for (const item of items) {
+    const obj = item.object;
+    const res = ctx.client.resourceOf(obj);
+    if (!res) {
+      failed.push(`${item.ref}: ${item.reason ?? `the cluster does not serve ${obj.apiVersion} ${obj.kind}`}`);
+      continue;
+    }
+    const target: JournalTarget = { apiVersion: obj.apiVersion, kind: obj.kind, ...(res.namespaced && obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name };
+    const state: TargetState = { object: obj };
+    if (await stateHolds(ctx.client, target, state)) continue;
+    const before = await readState(ctx.client, target, state);
+    const entry = await ctx.journal.begin(STEP.import, { target, before, intent: { state, change: item.change } });
+    try {
+      const out = await applyValidated(ctx.client, obj, { mode: 'strict' });
+      await ctx.journal.finish(entry.seq, { resourceVersion: out.object.metadata.resourceVersion, created: out.status === 201 });
+    } catch (err) {
+      if (!(err instanceof KubeApiError) || err.status === 401) {
+        await ctx.journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+        throw err;
+      }
+      await ctx.journal.fail(entry.seq, err.serverMessage);
+      failed.push(`${item.ref}: ${err.serverMessage}`);
+    }
+  }
+  return failed;
 }
 
 function currentStamp(status: MigrationStatus, ref: string, spec: MeshMigrationSpec): string | undefined {

@@ -28,6 +28,10 @@ describe('MeshMigration files', () => {
   it('reads a good file', () => {
     expect(parseMigration(good, 'm.yaml').value.spec.waves[0]!.namespaces).toEqual(['shop']);
   });
+  it('accepts config paths inside the file\'s folder, ./ and a/../b alike', () => {
+    const text = good.replace('mode: InPlace', 'mode: InPlace\n  config: {from: ./a/../export, rules: rules.yaml}');
+    expect(parseMigration(text, 'm.yaml').value.spec.config).toEqual({ from: './a/../export', rules: 'rules.yaml' });
+  });
   it.each([
     ['unknown field', good.replace('mode: InPlace', 'mode: InPlace\n  colour: red'), /m\.yaml:6:\d+: .*colour/],
     ['wrong type', good.replace('{name: one, namespaces: [shop]}', '{name: one, namespaces: [shop], maxUnavailable: two}'), /m\.yaml:8:\d+: must be a whole number/],
@@ -35,6 +39,8 @@ describe('MeshMigration files', () => {
     ['two opt-ins', good.replace('mode: InPlace', 'mode: InPlace\n  optIn:\n    namespaceLabels: {istio.io/rev: canary}\n    tag: {name: prod}'), /m\.yaml:6:\d+: optIn takes exactly one of namespaceLabels, tag or podTemplateLabels, not namespaceLabels, tag/],
     ['source equals target', good.replace('mode: InPlace', 'mode: InPlace\n  source: {revision: canary}'), /m\.yaml:7:\d+: the target revision is the source revision/],
     ['a wave with nothing in it', good.replace('{name: one, namespaces: [shop]}', '{name: one}'), /m\.yaml:8:\d+: a wave names namespaces, gateways, or both/],
+    ['config.from outside the file\'s folder', good.replace('mode: InPlace', 'mode: InPlace\n  config: {from: ../../etc/export}'), /m\.yaml:6:\d+: config\.from "\.\.\/\.\.\/etc\/export" leaves the folder of the MeshMigration file/],
+    ['config.rules as an absolute path', good.replace('mode: InPlace', 'mode: InPlace\n  config:\n    from: ./export\n    rules: /etc/rules.yaml'), /m\.yaml:8:\d+: config\.rules "\/etc\/rules\.yaml" leaves the folder/],
     ['a bad gateway reference', good.replace('namespaces: [shop]', 'gateways: [ingress]'), /m\.yaml:8:\d+: .*namespace\/deployment/],
   ])('%s', (_name, text, want) => {
     expect(problem(text)).toMatch(want);

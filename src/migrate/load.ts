@@ -1,6 +1,7 @@
 // Reads a MeshMigration file through the shared meshferry-file loader, then the cross-field checks a schema cannot make.
 import { loadMeshferryFile, parseMeshferryFile, type FileProblem, type MeshferryFile } from '../resources/meshferry-file.js';
 import { MIGRATION_KIND, type MeshMigration } from './spec.js';
+import { configPathProblems } from './config.js';
 
 /** Problems a schema cannot see: a namespace or gateway in two waves, two waves with one name, source = target. */
 export function checkMigration(m: MeshMigration): FileProblem[] {
@@ -28,6 +29,7 @@ export function checkMigration(m: MeshMigration): FileProblem[] {
     problems.push({ path: ['spec', 'target', 'revision'], message: `the target revision is the source revision ("${spec.target.revision}"); name the revision workloads move to` });
   if (spec.target.context && spec.source?.context && spec.target.context !== spec.source.context)
     problems.push({ path: ['spec', 'target', 'context'], message: `mode InPlace moves workloads within one cluster: the target context "${spec.target.context}" must equal the source's ("${spec.source.context}") or be left out` });
+  problems.push(...configPathProblems(spec));
   return problems;
 }
 

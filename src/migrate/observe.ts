@@ -14,6 +14,7 @@ import { waveOptIn, waveWorkloads, type LabelChange } from './opt-in.js';
 import type { Observation, ObservedPending, ObservedWorkload, PodProblem } from './reconcile.js';
 import { effectiveOptIn, type MeshMigrationSpec, type MigrationStatus } from './spec.js';
 import { stateHolds, type TargetState } from './target-state.js';
+import { analyzeConfig, compareConfig, type ConfigLoader } from './config.js';
 
 /** What observe needs besides the cluster. */
 export interface ObserveContext {
@@ -23,6 +24,8 @@ export interface ObserveContext {
   generation: number;
   journal: Journal;
   now?: () => Date;
+  /** Reads spec.config (files, then rules); set when the spec has one. */
+  config?: ConfigLoader;
 }
 
 /** The ProxyConfig meshferry creates for requiredProxyMetadata: in the root namespace, so it applies mesh-wide. */
@@ -42,7 +45,7 @@ export async function observe(ctx: ObserveContext, status: MigrationStatus): Pro
   const source = status.sourceRevision ?? ctx.spec.source?.revision ?? 'default';
   if (status.phase === 'Init') obs.init = await initChecks(ctx, source);
   else if (status.phase === 'Prepare') {
-    if (ctx.spec.requiredProxyMetadata) obs.prepare = await prepareView(ctx, status, source);
+    if (ctx.spec.requiredProxyMetadata || ctx.spec.config) obs.prepare = await prepareView(ctx, status, source);
   } else if (status.phase === 'Migrating') {
     const index = status.waves.findIndex((w) => w.state !== 'Verified');
     if (index < 0) obs.finish = await finishView(ctx, source);
@@ -130,8 +133,17 @@ function accessChecks(spec: MeshMigrationSpec): AccessCheck[] {
   return checks;
 }
 
-/** Init's prechecks; read-only (SelfSubjectAccessReviews persist nothing), so `migrate plan` runs them too. */
-export async function initChecks(ctx: Pick<ObserveContext, 'client' | 'spec'>, source: string): Promise<{ failures: string[]; warnings: string[] }> {
+/** The config Prepare imports, read through the loader; a spec.config without one is a caller's mistake. */
+function configLoader(ctx: { config?: ConfigLoader | undefined }): ConfigLoader {
+  if (!ctx.config) throw new TypeError('spec.config is set but no config loader was given');
+  return ctx.config;
+}
+
+/**
+ * Init's prechecks; read-only (SelfSubjectAccessReviews persist nothing), so `migrate plan` runs them too, with
+ * `analyze` false: plan analyzes the config itself, beside the import it shows.
+ */
+export async function initChecks(ctx: Pick<ObserveContext, 'client' | 'spec'> & { config?: ConfigLoader | undefined }, source: string, analyze = true): Promise<NonNullable<Observation['init']>> {
   const { client, spec } = ctx;
   const failures: string[] = [];
   const warnings: string[] = [];
@@ -159,7 +171,10 @@ export async function initChecks(ctx: Pick<ObserveContext, 'client' | 'spec'>, s
   }
   const optIn = effectiveOptIn(spec);
   if (optIn.tag && !found.webhooks.some((w) => w.tag === optIn.tag!.name)) failures.push(`revision tag ${optIn.tag.name} does not exist (no MutatingWebhookConfiguration istio-revision-tag-${optIn.tag.name})`);
-  return { failures, warnings };
+  if (!spec.config || !analyze) return { failures, warnings };
+  const failOn = spec.config.analyze?.failOn ?? 'Error';
+  const findings = await analyzeConfig(client, await configLoader(ctx)(), found, failOn);
+  return { failures, warnings, analyze: { failOn, findings } };
 }
 
 /** The pods of some namespaces, with each pod's owning workload when one of `workloads` selects it. */
@@ -219,7 +234,17 @@ function observedWorkloads(refs: readonly Workload[], objects: Map<string, KubeO
 
 async function prepareView(ctx: ObserveContext, status: MigrationStatus, source: string): Promise<NonNullable<Observation['prepare']>> {
   const { client, spec } = ctx;
-  const required = spec.requiredProxyMetadata ?? {};
+  let config: NonNullable<Observation['prepare']>['config'];
+  if (spec.config) {
+    const items = await compareConfig(client, await configLoader(ctx)());
+    config = {
+      toImport: items.filter((i): i is typeof i & { change: 'create' | 'change' } => i.change === 'create' || i.change === 'change').map((i) => ({ ref: i.ref, change: i.change })),
+      skipped: items.filter((i) => i.change === 'skip').map((i) => i.ref),
+    };
+  }
+  // Import first: the proxy metadata is looked at once the config is in.
+  if (!spec.requiredProxyMetadata || (config && config.toImport.length > 0)) return { ...(config ? { config } : {}), proxyConfigReady: true, lacking: [], outside: [] };
+  const required = spec.requiredProxyMetadata;
   const pcState: TargetState = { proxyConfig: proxyConfigSpec(required) };
   const proxyConfigReady = await stateHolds(client, { apiVersion: 'networking.istio.io/v1beta1', kind: 'ProxyConfig', namespace: ROOT_NAMESPACE, name: proxyConfigName(ctx.name) }, pcState);
   const snap = await snapshot(client, spec, source);
@@ -240,7 +265,7 @@ async function prepareView(ctx: ObserveContext, status: MigrationStatus, source:
     return mine.some((p) => lacksMetadata(p, required)) || (stamped && !(obj && rolloutVerdict(w, obj).done));
   });
   const outside = sourcePods.filter((p) => !inWave.has(p.metadata.namespace ?? '') && lacksMetadata(p, required)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-  return { proxyConfigReady, lacking: observedWorkloads(lackingRefs, objects, status.prepareRestartAt), outside };
+  return { ...(config ? { config } : {}), proxyConfigReady, lacking: observedWorkloads(lackingRefs, objects, status.prepareRestartAt), outside };
 }
 
 /** Each label of `change` that `labels` do not show, in words. */

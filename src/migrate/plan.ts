@@ -4,6 +4,7 @@ import { workloadRef, type ClusterSnapshot } from './observed.js';
 import { waveOptIn, waveWorkloads, effectiveChange, type LabelChange } from './opt-in.js';
 import { DEFAULT_MAX_UNAVAILABLE, effectiveOptIn, type MeshMigration } from './spec.js';
 import { proxyConfigName, ROOT_NAMESPACE } from './observe.js';
+import type { ConfigFinding } from './config-findings.js';
 
 export interface PlannedWave {
   name: string;
@@ -21,6 +22,26 @@ export interface PlannedWave {
   notTouched: { ref: string; reason: string }[];
 }
 
+/** What `migrate plan` read of spec.config: the import compared with the cluster, and the analyzer's findings now. */
+export interface ConfigView {
+  /** Objects the config holds (after the rules). */
+  objects: number;
+  create: string[];
+  change: string[];
+  unchanged: number;
+  /** Never written (Secrets), each with why. */
+  skipped: { ref: string; reason: string }[];
+  /** Findings at or above failOn, as Init would see them now. */
+  findings: ConfigFinding[];
+}
+
+/** The config part of a plan. */
+export interface PlannedConfig extends ConfigView {
+  from: string;
+  rules?: string;
+  failOn: string;
+}
+
 export interface MigrationPlan {
   name: string;
   mode: string;
@@ -29,6 +50,7 @@ export interface MigrationPlan {
   optIn: string;
   init: string[];
   prepare: string[];
+  config?: PlannedConfig;
   waves: PlannedWave[];
   finish: string[];
 }
@@ -48,7 +70,7 @@ function describeOptIn(m: MeshMigration): string {
 }
 
 /** Every step the migration would take against `snap`, changing nothing. */
-export function planMigration(m: MeshMigration, snap: ClusterSnapshot): MigrationPlan {
+export function planMigration(m: MeshMigration, snap: ClusterSnapshot, config?: ConfigView): MigrationPlan {
   const spec = m.spec;
   const target = spec.target.revision;
   const allNs = spec.waves.flatMap((w) => w.namespaces ?? []);
@@ -60,14 +82,25 @@ export function planMigration(m: MeshMigration, snap: ClusterSnapshot): Migratio
     'the root certificates of source and target trust each other',
     'flag a default tag or validating webhook that still points at the source',
   ];
-  if (spec.config) init.push(`analyze ${spec.config.from}: no finding at or above ${spec.config.analyze?.failOn ?? 'Error'}`);
+  const failOn = spec.config?.analyze?.failOn ?? 'Error';
+  if (spec.config) {
+    const through = spec.config.rules ? ` after the rules of ${spec.config.rules}` : '';
+    const now = config ? (config.findings.length ? `; now ${config.findings.length} finding(s) would fail it: ${config.findings.map((f) => `${f.code} ${f.object} (${f.reference})`).join(', ')}` : '; none now') : '';
+    init.push(`analyze the config of ${spec.config.from}${through} with the live cluster: no finding at or above ${failOn}${now}`);
+  }
   const prepare: string[] = [];
+  if (spec.config) {
+    const counts = config ? `: create ${config.create.length}, change ${config.change.length}, unchanged ${config.unchanged}${config.skipped.length ? `, skipped ${config.skipped.length}` : ''}` : '';
+    prepare.push(`import the config of ${spec.config.from}${spec.config.rules ? ` through ${spec.config.rules}` : ''} (server-side apply, field manager meshferry, each object's prior state journaled; rollback deletes what it created and restores what it changed)${counts}`);
+    for (const r of config?.create ?? []) prepare.push(`create ${r}`);
+    for (const r of config?.change ?? []) prepare.push(`change ${r}`);
+    for (const s of config?.skipped ?? []) prepare.push(`not imported: ${s.ref}: ${s.reason}`);
+  }
   if (spec.requiredProxyMetadata) {
     const md = Object.entries(spec.requiredProxyMetadata).map(([k, v]) => `${k}=${v}`).join(', ');
     prepare.push(`ProxyConfig ${ROOT_NAMESPACE}/${proxyConfigName(m.metadata.name)} with environmentVariables ${md} (created by meshferry, journaled)`);
     prepare.push('restart, wave by wave, workloads whose source-injected pods lack it; then every such pod must carry it');
   }
-  if (spec.config) prepare.push(`import config from ${spec.config.from}${spec.config.rules ? ` through ${spec.config.rules}` : ''} (not implemented yet)`);
   const waves = spec.waves.map((wave): PlannedWave => {
     const workloads = waveWorkloads(wave, snap.workloads, snap.gateways);
     const o = waveOptIn(spec, wave, snap.workloads, snap.gateways);
@@ -89,7 +122,8 @@ export function planMigration(m: MeshMigration, snap: ClusterSnapshot): Migratio
     };
   });
   const finish = [`no running pod in scope is injected by ${snap.sourceRevision}, gateways included`, 'list the residue: namespaces and gateways outside the waves on the source, its webhooks, tags pointing at it', 'the source is never uninstalled'];
-  return { name: m.metadata.name, mode: spec.mode, source: snap.sourceRevision, target, optIn: describeOptIn(m), init, prepare, waves, finish };
+  const planned = spec.config && config ? { config: { from: spec.config.from, ...(spec.config.rules ? { rules: spec.config.rules } : {}), failOn, ...config } } : {};
+  return { name: m.metadata.name, mode: spec.mode, source: snap.sourceRevision, target, optIn: describeOptIn(m), init, prepare, ...planned, waves, finish };
 }
 
 function changeText(c: LabelChange): string {

@@ -1,6 +1,7 @@
 // The reconciler's decisions on recorded states: one row per (spec, status, observation) → action, every pending step included.
 import { describe, expect, it } from 'vitest';
 import { reconcile, terminal, type Action, type Observation, type ObservedWorkload } from './reconcile.js';
+import type { ConfigFinding } from './config-findings.js';
 import { initialStatus, type MeshMigrationSpec, type MigrationStatus, type WaveState } from './spec.js';
 
 const spec: MeshMigrationSpec = {
@@ -12,6 +13,10 @@ const spec: MeshMigrationSpec = {
   ],
 };
 const withMetadata: MeshMigrationSpec = { ...spec, requiredProxyMetadata: { PROXY_CONFIG_XDS_AGENT: 'true' } };
+const withConfig: MeshMigrationSpec = { ...spec, config: { from: './export', rules: './rules.yaml' } };
+const withBoth: MeshMigrationSpec = { ...withMetadata, config: { from: './export' } };
+const finding: ConfigFinding = { code: 'MF0005', name: 'ReferencedResourceNotFound', level: 'Error', object: 'VirtualService shop/reviews', reference: 'export/shop/virtualservices/reviews.yaml:9', message: 'Referenced gateway not found: "shop/gone"' };
+const toImport = (...refs: string[]) => refs.map((ref) => ({ ref, change: 'create' as const }));
 
 function status(over: Partial<MigrationStatus> = {}, waves: WaveState[] = ['Pending', 'Pending']): MigrationStatus {
   const s = initialStatus(spec);
@@ -41,7 +46,7 @@ interface Row {
 
 const rows: Row[] = [
   // Pending journal steps come first, whatever the phase: look before redoing.
-  ...['optIn.namespace', 'optIn.template', 'optIn.tag', 'restart', 'proxyConfig', 'revert', 'rollback'].flatMap((step): Row[] => [
+  ...['optIn.namespace', 'optIn.template', 'optIn.tag', 'restart', 'proxyConfig', 'config.import', 'revert', 'rollback'].flatMap((step): Row[] => [
     { name: `pending ${step}, found applied → settle done`, status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ pending: [{ seq: 7, step, applied: true }], wave: wave() }), want: { kind: 'settle', seq: 7, applied: true } },
     { name: `pending ${step}, not applied → settle failed (redone by the next decision)`, status: status({ phase: 'Migrating' }, ['OptedIn']), obs: obs({ pending: [{ seq: 7, step, applied: false }] }), want: { kind: 'settle', seq: 7, applied: false } },
   ]),
@@ -51,6 +56,33 @@ const rows: Row[] = [
   { name: 'Init checks fail → fail with every reason', status: status(), obs: obs({ init: { failures: ['namespace late does not exist', 'missing permissions'], warnings: [] } }), want: { kind: 'fail', check: 'Init', message: 'Init check failed: namespace late does not exist; missing permissions' } },
   { name: 'Init checks pass → Prepare, warnings kept', status: status(), obs: obs({ init: { failures: [], warnings: ['default tag on source'] } }), want: { kind: 'advance', to: 'Prepare', warnings: ['default tag on source'] } },
   { name: 'Init not observed yet → wait', status: status(), obs: obs(), want: { kind: 'wait' } },
+  // Init: the config's analysis
+  {
+    name: 'Init: analyze finds an Error in the config → fail naming code, object, place, message and the fix',
+    spec: withConfig,
+    status: status(),
+    obs: obs({ init: { failures: [], warnings: [], analyze: { failOn: 'Error', findings: [finding] } } }),
+    want: {
+      kind: 'fail',
+      check: 'Init',
+      message:
+        'Init check failed: analyze found 1 finding(s) at or above Error in the config to import (./export through ./rules.yaml): MF0005 ReferencedResourceNotFound on VirtualService shop/reviews (export/shop/virtualservices/reviews.yaml:9): Referenced gateway not found: "shop/gone". Fix the objects in ./export or add a rule to ./rules.yaml, or suppress a finding with the annotation meshferry.dev/suppress: "<code>" on the object, or raise spec.config.analyze.failOn',
+    },
+  },
+  { name: 'Init: other checks and the analysis both fail → one message with both', spec: withConfig, status: status(), obs: obs({ init: { failures: ['namespace late does not exist'], warnings: [], analyze: { failOn: 'Warning', findings: [finding] } } }), want: { kind: 'fail', check: 'Init' } },
+  { name: 'Init: the config analyzes clean → Prepare', spec: withConfig, status: status(), obs: obs({ init: { failures: [], warnings: [], analyze: { failOn: 'Error', findings: [] } } }), want: { kind: 'advance', to: 'Prepare' } },
+  { name: 'Init: spec.config but no analysis observed → wait, never advance unchecked', spec: withConfig, status: status(), obs: obs({ init: { failures: [], warnings: [] } }), want: { kind: 'wait' } },
+  { name: 'Init: analyze failed, retry not bumped → stays failed', spec: withConfig, status: status({ failedCheck: { name: 'Init', retryCounter: 0 }, message: 'analyze found 1 finding(s)' }), obs: obs(), want: { kind: 'stopFailed' } },
+  { name: 'Init: analyze failed, retried after the fix → Prepare', spec: { ...withConfig, retryCounter: 1 }, status: status({ failedCheck: { name: 'Init', retryCounter: 0 } }), obs: obs({ init: { failures: [], warnings: [], analyze: { failOn: 'Error', findings: [] } } }), want: { kind: 'advance', to: 'Prepare' } },
+  // Prepare: the config import
+  { name: 'Prepare: config objects to create or change → import them', spec: withConfig, status: status({ phase: 'Prepare' }), obs: obs({ prepare: { config: { toImport: [{ ref: 'Namespace shop', change: 'create' }, { ref: 'VirtualService shop/reviews', change: 'change' }], skipped: [] }, proxyConfigReady: true, lacking: [], outside: [] } }), want: { kind: 'importConfig', objects: ['Namespace shop', 'VirtualService shop/reviews'] } },
+  { name: 'Prepare: config not compared yet → wait', spec: withConfig, status: status({ phase: 'Prepare' }), obs: obs({ prepare: { proxyConfigReady: true, lacking: [], outside: [] } }), want: { kind: 'wait' } },
+  { name: 'Prepare: config imported, no required metadata → Migrating, skipped Secrets as a warning', spec: withConfig, status: status({ phase: 'Prepare' }), obs: obs({ prepare: { config: { toImport: [], skipped: ['Secret shop/tls'] }, proxyConfigReady: true, lacking: [], outside: [] } }), want: { kind: 'advance', to: 'Migrating', warnings: ['not imported (create them in the target yourself): Secret shop/tls'] } },
+  { name: 'Prepare: config and metadata → the import comes before the ProxyConfig', spec: withBoth, status: status({ phase: 'Prepare' }), obs: obs({ prepare: { config: { toImport: toImport('VirtualService a/v'), skipped: [] }, proxyConfigReady: false, lacking: [wl('Deployment a/x', false, true)], outside: [] } }), want: { kind: 'importConfig', objects: ['VirtualService a/v'] } },
+  { name: 'Prepare: config imported, ProxyConfig missing → create it', spec: withBoth, status: status({ phase: 'Prepare' }), obs: obs({ prepare: { config: { toImport: [], skipped: [] }, proxyConfigReady: false, lacking: [], outside: [] } }), want: { kind: 'ensureProxyConfig' } },
+  { name: 'Prepare: a pending config.import entry comes first, even with objects left to import', spec: withConfig, status: status({ phase: 'Prepare' }), obs: obs({ pending: [{ seq: 4, step: 'config.import', applied: false }], prepare: { config: { toImport: toImport('VirtualService a/v'), skipped: [] }, proxyConfigReady: true, lacking: [], outside: [] } }), want: { kind: 'settle', seq: 4, applied: false } },
+  { name: 'Prepare: the import failed (ConfigImport), not retried → stays failed', spec: withConfig, status: status({ phase: 'Prepare', failedCheck: { name: 'ConfigImport', retryCounter: 0 } }), obs: obs(), want: { kind: 'stopFailed' } },
+  { name: 'Prepare: the import failed, retried → import what is left', spec: { ...withConfig, retryCounter: 1 }, status: status({ phase: 'Prepare', failedCheck: { name: 'ConfigImport', retryCounter: 0 } }), obs: obs({ prepare: { config: { toImport: toImport('VirtualService a/v'), skipped: [] }, proxyConfigReady: true, lacking: [], outside: [] } }), want: { kind: 'importConfig', objects: ['VirtualService a/v'] } },
   // retryCounter
   { name: 'failed check, counter not bumped → stays failed', status: status({ failedCheck: { name: 'Init', retryCounter: 0 }, message: 'namespace late does not exist' }), obs: obs({ init: { failures: [], warnings: [] } }), want: { kind: 'stopFailed' } },
   { name: 'failed check, counter bumped → re-run: passes now', spec: { ...spec, retryCounter: 1 }, status: status({ failedCheck: { name: 'Init', retryCounter: 0 } }), obs: obs({ init: { failures: [], warnings: [] } }), want: { kind: 'advance', to: 'Prepare' } },

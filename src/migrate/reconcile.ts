@@ -2,6 +2,7 @@
 import type { MeshMigrationSpec, MigrationStatus, Phase, WaveCounts } from './spec.js';
 import { DEFAULT_MAX_UNAVAILABLE } from './spec.js';
 import type { Untouchable } from './cluster/workloads.js';
+import { describeFindings, type ConfigFinding } from './config-findings.js';
 
 /** A journal entry still pending, and whether the cluster already shows its intent. */
 export interface ObservedPending {
@@ -34,8 +35,15 @@ export interface Observation {
   /** RFC 3339, for stamps the action fixes. */
   now: string;
   pending: ObservedPending[];
-  init?: { failures: string[]; warnings: string[] };
+  init?: {
+    failures: string[];
+    warnings: string[];
+    /** spec.config analyzed with the live cluster: findings on the config's objects at or above failOn. */
+    analyze?: { failOn: 'Error' | 'Warning' | 'Info'; findings: ConfigFinding[] };
+  };
   prepare?: {
+    /** spec.config compared with the cluster: objects still to create or change, and what is never written. */
+    config?: { toImport: { ref: string; change: 'create' | 'change' }[]; skipped: string[] };
     proxyConfigReady: boolean;
     /** Workloads in the waves whose pods lack the required metadata. */
     lacking: ObservedWorkload[];
@@ -64,6 +72,7 @@ export type Action =
   | { kind: 'fail'; check: string; message: string; wave?: number }
   | { kind: 'advance'; to: Phase; message: string; warnings?: string[] }
   | { kind: 'ensureProxyConfig' }
+  | { kind: 'importConfig'; objects: string[] }
   | { kind: 'restart'; purpose: 'prepare' | 'wave'; wave?: number; workloads: string[] }
   | { kind: 'wait'; message: string; nudge?: string[] }
   | { kind: 'pause'; wave: number; message: string; drift?: boolean }
@@ -111,20 +120,28 @@ export function reconcile(spec: MeshMigrationSpec, status: MigrationStatus, obs:
     case 'Init': {
       const init = obs.init;
       if (!init) return { kind: 'wait', message: 'Init checks have not run' };
-      if (init.failures.length > 0) return { kind: 'fail', check: 'Init', message: `Init check failed: ${init.failures.join('; ')}` };
+      if (spec.config && !init.analyze) return { kind: 'wait', message: 'the config has not been analyzed' };
+      const failures = [...init.failures];
+      if (spec.config && init.analyze && init.analyze.findings.length > 0) failures.push(describeFindings(init.analyze.findings, init.analyze.failOn, spec.config));
+      if (failures.length > 0) return { kind: 'fail', check: 'Init', message: `Init check failed: ${failures.join('; ')}` };
       return { kind: 'advance', to: 'Prepare', message: 'Init checks passed', warnings: init.warnings };
     }
     case 'Prepare': {
-      if (!spec.requiredProxyMetadata) return { kind: 'advance', to: 'Migrating', message: 'Prepare done (no required proxy metadata)' };
+      if (!spec.requiredProxyMetadata && !spec.config) return { kind: 'advance', to: 'Migrating', message: 'Prepare done (no config to import, no required proxy metadata)' };
       const prep = obs.prepare;
       if (!prep) return { kind: 'wait', message: 'Prepare checks have not run' };
+      // The config first: workloads restart (here and in the waves) into a mesh that already has it.
+      if (spec.config && !prep.config) return { kind: 'wait', message: 'the config has not been compared with the cluster' };
+      if (prep.config && prep.config.toImport.length > 0) return { kind: 'importConfig', objects: prep.config.toImport.map((o) => o.ref) };
+      const skipped = prep.config?.skipped.length ? [`not imported (create them in the target yourself): ${prep.config.skipped.join(', ')}`] : [];
+      if (!spec.requiredProxyMetadata) return { kind: 'advance', to: 'Migrating', message: 'Prepare done: the config is imported', warnings: skipped };
       if (!prep.proxyConfigReady) return { kind: 'ensureProxyConfig' };
       const { restart, rolling, nudge } = nextBatch(prep.lacking, maxUnavailable(spec, 0));
       if (restart.length > 0) return { kind: 'restart', purpose: 'prepare', workloads: restart };
       if (rolling > 0) return { kind: 'wait', message: `${rolling} workload(s) restarting to pick up the required proxy metadata`, ...(nudge.length ? { nudge } : {}) };
       if (prep.lacking.length > 0)
         return { kind: 'fail', check: 'ProxyMetadata', message: `restarted pods still lack the required proxy metadata: ${prep.lacking.map((w) => w.ref).join(', ')}` };
-      const warnings = prep.outside.length ? [`pods outside the waves lack the required proxy metadata (not restarted): ${prep.outside.slice(0, 10).join(', ')}${prep.outside.length > 10 ? ', ...' : ''}`] : [];
+      const warnings = [...skipped, ...(prep.outside.length ? [`pods outside the waves lack the required proxy metadata (not restarted): ${prep.outside.slice(0, 10).join(', ')}${prep.outside.length > 10 ? ', ...' : ''}`] : [])];
       return { kind: 'advance', to: 'Migrating', message: 'every proxy in the waves carries the required proxy metadata', warnings };
     }
     case 'Migrating':

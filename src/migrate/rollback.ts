@@ -6,11 +6,14 @@ import { Journal, type JournalEntry, type JournalOptions } from '../journal/jour
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
 import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
-import { FORWARD_STEPS, STEP } from './act.js';
+import { FORWARD_STEPS, settledVersion, STEP } from './act.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
 import { stateHolds, writeState, type TargetState } from './target-state.js';
+import { KubeApiError } from '../kube/errors.js';
+import type { KubeObject } from '../resources/object.js';
+import { sameRestorable } from './config.js';
 
 export interface RollbackOptions {
   client: ObjectClient;
@@ -31,9 +34,73 @@ export interface RollbackResult {
 
 /** The forward entries rollback undoes, in the order it undoes them: everything but restarts in reverse, then restarts in reverse. */
 export function rollbackOrder(entries: readonly JournalEntry[]): JournalEntry[] {
-  const undone = new Set(entries.filter((e) => e.step === STEP.rollback && e.state === 'done' && isPlainObject(e.intent)).map((e) => (e.intent as { undoes: number }).undoes));
+  const undone = new Set(
+    entries.filter((e) => e.step === STEP.rollback && e.state === 'done' && isPlainObject(e.intent)).flatMap((e) => [(e.intent as { undoes: number }).undoes, ...((e.intent as { alsoUndoes?: number[] }).alsoUndoes ?? [])]),
+  );
   const forward = entries.filter((e) => FORWARD_STEPS.has(e.step) && e.state !== 'failed' && e.before !== undefined && e.target && !undone.has(e.seq)).reverse();
   return [...forward.filter((e) => e.step !== STEP.restart), ...forward.filter((e) => e.step === STEP.restart)];
+}
+
+function sameTarget(a: JournalEntry, b: JournalEntry): boolean {
+  const t = a.target!;
+  const u = b.target!;
+  return t.apiVersion.split('/').length === u.apiVersion.split('/').length && t.apiVersion.replace(/\/.*$/, '') === u.apiVersion.replace(/\/.*$/, '') && t.kind === u.kind && (t.namespace ?? '') === (u.namespace ?? '') && t.name === u.name;
+}
+
+function describeTarget(e: JournalEntry): string {
+  const t = e.target!;
+  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
+}
+
+/**
+ * Undoes the config import of one object (its entries oldest first): deletes it when meshferry created it, puts
+ * its prior state back (PUT with the live resourceVersion) when meshferry changed it. Either only while the live
+ * object is still at the resourceVersion meshferry's last write left: someone else's later change is never
+ * overwritten or deleted; it is refused and named.
+ */
+async function restoreImported(client: ObjectClient, journal: Journal, entries: readonly JournalEntry[]): Promise<{ restored?: string; refused?: string }> {
+  const first = entries[0]!;
+  const last = entries.at(-1)!;
+  const target = first.target!;
+  const what = describeTarget(first);
+  const before = (first.before as { object?: KubeObject | null } | undefined)?.object ?? null;
+  const expected = isPlainObject(last.result) && typeof last.result.resourceVersion === 'string' ? last.result.resourceVersion : undefined;
+  const res = client.resourceOf(target);
+  if (!res) return { refused: `${what}: the cluster no longer serves ${target.apiVersion} ${target.kind}` };
+  const ns = res.namespaced ? target.namespace : undefined;
+  const live = await client.get(res, ns, target.name);
+  const intent = { undoes: first.seq, alsoUndoes: entries.slice(1).map((x) => x.seq), state: { object: before } };
+  const record = async (result: Record<string, unknown>) => {
+    const entry = await journal.begin(STEP.rollback, { target, intent });
+    await journal.finish(entry.seq, result);
+  };
+  // Already as it was (a rollback interrupted after its write): nothing to do.
+  if (before === null ? !live : live && sameRestorable(before, live)) {
+    await record({ alreadyRestored: true });
+    return {};
+  }
+  if (!live) return { refused: `${what} was deleted by someone else after meshferry ${before === null ? 'created' : 'changed'} it; recreate it yourself if it should stay` };
+  const rv = live.metadata.resourceVersion;
+  if (expected === undefined || rv !== expected)
+    return {
+      refused: `${what} was changed by someone else after meshferry ${before === null ? 'created' : 'changed'} it (resourceVersion ${String(rv)}, meshferry left ${expected ?? 'none recorded'}); meshferry will not ${before === null ? 'delete' : 'overwrite'} it: ${before === null ? 'delete it yourself' : 'restore it yourself'} if it should go, then run rollback again`,
+    };
+  if (before === null && target.kind === 'Namespace' && target.apiVersion === 'v1') {
+    const pods = client.discovery.resourceFor('', 'Pod');
+    const inside = pods ? await client.list(pods, { namespace: target.name }) : [];
+    if (inside.length > 0) return { refused: `${what}: meshferry created it, but ${inside.length} pod(s) run in it now; delete it yourself if it should go` };
+  }
+  const entry = await journal.begin(STEP.rollback, { target, intent });
+  try {
+    if (before === null) await client.delete(res, ns, target.name, { preconditions: { resourceVersion: String(rv), ...(live.metadata.uid ? { uid: String(live.metadata.uid) } : {}) } });
+    else await client.replace({ ...before, metadata: { ...before.metadata, resourceVersion: String(rv) } });
+  } catch (err) {
+    await journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+    if (err instanceof KubeApiError && err.status === 409) return { refused: `${what} was changed by someone else while rollback ran; meshferry left it alone` };
+    throw err;
+  }
+  await journal.finish(entry.seq);
+  return { restored: `${before === null ? 'deleted' : 'restored'} ${what} (${before === null ? 'created' : 'changed'} by the config import, step ${first.seq})` };
 }
 
 /** Rolls the migration back from its journal; works after a crash and from any phase. */
@@ -44,7 +111,7 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   const say = opts.onStep ?? (() => undefined);
   // Look before redoing: pending steps are settled against the cluster first.
   for (const p of await observePending(client, journal.pending())) {
-    if (p.applied) await journal.finish(p.seq, { settled: 'found applied in the cluster on resume' });
+    if (p.applied) await journal.finish(p.seq, { settled: 'found applied in the cluster on resume', ...(await settledVersion({ client, journal }, p.seq)) });
     else await journal.fail(p.seq, 'not applied before the interruption');
   }
   const source = m.status.sourceRevision ?? m.object.spec.source?.revision ?? 'default';
@@ -61,8 +128,21 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   }
   await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
   const restarted: JournalEntry[] = [];
-  for (const e of rollbackOrder(journal.entries())) {
+  const order = rollbackOrder(journal.entries());
+  const refused: string[] = [];
+  const handled = new Set<number>();
+  for (const e of order) {
     if (opts.signal?.aborted) return { exit: 130, status };
+    if (handled.has(e.seq)) continue;
+    if (e.step === STEP.import) {
+      // One restore per object: the state before meshferry's first write, guarded by the version its last write left.
+      const same = order.filter((x) => x.step === STEP.import && sameTarget(x, e)).sort((a, b) => a.seq - b.seq);
+      for (const x of same) handled.add(x.seq);
+      const outcome = await restoreImported(client, journal, same);
+      if (outcome.refused) refused.push(outcome.refused);
+      else if (outcome.restored) say(outcome.restored);
+      continue;
+    }
     const before = e.before as TargetState;
     if (e.step === STEP.restart) restarted.push(e);
     if (await stateHolds(client, e.target!, before)) {
@@ -79,6 +159,11 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     }
     await journal.finish(entry.seq);
     say(`restored ${e.target!.kind} ${e.target!.namespace ? `${e.target!.namespace}/` : ''}${e.target!.name} (undoes step ${e.seq}, ${e.step})`);
+  }
+  if (refused.length > 0) {
+    status.message = `rollback restored every other recorded change, but left ${refused.length} imported object(s) alone: ${refused.join('; ')}`;
+    await writeStatus(client, resource, name, status);
+    return { exit: 1, status };
   }
   // Restored restart stamps roll the workloads back onto the source; wait for them, then verify no pod runs the target.
   const target = m.object.spec.target.revision;

@@ -130,5 +130,6 @@ export function initialStatus(spec: MeshMigrationSpec): MigrationStatus {
 
 /** The object meshferry applies for a file: apiVersion, kind, name and spec (status is written separately). */
 export function migrationObject(m: Pick<MeshMigration, 'metadata' | 'spec'>): KubeObject {
-  return { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: m.metadata.name, ...(m.metadata.labels ? { labels: m.metadata.labels } : {}) }, spec: m.spec };
+  const md = m.metadata;
+  return { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: md.name, ...(md.labels ? { labels: md.labels } : {}), ...(md.annotations ? { annotations: md.annotations } : {}) }, spec: m.spec };
 }

@@ -6,13 +6,17 @@ import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { RESTARTED_AT, workloadResource, type WorkloadKind } from './cluster/workloads.js';
 import type { JournalTarget } from '../journal/journal.js';
 import { effectiveChange, type LabelChange } from './opt-in.js';
+import { applyValidated } from '../kube/apply.js';
+import { restorable, showsObject } from './config.js';
 
 /** One recordable state of a target; a step's `before` and `intent` are each one of these. */
 export type TargetState =
   | { labels: LabelChange }
   | { tag: { revision: string; clientConfigs: unknown[] } }
   | { restartedAt: string | null }
-  | { proxyConfig: Record<string, unknown> | null };
+  | { proxyConfig: Record<string, unknown> | null }
+  /** An imported config object: what the file sets (intent), or the whole prior object, null when absent (before). */
+  | { object: KubeObject | null };
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout']);
 export const PROXY_CONFIG_GROUP = 'networking.istio.io';
@@ -23,6 +27,7 @@ function resourceOf(client: ObjectClient, t: JournalTarget): ServedResource {
   else if (t.kind === 'Namespace') r = client.discovery.resourceFor('', 'Namespace');
   else if (t.kind === 'MutatingWebhookConfiguration') r = client.discovery.resourceFor('admissionregistration.k8s.io', t.kind);
   else if (t.kind === 'ProxyConfig') r = client.discovery.resourceFor(PROXY_CONFIG_GROUP, 'ProxyConfig');
+  else r = client.resourceOf(t);
   if (!r) throw new ClusterError('NotServed', `the cluster does not serve ${t.kind}`, { context: client.transport.contextName });
   return r;
 }
@@ -50,6 +55,7 @@ function labelsOf(t: JournalTarget, obj: KubeObject): Record<string, string> {
 /** Reads the target's current state in the shape of `like` (the keys of a label change, say). */
 export async function readState(client: ObjectClient, t: JournalTarget, like: TargetState): Promise<TargetState> {
   const obj = await getTarget(client, t);
+  if ('object' in like) return { object: obj ? restorable(obj) : null };
   if ('proxyConfig' in like) return { proxyConfig: obj && isPlainObject(obj.spec) ? obj.spec : null };
   if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context: client.transport.contextName });
   if ('labels' in like) {
@@ -71,6 +77,7 @@ export async function stateHolds(client: ObjectClient, t: JournalTarget, state: 
     throw err;
   });
   if (!now) return false;
+  if ('object' in state && 'object' in now) return state.object === null ? now.object === null : now.object !== null && showsObject(state.object, now.object);
   if ('labels' in state && 'labels' in now) return Object.entries(state.labels).every(([k, v]) => now.labels[k] === v);
   if ('tag' in state && 'tag' in now) return now.tag.revision === state.tag.revision && JSON.stringify(now.tag.clientConfigs) === JSON.stringify(state.tag.clientConfigs);
   if ('restartedAt' in state && 'restartedAt' in now) return now.restartedAt === state.restartedAt;
@@ -105,6 +112,11 @@ export async function writeState(client: ObjectClient, t: JournalTarget, state: 
       ...hooks.map((_, i) => ({ op: 'replace' as const, path: `/webhooks/${i}/clientConfig`, value: state.tag.clientConfigs[Math.min(i, state.tag.clientConfigs.length - 1)] })),
     ];
     await client.patch(res, undefined, t.name, ops, 'json');
+    return;
+  }
+  if ('object' in state) {
+    if (state.object === null) await client.delete(res, t.namespace, t.name);
+    else await applyValidated(client, state.object, { mode: 'strict' });
     return;
   }
   if (state.proxyConfig === null) {

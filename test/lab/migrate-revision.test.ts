@@ -1,10 +1,12 @@
 // MeshMigration end to end on a real lab (revisions default and canary): a revision upgrade of two namespaces and a
 // gateway, its rollback from the journal, and a precheck that fails, is fixed, and passes on retry.
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 import { Journal } from '../../src/journal/index.js';
+import { readMigration, servedMigrations } from '../../src/migrate/store.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { labPerFile } from './lab-per-file.js';
 import { kubectlFor } from './lab-kubectl.js';
@@ -60,8 +62,11 @@ describe('migrate (lab, revisions default → canary)', () => {
       ],
       verify: { timeout: '5m' },
     });
+    // Init would fail on the finding, so plan says so with exit 1 (and still prints the whole plan).
     const plan = cli('migrate', 'plan', file, '-o', 'json');
-    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.code, plan.stderr).toBe(1);
+    expect(plan.stderr).toContain('would stop at Init: 1 precheck(s) fail:');
+    expect(plan.stderr).toContain('- analyze: 1 finding(s) at or above Error in the config: MF0005 VirtualService cfg/web');
     const planned = JSON.parse(plan.stdout) as { waves: { namespaces: { name: string; change: Record<string, string | null> }[]; restarts: { workload: string }[] }[] };
     expect(planned.waves[0]!.namespaces).toEqual([{ name: 'shop', change: { 'istio.io/rev': 'canary', 'istio-injection': null } }]);
     expect(planned.waves[0]!.restarts.map((r) => r.workload)).toEqual(['Deployment shop/cart', 'Deployment shop/web']);
@@ -214,6 +219,120 @@ describe('migrate (lab, revisions default → canary)', () => {
     expect(good.code, good.stderr).toBe(0);
     expect(good.stderr).not.toContain('would stop at Init');
     expect(await worldView(cluster, ['planned'])).toEqual(before);
+  });
+
+  it('spec.config: Init fails on an analyze Error, passes on retry once the file is fixed; Prepare imports; rollback deletes what it created and restores what it changed', async () => {
+    seedNamespace(kubectl, 'cfg', ['api'], 1);
+    ok(kubectl('lab', ['-n', 'cfg', 'expose', 'deployment', 'api', '--port=80']));
+    await settled(cluster, ['cfg']);
+    // Someone's VirtualService, which the import changes: rollback must put it back as it was.
+    const theirs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'web', namespace: 'cfg' }, spec: { hosts: ['api.cfg.svc.cluster.local'], http: [{ timeout: '5s', route: [{ destination: { host: 'api' } }] }] } };
+    ok(kubectl('lab', ['apply', '-f', '-'], JSON.stringify(theirs)));
+    const vsRes = cluster.discovery.resourceFor('networking.istio.io', 'VirtualService')!;
+    const gwRes = cluster.discovery.resourceFor('networking.istio.io', 'Gateway')!;
+    const drRes = cluster.discovery.resourceFor('networking.istio.io', 'DestinationRule')!;
+    const secretRes = cluster.discovery.resourceFor('', 'Secret')!;
+    const theirSpec = (await cluster.client.get(vsRes, 'cfg', 'web'))!.spec;
+
+    const dir = path.join(parent, 'cfg-migration');
+    const exp = path.join(dir, 'export', 'cfg');
+    await mkdir(exp, { recursive: true });
+    const vsFile = path.join(exp, 'web.yaml');
+    const vsText = (gateway: string) =>
+      `apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: web, namespace: cfg}\nspec:\n  hosts: ["*"]\n  gateways: [${gateway}]\n  http:\n  - route:\n    - destination: {host: api}\n`;
+    await writeFile(vsFile, vsText('cfg/missing'));
+    await writeFile(path.join(exp, 'public.yaml'), 'apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: public, namespace: cfg}\nspec:\n  selector: {app: api}\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: ["*"]\n');
+    await writeFile(path.join(exp, 'api-dr.yaml'), 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: api, namespace: cfg}\nspec:\n  host: api\n');
+    await writeFile(path.join(exp, 'tls.yaml'), 'apiVersion: v1\nkind: Secret\nmetadata: {name: tls, namespace: cfg}\ntype: Opaque\ndata: {key: c2VjcmV0LXZhbHVlLTQy}\n');
+    const file = await migrationFile(dir, 'with-config', {
+      mode: 'InPlace',
+      source: { revision: 'default' },
+      target: { revision: 'canary' },
+      config: { from: './export' },
+      waves: [{ name: 'one', namespaces: ['cfg'] }],
+      verify: { timeout: '5m' },
+    });
+
+    // A path out of the file's folder is refused before the cluster is touched.
+    const escape = await migrationFile(dir, 'escape', { mode: 'InPlace', target: { revision: 'canary' }, config: { from: '../state' }, waves: [{ name: 'one', namespaces: ['cfg'] }] });
+    const refused = cli('migrate', 'apply', escape);
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/escape\.yaml:\d+:\d+: config\.from "\.\.\/state" leaves the folder of the MeshMigration file/);
+    expect(hasStackTrace(refused.stderr)).toBe(false);
+
+    // Init would fail on the finding, so plan says so with exit 1 (and still prints the whole plan).
+    const plan = cli('migrate', 'plan', file, '-o', 'json');
+    expect(plan.code, plan.stderr).toBe(1);
+    expect(plan.stderr).toContain('would stop at Init: 1 precheck(s) fail:');
+    expect(plan.stderr).toContain('- analyze: 1 finding(s) at or above Error in the config: MF0005 VirtualService cfg/web');
+    const planned = JSON.parse(plan.stdout) as { config: { create: string[]; change: string[]; skipped: { ref: string }[]; findings: { code: string; object: string; reference: string }[] } };
+    expect(planned.config.create.sort()).toEqual(['DestinationRule cfg/api', 'Gateway cfg/public']);
+    expect(planned.config.change).toEqual(['VirtualService cfg/web']);
+    expect(planned.config.skipped.map((x) => x.ref)).toEqual(['Secret cfg/tls']);
+    expect(planned.config.findings.map((f) => [f.code, f.object, f.reference])).toEqual([['MF0005', 'VirtualService cfg/web', expect.stringMatching(/^export\/cfg\/web\.yaml:\d+$/)]]);
+
+    const first = cli('migrate', 'apply', file);
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stderr).toMatch(/MF0005 ReferencedResourceNotFound on VirtualService cfg\/web \(export\/cfg\/web\.yaml:\d+\): .*cfg\/missing/);
+    expect(first.stderr).toMatch(/Fix the objects in \.\/export/);
+    expect(hasStackTrace(first.stderr)).toBe(false);
+    expect((JSON.parse(cli('migrate', 'status', 'with-config', '-o', 'json').stdout) as { phase: string }).phase).toBe('Init');
+    // Nothing was imported by a failed Init.
+    expect(await cluster.client.get(gwRes, 'cfg', 'public')).toBeUndefined();
+    expect((await cluster.client.get(vsRes, 'cfg', 'web'))!.spec).toEqual(theirSpec);
+
+    // A crash right after one import write and before its result: the intent is journaled pending, the Gateway is in
+    // the cluster. The resume must see it there, settle the entry (with the resourceVersion it finds) and not write it again.
+    await cluster.client.refreshDiscovery(); // the MeshMigration CRD came after this connection's discovery
+    const res = servedMigrations(cluster.client)!;
+    const m = await readMigration(cluster.client, res, 'with-config');
+    const owner = { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'with-config', uid: m.uid };
+    const gwObj = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'public', namespace: 'cfg' }, spec: { selector: { app: 'api' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['*'] }] } };
+    const crashed = await Journal.open(cluster.client, owner, { localDir: path.join(parent, 'journal-crash') });
+    const pending = await crashed.begin('config.import', { target: { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespace: 'cfg', name: 'public' }, before: { object: null }, intent: { state: { object: gwObj }, change: 'create' } });
+    const written = await cluster.client.apply(gwObj, { force: true });
+
+    await writeFile(vsFile, vsText('cfg/public'));
+    const retry = cli('migrate', 'retry', 'with-config');
+    expect(retry.code, retry.stderr).toBe(0);
+    expect(retry.stderr).toMatch(/Secret cfg\/tls/);
+    expect(`${retry.stdout}${retry.stderr}`).not.toMatch(/c2VjcmV0LXZhbHVlLTQy|secret-value-42/);
+    const st = JSON.parse(cli('migrate', 'status', 'with-config', '-o', 'json').stdout) as { phase: string; retryCounter: number };
+    expect(st).toMatchObject({ phase: 'Finished', retryCounter: 1 });
+
+    const gw = (await cluster.client.get(gwRes, 'cfg', 'public'))!;
+    expect((gw.metadata.managedFields as { manager: string }[]).map((f) => f.manager)).toContain('meshferry');
+    const vs = (await cluster.client.get(vsRes, 'cfg', 'web'))!;
+    expect((vs.spec as { gateways: string[] }).gateways).toEqual(['cfg/public']);
+    expect(await cluster.client.get(drRes, 'cfg', 'api')).toBeDefined();
+    expect(await cluster.client.get(secretRes, 'cfg', 'tls')).toBeUndefined();
+    // The journal: the changed object's prior state before the write, its resourceVersion after; no Secret, no data.
+    const journal = await Journal.open(cluster.client, owner, { localDir: path.join(parent, 'journal-copy') });
+    const imports = journal.entries().filter((e) => e.step === 'config.import');
+    expect(imports.map((e) => `${e.target!.kind} ${e.target!.name}`).sort()).toEqual(['DestinationRule api', 'Gateway public', 'VirtualService web']);
+    // The pending Gateway entry was settled from the cluster, not redone: one entry for it, the version the crashed write left.
+    expect(imports.find((e) => e.target!.kind === 'Gateway')).toMatchObject({ seq: pending.seq, state: 'done', result: { resourceVersion: written.object.metadata.resourceVersion } });
+    expect(gw.metadata.resourceVersion).toBe(written.object.metadata.resourceVersion);
+    expect(imports.every((e) => e.state === 'done' && typeof (e.result as { resourceVersion?: string }).resourceVersion === 'string')).toBe(true);
+    expect((imports.find((e) => e.target!.kind === 'VirtualService')!.before as { object: { spec: unknown } }).object.spec).toEqual(theirSpec);
+    expect(imports.find((e) => e.target!.kind === 'Gateway')!.before).toEqual({ object: null });
+    expect(JSON.stringify(journal.entries())).not.toMatch(/c2VjcmV0LXZhbHVlLTQy/);
+
+    // Someone labels the DestinationRule meshferry created: rollback leaves it alone and says so (exit 1).
+    ok(kubectl('lab', ['-n', 'cfg', 'label', 'destinationrules.networking.istio.io', 'api', 'owner=someone']));
+    const back = cli('migrate', 'rollback', 'with-config');
+    expect(back.code, back.stderr).toBe(1);
+    expect(back.stderr).toMatch(/DestinationRule cfg\/api was changed by someone else after meshferry created it/);
+    expect(await cluster.client.get(drRes, 'cfg', 'api')).toBeDefined();
+    expect(await cluster.client.get(gwRes, 'cfg', 'public')).toBeUndefined();
+    expect((await cluster.client.get(vsRes, 'cfg', 'web'))!.spec).toEqual(theirSpec);
+    // Once its owner removes it, rollback finishes.
+    ok(kubectl('lab', ['-n', 'cfg', 'delete', 'destinationrules.networking.istio.io', 'api']));
+    const again = cli('migrate', 'rollback', 'with-config');
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(cli('migrate', 'status', 'with-config', '-o', 'json').stdout) as { phase: string }).phase).toBe('RolledBack');
+    expect((await cluster.client.get(vsRes, 'cfg', 'web'))!.spec).toEqual(theirSpec);
+    await settled(cluster, ['cfg']);
   });
 
   it('refuses a bad file with exit 2 and file:line, touching nothing', async () => {

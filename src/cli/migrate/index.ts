@@ -1,10 +1,12 @@
 // `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration in one cluster.
+import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { isPlainObject } from '../../resources/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
+import { CONFIG_BASE_ANNOTATION, loadConfig, viewConfig, type ConfigInput } from '../../migrate/config.js';
 import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
 import { discoverSourceRevision, initChecks, snapshot } from '../../migrate/observe.js';
 import { planMigration, renderPlan } from '../../migrate/plan.js';
@@ -80,17 +82,25 @@ async function run(cluster: Cluster, name: string): Promise<number> {
   return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
 }
 
+/** The folder spec.config's paths are relative to: the file's (the working folder for stdin). */
+function configBase(file: string): string {
+  return file === '-' ? process.cwd() : path.dirname(path.resolve(file));
+}
+
 /**
  * The file and the flags to connect with: --context wins, else the file's context (source's, else target's; InPlace
  * makes them one). A file's context the kubeconfig lacks is the file's mistake: exit 2 at that field's line.
+ * spec.config is read (and its rules checked) before the cluster is touched: bad files are exit 2 up front.
  */
-async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>> }> {
+async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>>; config?: ConfigInput }> {
   const m = await loadMigration(file);
-  if (flags.context) return { flags, m };
+  const config = m.value.spec.config ? await loadConfig(m.value.spec, configBase(file)) : undefined;
+  const withConfig = config ? { config } : {};
+  if (flags.context) return { flags, m, ...withConfig };
   const spec = m.value.spec;
   const field = spec.source?.context ? (['spec', 'source', 'context'] as const) : spec.target.context ? (['spec', 'target', 'context'] as const) : undefined;
   const ctx = spec.source?.context ?? spec.target.context;
-  if (!field || !ctx) return { flags, m };
+  if (!field || !ctx) return { flags, m, ...withConfig };
   // Loaded here, not at the top, like connect(): a file-only failure needs no cluster code.
   const { kubeconfigFiles, listContexts } = await import('../../kube/kubeconfig.js');
   const opts = flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {};
@@ -100,24 +110,27 @@ async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags;
       `context "${ctx}" is not in the kubeconfig (${kubeconfigFiles(opts).join(', ')}); ${known.length ? `known contexts: ${known.join(', ')}` : 'it defines no contexts'}. Fix ${field.join('.')}, or pass --context to override it`,
       { position: m.locate(field), code: 'ContextNotFound' },
     );
-  return { flags: { ...flags, context: ctx }, m };
+  return { flags: { ...flags, context: ctx }, m, ...withConfig };
 }
 
 /** `migrate plan FILE`: reads the cluster, changes nothing. */
 export async function runPlan(file: string, flags: Flags): Promise<number> {
-  const { flags: f, m } = await contextFlags(flags, file);
+  const { flags: f, m, config } = await contextFlags(flags, file);
   return withCluster(f, async (cluster) => {
     const found = await discoverControlPlanes(cluster.client);
     const source = await discoverSourceRevision(cluster.client, m.value.spec, found);
-    const plan = planMigration(m.value, await snapshot(cluster.client, m.value.spec, source));
+    const failOn = m.value.spec.config?.analyze?.failOn ?? 'Error';
+    const view = config ? await viewConfig(cluster.client, config, found, failOn) : undefined;
+    const plan = planMigration(m.value, await snapshot(cluster.client, m.value.spec, source), view);
     // The prechecks apply would run first, read-only: a plan that Init would refuse must not look fine (exit 1).
-    const prechecks = await initChecks({ client: cluster.client, spec: m.value.spec }, source);
-    const data = { ...plan, prechecks };
+    const prechecks = await initChecks({ client: cluster.client, spec: m.value.spec }, source, false);
+    const failures = [...prechecks.failures, ...(view?.findings.length ? [`analyze: ${view.findings.length} finding(s) at or above ${failOn} in the config: ${view.findings.map((f) => `${f.code} ${f.object}`).join(', ')}`] : [])];
+    const data = { ...plan, prechecks: { ...prechecks, failures } };
     await writeStdout(flags.output === 'json' ? `${JSON.stringify(data, null, 2)}\n` : flags.output === 'yaml' ? stringify(data, { lineWidth: 0 }) : renderPlan(plan));
     for (const w of prechecks.warnings) log.warn(clean(w));
-    if (prechecks.failures.length === 0) return ExitCode.ok;
-    log.info(`migrate plan: \`migrate apply\` would stop at Init: ${prechecks.failures.length} precheck(s) fail:`);
-    for (const f of prechecks.failures) log.info(`  - ${clean(f)}`);
+    if (failures.length === 0) return ExitCode.ok;
+    log.info(`migrate plan: \`migrate apply\` would stop at Init: ${failures.length} precheck(s) fail:`);
+    for (const f of failures) log.info(`  - ${clean(f)}`);
     return ExitCode.findings;
   });
 }
@@ -129,7 +142,8 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
     const res = await ensureMigrations(cluster.client);
     const live = await cluster.client.get(res, undefined, m.value.metadata.name);
     if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
-    await applyMigration(cluster.client, res, m.value);
+    const annotations = m.value.spec.config ? { ...(m.value.metadata.annotations ?? {}), [CONFIG_BASE_ANNOTATION]: configBase(file) } : m.value.metadata.annotations;
+    await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
     return run(cluster, m.value.metadata.name);
   });
 }
@@ -212,7 +226,8 @@ export function registerMigrate(program: Command): void {
     .command('migrate')
     .summary('move workloads to another control plane in place: phases, waves, journal, resume, rollback')
     .description(
-      'Run a MeshMigration (apiVersion meshferry.dev/v1alpha1, schemas/mesh-migration.schema.json): Init checks → Prepare → ' +
+      'Run a MeshMigration (apiVersion meshferry.dev/v1alpha1, schemas/mesh-migration.schema.json): Init checks (with spec.config: ' +
+        'analyze the config) → Prepare (import spec.config, journaled; required proxy metadata) → ' +
         'Migrating (waves of namespaces and gateways) → Finished. Its state lives in the cluster (a cluster-scoped MeshMigration ' +
         'object and a journal of ConfigMaps in meshferry-system), so any machine with the kubeconfig can resume it.\n\n' +
         'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
@@ -235,7 +250,7 @@ Examples:
     migrate
       .command('plan')
       .summary('print every step a MeshMigration would take, changing nothing')
-      .description('Read the cluster (never write it) and print every step per phase and wave: namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
+      .description('Read the cluster (never write it) and print every step per phase and wave: with spec.config, the analyze check (and the findings that would fail it now) and the objects the import would create or change; namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
       .argument('<file>', 'MeshMigration file, or - for stdin'),
     ['table', 'yaml', 'json'],
     'table',

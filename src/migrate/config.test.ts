@@ -1,0 +1,106 @@
+// spec.config: paths resolved inside the MeshMigration file's folder, the rules applied, the import's comparison and its restorable form.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MeshferryError } from '../errors.js';
+import type { JournalEntry } from '../journal/journal.js';
+import type { KubeObject } from '../resources/object.js';
+import { configLoaderFor, loadConfig, resolveConfigPath, restorable, sameRestorable, showsObject, CONFIG_BASE_ANNOTATION } from './config.js';
+import { rollbackOrder } from './rollback.js';
+import type { MeshMigrationSpec } from './spec.js';
+
+const root = mkdtempSync(path.join(os.tmpdir(), 'migrate-config-test-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const base = path.join(root, 'migration');
+const outside = path.join(root, 'elsewhere');
+mkdirSync(path.join(base, 'export', 'shop'), { recursive: true });
+mkdirSync(outside, { recursive: true });
+writeFileSync(
+  path.join(base, 'export', 'shop', 'vs.yaml'),
+  'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: shop}\nspec:\n  hosts: [shop.example.com]\n  http:\n  - route:\n    - destination: {host: reviews}\n',
+);
+writeFileSync(path.join(base, 'rules.yaml'), 'apiVersion: meshferry.dev/v1alpha1\nkind: TransformRules\nmetadata: {name: hosts}\nrules:\n- mapHost: {from: shop.example.com, to: shop.example.net}\n');
+writeFileSync(path.join(outside, 'vs.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: y}\n');
+symlinkSync(outside, path.join(base, 'sneaky'));
+
+const spec = (config: MeshMigrationSpec['config']): MeshMigrationSpec => ({ mode: 'InPlace', target: { revision: 'canary' }, waves: [{ name: 'one', namespaces: ['shop'] }], ...(config ? { config } : {}) });
+
+function inputError(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(MeshferryError);
+    expect((err as MeshferryError).exitCode).toBe(2);
+    return (err as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('spec.config files', () => {
+  it('reads the export relative to the file\'s folder and applies the rules, keeping each object\'s file:line', async () => {
+    const input = await loadConfig(spec({ from: './export', rules: 'rules.yaml' }), base);
+    const [vs] = input.set.list();
+    expect((vs!.object.spec as { hosts: string[] }).hosts).toEqual(['shop.example.net']);
+    expect(vs!.source?.file).toBe(path.join(base, 'export', 'shop', 'vs.yaml'));
+    expect(input.changedByRules).toBe(1);
+  });
+
+  it('refuses a path that leaves the folder through a symlink, naming where it leads (exit 2)', () => {
+    expect(inputError(() => resolveConfigPath(base, 'sneaky', 'from'))).toMatch(/spec\.config\.from "sneaky" leads outside the folder of the MeshMigration file through a symlink/);
+  });
+
+  it('refuses .. and absolute paths, and names a missing one (exit 2)', () => {
+    expect(inputError(() => resolveConfigPath(base, '../elsewhere', 'from'))).toMatch(/leaves the folder of the MeshMigration file/);
+    expect(inputError(() => resolveConfigPath(base, outside, 'rules'))).toMatch(/spec\.config\.rules .* leaves the folder/);
+    expect(inputError(() => resolveConfigPath(base, './nothing-here', 'from'))).toMatch(/does not exist/);
+  });
+
+  it('resolves the paths against the folder `migrate apply` recorded on the object, and says what to do without it', async () => {
+    const s = spec({ from: './export' });
+    expect(configLoaderFor(spec(undefined), {}, 'm')).toBeUndefined();
+    await expect(configLoaderFor(s, {}, 'm')!()).rejects.toThrow(/no meshferry\.dev\/config-base annotation.*migrate apply FILE/);
+    const input = await configLoaderFor(s, { [CONFIG_BASE_ANNOTATION]: base }, 'm')!();
+    expect(input.set.size).toBe(1);
+  });
+});
+
+const vs: KubeObject = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'r', namespace: 'shop', labels: { app: 'r' } }, spec: { hosts: ['a'], http: [{ route: [{ destination: { host: 'r' } }] }] } };
+const live = (over: Partial<KubeObject> = {}): KubeObject => ({
+  ...structuredClone(vs),
+  metadata: { ...structuredClone(vs.metadata), labels: { app: 'r', extra: 'kept' }, resourceVersion: '7', uid: 'u', managedFields: [{ manager: 'meshferry' }], creationTimestamp: 'x', generation: 2 },
+  status: { observedGeneration: 2 },
+  ...over,
+});
+
+describe('the import\'s comparison', () => {
+  it('a live object shows the file\'s fields even with server additions (extra labels, defaults in list items)', () => {
+    expect(showsObject(vs, live())).toBe(true);
+    expect(showsObject(vs, live({ spec: { hosts: ['a'], http: [{ route: [{ destination: { host: 'r', port: { number: 80 } }, weight: 100 }] }] } }))).toBe(true);
+  });
+  it('a changed value, a missing label or a list of another length is not shown', () => {
+    expect(showsObject(vs, live({ spec: { hosts: ['b'], http: vs.spec ? (vs.spec as { http: unknown }).http : [] } }))).toBe(false);
+    expect(showsObject(vs, { ...live(), metadata: { ...live().metadata, labels: { extra: 'kept' } } })).toBe(false);
+    expect(showsObject(vs, live({ spec: { hosts: ['a', 'c'], http: (vs.spec as { http: unknown }).http } }))).toBe(false);
+  });
+  it('the restorable form drops status and what the server sets, and compares equal across versions', () => {
+    const r = restorable(live());
+    expect(r.status).toBeUndefined();
+    expect(Object.keys(r.metadata).sort()).toEqual(['labels', 'name', 'namespace']);
+    expect(sameRestorable(r, live({ metadata: { ...live().metadata, resourceVersion: '99' } }))).toBe(true);
+    expect(sameRestorable(r, live({ spec: { hosts: ['z'] } }))).toBe(false);
+  });
+});
+
+describe('rollbackOrder with config imports', () => {
+  const entry = (seq: number, step: string, over: Partial<JournalEntry> = {}): JournalEntry => ({ seq, step, target: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'a', name: `c${seq}` }, before: { object: null }, intent: {}, state: 'done', at: 't', ...over });
+  it('undoes imports in reverse; a rollback entry that covers several imports of one object marks them all undone', () => {
+    const entries = [entry(1, 'config.import'), entry(2, 'config.import'), entry(3, 'config.import'), entry(4, 'rollback', { intent: { undoes: 1, alsoUndoes: [2] } })];
+    expect(rollbackOrder(entries).map((e) => e.seq)).toEqual([3]);
+    expect(rollbackOrder(entries.slice(0, 3)).map((e) => e.seq)).toEqual([3, 2, 1]);
+  });
+  it('leaves out imports the server rejected (journaled failed)', () => {
+    expect(rollbackOrder([entry(1, 'config.import', { state: 'failed' }), entry(2, 'config.import')]).map((e) => e.seq)).toEqual([2]);
+  });
+});

@@ -1,0 +1,209 @@
+// spec.config of a MeshMigration: reads the config (export folder, then TransformRules), analyzes it with the live cluster, and compares it with what is live.
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
+import { analyzeResources, atLeast, kindRef, type Level } from '../analyze/index.js';
+import { InputError } from '../errors.js';
+import { exportObjects } from '../kube/export.js';
+import { readLiveState } from '../kube/live.js';
+import type { ObjectClient } from '../kube/object-client.js';
+import type { FileProblem } from '../resources/meshferry-file.js';
+import { cloneJson, formatIdentity, isPlainObject, keyOf, type KubeObject } from '../resources/object.js';
+import { ResourceSet } from '../resources/resource-set.js';
+import { isSecret } from '../resources/secrets.js';
+import { readResources } from '../resources/yaml-read.js';
+import { jsonEqual } from '../resources/neat.js';
+import { applyRules } from '../transform/apply.js';
+import { loadTransformRules } from '../transform/load-rules.js';
+import type { ControlPlaneDiscovery } from './cluster/control-planes.js';
+import type { ConfigFinding } from './config-findings.js';
+import type { MeshMigrationSpec } from './spec.js';
+
+/** Annotation `migrate apply` sets on the object: the folder of the MeshMigration file, which spec.config's paths are relative to. */
+export const CONFIG_BASE_ANNOTATION = 'meshferry.dev/config-base';
+
+/** The config Prepare imports, as read and transformed. */
+export interface ConfigInput {
+  /** The folder the spec's paths are relative to. */
+  base: string;
+  from: string;
+  rules?: string;
+  /** The transformed objects, each with the file:line it came from. */
+  set: ResourceSet;
+  /** How many objects the rules changed. */
+  changedByRules: number;
+}
+
+/** Reads spec.config (for observe and act); undefined when the spec has none. */
+export type ConfigLoader = () => Promise<ConfigInput>;
+
+function escapes(p: string): boolean {
+  if (path.isAbsolute(p) || path.win32.isAbsolute(p)) return true;
+  const norm = path.posix.normalize(p.replace(/\\/g, '/'));
+  return norm === '..' || norm.startsWith('../');
+}
+
+/** spec.config paths that leave the MeshMigration file's folder (absolute, or `..` above it): a schema cannot say so. */
+export function configPathProblems(spec: MeshMigrationSpec): FileProblem[] {
+  const out: FileProblem[] = [];
+  for (const field of ['from', 'rules'] as const) {
+    const p = spec.config?.[field];
+    if (p !== undefined && escapes(p))
+      out.push({ path: ['spec', 'config', field], message: `config.${field} "${p}" leaves the folder of the MeshMigration file: paths in spec.config are relative to that file and must stay inside its folder (put the ${field === 'from' ? 'export' : 'rules file'} beside it)` });
+  }
+  return out;
+}
+
+/** Resolves a spec.config path against `base`, refusing one that leads outside it (also through a symlink). */
+export function resolveConfigPath(base: string, p: string, field: 'from' | 'rules'): string {
+  if (escapes(p)) throw new InputError(`spec.config.${field} "${p}" leaves the folder of the MeshMigration file (${base}); paths in spec.config stay inside it`, { code: 'ConfigPathEscapes' });
+  const full = path.resolve(base, p);
+  let real: string;
+  let realBase: string;
+  try {
+    real = realpathSync(full);
+    realBase = realpathSync(base);
+  } catch {
+    throw new InputError(`spec.config.${field} "${p}": ${full} does not exist (paths in spec.config are relative to the folder of the MeshMigration file, ${base})`, { code: 'FileNotFound' });
+  }
+  const rel = path.relative(realBase, real);
+  if (rel.startsWith('..') || path.isAbsolute(rel))
+    throw new InputError(`spec.config.${field} "${p}" leads outside the folder of the MeshMigration file through a symlink (${full} is ${real}); paths in spec.config stay inside ${base}`, { code: 'ConfigPathEscapes' });
+  return full;
+}
+
+/** Reads the config and applies the rules, as `meshferry transform` would; bad files throw InputError (exit 2) with file:line. */
+export async function loadConfig(spec: MeshMigrationSpec, base: string): Promise<ConfigInput> {
+  const config = spec.config;
+  if (!config) throw new TypeError('the migration has no spec.config');
+  const from = resolveConfigPath(base, config.from, 'from');
+  const rulesFile = config.rules ? resolveConfigPath(base, config.rules, 'rules') : undefined;
+  const rules = rulesFile ? await loadTransformRules(rulesFile) : undefined;
+  const read = await readResources([from]);
+  if (read.size === 0) throw new InputError(`spec.config.from "${config.from}" holds no Kubernetes object (${from}): a wrong path or an empty folder?`, { code: 'NoObjects' });
+  const result = rules ? applyRules(read, rules.rules, rules) : undefined;
+  return { base, from: config.from, ...(config.rules ? { rules: config.rules } : {}), set: result?.set ?? read, changedByRules: result?.changedObjects ?? 0 };
+}
+
+/** The loader for a migration object: its spec.config read relative to the folder `migrate apply` recorded. */
+export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<string, string> | undefined, name: string): ConfigLoader | undefined {
+  if (!spec.config) return undefined;
+  const base = annotations?.[CONFIG_BASE_ANNOTATION];
+  return async () => {
+    if (!base)
+      throw new InputError(`MeshMigration ${name} has spec.config but no ${CONFIG_BASE_ANNOTATION} annotation, so its relative paths cannot be resolved; run \`meshferry migrate apply FILE\` with its file`, { code: 'ConfigBaseUnknown' });
+    return loadConfig(spec, base);
+  };
+}
+
+/**
+ * Analyzes the config together with the live cluster's Istio config and the objects around it (files win over the
+ * live object they name), against the revisions installed. Only findings on objects of the config at or above
+ * `failOn` are returned: the live cluster's own problems are not this migration's to fix.
+ */
+export async function analyzeConfig(client: ObjectClient, input: ConfigInput, found: ControlPlaneDiscovery, failOn: Level): Promise<ConfigFinding[]> {
+  const live = await exportObjects({ client, discovery: client.discovery }, { withContext: true });
+  const set = ResourceSet.of(live.objects);
+  for (const r of input.set) set.add(r, 'replace');
+  const revisions = [...new Set(found.controlPlanes.flatMap((cp) => [cp.revision, ...cp.tags]))];
+  const result = analyzeResources(set, {
+    target: { revisions, revisionsKnown: true },
+    completeKinds: live.kinds.filter((k) => !k.skipped).map((k) => kindRef(k.kind.group, k.kind.kind)),
+    clusterName: client.transport.contextName,
+  });
+  return result.findings
+    .filter((f) => f.position !== undefined && f.origin !== '' && atLeast(f.level, failOn))
+    .map((f) => ({
+      code: f.code,
+      name: f.name,
+      level: f.level,
+      object: f.origin,
+      reference: `${path.relative(input.base, f.position!.file) || f.position!.file}${f.position!.line !== undefined ? `:${f.position!.line}` : ''}`,
+      message: f.message,
+    }));
+}
+
+/** One object the config import would write, or leaves alone. */
+export interface ImportItem {
+  ref: string;
+  object: KubeObject;
+  /** create: absent; change: live does not show the file's fields yet; unchanged: it does; skip: never written (why in reason). */
+  change: 'create' | 'change' | 'unchanged' | 'skip';
+  reason?: string;
+}
+
+/** Objects of namespaced kinds without a namespace go to `default`, as kubectl apply does without a context namespace. */
+function withNamespace(client: ObjectClient, obj: KubeObject): KubeObject {
+  const res = client.resourceOf(obj);
+  if (!res?.namespaced || obj.metadata.namespace) return obj;
+  return { ...obj, metadata: { ...obj.metadata, namespace: 'default' } };
+}
+
+/**
+ * Every object of the config, compared with the cluster: Namespaces first (so the rest has somewhere to go).
+ * Secrets are never written: files hold them as metadata only (the export keeps their data in the source
+ * cluster), as `meshferry import` skips them.
+ */
+export async function compareConfig(client: ObjectClient, input: ConfigInput): Promise<ImportItem[]> {
+  const items: ImportItem[] = [];
+  const objects = input.set.list().map((r) => withNamespace(client, r.object));
+  // One LIST per kind, as `meshferry import` reads the live side, instead of a GET per object.
+  const liveState = await readLiveState(client, objects.filter((o) => !isSecret(o)));
+  for (const obj of objects) {
+    const ref = formatIdentity(keyOf(obj));
+    if (isSecret(obj)) {
+      items.push({ ref, object: obj, change: 'skip', reason: 'a Secret: its data never leaves the source cluster, create it in the target yourself' });
+      continue;
+    }
+    const res = client.resourceOf(obj);
+    if (!res) {
+      items.push({ ref, object: obj, change: 'create', reason: `the cluster does not serve ${obj.apiVersion} ${obj.kind}` });
+      continue;
+    }
+    const live = liveState.get(keyOf(obj));
+    items.push({ ref, object: obj, change: !live ? 'create' : showsObject(obj, live) ? 'unchanged' : 'change' });
+  }
+  const rank = (i: ImportItem) => (i.object.kind === 'Namespace' && i.object.apiVersion === 'v1' ? 0 : 1);
+  return items.sort((a, b) => rank(a) - rank(b));
+}
+
+/** `want` ⊆ `have`: every field the file sets has its value live (maps key by key, lists item by item; server defaults may add). */
+function subset(want: unknown, have: unknown): boolean {
+  if (want === null) return have === null || have === undefined;
+  if (Array.isArray(want)) return Array.isArray(have) && have.length === want.length && want.every((w, i) => subset(w, have[i]));
+  if (isPlainObject(want)) return isPlainObject(have) && Object.entries(want).every(([k, v]) => subset(v, have[k]));
+  return jsonEqual(want, have);
+}
+
+/** Whether the live object shows what the file's object sets (labels, annotations and every other top-level field). */
+export function showsObject(want: KubeObject, live: KubeObject): boolean {
+  for (const k of ['labels', 'annotations'] as const) if (want.metadata[k] !== undefined && !subset(want.metadata[k], live.metadata[k] ?? {})) return false;
+  return Object.entries(want).every(([k, v]) => k === 'apiVersion' || k === 'kind' || k === 'metadata' || k === 'status' || subset(v, live[k]));
+}
+
+const SERVER_METADATA = ['managedFields', 'uid', 'resourceVersion', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
+
+/** The live object as rollback would put it back: everything but status and the fields the server sets. */
+export function restorable(live: KubeObject): KubeObject {
+  const out = cloneJson(live);
+  delete out.status;
+  for (const k of SERVER_METADATA) delete (out.metadata as Record<string, unknown>)[k];
+  return out;
+}
+
+/** Two restorable forms say the same thing. */
+export function sameRestorable(a: KubeObject, b: KubeObject): boolean {
+  return jsonEqual(restorable(a), restorable(b));
+}
+
+/** What `migrate plan` shows of spec.config: the import against the cluster and the findings Init would fail on now. */
+export async function viewConfig(client: ObjectClient, input: ConfigInput, found: ControlPlaneDiscovery, failOn: Level): Promise<{ objects: number; create: string[]; change: string[]; unchanged: number; skipped: { ref: string; reason: string }[]; findings: ConfigFinding[] }> {
+  const items = await compareConfig(client, input);
+  return {
+    objects: items.length,
+    create: items.filter((i) => i.change === 'create').map((i) => i.ref),
+    change: items.filter((i) => i.change === 'change').map((i) => i.ref),
+    unchanged: items.filter((i) => i.change === 'unchanged').length,
+    skipped: items.filter((i) => i.change === 'skip').map((i) => ({ ref: i.ref, reason: i.reason ?? '' })),
+    findings: await analyzeConfig(client, input, found, failOn),
+  };
+}
