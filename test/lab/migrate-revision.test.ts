@@ -62,11 +62,8 @@ describe('migrate (lab, revisions default → canary)', () => {
       ],
       verify: { timeout: '5m' },
     });
-    // Init would fail on the finding, so plan says so with exit 1 (and still prints the whole plan).
     const plan = cli('migrate', 'plan', file, '-o', 'json');
-    expect(plan.code, plan.stderr).toBe(1);
-    expect(plan.stderr).toContain('would stop at Init: 1 precheck(s) fail:');
-    expect(plan.stderr).toContain('- analyze: 1 finding(s) at or above Error in the config: MF0005 VirtualService cfg/web');
+    expect(plan.code, plan.stderr).toBe(0);
     const planned = JSON.parse(plan.stdout) as { waves: { namespaces: { name: string; change: Record<string, string | null> }[]; restarts: { workload: string }[] }[] };
     expect(planned.waves[0]!.namespaces).toEqual([{ name: 'shop', change: { 'istio.io/rev': 'canary', 'istio-injection': null } }]);
     expect(planned.waves[0]!.restarts.map((r) => r.workload)).toEqual(['Deployment shop/cart', 'Deployment shop/web']);
