@@ -103,6 +103,29 @@ export function isTerminal(phase: ShiftPhase): phase is TerminalPhase {
   return TERMINAL_PHASES.includes(phase);
 }
 
+/**
+ * Whether two states record the same thing (what JSON.stringify of each would tell, without building two strings
+ * of up to a hundred history entries every tick): members holding undefined count as absent.
+ */
+export function sameState(a: ShiftState, b: ShiftState): boolean {
+  return sameJson(a, b);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (x[k] !== undefined && !sameJson(x[k], y[k])) return false;
+  for (const k in y) if (y[k] !== undefined && x[k] === undefined) return false;
+  return true;
+}
+
 /** A CheckOutcome as status records it. */
 export function checkRecord(o: CheckOutcome): CheckRecord {
   const base = { name: o.check, verdict: o.verdict, text: describeOutcome(o) };
