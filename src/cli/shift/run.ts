@@ -121,7 +121,12 @@ async function retire(o: Opened, stored: TrafficShiftStore): Promise<number> {
     if (r.result === 'refused') {
       refused = true;
       log.warn(sanitizeTerminalText(`retire: ${where}${r.object} not deleted: still referenced by ${r.referencedBy?.join(', ')}; remove those references, then run again`));
-    } else log.info(sanitizeTerminalText(`retire: ${where}${r.object} ${r.result} (journaled beside ${stored.display})`));
+    } else
+      log.info(
+        sanitizeTerminalText(
+          `retire: ${where}${r.object} ${r.result} (journaled beside ${stored.display}${r.result === 'deleted' ? `; "meshferry shift rollback ${stored.name} -n ${stored.namespace}" puts it back` : ''})`,
+        ),
+      );
   }
   return refused ? ExitCode.findings : ExitCode.ok;
 }
