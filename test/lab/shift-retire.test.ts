@@ -235,4 +235,38 @@ describe('retire after a VM → Kubernetes shift', () => {
     expect(allowed.code, allowed.stderr).toBe(0);
     expect(await weights()).toEqual([0, 100]);
   });
+
+  it('plan asks the checks\' Prometheus once and says clearly that it does not answer (exit 0: run would hold)', async () => {
+    await client.create(
+      {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'VirtualService',
+        metadata: { name: 'probed', namespace: NS },
+        spec: { hosts: ['probed.example'], http: [{ route: [{ destination: { host: 'probed-v1' }, weight: 100 }, { destination: { host: 'probed-v2' }, weight: 0 }] }] },
+      },
+      { fieldManager: 'kubectl-create' },
+    );
+    // Port 1 on loopback: nothing listens there.
+    const file = path.join(parent, 'probed.yaml');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'meshferry.dev/v1alpha1',
+        kind: 'TrafficShift',
+        metadata: { name: 'probed', namespace: NS },
+        spec: {
+          router: { virtualService: { targets: [{ context: CTX, name: 'probed' }], from: { host: 'probed-v1' }, to: { host: 'probed-v2' } } },
+          steps: [100],
+          interval: '1m',
+          gates: { prometheus: { address: 'http://127.0.0.1:1' }, checks: [{ metric: 'request-success-rate', min: 99 }] },
+        },
+      }),
+    );
+    const plan = await runCliAsync(['shift', 'plan', file, ...kube()]);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stderr).toContain('Prometheus at http://127.0.0.1:1, query "vector(1)": unreachable (ECONNREFUSED); "shift run" would hold at each step until it answers');
+    expect(plan.stdout).toContain('prometheus: http://127.0.0.1:1 does NOT answer');
+    const json = await runCliAsync(['shift', 'plan', file, '-o', 'json', ...kube()]);
+    expect(JSON.parse(json.stdout).prometheus).toMatchObject({ address: 'http://127.0.0.1:1', online: false });
+  });
 });

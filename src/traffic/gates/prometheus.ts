@@ -149,7 +149,14 @@ export class PrometheusGate implements MetricGate {
 
   /** True when `vector(1)` answers 1: works on any API-compatible server, unlike /-/ready. */
   async isOnline(): Promise<boolean> {
+    return (await this.probe()).online;
+  }
+
+  /** isOnline with the reason when not: the error of the `vector(1)` query (it names the server), or the odd answer. */
+  async probe(): Promise<{ online: true } | { online: false; reason: string }> {
     const r = await this.query('vector(1)');
-    return r.kind === 'value' && r.value === 1;
+    if (r.kind === 'value' && r.value === 1) return { online: true };
+    if (r.kind === 'error') return { online: false, reason: r.error.message };
+    return { online: false, reason: `Prometheus at ${this.#display} answered vector(1) with ${r.kind === 'value' ? r.value : 'no data'}, not 1: is it Prometheus?` };
   }
 }
