@@ -62,6 +62,8 @@ const rows: Row[] = [
     input: { state: initialState(), live: live(0, 0), now: T0 },
     action: { kind: 'write', weight: 10, why: 'start' },
     phase: 'Progressing',
+    // The next look is when the interval is over, not at once (that only re-read what was just written).
+    wakeAt: T0 + plan.intervalMs,
     expectState: (s) => expect([s.weight, s.stepStartedAt, s.nextCheckAt]).toEqual([10, T0, T0 + plan.intervalMs]),
   },
   {
@@ -99,6 +101,7 @@ const rows: Row[] = [
     action: { kind: 'write', weight: 25, why: 'advance' },
     phase: 'Progressing',
     messageMatches: /^step 2\/4: weight 25$/,
+    wakeAt: after(120 * S),
     expectState: (s) => {
       expect(s.failedChecks).toBe(0);
       expect(s.nextCheckAt).toBe(after(120 * S));

@@ -236,7 +236,9 @@ export function decide(input: DecideInput): Decision {
   const steps = plan.steps;
   if (state.history.length === 0 && current === 0 && steps[0]! > 0) {
     const s: ShiftState = { ...written(state, steps[0]!, 'start', now), phase: 'Progressing', message: `step 1/${steps.length}: weight ${steps[0]}`, nextCheckAt: now + plan.intervalMs };
-    return tick(s, now, { kind: 'write', weight: steps[0]!, why: 'start' });
+    // Next look when the step's interval is over: the write itself reads the weights back, and the loop's poll
+    // looks in between for edits and requests. (Waking at once only re-read what was just written.)
+    return tick(s, s.nextCheckAt!, { kind: 'write', weight: steps[0]!, why: 'start' });
   }
   const due = state.nextCheckAt ?? (state.stepStartedAt ?? now) + plan.intervalMs;
   if (now < due) return tick({ ...state, nextCheckAt: due }, due);
@@ -287,7 +289,7 @@ export function decide(input: DecideInput): Decision {
     failedChecks: 0,
     nextCheckAt: now + plan.intervalMs,
   };
-  return tick(s, now, { kind: 'write', weight: next, why: 'advance' });
+  return tick(s, s.nextCheckAt!, { kind: 'write', weight: next, why: 'advance' });
 }
 
 function abortMode(requests: ShiftRequests, plan: ShiftPlan): 'gradual' | 'instant' {
