@@ -118,9 +118,13 @@ try {
     });
     shifts.push(await runner(clusters, client, doc));
   }
+  const stats = client.transport.stats;
+  const weightsNow = () => Promise.all(shifts.map(async (s) => (await s.store.load()).state.weight ?? 0));
   const measure = async (label, start) => {
     const stop = start();
     await sleep(5000); // warm-up: every loop has ticked
+    const startWeights = await weightsNow();
+    const req0 = stats.requests;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     let rss = 0;
@@ -128,11 +132,15 @@ try {
     await sleep(SECONDS * 1000);
     const cpu = process.cpuUsage(cpu0);
     const wall = performance.now() - t0;
+    const requests = stats.requests - req0;
+    const endWeights = await weightsNow();
+    const steps = endWeights.reduce((n, w, i) => n + (w - startWeights[i]), 0);
     clearInterval(sampler);
     await stop();
     const share = (cpu.user + cpu.system) / 1000 / wall;
-    console.log(`  ${label}: CPU ${(share * 100).toFixed(2)} % of one core, peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB`);
-    return { share, rss };
+    const rate = (requests / (wall / 1000)).toFixed(1);
+    console.log(`  ${label}: CPU ${(share * 100).toFixed(2)} % of one core, peak RSS ${(rss / 2 ** 20).toFixed(0)} MiB, ${rate} API requests/s`);
+    return { share, rss, requests, steps };
   };
   console.log(`\n(2) ${SHIFTS} concurrent TrafficShifts in one process, interval ${INTERVAL}, measured for ${SECONDS} s`);
   // Anchor: a loop that only does the reads every shift needs per poll (its object and its live weights), no more.
@@ -162,8 +170,10 @@ try {
       await Promise.all(runs);
     };
   });
-  const weights = await Promise.all(shifts.map(async (s) => (await s.store.load()).state.weight ?? 0));
-  console.log(`  the shifts moved: weights now ${Math.min(...weights)}..${Math.max(...weights)} (each step held ${INTERVAL})`);
+  const weights = await weightsNow();
+  console.log(`  the shifts moved: weights now ${Math.min(...weights)}..${Math.max(...weights)} (each step held ${INTERVAL}); ${loop.steps} steps while measured`);
+  // The shifts' own API requests per step they took (the 100 reads of the weights that bound the window excluded).
+  if (loop.steps > 0) console.log(`  API requests per step: ${(loop.requests / loop.steps).toFixed(1)} (a step may straddle the window's ends)`);
   console.log(`  goal <= 5 % of one core: ${(loop.share * 100).toFixed(2)} %; goal <= 150 MiB: ${(loop.rss / 2 ** 20).toFixed(0)} MiB`);
   console.log(`  ratio loop/anchor: CPU ${(loop.share / reads.share).toFixed(2)}x, RSS ${(loop.rss / reads.rss).toFixed(2)}x`);
 } finally {

@@ -430,7 +430,8 @@ describe('shift run on a VirtualService, gated by a real Prometheus over lab tra
       return s?.phase === 'Paused' ? s : undefined;
     }, GUARD_MS);
     expect(paused.message).toMatch(/^someone else changed the weights: east\/VirtualService shop\/edit spec\.http\[0\] \(route "main"\) is 40 \(meshferry last set 25\)/);
-    expect(run.stderr()).toContain('paused: someone else changed the weights: east/VirtualService shop/edit');
+    // The run records the pause, then prints it: a starved run may print a moment after the status shows it.
+    await eventually('shift run prints the pause', () => (run.stderr().includes('paused: someone else changed the weights: east/VirtualService shop/edit') ? true : undefined), GUARD_MS);
     expect(routeWeights(await liveVirtualService('edit'))).toEqual([60, 40]);
 
     const resume = await runCliAsync(['shift', 'resume', 'edit', '-n', NS, ...kube()]);

@@ -1,8 +1,10 @@
 // `meshferry shift status|pause|resume|abort|promote NAME`: read a shift's state and steer it through its TrafficShift object.
 import { stringify } from 'yaml';
 import { ExitCode, UsageError } from '../../errors.js';
+import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
 import { isTerminal } from '../../traffic/shift/decide.js';
-import { TrafficShiftStore, stateToStatus } from '../../traffic/shift/store.js';
+import { restoreRetired } from '../../traffic/shift/retire-restore.js';
+import { SHIFT_API_VERSION, TrafficShiftStore, stateToStatus } from '../../traffic/shift/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { connect } from '../cluster-flags.js';
 import type { ClusterFlags } from '../cluster-flags.js';
@@ -70,4 +72,35 @@ export async function runShiftRequest(verb: ShiftRequestVerb, name: string, flag
     log.info(sanitizeTerminalText(`${store.display}: ${verb} requested; the "shift run" driving it acts on its next tick (now ${s.state.phase} at weight ${s.state.weight ?? '-'}).`));
     return ExitCode.ok;
   });
+}
+
+/**
+ * `shift rollback NAME`: re-creates the entries `retire` deleted, from the journal beside the TrafficShift alone.
+ * Exit 0 when every one is back (or was never deleted), 1 when one was refused because an object of that name now
+ * holds something else. Weights are not touched.
+ */
+export async function runShiftRollback(name: string, flags: ShiftTargetFlags): Promise<number> {
+  const clusters = new KubeconfigClusterSet({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
+  try {
+    const store = await TrafficShiftStore.open(await clusters.client(undefined), flags.namespace ?? 'default', name);
+    const { object } = await store.load();
+    let refused = 0;
+    const outcomes = await restoreRetired({
+      clusters,
+      owner: { apiVersion: SHIFT_API_VERSION, kind: 'TrafficShift', name: store.name, namespace: store.namespace, uid: String(object.metadata.uid ?? '') },
+      ownerClient: store.client,
+      onOutcome: (o) => {
+        const where = o.context ? `${o.context}/` : '';
+        if (o.result === 'refused') {
+          refused++;
+          log.warn(sanitizeTerminalText(`rollback: ${where}${o.object} not restored: an object of that name exists and its ${o.differs?.join(', ')} ${o.differs?.length === 1 ? 'differs' : 'differ'} from what retire deleted (journal entry ${o.seq}); delete or fix it, then run again`));
+        } else log.info(sanitizeTerminalText(`rollback: ${where}${o.object} ${o.result} (journal entry ${o.seq})`));
+      },
+    });
+    if (outcomes.length === 0) log.info(sanitizeTerminalText(`rollback: the journal of ${store.display} records no entry that retire deleted; nothing to restore`));
+    else log.info('rollback: traffic weights are not changed; to send traffic back, route to the restored entries and run a TrafficShift the other way');
+    return refused > 0 ? ExitCode.findings : ExitCode.ok;
+  } finally {
+    clusters.close();
+  }
 }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { addClusterFlags } from '../cluster-flags.js';
 import { formatOption } from '../output-flags.js';
 import type { OutputFormat } from '../io.js';
-import { runShiftRequest, runShiftStatus } from './control.js';
+import { runShiftRequest, runShiftRollback, runShiftStatus } from './control.js';
 import type { ShiftRequestVerb, ShiftTargetFlags } from './control.js';
 import { runShiftPlan, runShiftRun } from './run.js';
 import type { ShiftRunFlags } from './run.js';
@@ -32,7 +32,8 @@ Examples:
   $ meshferry shift run shift.yaml                  # drive it; Ctrl-C stops between ticks, run again continues
   $ meshferry shift status productcatalog-to-gke
   $ meshferry shift pause productcatalog-to-gke && meshferry shift resume productcatalog-to-gke
-  $ meshferry shift abort productcatalog-to-gke --instant`,
+  $ meshferry shift abort productcatalog-to-gke --instant
+  $ meshferry shift rollback orders-to-k8s -n shop  # after retire: put the deleted entries back`,
     );
 
   addClusterFlags(
@@ -111,4 +112,20 @@ Examples:
       process.exitCode = await runShiftRequest(verb, name, flags);
     });
   }
+
+  named(
+    shift
+      .command('rollback')
+      .summary('put back the entries retire deleted (a VM\'s ServiceEntry), from the journal')
+      .description(
+        'Re-create every object the shift\'s retire deleted, exactly as the journal beside the TrafficShift recorded it ' +
+          '(without resourceVersion, uid or managedFields), under field manager meshferry, newest first. An object of ' +
+          'that name that exists now is left alone: fine when it holds the recorded spec, labels and annotations, ' +
+          'refused (exit 1) when it holds something else. Each restore is journaled, so running it again is safe. ' +
+          'Traffic weights are not changed: "shift abort" rolls traffic back while a shift runs.',
+      )
+      .addHelpText('after', '\nExamples:\n  $ meshferry shift rollback orders-to-k8s -n shop\n  $ meshferry shift rollback orders-to-k8s -n shop --context vm-cluster'),
+  ).action(async (name: string, flags: ShiftTargetFlags) => {
+    process.exitCode = await runShiftRollback(name, flags);
+  });
 }

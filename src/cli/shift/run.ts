@@ -18,6 +18,7 @@ import type { LoadedTrafficShift } from '../../traffic/shift/spec.js';
 import { retireEntries } from '../../traffic/shift/retire.js';
 import { SHIFT_API_VERSION, TrafficShiftStore, statusToState } from '../../traffic/shift/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
+import { requireContexts } from '../cluster-flags.js';
 import type { ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, style, writeStdout } from '../io.js';
 import type { OutputFormat } from '../io.js';
@@ -46,6 +47,7 @@ function routerKind(file: LoadedTrafficShift): string {
 
 async function open(path: string, flags: ClusterFlags): Promise<Opened> {
   const file = await loadTrafficShift(path);
+  if (flags.context) await requireContexts([flags.context], flags);
   const clusters = new KubeconfigClusterSet({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
   const router = createRouter(file.value.spec.router, clusters, { namespace: file.namespace });
   const checks = resolveShiftChecks(file.value.spec, router.reporter, file.namespace);
@@ -75,6 +77,11 @@ export async function runShiftPlan(path: string, flags: ClusterFlags & { output:
     printWarnings(problems);
     const live = await o.router.read();
     const plan = o.file.plan;
+    // The checks' Prometheus, asked once now: an unreachable one would hold every step of "shift run".
+    const address = o.file.value.spec.gates?.prometheus.address;
+    const probe = address ? await new PrometheusGate(address).probe() : undefined;
+    if (probe && !probe.online)
+      log.warn(sanitizeTerminalText(`${probe.reason}; "shift run" would hold at each step until it answers (after more than ${plan.consecutiveErrorLimit} errors in a row it fails and rolls back)`));
     const summary = {
       name: `${o.file.namespace}/${o.file.value.metadata.name}`,
       router: o.router.kind,
@@ -85,6 +92,7 @@ export async function runShiftPlan(path: string, flags: ClusterFlags & { output:
       rollback: plan.rollback,
       checks: o.checks.map((c) => ({ name: c.name, query: c.promql, ...(c.min !== undefined ? { min: c.min } : {}), ...(c.max !== undefined ? { max: c.max } : {}) })),
       sharedOwners: problems.filter((p) => p.code === 'SharedOwner').map((p) => ({ target: p.target, owner: p.owner })),
+      ...(address && probe ? { prometheus: { address: new PrometheusGate(address).address, online: probe.online, ...(probe.online ? {} : { error: probe.reason }) } } : {}),
     };
     if (flags.output === 'json') await writeStdout(`${JSON.stringify(summary, null, 2)}\n`);
     else if (flags.output === 'yaml') await writeStdout(stringify(summary));
@@ -94,6 +102,7 @@ export async function runShiftPlan(path: string, flags: ClusterFlags & { output:
       text += describeWeights(live).map((l) => `  ${sanitizeTerminalText(l)}\n`).join('');
       text += `\n${renderTable(['step', 'from', 'to', 'hold'], rows)}`;
       text += `\nrollback: ${plan.rollback.mode === 'gradual' ? `gradual through ${plan.rollback.steps.join(', ')}` : 'instant to 0'}, after ${plan.failureThreshold} interval(s) with a failed check\n`;
+      if (probe) text += `prometheus: ${sanitizeTerminalText(summary.prometheus?.address ?? '')} ${probe.online ? 'answers' : 'does NOT answer (see the warning above)'}\n`;
       if (o.checks.length) text += `checks (on "to"):\n${o.checks.map((c) => sanitizeTerminalText(`  ${c.name} (${boundsOf(c)}): ${c.promql}`)).join('\n')}\n`;
       else text += 'no gates: each step only waits its interval\n';
       await writeStdout(text);
@@ -121,7 +130,12 @@ async function retire(o: Opened, stored: TrafficShiftStore): Promise<number> {
     if (r.result === 'refused') {
       refused = true;
       log.warn(sanitizeTerminalText(`retire: ${where}${r.object} not deleted: still referenced by ${r.referencedBy?.join(', ')}; remove those references, then run again`));
-    } else log.info(sanitizeTerminalText(`retire: ${where}${r.object} ${r.result} (journaled beside ${stored.display})`));
+    } else
+      log.info(
+        sanitizeTerminalText(
+          `retire: ${where}${r.object} ${r.result} (journaled beside ${stored.display}${r.result === 'deleted' ? `; "meshferry shift rollback ${stored.name} -n ${stored.namespace}" puts it back` : ''})`,
+        ),
+      );
   }
   return refused ? ExitCode.findings : ExitCode.ok;
 }

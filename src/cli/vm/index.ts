@@ -12,6 +12,7 @@ import { applyVmTwin, readVmObjects } from '../../traffic/vm-twin-cluster.js';
 import { VM_KINDS, planVmTwin, renderVmTwin, vmTwinFiles } from '../../traffic/vm-twin.js';
 import type { VmKind } from '../../traffic/vm-twin.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
+import { requireContexts } from '../cluster-flags.js';
 import { log, style, writeStdout } from '../io.js';
 
 export interface VmTwinFlags {
@@ -76,6 +77,8 @@ function pickFromFiles(objects: readonly KubeObject[], ref: { kind: VmKind; name
 export async function runVmTwin(ref: string | undefined, flags: VmTwinFlags): Promise<number> {
   const vmRef = ref === undefined ? undefined : parseVmRef(ref);
   const contexts = flags.context ?? [];
+  // Files only and nothing applied: the contexts may be another machine's, so no kubeconfig here is no error.
+  await requireContexts(contexts, flags, { kubeconfigOptional: Boolean(flags.filename?.length) && !flags.apply });
   const clusters = new KubeconfigClusterSet({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}) });
   try {
     let vm: KubeObject;

@@ -13,7 +13,8 @@ describe('removeStaleTrafficTargets', () => {
     // 4194399 is above Linux's largest pid (pid_max ≤ 4194304), so no process has it.
     for (const f of [`traffic-${process.pid}-1.json`, 'traffic-4194399-2.json', 'other.json', 'traffic-4194399-2.json.tmp']) writeFileSync(path.join(dir, f), '[]\n');
     expect(await removeStaleTrafficTargets(dir)).toEqual(['traffic-4194399-2.json']);
-    expect(readdirSync(dir).sort()).toEqual(['other.json', `traffic-${process.pid}-1.json`, 'traffic-4194399-2.json.tmp']);
+    // Both sides sorted: where this process's file sorts depends on its pid.
+    expect(readdirSync(dir).sort()).toEqual(['other.json', `traffic-${process.pid}-1.json`, 'traffic-4194399-2.json.tmp'].sort());
   });
 
   it('a folder that does not exist yet has nothing to clean', async () => {

@@ -120,3 +120,16 @@ describe('PrometheusGate', () => {
     expect(message).not.toContain('secret');
   });
 });
+
+describe('PrometheusGate.probe', () => {
+  it('says why a Prometheus is not online: unreachable, or an answer that is not 1', async () => {
+    const odd = await serve((_req, res) => res.end(answer('0')));
+    const down = await serve(() => undefined);
+    const s = servers.pop()!;
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+    expect(await new PrometheusGate(odd).probe()).toEqual({ online: false, reason: `Prometheus at ${odd} answered vector(1) with 0, not 1: is it Prometheus?` });
+    const r = await new PrometheusGate(down).probe();
+    expect(r.online).toBe(false);
+    if (!r.online) expect(r.reason).toBe(`Prometheus at ${down}, query "vector(1)": unreachable (ECONNREFUSED)`);
+  });
+});

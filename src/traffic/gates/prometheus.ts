@@ -1,4 +1,6 @@
 // PrometheusGate: a MetricGate over Prometheus' HTTP API (instant queries), with timeouts and checked answers.
+import http from 'node:http';
+import https from 'node:https';
 import { InputError } from '../../errors.js';
 import { GateError } from './gate.js';
 import type { MetricGate, QueryResult } from './gate.js';
@@ -35,7 +37,6 @@ export function parsePrometheusAddress(address: string): URL {
 
 function causeCode(err: unknown): string {
   let e: unknown = err;
-  // fetch wraps the socket error: TypeError('fetch failed', {cause: {code: 'ECONNREFUSED'}}).
   for (let depth = 0; depth < 4 && e instanceof Error; depth++) {
     const code = (e as NodeJS.ErrnoException).code;
     if (typeof code === 'string') return code;
@@ -45,27 +46,64 @@ function causeCode(err: unknown): string {
   return 'unknown error';
 }
 
-function isTimeout(err: unknown): boolean {
-  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+/**
+ * Keep-alive sockets shared by every gate of the process. Global fetch closes a connection idle for 4 s, so at any
+ * interval longer than that each query paid a new connection, and it asked for gzip, inflating every small answer;
+ * a shift queries once per interval for as long as it runs, often many shifts in one process.
+ * Idle sockets do not keep the process alive.
+ */
+const AGENTS = { 'http:': new http.Agent({ keepAlive: true, maxSockets: 16 }), 'https:': new https.Agent({ keepAlive: true, maxSockets: 16 }) };
+
+class QueryTimeout extends Error {
+  override readonly name = 'TimeoutError';
+}
+class TooLarge extends Error {}
+
+/** One GET; the body as text, or TooLarge past `max` bytes. No redirect is followed (a 3xx is an answer like any other). */
+function getOnce(url: URL, timeoutMs: number, max: number): Promise<{ status: number; body: string; reused: boolean }> {
+  return new Promise((resolve, reject) => {
+    const mod = url.protocol === 'https:' ? https : http;
+    const req = mod.request(url, { method: 'GET', agent: AGENTS[url.protocol as 'http:' | 'https:'], headers: { accept: 'application/json', 'accept-encoding': 'identity', 'user-agent': 'meshferry' } });
+    let settled = false;
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(Object.assign(err instanceof Error ? err : new Error(String(err)), { reusedSocket: req.reusedSocket }));
+    };
+    const timer = setTimeout(() => fail(new QueryTimeout(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('error', fail);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.byteLength;
+        if (size > max) fail(new TooLarge());
+        else chunks.push(c);
+      });
+      res.on('error', fail);
+      res.on('aborted', () => fail(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), reused: req.reusedSocket });
+      });
+    });
+    req.end();
+  });
 }
 
-/** Reads a body up to `max` bytes; undefined when it is larger. */
-async function readCapped(res: Response, max: number): Promise<string | undefined> {
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
+/** A GET that tries once more when a kept-alive socket turned out closed by the server (the request never arrived). */
+async function get(url: URL, timeoutMs: number, max: number): Promise<{ status: number; body: string }> {
+  try {
+    return await getOnce(url, timeoutMs, max);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { reusedSocket?: boolean };
+    if (e.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) return getOnce(url, timeoutMs, max);
+    throw err;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A Prometheus (or API-compatible server) at `address`; the base path is kept, so a path prefix works. */
@@ -95,18 +133,15 @@ export class PrometheusGate implements MetricGate {
     const prefix = `Prometheus at ${this.#display}, query "${shown}": `;
     const url = new URL(this.#queryUrl);
     url.searchParams.set('query', promql);
-    let res: Response;
-    let body: string | undefined;
+    let res: { status: number; body: string };
     try {
-      res = await fetch(url, { method: 'GET', redirect: 'error', signal: AbortSignal.timeout(this.#timeoutMs), headers: { accept: 'application/json' } });
-      body = await readCapped(res, this.#maxBody);
+      res = await get(url, this.#timeoutMs, this.#maxBody);
     } catch (err) {
-      if (isTimeout(err)) return { kind: 'error', error: new GateError('timeout', `${prefix}no answer within ${this.#timeoutMs} ms`, { cause: err }) };
+      if (err instanceof TooLarge) return { kind: 'error', error: new GateError('badResponse', `${prefix}the answer is larger than ${this.#maxBody} bytes`) };
+      if (err instanceof QueryTimeout) return { kind: 'error', error: new GateError('timeout', `${prefix}no answer within ${this.#timeoutMs} ms`, { cause: err }) };
       return { kind: 'error', error: new GateError('unreachable', `${prefix}unreachable (${causeCode(err)})`, { cause: err }) };
     }
-    if (body === undefined)
-      return { kind: 'error', error: new GateError('badResponse', `${prefix}the answer is larger than ${this.#maxBody} bytes`, { status: res.status }) };
-    const result = parseQueryResponse(res.status, body);
+    const result = parseQueryResponse(res.status, res.body);
     if (result.kind !== 'error') return result;
     const e = result.error;
     return { kind: 'error', error: new GateError(e.reason, `${prefix}${e.message}`, e.status === undefined ? {} : { status: e.status }) };
@@ -114,7 +149,14 @@ export class PrometheusGate implements MetricGate {
 
   /** True when `vector(1)` answers 1: works on any API-compatible server, unlike /-/ready. */
   async isOnline(): Promise<boolean> {
+    return (await this.probe()).online;
+  }
+
+  /** isOnline with the reason when not: the error of the `vector(1)` query (it names the server), or the odd answer. */
+  async probe(): Promise<{ online: true } | { online: false; reason: string }> {
     const r = await this.query('vector(1)');
-    return r.kind === 'value' && r.value === 1;
+    if (r.kind === 'value' && r.value === 1) return { online: true };
+    if (r.kind === 'error') return { online: false, reason: r.error.message };
+    return { online: false, reason: `Prometheus at ${this.#display} answered vector(1) with ${r.kind === 'value' ? r.value : 'no data'}, not 1: is it Prometheus?` };
   }
 }

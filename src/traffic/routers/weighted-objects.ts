@@ -53,10 +53,18 @@ export interface WeightedObjectTarget {
 const HUMAN_MANAGER = /^(kubectl(-.*)?|k9s|Mozilla|OpenAPI-Generator|before-first-apply|meshferry(-.*)?|node-fetch|undici)$/;
 const CONFLICT_ATTEMPTS = 6;
 
+type Loaded = { obj: KubeObject; name: string; client: ObjectClient; resource: ServedResource };
+
 /** Loads, reads and writes a list of weighted objects. */
 export class WeightedObjects {
   readonly #clusters: ClusterSet;
   readonly targets: readonly WeightedObjectTarget[];
+  /**
+   * Each target as the last read or write got it from the server. Only a write uses it, and only for the one object
+   * of a single-target router whose resourceVersion is the one `expected` was read at: the patch's `test` of that
+   * resourceVersion is then the same check a fresh GET would make, done by the server at the moment of the write.
+   */
+  readonly #last = new Map<WeightedObjectTarget, Loaded>();
 
   constructor(clusters: ClusterSet, targets: readonly WeightedObjectTarget[]) {
     this.#clusters = clusters;
@@ -70,12 +78,17 @@ export class WeightedObjects {
     return { client, resource, name: targetName(t.context ?? client.transport.contextName, t.kind, t.namespace, t.name) };
   }
 
-  async #get(t: WeightedObjectTarget): Promise<{ obj: KubeObject; name: string; client: ObjectClient; resource: ServedResource }> {
+  async #get(t: WeightedObjectTarget): Promise<Loaded> {
     const { client, resource, name } = await this.#open(t);
     if (!resource) throw new ClusterError('RouterTargetNotServed', `${name}: the cluster does not serve ${t.kind} (${t.group}); install its CRD first`);
     const obj = await client.get(resource, t.namespace, t.name);
-    if (!obj) throw new ClusterError('RouterTargetNotFound', `${name} does not exist (a shift only changes weights; it never creates the object)`);
-    return { obj, name, client, resource };
+    if (!obj) {
+      this.#last.delete(t);
+      throw new ClusterError('RouterTargetNotFound', `${name} does not exist (a shift only changes weights; it never creates the object)`);
+    }
+    const got = { obj, name, client, resource };
+    this.#last.set(t, got);
+    return got;
   }
 
   /** Every problem before the first write: missing objects, pairs not found or ambiguous, other owners. */
@@ -120,33 +133,47 @@ export class WeightedObjects {
   }
 
   /**
-   * Moves every pair of every target to `to` percent. All targets are read and compared with `expected` first, so
-   * a foreign edit on any of them stops the write before anything is written.
+   * Moves every pair of every target to `to` percent. With several targets, all are read and compared with
+   * `expected` first, so a foreign edit on any of them stops the write before anything is written. One target
+   * cannot be half-written: its patch tests the resourceVersion `expected` was read at, so the server itself refuses
+   * it after any edit, and only then is the object read again (a moved weight stops the write, another field is
+   * written around). The weights returned are those of the objects the server answered the patches with.
    */
   async write(to: number, expected: LiveWeights): Promise<LiveWeights> {
     const want = rawWeightsFor(to);
-    const loaded = await Promise.all(this.targets.map(async (t) => ({ t, got: await this.#get(t) })));
-    const live: LiveWeights = { targets: loaded.flatMap(({ t, got }) => weightsOf(t, got)) };
-    const changes = weightChanges(expected, live);
-    if (changes.length > 0) throw new WeightsChangedError(changes);
-    await Promise.all(loaded.map(({ t, got }) => this.#writeOne(t, got, want, expected)));
-    return this.read();
+    const reuse = this.targets.length === 1 ? this.#unchangedSince(this.targets[0]!, expected) : undefined;
+    const loaded = reuse ? [{ t: this.targets[0]!, got: reuse }] : await Promise.all(this.targets.map(async (t) => ({ t, got: await this.#get(t) })));
+    if (!reuse) {
+      const live: LiveWeights = { targets: loaded.flatMap(({ t, got }) => weightsOf(t, got)) };
+      const changes = weightChanges(expected, live);
+      if (changes.length > 0) throw new WeightsChangedError(changes);
+    }
+    const written = await Promise.all(loaded.map(({ t, got }) => this.#writeOne(t, got, want, expected)));
+    return { targets: loaded.flatMap(({ t }, i) => weightsOf(t, written[i]!)) };
   }
 
-  /** Patches one object, re-reading on a conflict; another edit of the weights themselves stops it. */
-  async #writeOne(
-    t: WeightedObjectTarget,
-    first: { obj: KubeObject; name: string; client: ObjectClient; resource: ServedResource },
-    want: { from: number; to: number },
-    expected: LiveWeights,
-  ): Promise<void> {
+  /** The target's last-read object when every pair `expected` holds for it was read at that object's resourceVersion. */
+  #unchangedSince(t: WeightedObjectTarget, expected: LiveWeights): Loaded | undefined {
+    const last = this.#last.get(t);
+    if (!last) return undefined;
+    const rv = last.obj.metadata.resourceVersion;
+    const mine = expected.targets.filter((e) => e.target === last.name);
+    if (typeof rv !== 'string' || mine.length === 0 || mine.length !== expected.targets.length || !mine.every((e) => e.resourceVersion === rv)) return undefined;
+    // The pairs must be the ones this object holds: `expected` came from this very read.
+    return weightChanges({ targets: mine }, { targets: weightsOf(t, last) }).length === 0 ? last : undefined;
+  }
+
+  /** Patches one object, re-reading on a conflict; another edit of the weights themselves stops it. Returns the object as written. */
+  async #writeOne(t: WeightedObjectTarget, first: Loaded, want: { from: number; to: number }, expected: LiveWeights): Promise<Loaded> {
     let got = first;
     for (let attempt = 1; ; attempt++) {
       const ops = weightPatch(got.obj, t.findPairs(got.obj).pairs, want);
-      if (ops.length === 0) return; // already there (a resumed shift re-writing its step)
+      if (ops.length === 0) return got; // already there (a resumed shift re-writing its step)
       try {
-        await got.client.patch(got.resource, t.namespace, t.name, ops, 'json', { fieldManager: FIELD_MANAGER });
-        return;
+        const res = await got.client.patch(got.resource, t.namespace, t.name, ops, 'json', { fieldManager: FIELD_MANAGER });
+        const done = { ...got, obj: res.object };
+        this.#last.set(t, done);
+        return done;
       } catch (err) {
         if (!mayHaveLostRace(err)) throw err;
         const before = got.obj.metadata.resourceVersion;

@@ -1,8 +1,8 @@
 // Table tests of the shift's decision function: one row per branch, over (plan, state, live weights, requests, checks, now).
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import type { CheckOutcome } from '../gates/check.js';
 import { GateError } from '../gates/gate.js';
-import { decide, initialState } from './decide.js';
+import { decide, initialState, sameState } from './decide.js';
 import type { DecideInput, Decision, LiveTarget, ShiftAction, ShiftPhase, ShiftRequests, ShiftState } from './decide.js';
 import type { ShiftPlan } from './spec.js';
 
@@ -62,6 +62,8 @@ const rows: Row[] = [
     input: { state: initialState(), live: live(0, 0), now: T0 },
     action: { kind: 'write', weight: 10, why: 'start' },
     phase: 'Progressing',
+    // The next look is when the interval is over, not at once (that only re-read what was just written).
+    wakeAt: T0 + plan.intervalMs,
     expectState: (s) => expect([s.weight, s.stepStartedAt, s.nextCheckAt]).toEqual([10, T0, T0 + plan.intervalMs]),
   },
   {
@@ -99,6 +101,7 @@ const rows: Row[] = [
     action: { kind: 'write', weight: 25, why: 'advance' },
     phase: 'Progressing',
     messageMatches: /^step 2\/4: weight 25$/,
+    wakeAt: after(120 * S),
     expectState: (s) => {
       expect(s.failedChecks).toBe(0);
       expect(s.nextCheckAt).toBe(after(120 * S));
@@ -465,5 +468,22 @@ describe('decide', () => {
     expect(writes).toEqual([10, 25, 50, 100]);
     expect(state.phase).toBe('Succeeded');
     expect(now - T0).toBe(4 * plan.intervalMs);
+  });
+});
+
+describe('sameState', () => {
+  const base = (): ShiftState => ({ ...initialState(), weight: 10, history: [{ weight: 10, at: 1, why: 'start' }] });
+  it.each<[string, ShiftState, boolean]>([
+    ['a copy', base(), true],
+    ['a member holding undefined is absent', { ...base(), pendingWeight: undefined }, true],
+    ['another weight', { ...base(), weight: 25 }, false],
+    ['a pending write', { ...base(), pendingWeight: 25 }, false],
+    ['one more history entry', { ...base(), history: [...base().history, { weight: 25, at: 2, why: 'advance' }] }, false],
+    ['a history entry with another time', { ...base(), history: [{ weight: 10, at: 2, why: 'start' }] }, false],
+    ['a pause', { ...base(), paused: { by: 'request', at: 3, reason: 'x' } }, false],
+  ])('%s: %s', (_name, other, same) => {
+    expect(sameState(base(), other)).toBe(same);
+    expect(sameState(other, base())).toBe(same);
+    expect(sameState(base(), other)).toBe(JSON.stringify(base()) === JSON.stringify(other));
   });
 });

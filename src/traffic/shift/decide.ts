@@ -108,6 +108,29 @@ export function isTerminal(phase: ShiftPhase): phase is TerminalPhase {
   return TERMINAL_PHASES.includes(phase);
 }
 
+/**
+ * Whether two states record the same thing (what JSON.stringify of each would tell, without building two strings
+ * of up to a hundred history entries every tick): members holding undefined count as absent.
+ */
+export function sameState(a: ShiftState, b: ShiftState): boolean {
+  return sameJson(a, b);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const k in x) if (x[k] !== undefined && !sameJson(x[k], y[k])) return false;
+  for (const k in y) if (y[k] !== undefined && x[k] === undefined) return false;
+  return true;
+}
+
 /** A CheckOutcome as status records it. */
 export function checkRecord(o: CheckOutcome): CheckRecord {
   const base = { name: o.check, verdict: o.verdict, text: describeOutcome(o) };
@@ -219,7 +242,9 @@ export function decide(input: DecideInput): Decision {
   const steps = plan.steps;
   if (state.history.length === 0 && current === 0 && steps[0]! > 0) {
     const s: ShiftState = { ...written(state, steps[0]!, 'start', now), phase: 'Progressing', message: `step 1/${steps.length}: weight ${steps[0]}`, nextCheckAt: now + plan.intervalMs };
-    return tick(s, now, { kind: 'write', weight: steps[0]!, why: 'start' });
+    // Next look when the step's interval is over: the write itself reads the weights back, and the loop's poll
+    // looks in between for edits and requests. (Waking at once only re-read what was just written.)
+    return tick(s, s.nextCheckAt!, { kind: 'write', weight: steps[0]!, why: 'start' });
   }
   const due = state.nextCheckAt ?? (state.stepStartedAt ?? now) + plan.intervalMs;
   if (now < due) return tick({ ...state, nextCheckAt: due }, due);
@@ -270,7 +295,7 @@ export function decide(input: DecideInput): Decision {
     failedChecks: 0,
     nextCheckAt: now + plan.intervalMs,
   };
-  return tick(s, now, { kind: 'write', weight: next, why: 'advance' });
+  return tick(s, s.nextCheckAt!, { kind: 'write', weight: next, why: 'advance' });
 }
 
 /**

@@ -77,7 +77,7 @@ async function referencesTo(client: ObjectClient, hosts: readonly string[]): Pro
 }
 
 /** The object as a journal keeps it: what `kubectl create` would need to bring it back. */
-function restorable(obj: KubeObject): KubeObject {
+export function restorable(obj: KubeObject): KubeObject {
   const { resourceVersion: _rv, uid: _uid, managedFields: _mf, creationTimestamp: _ct, generation: _g, ...metadata } = obj.metadata;
   const { status: _status, ...rest } = obj;
   return { ...rest, metadata } as KubeObject;

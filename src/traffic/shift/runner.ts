@@ -6,7 +6,7 @@ import type { MetricGate } from '../gates/gate.js';
 import type { ResolvedCheck } from '../gates/templates.js';
 import { WeightsChangedError } from '../routers/router.js';
 import type { LiveWeights, Router, ShiftOutcome } from '../routers/router.js';
-import { checkRecord, decide, isTerminal } from './decide.js';
+import { checkRecord, decide, isTerminal, sameState } from './decide.js';
 import type { CheckRecord, Decision, LiveTarget, ShiftState, TerminalPhase, WriteReason } from './decide.js';
 import type { ShiftPlan } from './spec.js';
 import type { StoredShift } from './store.js';
@@ -108,7 +108,7 @@ export class ShiftRunner {
         break;
       }
       case 'done':
-        if (!isTerminal(before.phase) || JSON.stringify(d.state) !== JSON.stringify(before)) await store.save(d.state, stored.generation);
+        if (!isTerminal(before.phase) || !sameState(d.state, before)) await store.save(d.state, stored.generation);
         if (!this.#finalized && !isTerminal(before.phase)) {
           this.#finalized = true;
           await router.finalize(OUTCOME_FOR_ROUTER[action.outcome]);
@@ -116,7 +116,7 @@ export class ShiftRunner {
         this.#emit({ kind: 'done', outcome: action.outcome, message: action.message, state: d.state });
         return { decision: d, nextTickAt: Number.POSITIVE_INFINITY };
       default:
-        if (JSON.stringify(d.state) !== JSON.stringify(before)) await store.save(d.state, stored.generation);
+        if (!sameState(d.state, before)) await store.save(d.state, stored.generation);
         if (action.kind === 'hold' || action.kind === 'pause') {
           if (action.reason !== before.message || before.phase !== d.state.phase) this.#emit({ kind: action.kind, reason: action.reason });
         } else if (action.kind === 'wait' && d.state.message !== before.message && d.state.message) {

@@ -109,6 +109,8 @@ describe('TrafficShift file', () => {
     ['a generic lb-weight without its annotation key', edit(GOOD.slice(GOOD.indexOf('    virtualService:'), GOOD.indexOf('  steps:')), '    lbWeight: {provider: generic, from: {service: a}, to: {service: b}}\n'), 'missing field "annotation" (at spec.router.lbWeight)'],
     ['a Prometheus address with a password', edit('http://127.0.0.1:9090', 'http://u:p@127.0.0.1:9090'), 'shift.yaml:16:18: the Prometheus address must not carry a user or password (at spec.gates.prometheus.address)'],
     ['an lb-weight service that is not a Service name', edit(GOOD.slice(GOOD.indexOf('    virtualService:'), GOOD.indexOf('  steps:')), '    lbWeight: {provider: ack, from: {context: c, service: Gw}, to: {context: c, service: istio-system/gw2}}\n'), `must be namespace/name of a Service (or a name in the shift's namespace), e.g. istio-system/istio-ingressgateway, not "Gw"`],
+    ['the same VirtualService twice in one context', edit('{context: cluster2, name: productcatalog-migration, to:', '{context: cluster1, name: productcatalog-migration, to:'), 'shift.yaml:9:9: a second target for VirtualService default/productcatalog-migration in context cluster1 (the first is targets[0]); name each object once (at spec.router.virtualService.targets[1])'],
+    ['the same Service in two lb-weight pairs', edit(GOOD.slice(GOOD.indexOf('    virtualService:'), GOOD.indexOf('  steps:')), '    lbWeight:\n      provider: ack\n      targets:\n      - {from: {context: c, service: old}, to: {context: c, service: new}}\n      - {from: {context: c, service: old}, to: {context: d, service: new}}\n'), 'shift.yaml:10:10: Service old in context c is already in targets[0]; name each Service once (at spec.router.lbWeight.targets[1].from)'],
   ];
   test.each(bad)('%s: exit 2 with file:line', (_name, text, message) => {
     const err = rejected(text);
@@ -116,4 +118,8 @@ describe('TrafficShift file', () => {
     expect(err.code).toBe('InvalidTrafficShift');
     expect(err.message).toContain(message);
   });
+});
+
+test('the same object name in two contexts is two targets, not a duplicate', () => {
+  expect(parseTrafficShift(GOOD, 'shift.yaml').value.spec.router.virtualService?.targets).toHaveLength(2);
 });

@@ -143,6 +143,39 @@ export function checkTrafficShift(doc: TrafficShiftDocument): FileProblem[] {
       else names.set(name, i);
     });
   }
+  // One object named twice would be written twice per step and read as two pairs that must agree: a typo, refused.
+  const ns = doc.metadata.namespace ?? 'default';
+  const objects = (kind: 'virtualService' | 'httpRoute', targets: readonly { context?: string; namespace?: string; name: string }[], what: string): void => {
+    const seen = new Map<string, number>();
+    targets.forEach((t, i) => {
+      const key = JSON.stringify([t.context ?? null, t.namespace ?? ns, t.name]);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else
+        out.push({
+          path: at('router', kind, 'targets', i),
+          message: `a second target for ${what} ${t.namespace ?? ns}/${t.name}${t.context ? ` in context ${t.context}` : ''} (the first is targets[${first}]); name each object once`,
+        });
+    });
+  };
+  if (spec.router.virtualService) objects('virtualService', spec.router.virtualService.targets, 'VirtualService');
+  if (spec.router.httpRoute) objects('httpRoute', spec.router.httpRoute.targets, 'HTTPRoute');
+  if (spec.router.lbWeight?.targets) {
+    const seen = new Map<string, number>();
+    spec.router.lbWeight.targets.forEach((pair, i) => {
+      for (const side of ['from', 'to'] as const) {
+        const svc = pair[side];
+        const key = JSON.stringify([svc.context ?? null, svc.service]);
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else
+          out.push({
+            path: at('router', 'lbWeight', 'targets', i, side),
+            message: `Service ${svc.service}${svc.context ? ` in context ${svc.context}` : ''} is already in targets[${first}]; name each Service once`,
+          });
+      }
+    });
+  }
   if (spec.rollback?.mode === 'gradual') {
     const steps = spec.rollback.steps;
     steps.forEach((w, i) => {
