@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeshferryError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { KubeObject } from '../resources/object.js';
-import { configLoaderFor, loadConfig, resolveConfigPath, restorable, sameRestorable, showsObject, CONFIG_BASE_ANNOTATION } from './config.js';
+import { configLoaderFor, importable, loadConfig, readConfigSource, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
 import { rollbackOrder } from './rollback.js';
 import type { MeshMigrationSpec } from './spec.js';
 
@@ -59,10 +59,28 @@ describe('spec.config files', () => {
 
   it('resolves the paths against the folder `migrate apply` recorded on the object, and says what to do without it', async () => {
     const s = spec({ from: './export' });
-    expect(configLoaderFor(spec(undefined), {}, 'm')).toBeUndefined();
-    await expect(configLoaderFor(s, {}, 'm')!()).rejects.toThrow(/no meshferry\.dev\/config-base annotation.*migrate apply FILE/);
-    const input = await configLoaderFor(s, { [CONFIG_BASE_ANNOTATION]: base }, 'm')!();
+    const trusted = { base, from: './export' };
+    expect(configLoaderFor(spec(undefined), {}, 'm', trusted)).toBeUndefined();
+    await expect(configLoaderFor(s, {}, 'm', trusted)!()).rejects.toThrow(/no meshferry\.dev\/config-base annotation.*migrate apply FILE/);
+    const input = await configLoaderFor(s, { [CONFIG_BASE_ANNOTATION]: base }, 'm', trusted)!();
     expect(input.set.size).toBe(1);
+  });
+
+  it('reads only from what this machine recorded at apply: a folder, from or rules changed in the cluster is refused', async () => {
+    const s = spec({ from: './export' });
+    const annotated = { [CONFIG_BASE_ANNOTATION]: outside };
+    await expect(configLoaderFor(s, annotated, 'm', { base, from: './export' })!()).rejects.toThrow(/reads its config from .*elsewhere .*not what `migrate apply` recorded on this machine.*Run `meshferry migrate apply FILE`/);
+    await expect(configLoaderFor(s, { [CONFIG_BASE_ANNOTATION]: base }, 'm', { base, from: './other' })!()).rejects.toThrow(/not what `migrate apply` recorded/);
+    await expect(configLoaderFor(spec({ from: './export', rules: './r.yaml' }), { [CONFIG_BASE_ANNOTATION]: base }, 'm', { base, from: './export' })!()).rejects.toThrow(/not what `migrate apply` recorded/);
+    // Nothing recorded here (apply ran on another machine): refused with the same advice.
+    await expect(configLoaderFor(s, { [CONFIG_BASE_ANNOTATION]: base }, 'm', undefined)!()).rejects.toThrow(/not what `migrate apply` recorded on this machine: .*Run `meshferry migrate apply FILE`/);
+  });
+
+  it('records the source beside the journal copy and reads it back', async () => {
+    const dir = path.join(root, 'journal-copy');
+    await recordConfigSource(dir, spec({ from: './export', rules: './r.yaml' }), base);
+    expect(await readConfigSource(dir)).toEqual({ base, from: './export', rules: './r.yaml' });
+    expect(await readConfigSource(path.join(root, 'nothing'))).toBeUndefined();
   });
 });
 
@@ -102,5 +120,40 @@ describe('rollbackOrder with config imports', () => {
   });
   it('leaves out imports the server rejected (journaled failed)', () => {
     expect(rollbackOrder([entry(1, 'config.import', { state: 'failed' }), entry(2, 'config.import')]).map((e) => e.seq)).toEqual([2]);
+  });
+});
+
+describe('untrustedImport: a journal entry alone never decides what rollback deletes or overwrites', () => {
+  const vs = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'shop', name: 'web' };
+  const mf = (...entries: [string, string, string][]) => entries.map(([manager, operation, time]) => ({ manager, operation, time, apiVersion: 'v1', fieldsType: 'FieldsV1' }));
+  const live = (managedFields: unknown[]): KubeObject => ({ apiVersion: vs.apiVersion, kind: vs.kind, metadata: { name: 'web', namespace: 'shop', managedFields }, spec: {} });
+  const prior: KubeObject = { apiVersion: vs.apiVersion, kind: vs.kind, metadata: { name: 'web', namespace: 'shop' }, spec: { hosts: ['web'] } };
+  it.each<[string, Parameters<typeof untrustedImport>, RegExp | undefined]>([
+    ['created by meshferry, then istiod wrote its status', [vs, null, live(mf(['meshferry', 'Apply', '2026-11-29T10:00:00Z'], ['pilot-discovery', 'Update', '2026-11-29T10:00:05Z']))], undefined],
+    ['created by someone else, meshferry applied later: not meshferry\'s to delete', [vs, null, live(mf(['kubectl-create', 'Update', '2026-11-29T09:00:00Z'], ['meshferry', 'Apply', '2026-11-29T10:00:00Z']))], /another field manager wrote it before meshferry did/],
+    ['no write by meshferry at all (a forged entry)', [vs, null, live(mf(['kubectl-create', 'Update', '2026-11-29T09:00:00Z']))], /carries no server-side apply by meshferry/],
+    ['changed by meshferry: restore allowed', [vs, prior, live(mf(['kubectl-create', 'Update', '2026-11-29T09:00:00Z'], ['meshferry', 'Apply', '2026-11-29T10:00:00Z']))], undefined],
+    ['a prior state that is another object', [vs, { ...prior, metadata: { name: 'other', namespace: 'shop' } }, live(mf(['meshferry', 'Apply', '2026-11-29T10:00:00Z']))], /prior state recorded for it is another object/],
+    ['a prior state of another kind', [vs, { ...prior, kind: 'ClusterRoleBinding' }, live(mf(['meshferry', 'Apply', '2026-11-29T10:00:00Z']))], /another object/],
+    ['a ConfigMap (not what the import writes)', [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'victim' }, null, live(mf(['meshferry', 'Apply', '2026-11-29T10:00:00Z']))], /ConfigMap is not config the import writes/],
+    ['a ClusterRoleBinding', [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: 'victim-crb' }, null, undefined], /not config the import writes/],
+    ['already gone: nothing to act on', [vs, null, undefined], undefined],
+  ])('%s', (_name, args, want) => {
+    const why = untrustedImport(...args);
+    if (want) expect(why).toMatch(want);
+    else expect(why).toBeUndefined();
+  });
+
+  it.each<[string, string, boolean]>([
+    ['networking.istio.io/v1', 'VirtualService', true],
+    ['security.istio.io/v1', 'AuthorizationPolicy', true],
+    ['gateway.networking.k8s.io/v1', 'HTTPRoute', true],
+    ['v1', 'Namespace', true],
+    ['v1', 'ConfigMap', false],
+    ['v1', 'Secret', false],
+    ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', false],
+    ['example.com/v1', 'Widget', false],
+  ])('importable(%s, %s) is %s', (apiVersion, kind, want) => {
+    expect(importable(apiVersion, kind)).toBe(want);
   });
 });

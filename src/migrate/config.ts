@@ -1,11 +1,13 @@
 // spec.config of a MeshMigration: reads the config (export folder, then TransformRules), analyzes it with the live cluster, and compares it with what is live.
 import { realpathSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeResources, atLeast, kindRef, type Level } from '../analyze/index.js';
 import { InputError } from '../errors.js';
 import { exportObjects } from '../kube/export.js';
 import { readLiveState } from '../kube/live.js';
 import type { ObjectClient } from '../kube/object-client.js';
+import { writeFileAtomic } from '../resources/atomic-write.js';
 import type { FileProblem } from '../resources/meshferry-file.js';
 import { cloneJson, formatIdentity, isPlainObject, keyOf, type KubeObject } from '../resources/object.js';
 import { ResourceSet } from '../resources/resource-set.js';
@@ -84,13 +86,51 @@ export async function loadConfig(spec: MeshMigrationSpec, base: string): Promise
   return { base, from: config.from, ...(config.rules ? { rules: config.rules } : {}), set: result?.set ?? read, changedByRules: result?.changedObjects ?? 0 };
 }
 
-/** The loader for a migration object: its spec.config read relative to the folder `migrate apply` recorded. */
-export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<string, string> | undefined, name: string): ConfigLoader | undefined {
+/**
+ * Where `migrate apply FILE` read spec.config from on this machine, kept beside the local journal copy. The folder
+ * is also an annotation on the MeshMigration, but anyone who may edit that object could point it anywhere on the
+ * operator's disk; so `retry` and `resume` read the config only from a folder this machine recorded itself.
+ */
+export interface ConfigSource {
+  base: string;
+  from: string;
+  rules?: string;
+}
+
+const CONFIG_SOURCE_FILE = 'config-source.json';
+
+export async function recordConfigSource(journalDir: string, spec: MeshMigrationSpec, base: string): Promise<void> {
+  if (!spec.config) return;
+  const record: ConfigSource = { base, from: spec.config.from, ...(spec.config.rules ? { rules: spec.config.rules } : {}) };
+  await mkdir(journalDir, { recursive: true });
+  await writeFileAtomic(path.join(journalDir, CONFIG_SOURCE_FILE), `${JSON.stringify(record, null, 1)}\n`);
+}
+
+export async function readConfigSource(journalDir: string): Promise<ConfigSource | undefined> {
+  try {
+    const v = JSON.parse(await readFile(path.join(journalDir, CONFIG_SOURCE_FILE), 'utf8')) as unknown;
+    return isPlainObject(v) && typeof v.base === 'string' && typeof v.from === 'string' ? { base: v.base, from: v.from, ...(typeof v.rules === 'string' ? { rules: v.rules } : {}) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The loader for a migration object: its spec.config read relative to the folder `migrate apply` recorded, and only
+ * when the object's folder, `from` and `rules` are the ones this machine recorded (`trusted`).
+ */
+export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<string, string> | undefined, name: string, trusted: ConfigSource | undefined): ConfigLoader | undefined {
   if (!spec.config) return undefined;
+  const config = spec.config;
   const base = annotations?.[CONFIG_BASE_ANNOTATION];
   return async () => {
     if (!base)
       throw new InputError(`MeshMigration ${name} has spec.config but no ${CONFIG_BASE_ANNOTATION} annotation, so its relative paths cannot be resolved; run \`meshferry migrate apply FILE\` with its file`, { code: 'ConfigBaseUnknown' });
+    if (!trusted || trusted.base !== base || trusted.from !== config.from || (trusted.rules ?? '') !== (config.rules ?? ''))
+      throw new InputError(
+        `MeshMigration ${name} reads its config from ${base} (${config.from}${config.rules ? `, rules ${config.rules}` : ''}), which is not what \`migrate apply\` recorded on this machine${trusted ? ` (${trusted.base}: ${trusted.from}${trusted.rules ? `, rules ${trusted.rules}` : ''})` : ''}: the object in the cluster may have been changed, or apply ran elsewhere. Run \`meshferry migrate apply FILE\` with the migration's file: it continues where the migration stopped and reads the files you name`,
+        { code: 'ConfigBaseUntrusted' },
+      );
     return loadConfig(spec, base);
   };
 }
@@ -143,15 +183,58 @@ function withNamespace(client: ObjectClient, obj: KubeObject): KubeObject {
  * Secrets are never written: files hold them as metadata only (the export keeps their data in the source
  * cluster), as `meshferry import` skips them.
  */
+/** What Prepare imports, and so the only kinds its rollback deletes or restores: Istio's and Gateway API's config, and namespaces. */
+export function importable(apiVersion: string, kind: string): boolean {
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  return group.endsWith('.istio.io') || group === 'gateway.networking.k8s.io' || (group === '' && kind === 'Namespace');
+}
+
+/** A managedFields entry of field manager meshferry that applied (server-side apply) to the object. */
+function meshferryApply(live: KubeObject): { time?: unknown } | undefined {
+  const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
+  return fields.find((f): f is { time?: unknown } => isPlainObject(f) && f.manager === 'meshferry' && f.operation === 'Apply' && f.subresource === undefined);
+}
+
+/**
+ * Why rollback must not act on an import entry, or undefined. The journal is ConfigMaps in the cluster, which
+ * people with far fewer rights than the operator may be able to write, so an entry alone never decides what gets
+ * deleted or overwritten: the object must be a kind Prepare imports, the recorded prior state must be that very
+ * object, and the live object must carry meshferry's own server-side apply (which nobody can add without write
+ * access to it); to delete, meshferry's write must be the oldest one on it (it created the object).
+ */
+export function untrustedImport(target: { apiVersion: string; kind: string; namespace?: string; name: string }, before: KubeObject | null, live: KubeObject | undefined): string | undefined {
+  if (!importable(target.apiVersion, target.kind)) return `${target.kind} is not config the import writes (only Istio and Gateway API config, and namespaces)`;
+  if (before !== null) {
+    const o = before as Partial<KubeObject>;
+    if (!isPlainObject(o) || o.apiVersion !== target.apiVersion || o.kind !== target.kind || o.metadata?.name !== target.name || (o.metadata?.namespace ?? target.namespace) !== target.namespace)
+      return 'the prior state recorded for it is another object';
+  }
+  if (!live) return undefined;
+  const mine = meshferryApply(live);
+  if (!mine) return 'the live object carries no server-side apply by meshferry (managedFields)';
+  if (before === null) {
+    const at = typeof mine.time === 'string' ? Date.parse(mine.time) : Number.NaN;
+    const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
+    const older = fields.some((f) => isPlainObject(f) && f !== mine && typeof f.time === 'string' && Date.parse(f.time) < at);
+    if (Number.isNaN(at) || older) return 'another field manager wrote it before meshferry did, so meshferry did not create it';
+  }
+  return undefined;
+}
+
 export async function compareConfig(client: ObjectClient, input: ConfigInput): Promise<ImportItem[]> {
   const items: ImportItem[] = [];
   const objects = input.set.list().map((r) => withNamespace(client, r.object));
   // One LIST per kind, as `meshferry import` reads the live side, instead of a GET per object.
-  const liveState = await readLiveState(client, objects.filter((o) => !isSecret(o)));
+  const liveState = await readLiveState(client, objects.filter((o) => !isSecret(o) && importable(o.apiVersion, o.kind)));
   for (const obj of objects) {
     const ref = formatIdentity(keyOf(obj));
     if (isSecret(obj)) {
       items.push({ ref, object: obj, change: 'skip', reason: 'a Secret: its data never leaves the source cluster, create it in the target yourself' });
+      continue;
+    }
+    if (!importable(obj.apiVersion, obj.kind)) {
+      items.push({ ref, object: obj, change: 'skip', reason: 'not Istio or Gateway API config (nor a namespace): the migration imports only those; apply it yourself' });
       continue;
     }
     const res = client.resourceOf(obj);

@@ -13,7 +13,7 @@ import { readMigration, writeStatus } from './store.js';
 import { stateHolds, writeState, type TargetState } from './target-state.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
-import { sameRestorable } from './config.js';
+import { sameRestorable, untrustedImport } from './config.js';
 
 export interface RollbackOptions {
   client: ObjectClient;
@@ -69,6 +69,8 @@ async function restoreImported(client: ObjectClient, journal: Journal, entries: 
   if (!res) return { refused: `${what}: the cluster no longer serves ${target.apiVersion} ${target.kind}` };
   const ns = res.namespaced ? target.namespace : undefined;
   const live = await client.get(res, ns, target.name);
+  const untrusted = untrustedImport(target, before, live);
+  if (untrusted) return { refused: `${what}: ${untrusted}; the journal entry (step ${first.seq}) may have been written by someone else, so meshferry leaves the object alone` };
   const intent = { undoes: first.seq, alsoUndoes: entries.slice(1).map((x) => x.seq), state: { object: before } };
   const record = async (result: Record<string, unknown>) => {
     const entry = await journal.begin(STEP.rollback, { target, intent });

@@ -5,7 +5,7 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { Journal, type JournalOptions } from '../journal/journal.js';
 import { act } from './act.js';
 import { observe } from './observe.js';
-import { configLoaderFor } from './config.js';
+import { configLoaderFor, readConfigSource } from './config.js';
 import { reconcile, terminal, type Action } from './reconcile.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TIMEOUT_MS, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
@@ -38,7 +38,7 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
   let waitingSince: number | undefined;
   for (;;) {
     m = await readMigration(client, resource, name);
-    const config = configLoaderFor(m.object.spec, m.object.metadata.annotations, name);
+    const config = configLoaderFor(m.object.spec, m.object.metadata.annotations, name, m.object.spec.config ? await readConfigSource(journal.localDir) : undefined);
     const ctx = { client, name, spec: m.object.spec, generation: m.generation, journal, ...(config ? { config } : {}) };
     const status = m.status;
     if (opts.signal?.aborted) return { exit: 130, status, last: { kind: 'wait', message: 'interrupted' } };

@@ -6,14 +6,15 @@ import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { isPlainObject } from '../../resources/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
-import { CONFIG_BASE_ANNOTATION, loadConfig, viewConfig, type ConfigInput } from '../../migrate/config.js';
+import { CONFIG_BASE_ANNOTATION, loadConfig, recordConfigSource, viewConfig, type ConfigInput } from '../../migrate/config.js';
+import { localJournalDir } from '../../journal/journal.js';
 import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
 import { discoverSourceRevision, initChecks, snapshot } from '../../migrate/observe.js';
 import { planMigration, renderPlan } from '../../migrate/plan.js';
 import type { Action } from '../../migrate/reconcile.js';
 import { rollbackMigration } from '../../migrate/rollback.js';
 import { releasePause, runMigration } from '../../migrate/runner.js';
-import type { MigrationStatus } from '../../migrate/spec.js';
+import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from '../../migrate/spec.js';
 import { applyMigration, bumpRetryCounter, ensureMigrations, readMigration, servedMigrations } from '../../migrate/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
@@ -143,7 +144,9 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
     const live = await cluster.client.get(res, undefined, m.value.metadata.name);
     if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
     const annotations = m.value.spec.config ? { ...(m.value.metadata.annotations ?? {}), [CONFIG_BASE_ANNOTATION]: configBase(file) } : m.value.metadata.annotations;
-    await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
+    const stored = await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
+    // This machine vouches for the folder it read the config from; retry and resume trust no other (config.ts).
+    await recordConfigSource(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: m.value.metadata.name, uid: stored.uid }), m.value.spec, configBase(file));
     return run(cluster, m.value.metadata.name);
   });
 }

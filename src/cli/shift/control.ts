@@ -2,7 +2,9 @@
 import { stringify } from 'yaml';
 import { ExitCode, UsageError } from '../../errors.js';
 import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
+import { isPlainObject } from '../../resources/object.js';
 import { isTerminal } from '../../traffic/shift/decide.js';
+import type { TrafficShiftSpec } from '../../traffic/shift/spec.js';
 import { restoreRetired } from '../../traffic/shift/retire-restore.js';
 import { SHIFT_API_VERSION, TrafficShiftStore, stateToStatus } from '../../traffic/shift/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
@@ -77,21 +79,27 @@ export async function runShiftRequest(verb: ShiftRequestVerb, name: string, flag
 /**
  * `shift rollback NAME`: re-creates the entries `retire` deleted, from the journal beside the TrafficShift alone.
  * Exit 0 when every one is back (or was never deleted), 1 when one was refused because an object of that name now
- * holds something else. Weights are not touched.
+ * holds something else, or because the journal entry names something the TrafficShift's retire does not. Weights are
+ * not touched.
  */
 export async function runShiftRollback(name: string, flags: ShiftTargetFlags): Promise<number> {
   const clusters = new KubeconfigClusterSet({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
   try {
     const store = await TrafficShiftStore.open(await clusters.client(undefined), flags.namespace ?? 'default', name);
     const { object } = await store.load();
+    const spec = (isPlainObject(object.spec) ? object.spec : {}) as Partial<TrafficShiftSpec>;
     let refused = 0;
     const outcomes = await restoreRetired({
       clusters,
+      scope: { namespace: store.namespace, router: isPlainObject(spec.router) ? spec.router : undefined, retire: Array.isArray(spec.retire) ? spec.retire : [] },
       owner: { apiVersion: SHIFT_API_VERSION, kind: 'TrafficShift', name: store.name, namespace: store.namespace, uid: String(object.metadata.uid ?? '') },
       ownerClient: store.client,
       onOutcome: (o) => {
         const where = o.context ? `${o.context}/` : '';
-        if (o.result === 'refused') {
+        if (o.result === 'out of scope') {
+          refused++;
+          log.warn(sanitizeTerminalText(`rollback: journal entry ${o.seq} not restored: ${o.differs?.join('; ')}. The journal beside the TrafficShift may have been changed by someone else; nothing was created for it`));
+        } else if (o.result === 'refused') {
           refused++;
           log.warn(sanitizeTerminalText(`rollback: ${where}${o.object} not restored: an object of that name exists and its ${o.differs?.join(', ')} ${o.differs?.length === 1 ? 'differs' : 'differ'} from what retire deleted (journal entry ${o.seq}); delete or fix it, then run again`));
         } else log.info(sanitizeTerminalText(`rollback: ${where}${o.object} ${o.result} (journal entry ${o.seq})`));

@@ -9,7 +9,9 @@ import type { JournalEntry, JournalOwner, JournalTarget } from '../../journal/jo
 import { isPlainObject } from '../../resources/object.js';
 import type { KubeObject } from '../../resources/object.js';
 import type { ClusterSet } from '../routers/router.js';
-import { restorable } from './retire.js';
+import type { RouterSpec } from '../routers/spec.js';
+import { restorable, routerContexts } from './retire.js';
+import type { RetireSpec } from './spec.js';
 
 /** The journal step of a restore; its intent names the retire entry it undoes (`undoes: seq`). */
 export const RESTORE_STEP = 'restore-retired';
@@ -18,8 +20,12 @@ export const RESTORE_STEP = 'restore-retired';
 export interface RestoreOutcome {
   context: string | undefined;
   object: string;
-  /** `refused`: an object of that name exists now and differs from the recorded one; it is left alone. */
-  result: 'restored' | 'already there' | 'already restored' | 'refused' | 'never deleted';
+  /**
+   * `refused`: an object of that name exists now and differs from the recorded one; it is left alone.
+   * `out of scope`: the journal entry names something the TrafficShift's `retire` could not have deleted (another
+   * kind, name, namespace or cluster, or a recorded object that is not its target): a tampered journal; nothing is made.
+   */
+  result: 'restored' | 'already there' | 'already restored' | 'refused' | 'never deleted' | 'out of scope';
   /** For `refused`: which parts differ. */
   differs?: string[];
   /** The retire entry's sequence number in the journal. */
@@ -28,6 +34,8 @@ export interface RestoreOutcome {
 
 export interface RestoreOptions {
   clusters: ClusterSet;
+  /** The TrafficShift as stored in the cluster: only what its `retire` names, where its router lives, is put back. */
+  scope: { namespace: string; router: RouterSpec | undefined; retire: readonly RetireSpec[] };
   owner: JournalOwner;
   ownerClient: ObjectClient;
   localDir?: string;
@@ -73,6 +81,31 @@ export function contentDiffers(live: KubeObject, recorded: KubeObject): string[]
 }
 
 /**
+ * Why a retire entry is not one the TrafficShift's own `retire` could have made, or undefined when it is. The
+ * journal lives in ConfigMaps beside the TrafficShift, which people with far fewer rights than the operator may be
+ * able to write; so an entry is only trusted to re-create what the spec names: one of retire's kinds, with the
+ * name, namespace and cluster the spec gives, and a recorded object that is that very target.
+ */
+export function outOfScope(e: JournalEntry, scope: RestoreOptions['scope']): string | undefined {
+  const t = e.target!;
+  const context = contextOf(e);
+  let contexts: (string | undefined)[] = [];
+  try {
+    contexts = scope.router ? routerContexts(scope.router) : [];
+  } catch {
+    // A router the stored spec does not spell out: no cluster is in scope.
+  }
+  const allowed = scope.retire.some(
+    (r) => r.kind === t.kind && t.apiVersion.startsWith('networking.istio.io/') && r.name === t.name && (r.namespace ?? scope.namespace) === t.namespace && (r.context ? r.context === context : contexts.includes(context)),
+  );
+  if (!allowed) return `${show(t)}${context ? ` in ${context}` : ''} is not an entry the TrafficShift's retire names`;
+  const o = e.before as KubeObject;
+  if (o.apiVersion !== t.apiVersion || o.kind !== t.kind || o.metadata?.name !== t.name || (o.metadata?.namespace ?? t.namespace) !== t.namespace)
+    return `the object recorded for ${show(t)} is another object (${String(o.kind)} ${String(o.metadata?.namespace ?? '')}/${String(o.metadata?.name)})`;
+  return undefined;
+}
+
+/**
  * Re-creates every object a `retire` step deleted, exactly as the journal recorded it (no resourceVersion, uid or
  * managedFields), under field manager meshferry, newest deletion first. An object of that name that exists now is
  * left alone: `already there` when its spec, labels and annotations are the recorded ones, `refused` otherwise.
@@ -104,6 +137,11 @@ export async function restoreRetired(opts: RestoreOptions): Promise<RestoreOutco
       emit({ ...base, result: 'already restored' });
       continue;
     }
+    const why = outOfScope(e, opts.scope);
+    if (why) {
+      emit({ ...base, result: 'out of scope', differs: [why] });
+      continue;
+    }
     const client = await opts.clusters.client(context);
     const resource = resourceOf(client, target);
     const live = await client.get(resource, target.namespace, target.name);
@@ -120,6 +158,7 @@ export async function restoreRetired(opts: RestoreOptions): Promise<RestoreOutco
       continue;
     }
     const recorded = restorable(e.before as KubeObject);
+    recorded.metadata.namespace = target.namespace;
     if (live) {
       const differs = contentDiffers(live, recorded);
       emit(differs.length === 0 ? { ...base, result: 'already there' } : { ...base, result: 'refused', differs });
