@@ -199,6 +199,25 @@ describe('retire after a VM → Kubernetes shift', () => {
     expect(after.filter((e) => e.step === 'restore-retired').map((e) => [(e.intent as { undoes: number }).undoes, e.state])).toEqual(
       expect.arrayContaining([[cut.seq, 'done']]),
     );
+
+    // A forged journal entry (anyone who may write ConfigMaps in this namespace could add one): a "retired" object
+    // that the TrafficShift's retire never names, here a ClusterRoleBinding, and the right target recording it. Rollback
+    // creates nothing for either, says so, and exits 1.
+    const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'forged-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'ServiceAccount', name: 'dev', namespace: NS }] };
+    const forged = await Journal.open(client, owner, { localDir: path.join(parent, 'pay-journal-forged') });
+    const crbTarget = { apiVersion: crb.apiVersion, kind: crb.kind, name: crb.metadata.name };
+    const f1 = await forged.begin('retire', { target: crbTarget, before: crb, intent: { delete: crbTarget, context: CTX } });
+    await forged.finish(f1.seq, { deleted: true });
+    await client.delete(seResource, NS, 'pay-vm');
+    const f2 = await forged.begin('retire', { target, before: crb, intent: { delete: target, context: CTX } });
+    await forged.finish(f2.seq, { deleted: true });
+    const tampered = await runCliAsync(['shift', 'rollback', 'pay-to-k8s', '-n', NS, ...kube()]);
+    expect(tampered.code, tampered.stderr).toBe(1);
+    expect(tampered.stderr).toContain(`rollback: journal entry ${f1.seq} not restored: ClusterRoleBinding forged-admin in ${CTX} is not an entry the TrafficShift's retire names`);
+    expect(tampered.stderr).toContain(`rollback: journal entry ${f2.seq} not restored: the object recorded for ServiceEntry shop/pay-vm is another object (ClusterRoleBinding /forged-admin)`);
+    expect(hasStackTrace(tampered.stderr)).toBe(false);
+    const crbResource = client.discovery.resourceFor('rbac.authorization.k8s.io', 'ClusterRoleBinding')!;
+    expect(await client.get(crbResource, undefined, 'forged-admin')).toBeUndefined();
   });
 
   it('a VirtualService a GitOps controller also manages: plan warns, run refuses (exit 2) naming it, --allow-shared-owner shifts', async () => {
