@@ -2,7 +2,6 @@
 // lbWeight (two ACK gateway Services sharing one CLB id), httpRoute (Gateway API), and a VirtualService pair in two
 // clusters. Each: a healthy 0 → 100 with the split Prometheus measured at each step, a rollback, a person's edit,
 // and SIGKILL then run again. Nothing here waits on the clock: every wait is for an exact state.
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,8 +23,8 @@ import type { RouterSpec } from '../../src/traffic/routers/spec.js';
 import type { ShiftState } from '../../src/traffic/shift/decide.js';
 import type { TrafficShiftSpec } from '../../src/traffic/shift/spec.js';
 import { TrafficShiftStore, statusToState } from '../../src/traffic/shift/store.js';
-import { CLI, REPO_ROOT, hasStackTrace, runCliAsync } from '../support/cli.js';
-import type { CliResult } from '../support/cli.js';
+import { hasStackTrace, runCliAsync, startCli } from '../support/cli.js';
+import type { CliResult, RunningCli } from '../support/cli.js';
 import { eventually } from './lab-kubectl.js';
 
 const CLUSTERS = ['east', 'west'] as const;
@@ -287,24 +286,10 @@ function shiftFile(subject: Subject, name: string, spec: Partial<TrafficShiftSpe
 
 const kube = () => ['--kubeconfig', lab.kubeconfigPath, '--context', HOME];
 
-interface RunningShift {
-  child: ChildProcess;
-  stderr: () => string;
-  done: Promise<CliResult>;
-}
-
-function startRun(file: string, extra: readonly string[] = []): RunningShift {
-  const child = spawn(process.execPath, [CLI, 'shift', 'run', file, ...kube(), ...extra], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  runs.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));
-  });
-  return { child, stderr: () => stderr, done };
+function startRun(file: string, extra: readonly string[] = []): RunningCli {
+  const run = startCli(['shift', 'run', file, ...kube(), ...extra]);
+  runs.push(run.child);
+  return run;
 }
 
 let store: TrafficShiftStore | undefined;

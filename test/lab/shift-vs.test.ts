@@ -2,8 +2,6 @@
 // (`lab traffic` following the live weights): healthy 0 → 100 with the measured split at each step, rollbacks (gradual
 // and instant), Prometheus killed mid-shift, no data past maxHold, Ctrl-C and SIGKILL then run again, a person's
 // edit, and bad files.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
@@ -26,8 +24,8 @@ import { statusToState } from '../../src/traffic/shift/store.js';
 import { isTerminal } from '../../src/traffic/shift/decide.js';
 import type { ShiftState } from '../../src/traffic/shift/decide.js';
 import type { TrafficShiftSpec } from '../../src/traffic/shift/spec.js';
-import { CLI, REPO_ROOT, hasStackTrace, runCliAsync } from '../support/cli.js';
-import type { CliResult } from '../support/cli.js';
+import { hasStackTrace, runCliAsync, startCli } from '../support/cli.js';
+import type { RunningCli } from '../support/cli.js';
 import { eventually } from './lab-kubectl.js';
 
 const CTX = 'east';
@@ -218,23 +216,9 @@ async function shiftState(name: string): Promise<ShiftState | undefined> {
 const kube = () => ['--kubeconfig', lab.kubeconfigPath, '--context', CTX];
 
 /** `shift run` in the background: its stderr so far, and its end. */
-interface RunningShift {
-  child: ChildProcess;
-  stderr: () => string;
-  done: Promise<CliResult>;
-}
-
-function startRun(file: string, extra: readonly string[] = []): RunningShift {
-  const child = spawn(process.execPath, [CLI, 'shift', 'run', file, ...kube(), ...extra], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));
-  });
-  return { child, stderr: () => stderr, done };
+function startRun(file: string, extra: readonly string[] = []): RunningCli {
+  const run = startCli(['shift', 'run', file, ...kube(), ...extra]);
+  return run;
 }
 
 const weightsOf = (s: ShiftState | undefined) => s?.history.map((h) => h.weight) ?? [];

@@ -49,3 +49,25 @@ export async function runCliAsync(args: readonly string[], opts: { env?: NodeJS.
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
   });
 }
+
+/** A CLI run in the background: its stderr so far, and its end (exit 137 after SIGKILL, 128 for another signal). */
+export interface RunningCli {
+  child: import('node:child_process').ChildProcess;
+  stderr: () => string;
+  done: Promise<CliResult>;
+}
+
+/** Starts `meshferry ...args` in the background, for tests that signal it or watch its progress mid-run. */
+export function startCli(args: readonly string[]): RunningCli {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\`, or run the tests through vitest (its global setup builds dist/)`);
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));
+  });
+  return { child, stderr: () => stderr, done };
+}

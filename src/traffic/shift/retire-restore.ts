@@ -6,6 +6,7 @@ import { FIELD_MANAGER } from '../../kube/object-client.js';
 import type { ObjectClient } from '../../kube/object-client.js';
 import { Journal } from '../../journal/journal.js';
 import type { JournalEntry, JournalOwner, JournalTarget } from '../../journal/journal.js';
+import { jsonEqual } from '../../resources/neat.js';
 import { isPlainObject } from '../../resources/object.js';
 import type { KubeObject } from '../../resources/object.js';
 import type { ClusterSet } from '../routers/router.js';
@@ -59,16 +60,6 @@ function resourceOf(client: ObjectClient, t: JournalTarget): ServedResource {
   const r = client.discovery.resourceFor(group, t.kind);
   if (!r) throw new ClusterError('NotServed', `the cluster (context ${client.transport.contextName}) does not serve ${t.apiVersion} ${t.kind}`, { context: client.transport.contextName });
   return r;
-}
-
-function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => jsonEqual(x, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const ka = Object.keys(a);
-    return ka.length === Object.keys(b).length && ka.every((k) => k in b && jsonEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /** Which user-visible parts of `live` differ from the recorded object: spec, labels, annotations (absent = empty). */
