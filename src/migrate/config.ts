@@ -178,11 +178,6 @@ function withNamespace(client: ObjectClient, obj: KubeObject): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, namespace: 'default' } };
 }
 
-/**
- * Every object of the config, compared with the cluster: Namespaces first (so the rest has somewhere to go).
- * Secrets are never written: files hold them as metadata only (the export keeps their data in the source
- * cluster), as `meshferry import` skips them.
- */
 /** What Prepare imports, and so the only kinds its rollback deletes or restores: Istio's and Gateway API's config, and namespaces. */
 export function importable(apiVersion: string, kind: string): boolean {
   const slash = apiVersion.indexOf('/');
@@ -222,6 +217,11 @@ export function untrustedImport(target: { apiVersion: string; kind: string; name
   return undefined;
 }
 
+/**
+ * Every object of the config, compared with the cluster: Namespaces first (so the rest has somewhere to go).
+ * Secrets are never written: files hold them as metadata only (the export keeps their data in the source
+ * cluster), as `meshferry import` skips them.
+ */
 export async function compareConfig(client: ObjectClient, input: ConfigInput): Promise<ImportItem[]> {
   const items: ImportItem[] = [];
   const objects = input.set.list().map((r) => withNamespace(client, r.object));
