@@ -154,7 +154,8 @@ describe('lab up --prometheus + lab traffic on two lab clusters', () => {
     const child = traffic;
     trafficExit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     await until('the first split line', async () => (/split from 80 \/ to 20/.test(trafficErr) ? true : undefined));
-    expect(trafficErr).toMatch(/registered for the lab's Prometheus at http:\/\/127\.0\.0\.1:\d+/);
+    // Printed after it registered itself (a few awaits later): waited for, never assumed to have come with the split.
+    await until('the registration line', async () => (/registered for the lab's Prometheus at http:\/\/127\.0\.0\.1:\d+/.test(trafficErr) ? true : undefined));
     const files = readdirSync(path.join(dir, 'traffic-targets')).filter((f) => f.endsWith('.json'));
     expect(files).toEqual([`traffic-${traffic.pid}-1.json`]);
     await until('Prometheus scraping lab traffic', async () => (valueOf(await gate.query('count(up{job="meshferry-lab-traffic"} == 1)')) === 1 ? true : undefined));
