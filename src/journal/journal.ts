@@ -28,6 +28,16 @@ export interface JournalTarget {
   name: string;
 }
 
+/**
+ * Whether an entry's recorded object is its target itself (apiVersion, kind, namespace, name). The journal is
+ * ConfigMaps that others may write, so whoever acts on a recorded object checks this first.
+ */
+export function recordsTarget(obj: unknown, t: JournalTarget): boolean {
+  if (!isPlainObject(obj) || !isPlainObject(obj.metadata)) return false;
+  const md = obj.metadata;
+  return obj.apiVersion === t.apiVersion && obj.kind === t.kind && md.name === t.name && (md.namespace ?? t.namespace) === t.namespace;
+}
+
 /** One step: written `pending` before the change, `done` or `failed` after it. */
 export interface JournalEntry {
   seq: number;

@@ -8,6 +8,7 @@ import { exportObjects } from '../kube/export.js';
 import { readLiveState } from '../kube/live.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { writeFileAtomic } from '../resources/atomic-write.js';
+import { recordsTarget, type JournalTarget } from '../journal/journal.js';
 import type { FileProblem } from '../resources/meshferry-file.js';
 import { cloneJson, formatIdentity, isPlainObject, keyOf, type KubeObject } from '../resources/object.js';
 import { ResourceSet } from '../resources/resource-set.js';
@@ -185,12 +186,6 @@ export function importable(apiVersion: string, kind: string): boolean {
   return group.endsWith('.istio.io') || group === 'gateway.networking.k8s.io' || (group === '' && kind === 'Namespace');
 }
 
-/** A managedFields entry of field manager meshferry that applied (server-side apply) to the object. */
-function meshferryApply(live: KubeObject): { time?: unknown } | undefined {
-  const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
-  return fields.find((f): f is { time?: unknown } => isPlainObject(f) && f.manager === 'meshferry' && f.operation === 'Apply' && f.subresource === undefined);
-}
-
 /**
  * Why rollback must not act on an import entry, or undefined. The journal is ConfigMaps in the cluster, which
  * people with far fewer rights than the operator may be able to write, so an entry alone never decides what gets
@@ -198,19 +193,15 @@ function meshferryApply(live: KubeObject): { time?: unknown } | undefined {
  * object, and the live object must carry meshferry's own server-side apply (which nobody can add without write
  * access to it); to delete, meshferry's write must be the oldest one on it (it created the object).
  */
-export function untrustedImport(target: { apiVersion: string; kind: string; namespace?: string; name: string }, before: KubeObject | null, live: KubeObject | undefined): string | undefined {
+export function untrustedImport(target: JournalTarget, before: KubeObject | null, live: KubeObject | undefined): string | undefined {
   if (!importable(target.apiVersion, target.kind)) return `${target.kind} is not config the import writes (only Istio and Gateway API config, and namespaces)`;
-  if (before !== null) {
-    const o = before as Partial<KubeObject>;
-    if (!isPlainObject(o) || o.apiVersion !== target.apiVersion || o.kind !== target.kind || o.metadata?.name !== target.name || (o.metadata?.namespace ?? target.namespace) !== target.namespace)
-      return 'the prior state recorded for it is another object';
-  }
+  if (before !== null && !recordsTarget(before, target)) return 'the prior state recorded for it is another object';
   if (!live) return undefined;
-  const mine = meshferryApply(live);
+  const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
+  const mine = fields.find((f): f is { time?: unknown } => isPlainObject(f) && f.manager === 'meshferry' && f.operation === 'Apply' && f.subresource === undefined);
   if (!mine) return 'the live object carries no server-side apply by meshferry (managedFields)';
   if (before === null) {
     const at = typeof mine.time === 'string' ? Date.parse(mine.time) : Number.NaN;
-    const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
     const older = fields.some((f) => isPlainObject(f) && f !== mine && typeof f.time === 'string' && Date.parse(f.time) < at);
     if (Number.isNaN(at) || older) return 'another field manager wrote it before meshferry did, so meshferry did not create it';
   }

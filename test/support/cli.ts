@@ -34,20 +34,7 @@ export function hasStackTrace(stderr: string): boolean {
 
 /** Like runCli, without blocking the event loop: for tests whose fake API server lives in the test process. */
 export async function runCliAsync(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run the tests through vitest (its global setup builds dist/)`);
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
-  });
+  return startCli(args, opts).done;
 }
 
 /** A CLI run in the background: its stderr so far, and its end (exit 137 after SIGKILL, 128 for another signal). */
@@ -58,13 +45,13 @@ export interface RunningCli {
 }
 
 /** Starts `meshferry ...args` in the background, for tests that signal it or watch its progress mid-run. */
-export function startCli(args: readonly string[]): RunningCli {
+export function startCli(args: readonly string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunningCli {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\`, or run the tests through vitest (its global setup builds dist/)`);
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO_ROOT, env: { ...process.env, NO_COLOR: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr }));

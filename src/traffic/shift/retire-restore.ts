@@ -4,7 +4,7 @@ import type { ServedResource } from '../../kube/discovery.js';
 import { KubeApiError } from '../../kube/errors.js';
 import { FIELD_MANAGER } from '../../kube/object-client.js';
 import type { ObjectClient } from '../../kube/object-client.js';
-import { Journal } from '../../journal/journal.js';
+import { Journal, recordsTarget } from '../../journal/journal.js';
 import type { JournalEntry, JournalOwner, JournalTarget } from '../../journal/journal.js';
 import { jsonEqual } from '../../resources/neat.js';
 import { isPlainObject } from '../../resources/object.js';
@@ -91,8 +91,7 @@ export function outOfScope(e: JournalEntry, scope: RestoreOptions['scope']): str
   );
   if (!allowed) return `${show(t)}${context ? ` in ${context}` : ''} is not an entry the TrafficShift's retire names`;
   const o = e.before as KubeObject;
-  if (o.apiVersion !== t.apiVersion || o.kind !== t.kind || o.metadata?.name !== t.name || (o.metadata?.namespace ?? t.namespace) !== t.namespace)
-    return `the object recorded for ${show(t)} is another object (${String(o.kind)} ${String(o.metadata?.namespace ?? '')}/${String(o.metadata?.name)})`;
+  if (!recordsTarget(o, t)) return `the object recorded for ${show(t)} is another object (${String(o.kind)} ${String(o.metadata?.namespace ?? '')}/${String(o.metadata?.name)})`;
   return undefined;
 }
 
