@@ -5,7 +5,7 @@ import type { Journal, JournalEntry } from '../journal/journal.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { checkAccess, describeAccess, type AccessCheck } from './cluster/access.js';
 import { discoverControlPlanes, type ControlPlaneDiscovery } from './cluster/control-planes.js';
-import { podInjection, proveInjection } from './cluster/injection.js';
+import { dryRunPod, podInjection, proveInjection } from './cluster/injection.js';
 import { compareRoots, controlPlaneRoots } from './cluster/roots.js';
 import { selectorMatches } from './cluster/webhook-selectors.js';
 import { listWorkloads, rolloutVerdict, workloadResource, RESTARTED_AT, type Untouchable, type Workload, type WorkloadKind } from './cluster/workloads.js';
@@ -265,7 +265,30 @@ async function prepareView(ctx: ObserveContext, status: MigrationStatus, source:
     return mine.some((p) => lacksMetadata(p, required)) || (stamped && !(obj && rolloutVerdict(w, obj).done));
   });
   const outside = sourcePods.filter((p) => !inWave.has(p.metadata.namespace ?? '') && lacksMetadata(p, required)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
-  return { ...(config ? { config } : {}), proxyConfigReady, lacking: observedWorkloads(lackingRefs, objects, status.prepareRestartAt), outside };
+  const lacking = observedWorkloads(lackingRefs, objects, status.prepareRestartAt);
+  // The ProxyConfig existing is not istiod applying it: before restarting, a dry-run Pod must come back with the metadata.
+  const toRestart = lackingRefs.find((w, i) => !lacking[i]!.restarted);
+  const proxyConfigServed = proxyConfigReady && toRestart ? await metadataServed(client, toRestart, objects.get(workloadRef(toRestart)), sourcePods.find((p) => owns(toRestart, p)), required, proxyConfigName(ctx.name)) : undefined;
+  return { ...(config ? { config } : {}), proxyConfigReady, ...(proxyConfigServed !== undefined ? { proxyConfigServed } : {}), lacking, outside };
+}
+
+/**
+ * Whether the injector answering for a workload's pods today puts the required metadata into a new pod: a
+ * dry-run Pod with the workload's pod template labels and annotations (or, without a template, a live pod's labels)
+ * is injected, and its istio-proxy must carry every key. true, or why not in words.
+ */
+async function metadataServed(client: ObjectClient, w: Workload, obj: KubeObject | undefined, pod: KubeObject | undefined, required: Record<string, string>, pcName: string): Promise<true | string> {
+  const spec = obj && isPlainObject(obj.spec) ? obj.spec : {};
+  const meta = isPlainObject(spec.template) && isPlainObject(spec.template.metadata) ? spec.template.metadata : undefined;
+  const strings = (v: unknown): Record<string, string> => (isPlainObject(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {});
+  const labels = meta ? strings(meta.labels) : (pod?.metadata.labels ?? {});
+  const annotations = meta ? strings(meta.annotations) : {};
+  const tried = await dryRunPod(client, w.namespace, labels, annotations);
+  const what = `a dry-run Pod like ${workloadRef(w)}'s`;
+  if ('webhookError' in tried) return `${what} was refused by the injector: ${tried.webhookError}`;
+  if (!podInjection(tried.pod).injected) return `${what} came back without a sidecar`;
+  if (lacksMetadata(tried.pod, required)) return `${what} is injected without ${Object.keys(required).join(', ')}: istiod has not applied ProxyConfig ${ROOT_NAMESPACE}/${pcName} yet`;
+  return true;
 }
 
 /** Each label of `change` that `labels` do not show, in words. */

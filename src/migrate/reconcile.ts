@@ -45,6 +45,8 @@ export interface Observation {
     /** spec.config compared with the cluster: objects still to create or change, and what is never written. */
     config?: { toImport: { ref: string; change: 'create' | 'change' }[]; skipped: string[] };
     proxyConfigReady: boolean;
+    /** With workloads still to restart: true when a dry-run Pod comes back with the metadata (istiod applied the ProxyConfig), else why not. */
+    proxyConfigServed?: true | string;
     /** Workloads in the waves whose pods lack the required metadata. */
     lacking: ObservedWorkload[];
     /** Pods outside the waves that lack it (reported, not restarted). */
@@ -137,6 +139,8 @@ export function reconcile(spec: MeshMigrationSpec, status: MigrationStatus, obs:
       if (!spec.requiredProxyMetadata) return { kind: 'advance', to: 'Migrating', message: 'Prepare done: the config is imported', warnings: skipped };
       if (!prep.proxyConfigReady) return { kind: 'ensureProxyConfig' };
       const { restart, rolling, nudge } = nextBatch(prep.lacking, maxUnavailable(spec, 0));
+      if (restart.length > 0 && prep.proxyConfigServed !== true)
+        return { kind: 'wait', message: `waiting for istiod to apply the ProxyConfig before restarting: ${prep.proxyConfigServed ?? 'not probed yet'}` };
       if (restart.length > 0) return { kind: 'restart', purpose: 'prepare', workloads: restart };
       if (rolling > 0) return { kind: 'wait', message: `${rolling} workload(s) restarting to pick up the required proxy metadata`, ...(nudge.length ? { nudge } : {}) };
       if (prep.lacking.length > 0)

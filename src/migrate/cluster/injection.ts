@@ -127,22 +127,10 @@ export async function proveInjection(client: ObjectClient, opts: ProveInjectionO
     };
   const probe = await probeTarget(client, nsResource, opts.namespace, current, podLabels, live, expect);
   if (!probe) return { ok: false, reason: 'no-probe', message: `no namespace lets a dry-run Pod reach revision ${expect}'s injector (every namespace is labelled for another revision)` };
-  const pod: KubeObject = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { generateName: 'meshferry-injection-probe-', name: '', namespace: probe.namespace, labels: { ...probe.labels } },
-    spec: { containers: [{ name: 'probe', image: 'registry.k8s.io/pause:3.10' }] },
-  };
-  delete (pod.metadata as { name?: string }).name;
-  let created: KubeObject;
-  try {
-    created = (await client.create(pod, { dryRun: true })).object;
-  } catch (err) {
-    if (err instanceof KubeApiError && /webhook/i.test(err.serverMessage))
-      return { ok: false, reason: 'webhook-failed', message: `the injector of revision ${expect} failed a dry-run Pod create in namespace ${probe.namespace}: ${err.serverMessage}` };
-    throw err;
-  }
-  const got = podInjection(created);
+  const tried = await dryRunPod(client, probe.namespace, probe.labels);
+  if ('webhookError' in tried)
+    return { ok: false, reason: 'webhook-failed', message: `the injector of revision ${expect} failed a dry-run Pod create in namespace ${probe.namespace}: ${tried.webhookError}` };
+  const got = podInjection(tried.pod);
   if (!got.injected) return { ok: false, reason: 'not-injected', message: `a dry-run Pod in namespace ${probe.namespace} came back without a sidecar although revision ${expect}'s webhook selects it` };
   if (got.revision !== expect)
     return { ok: false, reason: 'injected-by-other', revision: got.revision ?? 'unknown', message: `a dry-run Pod in namespace ${probe.namespace} was injected by revision ${got.revision ?? 'unknown'}, not ${expect}` };
@@ -153,6 +141,32 @@ export async function proveInjection(client: ObjectClient, opts: ProveInjectionO
     webhooks: verdict.webhooks.map((w) => `${w.configName}/${w.webhookName}`),
     message: `revision ${expect} injects ${what} (dry-run Pod in ${probe.namespace}${probe.namespace === opts.namespace ? '' : ', the namespace is not opted in yet'})`,
   };
+}
+
+/**
+ * Creates a Pod with `dryRun=All` (nothing is stored; Istio's injector webhooks declare `sideEffects: None`, so
+ * they run) and returns what the server would have stored: the injected Pod. A webhook's refusal comes back as
+ * `webhookError` with the server's message; any other API error is thrown.
+ */
+export async function dryRunPod(
+  client: ObjectClient,
+  namespace: string,
+  labels: Labels,
+  annotations: Readonly<Record<string, string>> = {},
+): Promise<{ pod: KubeObject } | { webhookError: string }> {
+  const pod: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { generateName: 'meshferry-injection-probe-', name: '', namespace, labels: { ...labels }, ...(Object.keys(annotations).length ? { annotations: { ...annotations } } : {}) },
+    spec: { containers: [{ name: 'probe', image: 'registry.k8s.io/pause:3.10' }] },
+  };
+  delete (pod.metadata as { name?: string }).name;
+  try {
+    return { pod: (await client.create(pod, { dryRun: true })).object };
+  } catch (err) {
+    if (err instanceof KubeApiError && /webhook/i.test(err.serverMessage)) return { webhookError: err.serverMessage };
+    throw err;
+  }
 }
 
 /** Where and with which pod labels a dry-run Pod reaches only the target's webhooks today. */
