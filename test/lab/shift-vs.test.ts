@@ -223,10 +223,16 @@ function startRun(file: string, extra: readonly string[] = []): RunningCli {
 
 const weightsOf = (s: ShiftState | undefined) => s?.history.map((h) => h.weight) ?? [];
 
-async function waitForWeight(name: string, min: number): Promise<ShiftState> {
+/**
+ * The shift's weight is at least `min` and in the VirtualService. The status may still show it as the pending write
+ * (the runner records a write's result with its next tick), so the live route decides.
+ */
+async function waitForWeight(name: string, min: number): Promise<ShiftState & { weight: number }> {
   return eventually(`shift ${name} at weight ≥ ${min}`, async () => {
     const s = await shiftState(name);
-    return s?.weight !== undefined && s.weight >= min && s.pendingWeight === undefined ? s : undefined;
+    const w = s?.pendingWeight ?? s?.weight;
+    if (!s || w === undefined || w < min) return undefined;
+    return routeWeights(await liveVirtualService(name))[1] === w ? { ...s, weight: w } : undefined;
   }, GUARD_MS);
 }
 
@@ -417,6 +423,16 @@ describe('shift run on a VirtualService, gated by a real Prometheus over lab tra
     // The run records the pause, then prints it: a starved run may print a moment after the status shows it.
     await eventually('shift run prints the pause', () => (run.stderr().includes('paused: someone else changed the weights: east/VirtualService shop/edit') ? true : undefined), GUARD_MS);
     expect(routeWeights(await liveVirtualService('edit'))).toEqual([60, 40]);
+    // shift status: a table for people, the status as JSON for scripts; exit 0 while the shift is not over.
+    const table = await runCliAsync(['shift', 'status', 'edit', '-n', NS, ...kube()]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^NAME\s+PHASE\s+WEIGHT\s+FAILED CHECKS\s+ERRORS\n/i);
+    expect(table.stdout).toMatch(new RegExp(`${NS}/edit\\s+Paused\\s+25\\s+0\\s+0`));
+    expect(table.stdout).toContain('someone else changed the weights: east/VirtualService shop/edit');
+    expect(table.stdout).toMatch(/weights written:\n\s+\S+\s+25\s+\(start\)/);
+    const json = await runCliAsync(['shift', 'status', 'edit', '-n', NS, '-o', 'json', ...kube()]);
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: `${NS}/edit`, phase: 'Paused', weight: 25 });
 
     const resume = await runCliAsync(['shift', 'resume', 'edit', '-n', NS, ...kube()]);
     expect(resume.code, resume.stderr).toBe(0);

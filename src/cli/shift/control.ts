@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { ExitCode, UsageError } from '../../errors.js';
 import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
 import { isPlainObject } from '../../resources/object.js';
-import { isTerminal } from '../../traffic/shift/decide.js';
+import { isTerminal, type ShiftState } from '../../traffic/shift/decide.js';
 import type { TrafficShiftSpec } from '../../traffic/shift/spec.js';
 import { restoreRetired } from '../../traffic/shift/retire-restore.js';
 import { SHIFT_API_VERSION, TrafficShiftStore, stateToStatus } from '../../traffic/shift/store.js';
@@ -34,7 +34,7 @@ export async function runShiftStatus(name: string, flags: ShiftTargetFlags & { o
     if (flags.output === 'json') await writeStdout(`${JSON.stringify(status, null, 2)}\n`);
     else if (flags.output === 'yaml') await writeStdout(stringify(status));
     else {
-      let text = renderTable(['name', 'phase', 'weight', 'failed checks', 'errors'], [[status.name, s.state.phase, String(s.state.weight ?? '-'), String(s.state.failedChecks), String(s.state.consecutiveErrors)]]);
+      let text = renderTable(['name', 'phase', 'weight', 'failed checks', 'errors'], [[status.name, s.state.phase, weightText(s.state), String(s.state.failedChecks), String(s.state.consecutiveErrors)]]);
       text += `\n${s.state.message}\n`;
       if (s.state.checks.length) text += `\nlast checks:\n${s.state.checks.map((c) => `  ${c.text}`).join('\n')}\n`;
       if (s.state.history.length) text += `\nweights written:\n${s.state.history.map((h) => `  ${new Date(h.at).toISOString()}  ${h.weight}  (${h.why})`).join('\n')}\n`;
@@ -111,4 +111,10 @@ export async function runShiftRollback(name: string, flags: ShiftTargetFlags): P
   } finally {
     clusters.close();
   }
+}
+
+/** The recorded weight; with a write recorded but not yet confirmed, `from->to` (see runner.ts, #landed). */
+export function weightText(state: ShiftState): string {
+  const w = state.weight === undefined ? '-' : String(state.weight);
+  return state.pendingWeight === undefined ? w : `${w}->${state.pendingWeight}`;
 }

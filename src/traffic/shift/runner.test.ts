@@ -95,4 +95,44 @@ describe('ShiftRunner', () => {
     expect(events.at(-1)).toEqual({ kind: 'pause', reason: expect.stringMatching(/^someone else changed the weights: noop \(dry run, in memory\) weight is 40/) });
     expect((await router.read()).targets[0]?.raw).toEqual({ from: 60, to: 40 });
   });
+
+  test('one status write per step: the result of a write is recorded with the next tick, nothing of it lost', async () => {
+    const { store, events, tickUntilIdle } = setup([100, 100, 100]);
+    for (let i = 0; i < 50 && !events.some((e) => e.kind === 'done'); i++) await tickUntilIdle();
+    // Three writes and the end: the three intents (each carrying the history so far) and the final record.
+    expect(store.saved.map((s) => [s.weight, s.pendingWeight, s.history.map((h) => h.weight)])).toEqual([
+      [0, 25, []],
+      [25, 50, [25]],
+      [50, 100, [25, 50]],
+      [100, undefined, [25, 50, 100]],
+    ]);
+    // Each step is dated by its write, not by the tick that recorded it: one interval apart.
+    expect(store.saved.at(-1)!.history.map((h) => h.at - 1_000_000)).toEqual([0, 10_000, 20_000]);
+  });
+
+  test('the weights set back to the old value after our write landed is an edit (pause), not a write that failed', async () => {
+    const { router, store, events, tickUntilIdle } = setup([100]);
+    await tickUntilIdle(); // writes 25
+    await tickUntilIdle(); // checks pass, writes 50
+    router.edit(0, { from: 75, to: 25 }); // someone puts it back
+    await tickUntilIdle();
+    expect(store.saved.at(-1)?.phase).toBe('Paused');
+    expect(events.at(-1)).toEqual({ kind: 'pause', reason: expect.stringMatching(/^someone else changed the weights: .* weight is 25/) });
+    expect((await router.read()).targets[0]?.raw).toEqual({ from: 75, to: 25 });
+  });
+
+  test('a stopped run records the result it held; another writer in between makes the next tick check the intent against the cluster', async () => {
+    const { store, tickUntilIdle, runner } = setup([]);
+    await tickUntilIdle(); // writes 25; its result waits in memory
+    expect(store.saved.at(-1)).toMatchObject({ weight: 0, pendingWeight: 25 });
+    await runner.flush();
+    expect(store.saved.at(-1)).toMatchObject({ weight: 25, pendingWeight: undefined, history: [{ weight: 25, why: 'start' }] });
+
+    const other = setup([]);
+    await other.tickUntilIdle(); // writes 25
+    const intent = other.store.saved.at(-1)!;
+    other.store.saved.push({ ...intent, message: 'another writer', history: [...intent.history, { weight: 0, at: 1, why: 'repair' }] });
+    await other.runner.flush();
+    expect(other.store.saved.at(-1)?.message).toBe('another writer'); // not overwritten by the held result
+  });
 });

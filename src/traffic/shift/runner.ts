@@ -51,6 +51,23 @@ export interface TickResult {
   nextTickAt: number;
 }
 
+/** A write's result is kept for the next tick's record only when that tick is at least this far off. */
+const DEFER_RESULT_MIN_MS = 1000;
+
+/** Whether a loaded status is still the intent this process saved: same weights, phase and history. */
+function sameIntent(stored: ShiftState, intent: ShiftState): boolean {
+  const a = stored.history.at(-1);
+  const b = intent.history.at(-1);
+  return (
+    stored.pendingWeight === intent.pendingWeight &&
+    stored.weight === intent.weight &&
+    stored.phase === intent.phase &&
+    stored.history.length === intent.history.length &&
+    a?.weight === b?.weight &&
+    a?.at === b?.at
+  );
+}
+
 const OUTCOME_FOR_ROUTER: Record<TerminalPhase, ShiftOutcome> = { Succeeded: 'promoted', RolledBack: 'rolledBack', Failed: 'rolledBack', Aborted: 'aborted' };
 
 /** Drives one shift. `tick()` is one reconcile; `run()` ticks until the shift ends or the signal aborts. */
@@ -59,6 +76,13 @@ export class ShiftRunner {
   readonly #now: () => number;
   readonly #pollMs: number;
   #finalized = false;
+  /**
+   * A write this process made and saw land, whose result is not saved yet: the intent is in the cluster, the result
+   * only here. It is saved with the next tick's record (one status write per step, not two). The next tick uses it
+   * only while the stored status is still that intent; otherwise (another writer, a restart) decide()'s resume path
+   * checks the intent against the live weights as after a crash.
+   */
+  #landed: { intent: ShiftState; result: ShiftState } | undefined;
 
   constructor(opts: ShiftRunnerOptions) {
     if (opts.checks.length > 0 && !opts.gate) throw new TypeError('checks need a gate');
@@ -71,7 +95,16 @@ export class ShiftRunner {
   async tick(): Promise<TickResult> {
     const { plan, router, store } = this.#o;
     const stored = await store.load();
-    const before = stored.state;
+    // The result of our own last write, when the status still holds its intent: not yet saved (see #landed). It
+    // stays in memory until a save records it, so a tick that fails before saving does not lose it.
+    const landed = this.#landed;
+    const unsaved = landed !== undefined && sameIntent(stored.state, landed.intent);
+    if (!unsaved) this.#landed = undefined;
+    const before = unsaved ? landed.result : stored.state;
+    const save = (state: ShiftState): Promise<void> => {
+      this.#landed = undefined;
+      return store.save(state, stored.generation);
+    };
     // An ended shift writes nothing again; its routes may have moved on (the old destination removed).
     const live: LiveWeights = isTerminal(before.phase) ? { targets: [] } : await router.read();
     const liveTargets: LiveTarget[] = live.targets.map((t) => ({ object: t.target, field: t.field, to: t.to, raw: t.raw }));
@@ -91,7 +124,7 @@ export class ShiftRunner {
           action.why === 'repair'
             ? d.state
             : { ...d.state, phase: isTerminal(d.state.phase) ? before.phase : d.state.phase, weight: agreed, pendingWeight: action.weight, history: before.history };
-        await store.save(intent, stored.generation);
+        await save(intent);
         let after: LiveWeights;
         try {
           after = await router.write(action.weight, live);
@@ -103,12 +136,14 @@ export class ShiftRunner {
           }
           throw err;
         }
-        await store.save(d.state, stored.generation);
+        // The result waits for the next tick's record when that tick is a while off; a repair or an ending is saved now.
+        if (action.why !== 'repair' && !isTerminal(d.state.phase) && Math.min(d.wakeAt - this.#now(), this.#pollMs) >= DEFER_RESULT_MIN_MS) this.#landed = { intent, result: d.state };
+        else await save(d.state);
         this.#emit({ kind: 'write', weight: action.weight, why: action.why, live: after });
         break;
       }
       case 'done':
-        if (!isTerminal(before.phase) || !sameState(d.state, before)) await store.save(d.state, stored.generation);
+        if (unsaved || !isTerminal(before.phase) || !sameState(d.state, before)) await save(d.state);
         if (!this.#finalized && !isTerminal(before.phase)) {
           this.#finalized = true;
           await router.finalize(OUTCOME_FOR_ROUTER[action.outcome]);
@@ -116,7 +151,7 @@ export class ShiftRunner {
         this.#emit({ kind: 'done', outcome: action.outcome, message: action.message, state: d.state });
         return { decision: d, nextTickAt: Number.POSITIVE_INFINITY };
       default:
-        if (!sameState(d.state, before)) await store.save(d.state, stored.generation);
+        if (unsaved || !sameState(d.state, before)) await save(d.state);
         if (action.kind === 'hold' || action.kind === 'pause') {
           if (action.reason !== before.message || before.phase !== d.state.phase) this.#emit({ kind: action.kind, reason: action.reason });
         } else if (action.kind === 'wait' && d.state.message !== before.message && d.state.message) {
@@ -129,7 +164,7 @@ export class ShiftRunner {
   /** Ticks until the shift ends (its terminal phase) or `signal` aborts (undefined: interrupted between ticks). */
   async run(signal?: AbortSignal): Promise<TerminalPhase | undefined> {
     for (;;) {
-      if (signal?.aborted) return undefined;
+      if (signal?.aborted) return this.#stopped();
       const { decision, nextTickAt } = await this.tick();
       if (decision.action.kind === 'done') return decision.action.outcome;
       const delay = Math.max(0, nextTickAt - this.#now());
@@ -137,10 +172,24 @@ export class ShiftRunner {
         try {
           await sleep(delay, undefined, signal ? { signal } : {});
         } catch {
-          return undefined;
+          return this.#stopped();
         }
       }
     }
+  }
+
+  /** Saves the result of the last write if it waits in memory (see #landed), so a stopped run leaves it recorded. */
+  async flush(): Promise<void> {
+    const landed = this.#landed;
+    if (!landed) return;
+    const stored = await this.#o.store.load();
+    this.#landed = undefined;
+    if (sameIntent(stored.state, landed.intent)) await this.#o.store.save(landed.result, stored.generation);
+  }
+
+  async #stopped(): Promise<undefined> {
+    await this.flush();
+    return undefined;
   }
 
   async #runChecks(): Promise<CheckOutcome[]> {
