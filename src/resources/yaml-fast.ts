@@ -1,5 +1,6 @@
 // Fast path for reading Kubernetes YAML: js-yaml with go-yaml v2's scalar rules, positions computed on demand.
 import jsyaml from 'js-yaml';
+import { parsePlainBlockYaml } from './yaml-lines.js';
 import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInteger } from './yaml-scalars.js';
 
 /**
@@ -65,7 +66,9 @@ export function loadStreamFast(text: string): FastDocument[] | undefined {
     const body = text.slice(start, end);
     let value: unknown;
     try {
-      value = jsyaml.load(body, { schema: GO_YAML_SCHEMA, json: false });
+      // Hand-written block YAML is read line by line; anything outside that subset by js-yaml.
+      const plain = parsePlainBlockYaml(body);
+      value = plain ? plain.value : jsyaml.load(body, { schema: GO_YAML_SCHEMA, json: false });
     } catch {
       return false;
     }
