@@ -1,6 +1,6 @@
 // Prometheus API answers → value, noData or error, for every result type and the failure shapes.
 import { describe, expect, it } from 'vitest';
-import { parseQueryResponse } from './prometheus-response.js';
+import { parseQueryResponse, parseVectorResponse } from './prometheus-response.js';
 
 const ok = (data: unknown): string => JSON.stringify({ status: 'success', data });
 const vector = (...values: string[]): string =>
@@ -66,5 +66,40 @@ describe('parseQueryResponse', () => {
     const r = parseQueryResponse(500, 'x'.repeat(10_000));
     if (r.kind !== 'error') throw new Error('expected an error');
     expect(r.error.message.length).toBeLessThan(400);
+  });
+});
+
+describe('parseVectorResponse', () => {
+  it('reads every series with its labels; NaN stays NaN; an empty vector is an empty list', () => {
+    const body = ok({
+      resultType: 'vector',
+      result: [
+        { metric: { source_workload_namespace: 'shop', destination_workload_namespace: 'payments' }, value: [1, '40'] },
+        { metric: { source_workload_namespace: 'payments', destination_workload_namespace: 'shop', odd: 3 }, value: [1, 'NaN'] },
+      ],
+    });
+    expect(parseVectorResponse(200, body)).toEqual({
+      kind: 'vector',
+      series: [
+        { labels: { source_workload_namespace: 'shop', destination_workload_namespace: 'payments' }, value: 40 },
+        { labels: { source_workload_namespace: 'payments', destination_workload_namespace: 'shop' }, value: NaN },
+      ],
+    });
+    expect(parseVectorResponse(200, vector())).toEqual({ kind: 'vector', series: [] });
+  });
+
+  it.each([
+    ['a scalar', ok({ resultType: 'scalar', result: [1, '1'] }), /returned a scalar, not an instant vector/],
+    ['an element without labels', ok({ resultType: 'vector', result: [{ value: [1, '1'] }] }), /vector element 1 has no metric labels/],
+    ['a sample that is not a number', vector('1', 'x'), /vector element 2 holds "x", which is not a number/],
+    ['an API error', JSON.stringify({ status: 'error', errorType: 'bad_data', error: 'parse error' }), /bad_data: parse error/],
+    ['a data object that looks like a verdict', ok({ kind: 'error', resultType: 'vector', result: [] }), undefined],
+  ])('%s', (_why, body, message) => {
+    const r = parseVectorResponse(200, body);
+    if (message === undefined) expect(r).toEqual({ kind: 'vector', series: [] });
+    else {
+      expect(r.kind).toBe('error');
+      expect(r.kind === 'error' && r.error.message).toMatch(message);
+    }
   });
 });

@@ -44,32 +44,69 @@ function errorReason(status: number, errorType: string): GateErrorReason {
   return 'http';
 }
 
+/** One series of an instant vector: its labels and its number (NaN kept as NaN). */
+export interface Series {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export type VectorResult = { kind: 'vector'; series: Series[] } | { kind: 'error'; error: GateError };
+
+/**
+ * An instant query's answer as every series it holds (an empty vector is an empty list), for callers that read
+ * many series at once (the call graph between namespaces); a gate uses parseQueryResponse, which takes one number.
+ */
+export function parseVectorResponse(status: number, body: string): VectorResult {
+  const answer = parseApiAnswer(status, body);
+  if (!answer.ok) return answer.failed;
+  const data = answer.data;
+  const fail = (message: string): VectorResult => ({ kind: 'error', error: new GateError('badResponse', message, { status }) });
+  if (data.resultType !== 'vector') return fail(`the query returned a ${serverText(String(data.resultType))}, not an instant vector`);
+  if (!Array.isArray(data.result)) return fail('the vector result is not a list');
+  const series: Series[] = [];
+  for (const [i, el] of (data.result as unknown[]).entries()) {
+    if (!isRecord(el) || !isRecord(el.metric)) return fail(`vector element ${i + 1} has no metric labels`);
+    const labels: Record<string, string> = {};
+    for (const [k, v] of Object.entries(el.metric)) if (typeof v === 'string') labels[k] = v;
+    const sample = parseSample(el.value, `vector element ${i + 1}`);
+    if (sample.kind === 'error') return sample;
+    series.push({ labels, value: sample.kind === 'value' ? sample.value : NaN });
+  }
+  return { kind: 'vector', series };
+}
+
+/** The `data` of a successful API answer, or the error every other answer is. */
+function parseApiAnswer(status: number, body: string): { ok: true; data: Record<string, unknown> } | { ok: false; failed: { kind: 'error'; error: GateError } } {
+  const fail = (reason: GateErrorReason, message: string) => ({ ok: false as const, failed: { kind: 'error' as const, error: new GateError(reason, message, { status }) } });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    if (status >= 400) return fail('http', `HTTP ${status}: ${serverText(body) || '(empty body)'}`);
+    return fail('badResponse', `HTTP ${status} with a body that is not JSON: ${serverText(body) || '(empty body)'}`);
+  }
+  if (!isRecord(parsed) || (parsed.status !== 'success' && parsed.status !== 'error'))
+    return fail(status >= 400 ? 'http' : 'badResponse', `HTTP ${status} with JSON that is not a Prometheus API answer (no "status": "success"|"error")`);
+  if (parsed.status === 'error' || status >= 400) {
+    const errorType = typeof parsed.errorType === 'string' ? parsed.errorType : '';
+    const text = typeof parsed.error === 'string' ? parsed.error : '';
+    const detail = [errorType && serverText(errorType), text && serverText(text)].filter(Boolean).join(': ');
+    return fail(errorReason(status, errorType), `HTTP ${status}: ${detail || 'error without a message'}`);
+  }
+  const data = parsed.data;
+  if (!isRecord(data) || typeof data.resultType !== 'string') return fail('badResponse', 'the answer has no data.resultType');
+  return { ok: true, data };
+}
+
 /**
  * Turns an HTTP status and body into a verdict. Only a single number is a value: an empty vector and NaN are
  * no data; a range vector, a string or several series cannot be judged and are errors, never a guess.
  */
 export function parseQueryResponse(status: number, body: string): QueryResult {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    if (status >= 400) return error('http', `HTTP ${status}: ${serverText(body) || '(empty body)'}`, status);
-    return error('badResponse', `HTTP ${status} with a body that is not JSON: ${serverText(body) || '(empty body)'}`, status);
-  }
-  if (!isRecord(parsed) || (parsed.status !== 'success' && parsed.status !== 'error'))
-    return error(status >= 400 ? 'http' : 'badResponse', `HTTP ${status} with JSON that is not a Prometheus API answer (no "status": "success"|"error")`, status);
-
-  if (parsed.status === 'error' || status >= 400) {
-    const errorType = typeof parsed.errorType === 'string' ? parsed.errorType : '';
-    const text = typeof parsed.error === 'string' ? parsed.error : '';
-    const detail = [errorType && serverText(errorType), text && serverText(text)].filter(Boolean).join(': ');
-    return error(errorReason(status, errorType), `HTTP ${status}: ${detail || 'error without a message'}`, status);
-  }
-
-  const data = parsed.data;
-  if (!isRecord(data) || typeof data.resultType !== 'string')
-    return error('badResponse', 'the answer has no data.resultType', status);
-  const resultType = data.resultType;
+  const answer = parseApiAnswer(status, body);
+  if (!answer.ok) return answer.failed;
+  const data = answer.data;
+  const resultType = data.resultType as string;
   const result = data.result;
   switch (resultType) {
     case 'scalar':

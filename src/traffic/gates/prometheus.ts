@@ -4,7 +4,7 @@ import https from 'node:https';
 import { InputError } from '../../errors.js';
 import { GateError } from './gate.js';
 import type { MetricGate, QueryResult } from './gate.js';
-import { parseQueryResponse, serverText } from './prometheus-response.js';
+import { parseQueryResponse, parseVectorResponse, serverText, type VectorResult } from './prometheus-response.js';
 
 export interface PrometheusGateOptions {
   /** Per query, connect to last byte. Default 10 s. */
@@ -129,22 +129,39 @@ export class PrometheusGate implements MetricGate {
 
   /** Runs one instant query; every failure comes back as `{kind: 'error'}` with a message naming the server. */
   async query(promql: string): Promise<QueryResult> {
+    const res = await this.#send(promql);
+    return 'error' in res ? res : this.#named(promql, parseQueryResponse(res.status, res.body));
+  }
+
+  /** Runs one instant query and returns every series of its vector (the call graph reads many at once). */
+  async queryVector(promql: string): Promise<VectorResult> {
+    const res = await this.#send(promql);
+    return 'error' in res ? res : this.#named(promql, parseVectorResponse(res.status, res.body));
+  }
+
+  #prefix(promql: string): string {
     const shown = serverText(promql.length > MAX_QUERY_IN_MESSAGE ? `${promql.slice(0, MAX_QUERY_IN_MESSAGE)}…` : promql);
-    const prefix = `Prometheus at ${this.#display}, query "${shown}": `;
+    return `Prometheus at ${this.#display}, query "${shown}": `;
+  }
+
+  /** An answer's error, with the server and the query named. */
+  #named<T extends { kind: string; error?: GateError }>(promql: string, result: T): T {
+    const e = result.error;
+    if (result.kind !== 'error' || !e) return result;
+    return { ...result, error: new GateError(e.reason, `${this.#prefix(promql)}${e.message}`, e.status === undefined ? {} : { status: e.status }) };
+  }
+
+  async #send(promql: string): Promise<{ status: number; body: string } | { kind: 'error'; error: GateError }> {
+    const prefix = this.#prefix(promql);
     const url = new URL(this.#queryUrl);
     url.searchParams.set('query', promql);
-    let res: { status: number; body: string };
     try {
-      res = await get(url, this.#timeoutMs, this.#maxBody);
+      return await get(url, this.#timeoutMs, this.#maxBody);
     } catch (err) {
       if (err instanceof TooLarge) return { kind: 'error', error: new GateError('badResponse', `${prefix}the answer is larger than ${this.#maxBody} bytes`) };
       if (err instanceof QueryTimeout) return { kind: 'error', error: new GateError('timeout', `${prefix}no answer within ${this.#timeoutMs} ms`, { cause: err }) };
       return { kind: 'error', error: new GateError('unreachable', `${prefix}unreachable (${causeCode(err)})`, { cause: err }) };
     }
-    const result = parseQueryResponse(res.status, res.body);
-    if (result.kind !== 'error') return result;
-    const e = result.error;
-    return { kind: 'error', error: new GateError(e.reason, `${prefix}${e.message}`, e.status === undefined ? {} : { status: e.status }) };
   }
 
   /** True when `vector(1)` answers 1: works on any API-compatible server, unlike /-/ready. */
