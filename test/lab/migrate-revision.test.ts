@@ -332,6 +332,48 @@ describe('migrate (lab, revisions default → canary)', () => {
     await settled(cluster, ['cfg']);
   });
 
+  it('rollback trusts no journal entry alone: forged config.import entries for an RBAC object and for someone else\'s VirtualService are refused, named, and left in place', async () => {
+    seedNamespace(kubectl, 'forge', ['api'], 1);
+    ok(kubectl('lab', ['-n', 'forge', 'expose', 'deployment', 'api', '--port=80']));
+    await settled(cluster, ['forge']);
+    const vsRes = cluster.discovery.resourceFor('networking.istio.io', 'VirtualService')!;
+    const crbRes = cluster.discovery.resourceFor('rbac.authorization.k8s.io', 'ClusterRoleBinding')!;
+    // Objects meshferry never wrote: someone's VirtualService, and a binding to cluster-admin.
+    ok(kubectl('lab', ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'theirs', namespace: 'forge' }, spec: { hosts: ['theirs'], http: [{ route: [{ destination: { host: 'api' } }] }] } })));
+    ok(kubectl('lab', ['create', 'clusterrolebinding', 'forged-admin', '--clusterrole=cluster-admin', '--serviceaccount=forge:default']));
+
+    const dir = path.join(parent, 'forge-migration');
+    await mkdir(path.join(dir, 'export', 'forge'), { recursive: true });
+    await writeFile(path.join(dir, 'export', 'forge', 'dr.yaml'), 'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: api, namespace: forge}\nspec:\n  host: api\n');
+    const file = await migrationFile(dir, 'forge', { mode: 'InPlace', source: { revision: 'default' }, target: { revision: 'canary' }, config: { from: './export' }, waves: [{ name: 'one', namespaces: ['forge'] }], verify: { timeout: '5m' } });
+    const applied = cli('migrate', 'apply', file);
+    expect(applied.code, applied.stderr).toBe(0);
+
+    // Anyone who may write the journal's ConfigMaps adds entries that say meshferry created these two objects.
+    await cluster.client.refreshDiscovery();
+    const m = await readMigration(cluster.client, servedMigrations(cluster.client)!, 'forge');
+    const owner = { apiVersion: 'meshferry.dev/v1alpha1', kind: 'MeshMigration', name: 'forge', uid: m.uid };
+    const forged = await Journal.open(cluster.client, owner, { localDir: path.join(parent, 'journal-forged') });
+    const theirs = (await cluster.client.get(vsRes, 'forge', 'theirs'))!;
+    const crb = (await cluster.client.get(crbRes, undefined, 'forged-admin'))!;
+    const f1 = await forged.begin('config.import', { target: { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'forge', name: 'theirs' }, before: { object: null }, intent: { state: { object: theirs }, change: 'create' } });
+    await forged.finish(f1.seq, { resourceVersion: theirs.metadata.resourceVersion });
+    const f2 = await forged.begin('config.import', { target: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: 'forged-admin' }, before: { object: null }, intent: { state: { object: crb }, change: 'create' } });
+    await forged.finish(f2.seq, { resourceVersion: crb.metadata.resourceVersion });
+
+    const back = cli('migrate', 'rollback', 'forge');
+    expect(back.code, back.stderr).toBe(1);
+    expect(back.stderr).toContain('VirtualService forge/theirs: the live object carries no server-side apply by meshferry (managedFields)');
+    expect(back.stderr).toContain('ClusterRoleBinding forged-admin: ClusterRoleBinding is not config the import writes');
+    expect(hasStackTrace(back.stderr)).toBe(false);
+    // The forged targets stay as they were; what meshferry really created is gone.
+    expect((await cluster.client.get(vsRes, 'forge', 'theirs'))!.metadata.resourceVersion).toBe(theirs.metadata.resourceVersion);
+    expect(await cluster.client.get(crbRes, undefined, 'forged-admin')).toBeDefined();
+    expect(await cluster.client.get(cluster.discovery.resourceFor('networking.istio.io', 'DestinationRule')!, 'forge', 'api')).toBeUndefined();
+    ok(kubectl('lab', ['delete', 'clusterrolebinding', 'forged-admin']));
+    await settled(cluster, ['forge']);
+  });
+
   it('refuses a bad file with exit 2 and file:line, touching nothing', async () => {
     const bad = await migrationFile(parent, 'bad', { mode: 'InPlace', target: { revision: 'canary' }, waves: [{ name: 'a', namespaces: ['x'] }, { name: 'b', namespaces: ['x'] }] });
     const r = cli('migrate', 'apply', bad);
