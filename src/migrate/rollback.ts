@@ -128,6 +128,20 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       return { exit: 1, status };
     }
   }
+  // The ProxyConfig is a whole object meshferry wrote, and pods pick it up when they restart: someone's later edit of
+  // it is theirs. Rollback stops before it changes anything, so no workload restarts under a ProxyConfig it cannot undo.
+  const lastProxyConfig = journal.entries().filter((x) => x.step === STEP.proxyConfig && x.target && x.state === 'done').at(-1);
+  if (lastProxyConfig) {
+    const t = lastProxyConfig.target!;
+    const before = lastProxyConfig.before as TargetState;
+    const wrote = (lastProxyConfig.intent as { state?: TargetState } | undefined)?.state;
+    if (wrote && !(await stateHolds(client, t, before)) && !(await stateHolds(client, t, wrote))) {
+      const created = 'proxyConfig' in before && before.proxyConfig === null;
+      status.message = `rollback refused: ${t.kind} ${t.namespace}/${t.name} was changed by someone else after meshferry ${created ? 'created' : 'set'} it (step ${lastProxyConfig.seq}); meshferry will not ${created ? 'delete' : 'overwrite'} it, and changes nothing else while it stands: put it back as meshferry left it, or ${created ? 'delete' : 'restore'} it yourself, then run rollback again`;
+      await writeStatus(client, resource, name, status);
+      return { exit: 1, status };
+    }
+  }
   await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
   const restarted: JournalEntry[] = [];
   const order = rollbackOrder(journal.entries());
@@ -152,6 +166,7 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       await journal.finish(skip.seq, { alreadyRestored: true });
       continue;
     }
+
     const entry = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
     try {
       await writeState(client, e.target!, before);
@@ -163,7 +178,7 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     say(`restored ${e.target!.kind} ${e.target!.namespace ? `${e.target!.namespace}/` : ''}${e.target!.name} (undoes step ${e.seq}, ${e.step})`);
   }
   if (refused.length > 0) {
-    status.message = `rollback restored every other recorded change, but left ${refused.length} imported object(s) alone: ${refused.join('; ')}`;
+    status.message = `rollback restored every other recorded change, but left ${refused.length} object(s) alone: ${refused.join('; ')}`;
     await writeStatus(client, resource, name, status);
     return { exit: 1, status };
   }

@@ -202,8 +202,18 @@ describe('migrate under trouble (lab)', () => {
     expect(journal.entries().map((e) => e.step)).toContain('proxyConfig');
     expect(journal.entries().filter((e) => e.step === 'optIn.template').length).toBe(2);
 
-    // Rollback: the ProxyConfig meshferry created is deleted, labels and templates are back, pods run default again.
+    // Someone edits the ProxyConfig meshferry created: rollback refuses before it changes anything, and says why (exit 1).
+    const pcRes = cluster.discovery.resourceFor('networking.istio.io', 'ProxyConfig')!;
+    ok(kubectl('lab', ['-n', 'istio-system', 'patch', 'proxyconfigs.networking.istio.io', 'meshferry-asm', '--type=merge', '-p', '{"spec":{"environmentVariables":{"THEIRS":"1"}}}']));
     ok(kubectl('lab', ['-n', 'asm', 'scale', 'deployment', 'stock', '--replicas=1']));
+    const refused = cli('migrate', 'rollback', 'asm');
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(`${refused.stdout}${refused.stderr}`).toMatch(/ProxyConfig istio-system\/meshferry-asm was changed by someone else after meshferry created it \(step \d+\); meshferry will not delete it, and changes nothing else while it stands/);
+    expect(((await cluster.client.get(pcRes, 'istio-system', 'meshferry-asm'))!.spec as { environmentVariables: Record<string, string> }).environmentVariables.THEIRS).toBe('1');
+    // Nothing else moved: every pod still runs the target.
+    for (const p of await revisionsOf('asm')) expect(p.revision).toBe('canary');
+    // Its owner deletes it; rollback then finishes: labels and templates are back, pods run default again.
+    ok(kubectl('lab', ['-n', 'istio-system', 'delete', 'proxyconfigs.networking.istio.io', 'meshferry-asm']));
     const back = cli('migrate', 'rollback', 'asm');
     expect(back.code, back.stderr).toBe(0);
     await settled(cluster, ['asm']);
