@@ -49,6 +49,9 @@ export interface ClusterContext {
   timeoutMs: number;
 }
 
+/** What a ClusterRun needs: a cluster context without the binaries (a restart uses the recorded ones). */
+export type ClusterRunContext = Omit<ClusterContext, 'binaries'>;
+
 /** A cluster being started: its static description plus the live handles used while waiting. */
 export class ClusterRun {
   readonly cluster: LabCluster;
@@ -58,11 +61,11 @@ export class ClusterRun {
   readonly kubeconfig: string;
   /** This cluster's API server, through src/kube. */
   readonly kube: LabKube;
-  #ctx: ClusterContext;
+  #ctx: ClusterRunContext;
   #procs: StartedProcess[] = [];
   #died: string | undefined;
 
-  constructor(cluster: LabCluster, apiserverPort: number, ctx: ClusterContext) {
+  constructor(cluster: LabCluster, apiserverPort: number, ctx: ClusterRunContext) {
     this.cluster = cluster;
     this.apiserverPort = apiserverPort;
     this.#ctx = ctx;
@@ -176,8 +179,13 @@ export async function startControlPlane(run: ClusterRun, ctx: ClusterContext): P
     '--v=0',
   ]);
   run.step('etcd and kube-apiserver started');
-  await run.wait('the API server to be ready', async () => ((await run.kube.status('/readyz')) === 200 ? true : undefined));
+  await waitApiServerReady(run);
   run.step('API server ready');
+}
+
+/** Waits until the cluster's API server answers /readyz with 200 (at start, and after `startApiServer`). */
+export async function waitApiServerReady(run: ClusterRun): Promise<void> {
+  await run.wait('the API server to be ready', async () => ((await run.kube.status('/readyz')) === 200 ? true : undefined));
 }
 
 /** What a cluster does about istiod while its workers start (see startWorkers). */

@@ -12,3 +12,5 @@ export type { LabTrafficRun } from './lab-traffic-runs.js';
 export { processesMentioning } from './process.js';
 export { startLabIstiod, stopLabIstiod } from './istiod-control.js';
 export type { IstiodControlOptions, IstiodControlReport } from './istiod-control.js';
+export { startApiServer, stopApiServer } from './apiserver-control.js';
+export type { ApiServerControlOptions, ApiServerControlReport, LabRef } from './apiserver-control.js';

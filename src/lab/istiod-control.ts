@@ -112,7 +112,7 @@ function clustersWith(state: LabState, opts: IstiodControlOptions): LabCluster[]
 }
 
 /** The lab's PKI files, as startLab wrote them (pki/ beside lab.json). */
-async function readPki(state: LabState): Promise<LabPki> {
+export async function readPki(state: LabState): Promise<LabPki> {
   const pkiDir = path.dirname(state.caFile);
   return {
     caFile: state.caFile,

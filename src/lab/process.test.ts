@@ -34,6 +34,8 @@ describe('startProcess / stopProcesses', () => {
     // The shell forks a sleeping child, so the group has two members.
     const p = start('forker', 'echo hello; sleep 300 & wait');
     expect(Number(readFileSync(path.join(dir, 'forker.pid'), 'utf8'))).toBe(p.record.pid);
+    // Recorded as started, so another process can start it again the same way.
+    expect(p.record).toMatchObject({ bin: '/bin/sh', args: ['-c', 'echo hello; sleep 300 & wait', dir] });
     // The shell has run its first command once the log holds its output.
     await until('the shell to print hello', () => logTail(p.record.log) === 'hello');
     expect(isRunning(p.record)).toBe(true);

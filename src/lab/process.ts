@@ -15,6 +15,14 @@ export interface ProcessRecord {
   /** Absolute path of the executable, used to tell our process from a recycled pid. */
   bin: string;
   log: string;
+  /**
+   * How it was started, so a later process can start it again the same way (`startApiServer`). Absent in
+   * lab.json files written before they were recorded.
+   */
+  args?: string[];
+  /** The extra environment it was given (never the inherited one). */
+  env?: Record<string, string>;
+  cwd?: string;
 }
 
 export interface ComponentSpec {
@@ -70,12 +78,22 @@ export function startProcess(spec: ComponentSpec): StartedProcess {
     child.once('error', () => resolve({ code: -1, signal: null }));
   });
   child.unref();
+  const record = (pid: number): ProcessRecord => ({
+    cluster: spec.cluster,
+    component: spec.component,
+    pid,
+    bin: spec.bin,
+    log: spec.log,
+    args: [...spec.args],
+    ...(spec.env ? { env: { ...spec.env } } : {}),
+    ...(spec.cwd !== undefined ? { cwd: spec.cwd } : {}),
+  });
   if (child.pid === undefined) {
     // spawn failed synchronously (missing binary); 'error' carries the reason into the log reader.
-    return { record: { cluster: spec.cluster, component: spec.component, pid: -1, bin: spec.bin, log: spec.log }, exited, child };
+    return { record: record(-1), exited, child };
   }
   writeFileSync(spec.pidFile, `${child.pid}\n`);
-  return { record: { cluster: spec.cluster, component: spec.component, pid: child.pid, bin: spec.bin, log: spec.log }, exited, child };
+  return { record: record(child.pid), exited, child };
 }
 
 /** Linux process state letter from /proc (Z = zombie, already dead), or undefined when /proc has no entry. */

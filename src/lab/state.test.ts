@@ -81,3 +81,22 @@ describe('lab.json with a Prometheus (lab up --prometheus)', () => {
     await expect(readLabState(dir)).rejects.toThrow(LabError);
   });
 });
+
+describe('lab.json process records with how they were started (apiserver restarts)', () => {
+  it('round-trips args, env and cwd; a record without them (older lab.json) still reads', async () => {
+    const dir = mkdtempSync(path.join(root, 'args-'));
+    const rec = { cluster: 'east', component: 'istiod-canary', pid: 7, bin: '/bin/pilot-discovery', log: '/i.log', args: ['discovery', '--httpAddr=127.0.0.1:1'], env: { REVISION: 'canary' }, cwd: '/w' };
+    const s: LabState = { ...state(dir), processes: [rec, { cluster: 'east', component: 'etcd', pid: 123, bin: '/bin/etcd', log: '/x.log' }] };
+    await writeLabState(s);
+    expect(await readLabState(dir)).toEqual(s);
+  });
+
+  it.each([
+    ['args that are not strings', { args: [1] }],
+    ['env values that are not strings', { env: { A: 1 } }],
+  ])('rejects %s', async (_name, extra) => {
+    const dir = mkdtempSync(path.join(root, 'args-bad-'));
+    writeFileSync(path.join(dir, 'lab.json'), JSON.stringify({ ...state(dir), processes: [{ cluster: 'east', component: 'etcd', pid: 1, bin: '/b', log: '/l', ...extra }] }));
+    await expect(readLabState(dir)).rejects.toThrow(/not a meshferry lab state \(\/processes\/0/);
+  });
+});

@@ -15,6 +15,10 @@ describe('lab help', () => {
     [['lab', 'up', '--help'], [/--clusters <names>/, /--revisions <revs>/, /--nodes <n>/, /--dir <dir>/, /Examples:\n/, /lab up --dir \/tmp\/lab --clusters east,west --revisions canary/]],
     [['lab', 'down', '--help'], [/--keep/, /Examples:\n/]],
     [['lab', 'status', '--help'], [/-o, --output <format>/, /Exit 0 when/, /Examples:\n/]],
+    [['lab', '--help'], [/apiserver\b.*stop or start one cluster's kube-apiserver/]],
+    [['lab', 'apiserver', '--help'], [/stop \[options\]/, /start \[options\]/, /etcd, the\s+controllers and istiod keep\s+running/, /Examples:\n/]],
+    [['lab', 'apiserver', 'stop', '--help'], [/--cluster <name>/, /--dir <dir>/, /--timeout <seconds>/, /lab apiserver stop --cluster remote/]],
+    [['lab', 'apiserver', 'start', '--help'], [/--cluster <name>/, /\(default: 180\)/, /lab apiserver start --cluster east --dir \/tmp\/lab --timeout 300/]],
   ])('%j explains itself', (args, patterns) => {
     const res = runCli(args);
     expect(res.code).toBe(0);
@@ -44,6 +48,21 @@ describe('lab bad input', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/is not empty and holds no lab/);
     expect(existsSync(path.join(dir, 'notes.txt'))).toBe(true);
+  });
+});
+
+describe('lab apiserver flags', () => {
+  it.each([
+    ['stop without --cluster', ['stop'], /required option '--cluster <name>' not specified/],
+    ['start without --cluster', ['start'], /required option '--cluster <name>' not specified/],
+    ['a zero --timeout', ['start', '--cluster', 'east', '--timeout', '0'], /expected a positive whole number, got "0"/],
+    ['a --timeout that is no number', ['stop', '--cluster', 'east', '--timeout', 'soon'], /expected a positive whole number, got "soon"/],
+    ['a folder without a lab', ['stop', '--cluster', 'east', '--dir', path.join(tmp, 'no-lab-here')], /no-lab-here holds no lab; start one with `meshferry lab up --dir/],
+  ])('refuses %s with exit 2', (_name, args, message) => {
+    const res = runCli(['lab', 'apiserver', ...args]);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(message);
+    expect(hasStackTrace(res.stderr)).toBe(false);
   });
 });
 

@@ -13,6 +13,7 @@ import { formatOption } from '../output-flags.js';
 import type { OutputFormat } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { registerLabIstiod } from './istiod.js';
+import { registerLabApiServer } from './apiserver.js';
 
 /** Where `lab` commands keep the lab without --dir: $MESHFERRY_LAB_DIR, else ~/.cache/meshferry/labs/default. */
 export function defaultLabDir(): string {
@@ -266,4 +267,5 @@ Examples:
 
   registerLabTraffic(lab, defaultLabDir());
   registerLabIstiod(lab, defaultLabDir());
+  registerLabApiServer(lab, defaultLabDir());
 }
