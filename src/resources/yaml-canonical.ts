@@ -125,8 +125,11 @@ function safeNumber(token: string): number {
   return n;
 }
 
-/** A double-quoted scalar that is also a JSON string; YAML-only escapes (\x, \e, \N, ...) are not canonical. */
+/**
+ * A double-quoted scalar that is also a JSON string; YAML-only escapes (\x, \e, \N, ...) are not canonical, nor are
+ * the JSON escapes go-yaml v2 refuses (`\/`, and `\u` of a surrogate half).
+ */
 function quoted(token: string): string {
-  if (!/^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"$/.test(token)) notCanonical();
+  if (!/^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*"$/.test(token)) notCanonical();
   return JSON.parse(token) as string;
 }

@@ -43,6 +43,8 @@ describe('parsePlainBlockYaml', () => {
     ['plain strings with colons, hashes and dashes', 'a: http://x:80/y\nb: a#b\nc: -x\nd: -1\ne: a - b\nf: 10.0.0.0/8\n', { a: 'http://x:80/y', b: 'a#b', c: '-x', d: -1, e: 'a - b', f: '10.0.0.0/8' }],
     ['a top-level sequence', '- a\n- b: c\n', ['a', { b: 'c' }]],
     ['empty values', 'a:\nb:\n  c:\nd: ""\n', { a: null, b: { c: null }, d: '' }],
+    ['non-ASCII spaces, which YAML does not trim', 'port: 8080\u00a0\na: \u00a0b\nc: [d\u3000, e]\nf: x\u2003 # c\n', { port: '8080\u00a0', a: '\u00a0b', c: ['d\u3000', 'e'], f: 'x\u2003' }],
+    ['a colon before a non-ASCII space is no key', '- a:\u00a0\n', ['a:\u00a0']],
     ['Kubernetes keys', 'metadata:\n  labels:\n    app.kubernetes.io/name: x\n    sidecar.istio.io/inject: "false"\n    istio.io/rev: 1-18-5\n', { metadata: { labels: { 'app.kubernetes.io/name': 'x', 'sidecar.istio.io/inject': 'false', 'istio.io/rev': '1-18-5' } } }],
   ])('reads %s', (_name, text, want) => {
     expect(expectSame(text)).toEqual(want);
@@ -79,6 +81,21 @@ describe('parsePlainBlockYaml', () => {
     ['a scalar document', 'just text\n'],
     ['a key with a space before its colon', 'a : 1\n'],
     ['a map line at the wrong indentation', 'a:\n  b: 1\n c: 2\n'],
+    // Found by an adversarial review against kubectl's reader (test/tools/yamlref); each read differently before.
+    ['a line separator, which go-yaml reads as a line break', 'replicas: 3 # note\u2028replicas: 0\n'],
+    ['a paragraph separator', 'a: b\u2029c\n'],
+    ['NEL after a comment', 'b: 2\n# x\u0085a: 1\n'],
+    ['a control character kubectl refuses', 'a: b\u0001\n'],
+    ['a control character in a comment', 'a: 1 # c\u0007\n'],
+    ['U+FFFF in a quoted scalar', "a: 'x\uffff'\n"],
+    ['a non-ASCII space after a quoted scalar', "a: 'b'\u00a0\n"],
+    ['the JSON escape \\/ go-yaml v2 does not have', 'a: "\\/"\n'],
+    ['a surrogate pair written as escapes', 'a: "\\ud83d\\ude00"\n'],
+    ['a question mark in a flow scalar', 'a: [?a]\n'],
+    ['a query string in a flow', 'a: [http://x?y=1]\n'],
+    ['a colon starting a flow scalar', 'a: [:a]\n'],
+    ['a key longer than go-yaml takes', `${'a'.repeat(1025)}: 1\n`],
+    ['a flow key longer than go-yaml takes', `a: {${'a'.repeat(1025)}: 1}\n`],
   ])('declines %s', (_name, text) => {
     expect(parsePlainBlockYaml(text)).toBeUndefined();
   });

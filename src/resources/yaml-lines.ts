@@ -12,6 +12,28 @@ import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInt
  * Within the subset its values equal js-yaml's and the precise reader's; tests hold it to both.
  */
 
+/**
+ * Characters the subset leaves to other readers: tabs, CR, and every character go-yaml reads as a line break (NEL,
+ * LS, PS) or refuses (other C0 and C1 controls, DEL, a BOM inside the text, U+FFFE, U+FFFF).
+ */
+const OUTSIDE_SUBSET = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+
+/** go-yaml's keys longer than this are not simple keys; such documents are left to the other readers. */
+const MAX_KEY = 1000;
+
+/** YAML's blanks are space and tab only (tabs never get here): JavaScript's trim would also take U+00A0 and others. */
+function trimSpacesEnd(s: string): string {
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 32) end--;
+  return end === s.length ? s : s.slice(0, end);
+}
+
+function trimSpacesStart(s: string): string {
+  let i = 0;
+  while (s.charCodeAt(i) === 32) i++;
+  return i === 0 ? s : s.slice(i);
+}
+
 class Declined extends Error {}
 const DECLINED = new Declined();
 const decline = (): never => {
@@ -26,13 +48,13 @@ interface Line {
 
 /** The value of one document's text, or undefined when it is not in the subset (then another reader takes it). */
 export function parsePlainBlockYaml(text: string): { value: unknown } | undefined {
-  if (text.includes('\t') || text.includes('\r') || text.charCodeAt(0) === 0xfeff) return undefined;
+  if (OUTSIDE_SUBSET.test(text)) return undefined;
   const lines: Line[] = [];
   for (const raw of text.split('\n')) {
     let i = 0;
     while (raw.charCodeAt(i) === 32) i++;
     if (i === raw.length || raw.charCodeAt(i) === 35 /* # */) continue;
-    lines.push({ indent: i, text: raw.slice(i).trimEnd() });
+    lines.push({ indent: i, text: trimSpacesEnd(raw.slice(i)) });
   }
   if (lines.length === 0 || lines[0]!.indent !== 0) return undefined;
   try {
@@ -148,9 +170,9 @@ function splitKey(text: string): { key: string; rest: string } {
     if (!PLAIN_KEY.test(key) || typeof plainScalar(key) !== 'string') decline();
     after = colon + 1;
   }
-  if (key === '<<' || key === '__proto__') decline();
+  if (key === '<<' || key === '__proto__' || after > MAX_KEY) decline();
   if (after < text.length && text.charCodeAt(after) !== 32) decline();
-  let rest = text.slice(after).trimStart();
+  let rest = trimSpacesStart(text.slice(after));
   if (rest.charCodeAt(0) === 35 /* # */) rest = '';
   return { key, rest };
 }
@@ -159,7 +181,7 @@ function splitKey(text: string): { key: string; rest: string } {
 function tailIsComment(text: string, from: number): boolean {
   if (from === text.length) return true;
   if (text.charCodeAt(from) !== 32) return false;
-  const t = text.slice(from).trimStart();
+  const t = trimSpacesStart(text.slice(from));
   return t === '' || t.charCodeAt(0) === 35;
 }
 
@@ -178,7 +200,7 @@ function inlineValue(text: string): unknown {
     return v;
   }
   const hash = text.indexOf(' #');
-  const plain = hash < 0 ? text : text.slice(0, hash).trimEnd();
+  const plain = hash < 0 ? text : trimSpacesEnd(text.slice(0, hash));
   // Indicators that start something else (aliases, tags, block scalars, a nested item, a complex key), and
   // `: ` inside or `:` at the end (a second mapping on the line) are left to js-yaml, which reads or refuses them.
   if (/^[?:,\]}&*!|>%@`#]|^-(?:$| )/.test(plain)) decline();
@@ -200,7 +222,8 @@ function quotedEnd(text: string): number {
   return -1;
 }
 
-const JSON_STRING = /^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"$/;
+/** Escapes JSON and go-yaml read alike: no `\\/` (YAML 1.1 has none), no `\\u` of a surrogate (go-yaml refuses them). */
+const JSON_STRING = /^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*"$/;
 const SINGLE_QUOTED = /^'(?:[^'\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|'')*'$/;
 
 /** A quoted token: double quotes only with the escapes JSON shares with YAML; single quotes with `''`. */
@@ -277,7 +300,7 @@ class Flow {
         key = this.plain();
         if (!PLAIN_KEY.test(key) || typeof plainScalar(key) !== 'string') decline();
       }
-      if (key === '<<' || key === '__proto__' || Object.prototype.hasOwnProperty.call(out, key)) decline();
+      if (key === '<<' || key === '__proto__' || key.length > MAX_KEY || Object.prototype.hasOwnProperty.call(out, key)) decline();
       if (!this.eat(58 /* : */) || this.text.charCodeAt(this.i) !== 32) decline();
       this.space();
       const v = this.text.charCodeAt(this.i);
@@ -299,7 +322,10 @@ class Flow {
     return quotedValue(rest.slice(0, end));
   }
 
-  /** A plain scalar inside a flow: up to `,`, `[`, `]`, `{`, `}` or `: `; never empty, never a comment. */
+  /**
+   * A plain scalar inside a flow: up to `,`, `[`, `]`, `{`, `}` or `: `; never empty, never a comment. go-yaml ends
+   * a flow plain scalar at `?` and reads `?` or `:` at a token's start as an indicator, so both are declined.
+   */
   plain(): string {
     const start = this.i;
     const t = this.text;
@@ -308,9 +334,10 @@ class Flow {
       if (c === 44 || c === 91 || c === 93 || c === 123 || c === 125) break;
       if (c === 58 && (this.i + 1 === t.length || t.charCodeAt(this.i + 1) === 32 || t.charCodeAt(this.i + 1) === 44)) break;
       if (c === 35 && t.charCodeAt(this.i - 1) === 32) decline();
+      if (c === 63 /* ? */) decline();
     }
-    const s = t.slice(start, this.i).trimEnd();
-    if (s === '' || /^[-?:][\s,[\]{}]|^[-?:]$|^[&*!|>%@`#'"]/.test(s)) decline();
+    const s = trimSpacesEnd(t.slice(start, this.i));
+    if (s === '' || /^[?:]|^-[ ,[\]{}]|^-$|^[&*!|>%@`#'"]/.test(s)) decline();
     return s;
   }
 
