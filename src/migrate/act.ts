@@ -1,5 +1,5 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
-import type { JournalEntry, JournalTarget } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalTarget } from '../journal/journal.js';
 import { isPlainObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
@@ -31,6 +31,15 @@ export const STEP = {
 /** Steps whose `before` rollback restores. */
 export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig, STEP.import]);
 
+/**
+ * Records a journaled write that threw. Only a definite refusal by the server (a 4xx answer) means nothing was
+ * written: that entry is failed. Anything else (no answer, a lost response, a 5xx) may have landed, so the entry
+ * stays pending and the next run or rollback settles it against the cluster (observePending), never skips it.
+ */
+export async function recordWriteError(journal: Pick<Journal, 'fail'>, seq: number, err: unknown): Promise<void> {
+  if (err instanceof KubeApiError && err.status >= 400 && err.status < 500) await journal.fail(seq, err.message);
+}
+
 /** Records intent, changes the target to `state`, records the result; nothing is journaled when the cluster already shows it. */
 async function journaledWrite(
   ctx: ActContext,
@@ -46,7 +55,7 @@ async function journaledWrite(
   try {
     await write();
   } catch (err) {
-    await ctx.journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+    await recordWriteError(ctx.journal, entry.seq, err);
     throw err;
   }
   await ctx.journal.finish(entry.seq);
@@ -210,7 +219,7 @@ async function importConfig(ctx: ActContext, wanted: ReadonlySet<string>): Promi
       await ctx.journal.finish(entry.seq, { resourceVersion: out.object.metadata.resourceVersion, created: out.status === 201 });
     } catch (err) {
       if (!(err instanceof KubeApiError) || err.status === 401) {
-        await ctx.journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+        await recordWriteError(ctx.journal, entry.seq, err);
         throw err;
       }
       await ctx.journal.fail(entry.seq, err.serverMessage);

@@ -6,7 +6,7 @@ import { Journal, type JournalEntry, type JournalOptions } from '../journal/jour
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
 import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
-import { FORWARD_STEPS, settledVersion, STEP } from './act.js';
+import { FORWARD_STEPS, recordWriteError, settledVersion, STEP } from './act.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
@@ -97,7 +97,7 @@ async function restoreImported(client: ObjectClient, journal: Journal, entries: 
     if (before === null) await client.delete(res, ns, target.name, { preconditions: { resourceVersion: String(rv), ...(live.metadata.uid ? { uid: String(live.metadata.uid) } : {}) } });
     else await client.replace({ ...before, metadata: { ...before.metadata, resourceVersion: String(rv) } });
   } catch (err) {
-    await journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+    await recordWriteError(journal, entry.seq, err);
     if (err instanceof KubeApiError && err.status === 409) return { refused: `${what} was changed by someone else while rollback ran; meshferry left it alone` };
     throw err;
   }
@@ -171,7 +171,7 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     try {
       await writeState(client, e.target!, before);
     } catch (err) {
-      await journal.fail(entry.seq, err instanceof Error ? err.message : String(err));
+      await recordWriteError(journal, entry.seq, err);
       throw err;
     }
     await journal.finish(entry.seq);
