@@ -123,4 +123,4 @@ export {
 } from './kube/index.js';
 
 // lab: real local control planes for rehearsals and tests.
-export { startLab, stopLab, labStatus, openLab, type Lab, type LabStatus, type StartLabOptions, type StopOptions } from './lab/index.js';
+export { startLab, stopLab, labStatus, openLab, type Lab, type LabRevisions, type LabStatus, type StartLabOptions, type StopOptions } from './lab/index.js';

@@ -3,6 +3,7 @@ export { LAB_BINARIES, LAB_SOURCE_DIR, ensureLabBinaries, findLabBinaries, labCa
 export type { LabBinaries, LabBinary } from './binaries.js';
 export { killLabNow, openLab, startLab, stopLab } from './lab.js';
 export type { Lab, LabStep, StartLabOptions, StopOptions, StopReport } from './lab.js';
+export type { LabRevisions } from './lab-revisions.js';
 export { labStatus } from './status.js';
 export type { ComponentStatus, LabStatus } from './status.js';
 export type { IstiodPorts, LabCluster, LabIstiod, LabPrometheus, LabState } from './state.js';

@@ -103,12 +103,21 @@ async function mustReadState(dir: string): Promise<LabState> {
 function clustersWith(state: LabState, opts: IstiodControlOptions): LabCluster[] {
   if (opts.cluster && !state.clusters.some((c) => c.name === opts.cluster))
     throw new UsageError(`the lab has no cluster "${opts.cluster}" (it has ${state.clusters.map((c) => c.name).join(', ')})`);
-  const picked = state.clusters.filter((c) => (!opts.cluster || c.name === opts.cluster) && c.istiods.some((i) => i.revision === opts.revision));
-  if (picked.length === 0) {
-    const revisions = [...new Set(state.clusters.flatMap((c) => c.istiods.map((i) => i.revision)))];
-    throw new UsageError(`no cluster of the lab runs istiod revision "${opts.revision}" (revisions: ${revisions.join(', ') || 'none'})`);
-  }
-  return picked;
+  const runs = (c: LabCluster) => c.istiods.some((i) => i.revision === opts.revision);
+  const picked = state.clusters.filter((c) => (!opts.cluster || c.name === opts.cluster) && runs(c));
+  if (picked.length > 0) return picked;
+  // With per-cluster revisions (`lab up --revisions tcm=1-18-5,primary=1-31-1`) clusters run different revisions:
+  // say which runs what, not only that the one asked for does not run it.
+  const where = `revisions: ${whoRunsWhat(state)}`;
+  if (opts.cluster && state.clusters.some(runs)) throw new UsageError(`cluster ${opts.cluster} does not run istiod revision "${opts.revision}" (${where})`);
+  throw new UsageError(`no cluster of the lab runs istiod revision "${opts.revision}" (${where})`);
+}
+
+/** `1-18-5 in tcm; 1-31-1 in primary, remote`, or `none`. */
+function whoRunsWhat(state: LabState): string {
+  const byRevision = new Map<string, string[]>();
+  for (const c of state.clusters) for (const i of c.istiods) byRevision.set(i.revision, [...(byRevision.get(i.revision) ?? []), c.name]);
+  return [...byRevision].map(([rev, clusters]) => `${rev} in ${clusters.join(', ')}`).join('; ') || 'none';
 }
 
 /** The lab's PKI files, as startLab wrote them (pki/ beside lab.json). */

@@ -19,6 +19,8 @@ import type { ProcessRecord, StartedProcess } from './process.js';
 import { LAB_STATE_FILE, LAB_STATE_VERSION, readLabState, writeLabState } from './state.js';
 import type { LabCluster, LabIstiod, LabState } from './state.js';
 import { issueCertificate } from './x509.js';
+import { checkNames, defaultRevisionOf, revisionsByCluster } from './lab-revisions.js';
+import type { LabRevisions } from './lab-revisions.js';
 
 export interface StartLabOptions {
   /** The lab folder (created; must be empty, absent, or hold a stopped lab). */
@@ -26,10 +28,12 @@ export interface StartLabOptions {
   /** Cluster names (DNS labels); default `['lab']`. Each is also its kubeconfig context. */
   clusters?: readonly string[];
   /**
-   * istiod revisions started in every cluster; default `['default']`, `[]` for none. `default` (or else the first
-   * revision, through the `default` revision tag) answers `istio-injection=enabled`.
+   * istiod revisions: a list is started in every cluster (default `['default']`, `[]` for none); a map
+   * `{ tcm: ['1-18-5'], primary: ['1-31-1'] }` gives each cluster its own (a cluster it does not name runs none; a
+   * name that is not in `clusters` is refused). In each cluster `default` (or else its first revision, through the
+   * `default` revision tag) answers `istio-injection=enabled`.
    */
-  revisions?: readonly string[];
+  revisions?: LabRevisions;
   /** Fake Ready nodes per cluster; default 1. */
   nodes?: number;
   /** Only etcd + kube-apiserver per cluster (the envtest-like floor): no controllers, nodes, CRDs or istiod. */
@@ -79,17 +83,6 @@ export interface Lab {
   stop(opts?: StopOptions): Promise<StopReport>;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
-function checkNames(what: string, names: readonly string[], example: string): void {
-  const seen = new Set<string>();
-  for (const n of names) {
-    if (!DNS_LABEL.test(n)) throw new UsageError(`${what} "${n}" is not a DNS label (lower-case letters, digits and '-', e.g. ${example})`);
-    if (seen.has(n)) throw new UsageError(`${what} "${n}" is given twice`);
-    seen.add(n);
-  }
-}
-
 // Starts in progress in this process, by folder. stopLab() marks them aborted so nothing starts after it, and
 // stops what the in-memory state lists (it may be ahead of lab.json, whose writes are asynchronous).
 const inProgress = new Map<string, { aborted: boolean; state?: LabState }>();
@@ -98,10 +91,11 @@ const inProgress = new Map<string, { aborted: boolean; state?: LabState }>();
 export async function startLab(opts: StartLabOptions): Promise<Lab> {
   const dir = path.resolve(opts.dir);
   const clusterNames = opts.clusters?.length ? [...opts.clusters] : ['lab'];
-  const revisions = opts.bare ? [] : [...(opts.revisions ?? ['default'])];
   const nodes = opts.nodes ?? 1;
   checkNames('cluster name', clusterNames, 'east');
-  checkNames('revision', revisions, '1-31-1 or canary');
+  const byCluster = revisionsByCluster(clusterNames, opts.revisions, Boolean(opts.bare));
+  const revisionsOf = (cluster: string) => byCluster.get(cluster) ?? [];
+  const allRevisions = [...new Set(clusterNames.flatMap(revisionsOf))];
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 500) throw new UsageError(`--nodes must be a whole number from 1 to 500, got ${nodes}`);
   const log = opts.log ?? (() => undefined);
   const t0 = Date.now();
@@ -111,10 +105,9 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   const flag: { aborted: boolean; state?: LabState } = { aborted: false };
   inProgress.set(dir, flag);
   const binaries = opts.binaries ?? (await ensureLabBinaries({ onLog: log }));
-  const pki = await writePki(dir, clusterNames, revisions);
+  const pki = await writePki(dir, clusterNames, allRevisions);
 
-  const defaultRevision = revisions.includes('default') ? 'default' : revisions[0];
-  const ports = await freePorts(clusterNames.length * (3 + 6 * revisions.length));
+  const ports = await freePorts(clusterNames.reduce((n, c) => n + 3 + 6 * revisionsOf(c).length, 0));
   const next = () => {
     const p = ports.shift();
     if (p === undefined) throw new LabError('ran out of allocated ports');
@@ -122,6 +115,8 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   };
   const apiserverPorts = new Map<string, number>();
   const clusters: LabCluster[] = clusterNames.map((name) => {
+    const revisions = revisionsOf(name);
+    const defaultRevision = defaultRevisionOf(revisions);
     const apiserverPort = next();
     apiserverPorts.set(name, apiserverPort);
     return {

@@ -100,3 +100,22 @@ describe('lab.json process records with how they were started (apiserver restart
     await expect(readLabState(dir)).rejects.toThrow(/not a meshferry lab state \(\/processes\/0/);
   });
 });
+
+describe('lab.json with per-cluster revisions (lab up --revisions tcm=1-18-5,primary=1-31-1)', () => {
+  it('round-trips clusters that run different revisions, or none, in the same schema', async () => {
+    const dir = mkdtempSync(path.join(root, 'per-cluster-'));
+    const base = state(dir);
+    const east = base.clusters[0]!;
+    const ist = east.istiods[0]!;
+    const s: LabState = {
+      ...base,
+      clusters: [
+        { ...east, name: 'tcm', context: 'tcm', istiods: [{ ...ist, revision: '1-18-5' }] },
+        { ...east, name: 'primary', context: 'primary', istiods: [{ ...ist, revision: '1-31-1' }] },
+        { ...east, name: 'remote', context: 'remote', istiods: [] },
+      ],
+    };
+    await writeLabState(s);
+    expect(await readLabState(dir)).toEqual(s);
+  });
+});

@@ -15,6 +15,8 @@ export interface LabPerFile {
 /**
  * Registers the hooks that start one lab for the calling test file and stop it at the end; `ready` receives the
  * lab and a connection to its first cluster. A failed test keeps the folder (its logs) and says nothing else.
+ * `opts` goes to startLab as given, so `revisions` may be one list for every cluster or a per-cluster map
+ * (`{ tcm: ['1-18-5'], primary: ['1-31-1'] }`).
  */
 export function labPerFile(prefix: string, opts: Omit<StartLabOptions, 'dir' | 'log'>, ready: (lab: Lab, cluster: Cluster) => void): LabPerFile {
   const parent = mkdtempSync(path.join(os.tmpdir(), prefix));

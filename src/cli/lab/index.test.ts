@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from '../../../test/support/cli.js';
-import { labSummary } from './index.js';
+import { UsageError } from '../../errors.js';
+import { labSummary, parseRevisionsFlag } from './index.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'mf-lab-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -13,6 +14,16 @@ describe('lab help', () => {
   it.each([
     [['lab', '--help'], [/up\b.*start a lab/, /down\b/, /status\b/]],
     [['lab', 'up', '--help'], [/--clusters <names>/, /--revisions <revs>/, /--nodes <n>/, /--dir <dir>/, /Examples:\n/, /lab up --dir \/tmp\/lab --clusters east,west --revisions canary/]],
+    [
+      ['lab', 'up', '--help'],
+      [
+        /r1,r2 in every cluster, or\s+cluster=rev,\.\.\. per cluster/,
+        /--revisions\s+has\s+two\s+forms,\s+which\s+cannot\s+be\s+mixed\.\s+`r1,r2`\s+starts\s+every\s+revision\s+in\s+every\s+cluster/,
+        /with\s+tcm=1-18-5,primary=1-31-1\s+cluster\s+tcm\s+runs\s+only\s+1-18-5\s+and\s+primary\s+only\s+1-31-1/,
+        /a\s+cluster\s+not\s+named\s+runs\s+none/,
+        /lab up --clusters tcm,primary,remote --revisions tcm=1-18-5,primary=1-31-1,remote=1-31-1/,
+      ],
+    ],
     [['lab', 'down', '--help'], [/--keep/, /Examples:\n/]],
     [['lab', 'status', '--help'], [/-o, --output <format>/, /Exit 0 when/, /Examples:\n/]],
     [['lab', '--help'], [/apiserver\b.*stop or start one cluster's kube-apiserver/]],
@@ -32,6 +43,11 @@ describe('lab bad input', () => {
     ['a revision with dots', ['--revisions', '1.31.1'], /revision "1.31.1" is not a DNS label \(.*1-31-1/],
     ['a cluster given twice', ['--clusters', 'a,a'], /cluster name "a" is given twice/],
     ['zero nodes', ['--nodes', '0'], /expected a positive whole number/],
+    ['a mix of per-cluster and every-cluster revisions', ['--clusters', 'tcm,primary', '--revisions', 'tcm=1-18-5,canary'], /--revisions mixes the per-cluster form \(tcm=1-18-5\) with the every-cluster form \(canary\)/],
+    ['a per-cluster revision for a cluster the lab does not have', ['--clusters', 'tcm,primary', '--revisions', 'tcm=1-18-5,remote=1-31-1'], /revisions name cluster "remote", which the lab does not have \(clusters: tcm, primary\)/],
+    ['a per-cluster revision without --clusters (the one cluster is "lab")', ['--revisions', 'east=canary'], /revisions name cluster "east", which the lab does not have \(clusters: lab\)/],
+    ['a per-cluster entry without a revision', ['--clusters', 'tcm', '--revisions', 'tcm='], /--revisions entry "tcm=" is not <cluster>=<revision>/],
+    ['a per-cluster revision with dots', ['--clusters', 'tcm', '--revisions', 'tcm=1.18.5'], /revision "1.18.5" of cluster tcm is not a DNS label/],
   ])('refuses %s with exit 2 before touching the folder', (_name, flags, message) => {
     const dir = path.join(tmp, `never-${Math.random().toString(36).slice(2)}`);
     const res = runCli(['lab', 'up', '--dir', dir, ...flags]);
@@ -48,6 +64,27 @@ describe('lab bad input', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/is not empty and holds no lab/);
     expect(existsSync(path.join(dir, 'notes.txt'))).toBe(true);
+  });
+});
+
+describe('parseRevisionsFlag', () => {
+  it.each<[string, string[], unknown]>([
+    ['the every-cluster form stays a list', ['default', 'canary'], ['default', 'canary']],
+    ['one per cluster', ['tcm=1-18-5', 'primary=1-31-1', 'remote=1-31-1'], { tcm: ['1-18-5'], primary: ['1-31-1'], remote: ['1-31-1'] }],
+    ['a cluster named twice gets both, in order', ['primary=1-31-1', 'tcm=1-18-5', 'primary=canary'], { primary: ['1-31-1', 'canary'], tcm: ['1-18-5'] }],
+    ['a cluster called __proto__ is an ordinary key (startLab then refuses it as no cluster of the lab)', ['__proto__=x'], JSON.parse('{"__proto__":["x"]}')],
+  ])('%s', (_name, items, want) => {
+    expect(parseRevisionsFlag(items)).toEqual(want);
+  });
+
+  it.each([
+    ['a mix of the two forms', ['canary', 'tcm=1-18-5'], /^--revisions mixes the per-cluster form \(tcm=1-18-5\) with the every-cluster form \(canary\); use one: --revisions canary,stable starts both in every cluster, --revisions tcm=1-18-5,primary=1-31-1 one per cluster$/],
+    ['an entry without a cluster', ['=1-18-5'], /^--revisions entry "=1-18-5" is not <cluster>=<revision> \(e\.g\. tcm=1-18-5\)$/],
+    ['an entry without a revision', ['tcm='], /entry "tcm=" is not <cluster>=<revision>/],
+    ['an entry with two =', ['tcm=a=b'], /entry "tcm=a=b" is not <cluster>=<revision>/],
+  ])('refuses %s', (_name, items, message) => {
+    expect(() => parseRevisionsFlag(items)).toThrow(UsageError);
+    expect(() => parseRevisionsFlag(items)).toThrow(message);
   });
 });
 

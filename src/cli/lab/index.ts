@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
-import { ExitCode } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { labStatus, startLab, startLabPrometheus, stopLab } from '../../lab/index.js';
-import type { Lab, LabStatus } from '../../lab/index.js';
+import type { Lab, LabRevisions, LabStatus } from '../../lab/index.js';
 import { addLabPrometheus, checkPrometheusInstalled } from './prometheus.js';
 import { registerLabTraffic } from './traffic.js';
 import { collectList, log, positiveInt, renderTable, style, writeStdout } from '../io.js';
@@ -23,6 +23,7 @@ export function defaultLabDir(): string {
 export interface LabUpFlags {
   dir: string;
   clusters?: string[];
+  /** As given: `r1,r2` (every cluster) or `cluster=rev,...` (per cluster); see parseRevisionsFlag. */
   revisions?: string[];
   istiod: boolean;
   nodes: number;
@@ -31,6 +32,31 @@ export interface LabUpFlags {
   output: OutputFormat;
   prometheus?: boolean;
   prometheusPort?: number;
+}
+
+/**
+ * Reads `--revisions`: `default,canary` starts both in every cluster (a list); `tcm=1-18-5,primary=1-31-1` gives
+ * each named cluster its own (a map; a cluster named twice gets both, one not named gets none). A mix of the two
+ * forms is refused, since it is unclear whether the plain names were meant for every cluster or for one.
+ */
+export function parseRevisionsFlag(items: readonly string[]): LabRevisions {
+  const perCluster = items.filter((i) => i.includes('='));
+  if (perCluster.length === 0) return [...items];
+  if (perCluster.length < items.length) {
+    const plain = items.find((i) => !i.includes('=')) ?? '';
+    throw new UsageError(
+      `--revisions mixes the per-cluster form (${perCluster[0]}) with the every-cluster form (${plain}); use one: ` +
+        '--revisions canary,stable starts both in every cluster, --revisions tcm=1-18-5,primary=1-31-1 one per cluster',
+    );
+  }
+  const byCluster = new Map<string, string[]>();
+  for (const item of items) {
+    const m = /^([^=]+)=([^=]+)$/.exec(item);
+    if (!m) throw new UsageError(`--revisions entry "${item}" is not <cluster>=<revision> (e.g. tcm=1-18-5)`);
+    const [, cluster = '', revision = ''] = m;
+    byCluster.set(cluster, [...(byCluster.get(cluster) ?? []), revision]);
+  }
+  return Object.fromEntries(byCluster);
 }
 
 /** What `lab up` prints: everything needed to connect, never a token. */
@@ -77,6 +103,7 @@ function renderSummary(lab: Lab, prometheus?: string): string {
 /** Starts the lab and prints how to reach it; the processes keep running after the command returns. */
 export async function runLabUp(flags: LabUpFlags): Promise<number> {
   const dir = path.resolve(flags.dir);
+  const revisions = parseRevisionsFlag(flags.revisions ?? ['default']);
   if (flags.prometheusPort) flags.prometheus = true;
   if (flags.prometheus) {
     await checkPrometheusInstalled();
@@ -94,7 +121,7 @@ export async function runLabUp(flags: LabUpFlags): Promise<number> {
     lab = await startLab({
       dir,
       clusters: flags.clusters,
-      revisions: flags.istiod ? (flags.revisions ?? ['default']) : [],
+      revisions: flags.istiod ? revisions : [],
       nodes: flags.nodes,
       bare: flags.bare,
       timeoutMs: flags.timeout * 1000,
@@ -185,13 +212,18 @@ Examples:
       'Start the clusters and return once every API server is ready, the Istio CRDs are established, the nodes ' +
         'are Ready and each istiod answers its injection and validation webhooks. The processes keep running in ' +
         'the background (own process groups; pid files and logs in the lab folder) until `lab down`.\n\n' +
-        'With several revisions, `default` (or else the first one, through the `default` revision tag, as ' +
+        'With several revisions in a cluster, `default` (or else the first one, through the `default` revision tag, as ' +
         '`istioctl install` does on a fresh cluster) answers `istio-injection=enabled`. Namespaces labelled ' +
-        '`istio.io/rev=<rev>` get that revision\'s sidecar.',
+        '`istio.io/rev=<rev>` get that revision\'s sidecar.\n\n' +
+        '--revisions has two forms, which cannot be mixed. `r1,r2` starts every revision in every cluster. ' +
+        '`cluster=rev,...` starts revisions per cluster: with tcm=1-18-5,primary=1-31-1 cluster tcm runs only ' +
+        '1-18-5 and primary only 1-31-1. A cluster named twice runs both revisions, a cluster not named runs none, ' +
+        'and a name that is not in --clusters is refused. Every revision runs the same pinned istiod build; the ' +
+        'revision is only a name.',
     )
     .option('--dir <dir>', 'lab folder', defaultLabDir())
     .option('--clusters <names>', 'comma-separated cluster names, each also a kubeconfig context (default: lab)', collectList)
-    .option('--revisions <revs>', 'comma-separated istiod revisions started in every cluster (default: default)', collectList)
+    .option('--revisions <revs>', 'istiod revisions: r1,r2 in every cluster, or cluster=rev,... per cluster (default: default)', collectList)
     .option('--no-istiod', 'start no istiod at all')
     .option('--nodes <n>', 'fake Ready nodes per cluster', positiveInt, 1)
     .option('--bare', 'etcd and kube-apiserver only (no controllers, nodes, CRDs or istiod)')
@@ -214,6 +246,9 @@ Examples:
 
   # A revision upgrade rehearsal: two revisions side by side (same pinned istiod build), three nodes
   $ meshferry lab up --revisions stable,canary --nodes 3
+
+  # One revision per cluster (issue 13's TCM move): tcm runs only 1-18-5, primary and remote only 1-31-1
+  $ meshferry lab up --clusters tcm,primary,remote --revisions tcm=1-18-5,primary=1-31-1,remote=1-31-1
 
   # A traffic-shift rehearsal: a Prometheus that scrapes every \`lab traffic\` (see: meshferry lab traffic --help)
   $ meshferry lab up --clusters cluster1,cluster2 --prometheus --prometheus-port 9090
