@@ -103,6 +103,21 @@ describe('lab apiserver flags', () => {
   });
 });
 
+describe('lab traffic without a lab', () => {
+  it('exits 2, names the folder and says how to point at another one', () => {
+    const dir = mkdtempSync(path.join(tmp, 'traffic-'));
+    const file = path.join(dir, 'shift.yaml');
+    writeFileSync(
+      file,
+      'apiVersion: meshferry.dev/v1alpha1\nkind: TrafficShift\nmetadata: {name: s, namespace: default}\nspec:\n  router:\n    virtualService:\n      targets: [{context: east, name: vs}]\n      from: {host: a}\n      to: {host: b}\n  steps: [50, 100]\n  interval: 10s\n',
+    );
+    const res = runCli(['lab', 'traffic', file, '--dir', path.join(dir, 'no-lab-here')]);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(/no-lab-here holds no lab; start one with `meshferry lab up --dir .*no-lab-here --prometheus`, or pass --dir with the folder of the lab you started/);
+    expect(hasStackTrace(res.stderr)).toBe(false);
+  });
+});
+
 describe('lab status and down without a lab', () => {
   it('status exits 1 and says there is no lab', () => {
     const res = runCli(['lab', 'status', '--dir', mkdtempSync(path.join(tmp, 'empty-'))]);

@@ -79,7 +79,7 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
   const durationMs = flags.duration === undefined ? undefined : durationFlag('--duration', flags.duration);
   const shift = await loadTrafficShift(shiftFile);
   const state = await readLabState(flags.dir);
-  if (!state) throw new UsageError(`${flags.dir} holds no lab; start one with \`meshferry lab up --dir ${flags.dir} --prometheus\``);
+  if (!state) throw new UsageError(`${flags.dir} holds no lab; start one with \`meshferry lab up --dir ${flags.dir} --prometheus\`, or pass --dir with the folder of the lab you started`);
   const prom = await labPrometheus(flags.dir);
   const clusters = new KubeconfigClusterSet({ kubeconfig: state.kubeconfig });
   const router = createRouter(shift.value.spec.router, clusters, { namespace: shift.namespace });

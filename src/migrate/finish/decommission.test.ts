@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { expectGolden, expectGoldenText, goldenCases } from '../../../test/support/golden.js';
-import { decommissionRunbook, decommissionSteps, residueReport, type DecommissionSource, type SourceResidueSnapshot } from './decommission.js';
+import { decommissionRunbook, decommissionSteps, residueReport, shellWord, type DecommissionSource, type SourceResidueSnapshot } from './decommission.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -126,6 +126,38 @@ describe('decommission commands', () => {
     expect(residueReport(c.snapshot).total).toBe(0);
     expect(decommissionSteps(c.snapshot, c.source).steps).toEqual([]);
     expect(decommissionRunbook(c.snapshot, c.source)).toMatch(/^Nothing to do/m);
+  });
+});
+
+describe('decommission commands are safe to paste into a shell', () => {
+  it.each([
+    ['an istiod name', (c: Case) => void (c.snapshot.istiods[0]!.name = 'istiod$(touch /tmp/pwned)')],
+    ['a namespace', (c: Case) => void (c.snapshot.namespaces[0]!.name = 'shop; rm -rf /')],
+    ['a revision tag', (c: Case) => void (c.snapshot.controlPlanes[0]!.tags[0] = 'canary`id`')],
+    ['a CRD', (c: Case) => void (c.snapshot.crds[0]!.name = 'x.istio.io && curl evil')],
+    ['a gateway Service', (c: Case) => void (c.snapshot.gateways[0]!.services[0]!.name = "gw'svc")],
+  ])('a value that is not a Kubernetes name is refused, never put in a command: %s', (_what, spoil) => {
+    const c = load('1-self-built');
+    spoil(c);
+    expect(() => decommissionSteps(c.snapshot, c.source)).toThrow(/refusing to write a decommission runbook: .* is not a Kubernetes name/);
+  });
+
+  it.each([
+    ['prod-east', 'prod-east'],
+    ['arn:aws:eks:eu-west-1:1234:cluster/prod', 'arn:aws:eks:eu-west-1:1234:cluster/prod'],
+    ['my cluster', "'my cluster'"],
+    ["it's", `'it'\\''s'`],
+    ['$(id)', "'$(id)'"],
+  ])('the kube context %j is written as %s', (context, want) => {
+    expect(shellWord(context)).toBe(want);
+  });
+
+  it('a context with a space is quoted in every command', () => {
+    const c = load('1-self-built');
+    c.snapshot.context = 'my cluster';
+    const commands = decommissionSteps(c.snapshot, c.source).steps.flatMap((s) => [...s.commands, ...s.verify]);
+    expect(commands.filter((x) => x.includes('--context')).length).toBeGreaterThan(3);
+    for (const x of commands) if (x.includes('--context')) expect(x).toContain("--context 'my cluster'");
   });
 });
 

@@ -1,4 +1,6 @@
 // What is left of a source mesh (residue) and the ordered DECOMMISSION.md runbook that removes it; pure, no cluster access.
+import { InputError } from '../../errors.js';
+import { sanitizeTerminalText } from '../../terminal-text.js';
 import type { ControlPlane } from '../cluster/control-planes.js';
 
 /** Managed meshes whose control plane belongs to the vendor (resources/vendors.ts). */
@@ -219,7 +221,32 @@ function serviceWhy(g: ResidueGateway, s: ResidueService): string {
  * validator webhooks, gateways, istiod per revision, then (conditionally) CRDs. Managed: namespace labels, gateways,
  * the vendor's release of the cluster (its webhooks and control plane together), leftover webhooks, then CRDs.
  */
+/**
+ * Every value that goes into a runbook command, held to what Kubernetes allows in a name (the server's objects are
+ * untrusted input, and the runbook is run in a shell): a value outside that is refused, never quoted into a command.
+ * The kube context is the user's own kubeconfig's; it is single-quoted instead (see kubectl()).
+ */
+const NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
+
+function checkCommandValues(snap: SourceResidueSnapshot, source: DecommissionSource): void {
+  const values: [string, string | undefined][] = [['the Istio version', source.istioVersion]];
+  for (const cp of snap.controlPlanes) {
+    values.push(['a revision', cp.revision], ...cp.injectorConfigs.map((n): [string, string] => ['an injector configuration', n]), ...cp.tags.map((n): [string, string] => ['a revision tag', n]));
+    for (const v of cp.validators) values.push(['a validating webhook configuration', v.configName], ['a revision', v.revision]);
+  }
+  for (const i of snap.istiods) values.push(['a namespace', i.namespace], ['an istiod Deployment', i.name], ['a revision', i.revision], ['an istiod version', i.version]);
+  for (const g of snap.gateways) {
+    values.push(['a namespace', g.namespace], ['a gateway Deployment', g.name], ['a revision', g.revision]);
+    for (const svc of g.services) values.push(['a gateway Service', svc.name]);
+  }
+  for (const c of snap.crds) values.push(['a CRD', c.name]);
+  for (const n of snap.namespaces) values.push(['a namespace', n.name], ['a revision label value', n.labels['istio.io/rev']], ['an injection label value', n.labels['istio-injection']]);
+  for (const [what, v] of values)
+    if (v !== undefined && !NAME.test(v)) throw new InputError(`refusing to write a decommission runbook: ${what} read from the cluster is "${sanitizeTerminalText(v, { oneLine: true }).slice(0, 80)}", which is not a Kubernetes name, so it cannot go into a command`);
+}
+
 export function decommissionSteps(snap: SourceResidueSnapshot, source: DecommissionSource): DecommissionRunbook {
+  checkCommandValues(snap, source);
   const k = kubectl(snap.context);
   const cps = [...snap.controlPlanes].sort((a, b) => cmp(a.revision, b.revision));
   const steps: DecommissionStep[] = [];
@@ -321,7 +348,7 @@ export function decommissionSteps(snap: SourceResidueSnapshot, source: Decommiss
         title: `Uninstall istiod revision ${rev}`,
         why: 'After its webhooks and gateways, so nothing still calls it. `istioctl uninstall --revision` prunes what that revision installed; it never deletes CRDs (no --purge).',
         removes: deployments.map((d) => `Deployment ${d.namespace}/${d.name}`),
-        commands: [`${istioctl} uninstall --revision ${rev} -y${snap.context ? ` --context ${snap.context}` : ''}`],
+        commands: [`${istioctl} uninstall --revision ${rev} -y${snap.context ? ` --context ${shellWord(snap.context)}` : ''}`],
         // Scoped to istiod's namespace: an application Deployment may carry istio.io/rev on its own metadata.
         verify: [
           ...deployments.map((d) => `${k} -n ${d.namespace} get deployment ${d.name} --ignore-not-found`),
@@ -468,7 +495,12 @@ export function decommissionRunbook(snap: SourceResidueSnapshot, source: Decommi
 }
 
 function kubectl(context: string | undefined): string {
-  return context ? `kubectl --context ${context}` : 'kubectl';
+  return context ? `kubectl --context ${shellWord(context)}` : 'kubectl';
+}
+
+/** A word for a POSIX shell: as it is when it is plainly safe, else single-quoted. */
+export function shellWord(s: string): string {
+  return /^[A-Za-z0-9._@:/=+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 function cmp(a: string, b: string): number {
