@@ -2,13 +2,13 @@
 import { connect } from 'node:net';
 import path from 'node:path';
 import { LabError, UsageError } from '../errors.js';
-import { ClusterRun, waitApiServerReady } from './cluster.js';
-import type { ClusterRunContext } from './cluster.js';
+import { waitApiServerReady } from './cluster.js';
 import { readPki } from './istiod-control.js';
 import { LOOPBACK } from './ports.js';
 import { isRunning, stopProcesses } from './process.js';
-import type { ProcessRecord, StartedProcess } from './process.js';
-import { readLabState, writeLabState } from './state.js';
+import type { ProcessRecord } from './process.js';
+import { restartComponent } from './restart.js';
+import { readLabState } from './state.js';
 import type { LabCluster, LabState } from './state.js';
 import { waitFor } from './wait.js';
 
@@ -76,35 +76,10 @@ export async function startApiServer(lab: LabRef, cluster: string, opts: ApiServ
     if ((await portState(portOf(c))) === 'open')
       throw new LabError(`port ${portOf(c)} of the API server of cluster ${c.name} is taken by another process; stop it or start the lab again`);
   }
-  let started: StartedProcess | undefined;
-  const ctx: ClusterRunContext = {
-    labDir: state.dir,
-    pki: await readPki(state),
-    timeoutMs: opts.timeoutMs ?? 180_000,
-    log: opts.log ?? (() => undefined),
-    step: () => undefined,
-    aborted: () => false,
-    track: async (p) => {
-      started = p;
-      // Replace the dead record in place (on a fresh read: another command may have written meanwhile), so
-      // `lab status`, `lab down` and the next stop follow the new pid.
-      const fresh = (await readLabState(state.dir)) ?? state;
-      const isOld = (r: ProcessRecord) => r.cluster === c.name && r.component === COMPONENT;
-      fresh.processes = fresh.processes.some(isOld) ? fresh.processes.map((r) => (isOld(r) ? p.record : r)) : [...fresh.processes, p.record];
-      await writeLabState(fresh);
-    },
-  };
-  const run = new ClusterRun(c, portOf(c), ctx);
-  try {
+  const started = await restartComponent(state, c, COMPONENT, { pki: await readPki(state), timeoutMs: opts.timeoutMs ?? 180_000, log: opts.log ?? (() => undefined) }, async (run) => {
     if (!running) await run.start(COMPONENT, rec.bin, [...(rec.args ?? [])], { env: rec.env, cwd: rec.cwd });
     await waitApiServerReady(run);
-  } catch (err) {
-    if (started) await stopProcesses([started.record], 1000);
-    throw err;
-  } finally {
-    run.settle();
-    run.kube.close();
-  }
+  });
   opts.log?.(`lab: ${c.name}: API server ${running ? 'already runs' : 'ready again'} on ${c.server}`);
   return { cluster: c.name, server: c.server, pid: started?.record.pid ?? rec.pid, changed: !running, forced: false };
 }

@@ -3,10 +3,11 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { LabError, UsageError } from '../errors.js';
 import { ensureLabBinaries } from './binaries.js';
-import { ClusterRun, type ClusterContext, type LabPki } from './cluster.js';
+import { type ClusterContext, type LabPki } from './cluster.js';
 import { startIstiod, waitIstiodReady } from './istiod.js';
-import { isRunning, stopProcesses, type StartedProcess } from './process.js';
-import { readLabState, writeLabState, type LabCluster, type LabState } from './state.js';
+import { isRunning, stopProcesses } from './process.js';
+import { restartComponent } from './restart.js';
+import { readLabState, type LabCluster, type LabState } from './state.js';
 
 export interface IstiodControlOptions {
   /** The revision to stop or start (`canary`). */
@@ -61,33 +62,10 @@ export async function startLabIstiod(dir: string, opts: IstiodControlOptions): P
     }
     const ist = cluster.istiods.find((i) => i.revision === opts.revision);
     if (!ist) continue;
-    let started: StartedProcess | undefined;
-    const ctx: ClusterContext = {
-      labDir: state.dir,
-      binaries,
-      pki,
-      timeoutMs: opts.timeoutMs ?? 180_000,
-      log: opts.log ?? (() => undefined),
-      step: () => undefined,
-      aborted: () => false,
-      track: async (p) => {
-        started = p;
-        // Replace the dead record in place: `lab status` and `lab down` follow the new pid.
-        state.processes = [...state.processes.filter((r) => !(r.cluster === cluster.name && r.component === component)), p.record];
-        await writeLabState(state);
-      },
-    };
-    const run = new ClusterRun(cluster, Number(new URL(cluster.server).port), ctx);
-    try {
+    const started = await restartComponent<ClusterContext>(state, cluster, component, { binaries, pki, timeoutMs: opts.timeoutMs ?? 180_000, log: opts.log ?? (() => undefined) }, async (run, ctx) => {
       await startIstiod(run, ctx, ist);
       await waitIstiodReady(run, ist);
-    } catch (err) {
-      if (started) await stopProcesses([started.record], 1000);
-      throw err;
-    } finally {
-      run.settle();
-      run.kube.close();
-    }
+    });
     opts.log?.(`lab: ${cluster.name}: istiod ${opts.revision} serving again at https://localhost:${ist.ports.https}`);
     report.clusters.push({ cluster: cluster.name, revision: opts.revision, pid: started?.record.pid ?? -1, changed: true });
   }
