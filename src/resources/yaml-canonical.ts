@@ -1,5 +1,5 @@
 // The fastest reading strategy: one document in exactly the block style serializeObject writes, read by a small line parser.
-import { isPlainSafe } from './yaml-scalars.js';
+import { JSON_COMPATIBLE_QUOTED, isPlainSafe } from './yaml-scalars.js';
 
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
 const DECIMAL = /^-?(?:0|[1-9][0-9]*)\.[0-9]+$/;
@@ -130,6 +130,6 @@ function safeNumber(token: string): number {
  * the JSON escapes go-yaml v2 refuses (`\/`, and `\u` of a surrogate half).
  */
 function quoted(token: string): string {
-  if (!/^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*"$/.test(token)) notCanonical();
+  if (!JSON_COMPATIBLE_QUOTED.test(token)) notCanonical();
   return JSON.parse(token) as string;
 }

@@ -1,7 +1,7 @@
 // Fast path for reading Kubernetes YAML: js-yaml with go-yaml v2's scalar rules, positions computed on demand.
 import jsyaml from 'js-yaml';
 import { parsePlainBlockYaml } from './yaml-lines.js';
-import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInteger } from './yaml-scalars.js';
+import { BOOL_FIRST, FALSE_RE, FLOAT_FIRST, FLOAT_SPECIAL, GO_FLOAT, GO_INT, INT_FIRST, NULL_FIRST, NULL_RE, TRUE_RE, parseGoFloat, parseGoInteger } from './yaml-scalars.js';
 
 /**
  * The `yaml` library keeps a full syntax tree with positions; on thousands of objects that is most of a run.
@@ -11,16 +11,6 @@ import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInt
  */
 
 const { Type, FAILSAFE_SCHEMA } = jsyaml;
-
-function parseFloatText(s: string): number {
-  if (FLOAT_SPECIAL.test(s)) return /nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity;
-  return Number(s.replace(/_/g, ''));
-}
-
-const NULL_FIRST = new Set('~nN');
-const BOOL_FIRST = new Set('yYnNtTfFoO');
-const INT_FIRST = new Set('0123456789+-');
-const FLOAT_FIRST = new Set('0123456789+-.');
 
 const scalar = (tag: string, test: (s: string) => boolean, construct: (s: string) => unknown) =>
   new Type(tag, { kind: 'scalar', resolve: (d: string | null) => test(d ?? ''), construct: (d: string | null) => construct(d ?? '') });
@@ -33,7 +23,7 @@ export const GO_YAML_SCHEMA = FAILSAFE_SCHEMA.extend({
     scalar('tag:yaml.org,2002:null', (s) => (s === '' || NULL_FIRST.has(s[0]!)) && NULL_RE.test(s), () => null),
     scalar('tag:yaml.org,2002:bool', (s) => BOOL_FIRST.has(s[0]!) && (TRUE_RE.test(s) || FALSE_RE.test(s)), (s) => TRUE_RE.test(s)),
     scalar('tag:yaml.org,2002:int', (s) => INT_FIRST.has(s[0]!) && GO_INT.test(s), parseGoInteger),
-    scalar('tag:yaml.org,2002:float', (s) => FLOAT_FIRST.has(s[0]!) && (GO_FLOAT.test(s) || FLOAT_SPECIAL.test(s)), parseFloatText),
+    scalar('tag:yaml.org,2002:float', (s) => FLOAT_FIRST.has(s[0]!) && (GO_FLOAT.test(s) || FLOAT_SPECIAL.test(s)), parseGoFloat),
   ],
 });
 

@@ -1,5 +1,5 @@
 // A line parser for the plain block YAML people write by hand, the fast strategy's first try on each document.
-import { FALSE_RE, FLOAT_SPECIAL, GO_FLOAT, GO_INT, NULL_RE, TRUE_RE, parseGoInteger } from './yaml-scalars.js';
+import { BOOL_FIRST, FALSE_RE, FLOAT_FIRST, FLOAT_SPECIAL, GO_FLOAT, GO_INT, INT_FIRST, JSON_COMPATIBLE_QUOTED, NULL_FIRST, NULL_RE, TRUE_RE, parseGoFloat, parseGoInteger } from './yaml-scalars.js';
 
 /*
  * yaml-fast.ts reads plain streams with js-yaml; on ten thousand objects that is still the largest part of
@@ -222,24 +222,17 @@ function quotedEnd(text: string): number {
   return -1;
 }
 
-/** Escapes JSON and go-yaml read alike: no `\\/` (YAML 1.1 has none), no `\\u` of a surrogate (go-yaml refuses them). */
-const JSON_STRING = /^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*"$/;
 const SINGLE_QUOTED = /^'(?:[^'\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|'')*'$/;
 
 /** A quoted token: double quotes only with the escapes JSON shares with YAML; single quotes with `''`. */
 function quotedValue(token: string): string {
   if (token.charCodeAt(0) === 34) {
-    if (!JSON_STRING.test(token)) decline();
+    if (!JSON_COMPATIBLE_QUOTED.test(token)) decline();
     return JSON.parse(token) as string;
   }
   if (!SINGLE_QUOTED.test(token)) decline();
   return token.slice(1, -1).replace(/''/g, "'");
 }
-
-const NULL_FIRST = new Set('~nN');
-const BOOL_FIRST = new Set('yYnNtTfFoO');
-const INT_FIRST = new Set('0123456789+-');
-const FLOAT_FIRST = new Set('0123456789+-.');
 
 /** go-yaml v2's reading of a plain scalar, in GO_YAML_SCHEMA's order: null, bool, int, float, else the string. */
 export function plainScalar(s: string): unknown {
@@ -251,10 +244,7 @@ export function plainScalar(s: string): unknown {
     if (FALSE_RE.test(s)) return false;
   }
   if (INT_FIRST.has(c) && GO_INT.test(s)) return parseGoInteger(s);
-  if (FLOAT_FIRST.has(c)) {
-    if (FLOAT_SPECIAL.test(s)) return /nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity;
-    if (GO_FLOAT.test(s)) return Number(s.replace(/_/g, ''));
-  }
+  if (FLOAT_FIRST.has(c) && (GO_FLOAT.test(s) || FLOAT_SPECIAL.test(s))) return parseGoFloat(s);
   return s;
 }
 

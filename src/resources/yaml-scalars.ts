@@ -37,6 +37,27 @@ export function parseGoInteger(s: string): number {
 }
 export const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 
+/** The value of a float that matched GO_FLOAT or FLOAT_SPECIAL. */
+export function parseGoFloat(s: string): number {
+  if (FLOAT_SPECIAL.test(s)) return /nan/i.test(s) ? NaN : s.startsWith('-') ? -Infinity : Infinity;
+  return Number(s.replace(/_/g, ''));
+}
+
+/*
+ * First characters that can start each kind of non-string plain scalar: a reader tries a pattern only after its
+ * gate admits the first character (names, hosts and paths, most plain scalars, are settled by one set lookup).
+ */
+export const NULL_FIRST: ReadonlySet<string> = new Set('~nN');
+export const BOOL_FIRST: ReadonlySet<string> = new Set('yYnNtTfFoO');
+export const INT_FIRST: ReadonlySet<string> = new Set('0123456789+-');
+export const FLOAT_FIRST: ReadonlySet<string> = new Set('0123456789+-.');
+
+/**
+ * A double-quoted scalar whose escapes JSON and go-yaml v2 read alike, so JSON.parse gives its value: no YAML-only
+ * escape (\x, \e, \N, ...), no `\/` (YAML 1.1 has none) and no `\u` of a surrogate half (go-yaml refuses them).
+ */
+export const JSON_COMPATIBLE_QUOTED = /^"(?:[^"\\\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]|\\["\\bfnrt]|\\u(?![dD][89abAB])[0-9a-fA-F]{4})*"$/;
+
 /*
  * Writing is stricter than any one reader: a string is written plain only when no YAML 1.1 or 1.2 reader
  * (go-yaml v2 and v3, libyaml/PyYAML, js-yaml, the `yaml` library, a reader that follows the 1.1 spec's own
