@@ -10,8 +10,8 @@ export type PathSegment = string | number;
 export interface SourceRef {
   file: string;
   line: number;
-  /** The position of a field path inside the object, or of its deepest existing parent. */
-  locate?: (path: readonly PathSegment[]) => SourcePosition;
+  /** The position of a field path inside the object, or of its deepest existing parent. A method: call it on the SourceRef. */
+  locate?(path: readonly PathSegment[]): SourcePosition;
 }
 
 export interface Resource {

@@ -23,10 +23,11 @@ describe('parseResources', () => {
 
   it('locates fields inside an object', () => {
     const { resources } = parseResources(vs('one'), 'f.yaml');
-    const locate = resources[0]?.source?.locate;
-    expect(locate?.(['spec', 'http', 0, 'route', 0, 'destination', 'host'])).toMatchObject({ file: 'f.yaml', line: 10 });
+    const source = resources[0]?.source;
+    const locate = (p: (string | number)[]) => source?.locate?.(p);
+    expect(locate(['spec', 'http', 0, 'route', 0, 'destination', 'host'])).toMatchObject({ file: 'f.yaml', line: 10 });
     // A path that does not exist resolves to its deepest existing parent.
-    expect(locate?.(['spec', 'tcp', 0])?.line).toBe(6);
+    expect(locate(['spec', 'tcp', 0])?.line).toBe(6);
   });
 
   it('unwraps kind: List and positions its items', () => {

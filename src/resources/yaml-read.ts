@@ -4,7 +4,7 @@ import { readFile, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Document, LineCounter, Node, ParsedNode } from 'yaml';
 import { yamlLibrary } from './yaml-library.js';
-import { mapLimit } from '../concurrency.js';
+import { Semaphore } from '../concurrency.js';
 import { InputError, InputErrors, isErrnoException, type Problem, type SourcePosition } from '../errors.js';
 import { KINDS, isCompleteGroup, kindOf, parseApiVersion, registryStatus } from './kinds.js';
 import { KUBE_YAML } from './yaml-options.js';
@@ -12,7 +12,7 @@ import { lineLocator } from './yaml-locate.js';
 import { parseCanonicalYaml } from './yaml-canonical.js';
 import { loadStreamFast, type FastDocument } from './yaml-fast.js';
 import { isPlainObject, type KubeObject } from './object.js';
-import { ResourceSet, type PathSegment, type Resource } from './resource-set.js';
+import { ResourceSet, type PathSegment, type Resource, type SourceRef } from './resource-set.js';
 import { redactSecret } from './secrets.js';
 
 export const STDIN = '-';
@@ -40,18 +40,22 @@ export interface ReadOptions {
  */
 export async function readResources(paths: readonly string[], opts: ReadOptions = {}): Promise<ResourceSet> {
   const files = await expandPaths(paths);
-  // Reading thousands of small files one after another is mostly waiting: read a few dozen at once.
-  const texts = await mapLimit(files, READ_CONCURRENCY, (file) =>
-    (file === STDIN ? (opts.stdin ?? readStdin)() : readText(file)).then(
+  // Reading thousands of small files one after another is mostly waiting: read a few dozen at once, and parse
+  // each file as soon as it and those before it are in, while the later ones are still being read.
+  const sem = new Semaphore(READ_CONCURRENCY);
+  const texts = files.map((file) =>
+    sem.run(() => (file === STDIN ? (opts.stdin ?? readStdin)() : readText(file))).then(
       (text) => ({ text }),
       (error: unknown) => ({ error }),
     ),
   );
-  const results = files.map((file, i) => {
-    const read = texts[i]!;
+  const results: ParseResult[] = [];
+  for (let i = 0; i < files.length; i++) {
+    const read = await texts[i]!;
     if ('error' in read) throw read.error; // the first unreadable file in path order, as a sequential read would
-    return parseResources(read.text, file === STDIN ? '<stdin>' : file, opts);
-  });
+    const file = files[i]!;
+    results.push(parseResources(read.text, file === STDIN ? '<stdin>' : file, opts));
+  }
   return assembleResourceSet(results);
 }
 
@@ -245,9 +249,9 @@ function acceptFastDocuments(docs: FastDocument[], file: string, opts: ReadOptio
   const out: ParseResult = { resources: [], problems: [] };
   docs.forEach((d, docIndex) => {
     if (d.value === null || d.value === undefined || d.contentLine === undefined) return;
-    const locate = lazyLocate(d, file);
-    const docPos: SourcePosition = { file, line: d.contentLine, column: firstColumn(d, d.contentLine) };
-    acceptDocument(d.value, docIndex, () => docPos, (prefix) => (p) => locate([...prefix, ...p]), opts, out);
+    const contentLine = d.contentLine;
+    const docPos = (): SourcePosition => ({ file, line: contentLine, column: firstColumn(d, contentLine) });
+    acceptDocument(d.value, docIndex, file, contentLine, docPos, lazyLocate(d, file), opts, out);
   });
   return out;
 }
@@ -318,7 +322,7 @@ function parsePrecise(text: string, file: string, opts: ReadOptions): ParseResul
       });
       return;
     }
-    acceptDocument(value, docIndex, () => docPos, (prefix) => (p) => at(findOffset(root, [...prefix, ...p])), opts, out);
+    acceptDocument(value, docIndex, file, docPos.line ?? 1, () => docPos, (p) => at(findOffset(root, p)), opts, out);
   });
   return out;
 }
@@ -327,8 +331,10 @@ function parsePrecise(text: string, file: string, opts: ReadOptions): ParseResul
 function acceptDocument(
   value: unknown,
   docIndex: number,
+  file: string,
+  docLine: number,
   docPos: () => SourcePosition,
-  locateIn: (prefix: PathSegment[]) => Locate,
+  whereIs: Locate,
   opts: ReadOptions,
   out: ParseResult,
 ): void {
@@ -339,34 +345,49 @@ function acceptDocument(
   }
   if (isList(value)) {
     value.items.forEach((item, i) => {
-      const locate = locateIn(['items', i]);
-      acceptObject(item, () => locate([]), locate, opts, out);
+      // The line of a List item is only known after a precise parse: ObjectSource works it out when first read.
+      const source = new ObjectSource(file, whereIs, ['items', i]);
+      acceptObject(item, () => source.locate([]), source, opts, out);
     });
     return;
   }
-  acceptObject(value, docPos, locateIn([]), opts, out);
+  acceptObject(value, docPos, new ObjectSource(file, whereIs, [], docLine), opts, out);
 }
 
-function acceptObject(value: unknown, pos: () => SourcePosition, locate: Locate, opts: ReadOptions, out: ParseResult): void {
+function acceptObject(value: unknown, pos: () => SourcePosition, source: ObjectSource, opts: ReadOptions, out: ParseResult): void {
   const problem = checkObject(value, opts);
   if (problem) {
-    out.problems.push({ message: problem.message, position: problem.path ? locate(problem.path) : pos(), ...(problem.field ? { fieldPath: problem.field } : {}) });
+    out.problems.push({ message: problem.message, position: problem.path ? source.locate(problem.path) : pos(), ...(problem.field ? { fieldPath: problem.field } : {}) });
     return;
   }
-  const object = kept(value as KubeObject);
-  const file = pos().file;
-  let line: number | undefined;
-  // The line of a List item is only known after a precise parse: work it out when first read.
-  out.resources.push({
-    object,
-    source: {
-      file,
-      get line() {
-        return (line ??= pos().line ?? 1);
-      },
-      locate,
-    },
-  });
+  out.resources.push({ object: kept(value as KubeObject), source });
+}
+
+/**
+ * Where an object read from a file came from. One small object per resource instead of a chain of closures:
+ * ten thousand objects kept alive through a run are copied by every young-generation GC until they are old.
+ */
+class ObjectSource implements SourceRef {
+  #line: number | undefined;
+
+  constructor(
+    readonly file: string,
+    /** Positions inside the whole document. */
+    private readonly whereIs: Locate,
+    /** The object's path inside its document: `[]`, or `['items', i]` in a List. */
+    private readonly prefix: readonly PathSegment[],
+    line?: number,
+  ) {
+    this.#line = line;
+  }
+
+  get line(): number {
+    return (this.#line ??= this.whereIs(this.prefix).line ?? 1);
+  }
+
+  locate(path: readonly PathSegment[]): SourcePosition {
+    return this.whereIs(this.prefix.length === 0 ? path : [...this.prefix, ...path]);
+  }
 }
 
 /** `kubectl get vs -o yaml` writes a typed list (VirtualServiceList); any `*List` with items is unwrapped like `List`. */
