@@ -45,7 +45,8 @@ export async function stopLabIstiod(dir: string, opts: IstiodControlOptions): Pr
 
 /**
  * Starts a stopped istiod revision again on its recorded ports and waits until its webhooks inject again (the same
- * readiness checks as `lab up`). A revision that runs is left alone.
+ * readiness checks as `lab up`). A revision that runs is left alone. A cluster with its own CA (`meshCa` in lab.json,
+ * `lab up --istiod-ca per-cluster`) gets it again, since startIstiod reads the cluster's record.
  */
 export async function startLabIstiod(dir: string, opts: IstiodControlOptions): Promise<IstiodControlReport> {
   const state = await mustReadState(dir);

@@ -1,6 +1,6 @@
 // Runs istiod revisions (pilot-discovery) outside the cluster on loopback ports and waits until their webhooks work.
 import { get as httpGet } from 'node:http';
-import { mkdir } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isPlainObject } from '../resources/object.js';
 import { writeFileAtomic } from '../resources/yaml-write.js';
@@ -10,19 +10,52 @@ import { resourcePath } from '../kube/discovery.js';
 import { KubeApiError } from '../kube/errors.js';
 import { parseJsonBody } from '../kube/response.js';
 import type { KubeObject } from '../resources/object.js';
-import type { ClusterContext, ClusterRun } from './cluster.js';
+import type { ClusterContext, ClusterRun, LabPki } from './cluster.js';
 import { LAB_FIELD_MANAGER } from './lab-kube.js';
 import { ISTIO_NAMESPACE, adaptForLoopback, generateIstiodManifests } from './istio-manifests.js';
 import { LOOPBACK } from './ports.js';
-import type { LabIstiod } from './state.js';
+import type { LabCluster, LabIstiod } from './state.js';
 
 /** Names the chart gives a revision's objects: `istiod` for default, `istiod-<rev>` otherwise. */
 export function revisionSuffix(revision: string): string {
   return revision === 'default' ? '' : `-${revision}`;
 }
 
+/** The certificate files the istiods of one cluster serve with, trust and sign with. */
+export interface IstiodTls {
+  /** Root of the serving certificate: the webhooks' caBundle and the `istio-ca-root-cert` istiod publishes. */
+  caFile: string;
+  servingCertFile: string;
+  servingKeyFile: string;
+  /** istiod's plugged-in CA folder (ROOT_CA_DIR); absent, istiod makes a self-signed CA (istio-ca-secret). */
+  cacertsDir?: string;
+}
+
+/** The cluster's own mesh CA when it has one (`istiodCa: 'per-cluster'`), else the lab CA. */
+export function istiodTls(cluster: LabCluster, pki: LabPki): IstiodTls {
+  const own = cluster.meshCa;
+  if (own) return { caFile: own.rootCertFile, servingCertFile: own.servingCertFile, servingKeyFile: own.servingKeyFile, cacertsDir: own.cacertsDir };
+  return { caFile: pki.caFile, servingCertFile: pki.servingCertFile, servingKeyFile: pki.servingKeyFile };
+}
+
+/**
+ * Refuses to start istiod when a file of its cluster's CA is gone: istiod would not fail but quietly fall back to a
+ * self-signed CA (a `cacerts` folder missing files, istio `pilot/pkg/bootstrap/istio_ca.go` `createIstioCA`), and
+ * the cluster's root would change under the tests.
+ */
+async function checkIstiodTls(cluster: string, tls: IstiodTls): Promise<void> {
+  const files = [tls.caFile, tls.servingCertFile, tls.servingKeyFile];
+  if (tls.cacertsDir) files.push(...['ca-cert.pem', 'ca-key.pem', 'root-cert.pem', 'cert-chain.pem'].map((f) => path.join(tls.cacertsDir ?? '', f)));
+  const missing: string[] = [];
+  await Promise.all(files.map((f) => access(f).catch(() => missing.push(f))));
+  if (missing.length > 0)
+    throw new LabError(`cluster ${cluster}: the istiod CA files that lab up wrote are missing (${missing.sort().join(', ')}); istiod would sign with another root. Start the lab again (lab down, lab up).`);
+}
+
 /** Renders, adapts and server-side-applies every revision's in-cluster objects (ConfigMaps, RBAC, webhooks). */
 export async function applyIstiodManifests(run: ClusterRun, ctx: ClusterContext): Promise<void> {
+  const tls = istiodTls(run.cluster, ctx.pki);
+  const caPem = tls.caFile === ctx.pki.caFile ? ctx.pki.caPem : await readFile(tls.caFile, 'utf8');
   const docs = await Promise.all(
     run.cluster.istiods.map(async (ist) => {
       const raw = await generateIstiodManifests(ctx.binaries.paths.istioctl, ctx.binaries.cacheDir, {
@@ -30,7 +63,7 @@ export async function applyIstiodManifests(run: ClusterRun, ctx: ClusterContext)
         isDefault: ist.isDefault,
         clusterName: run.cluster.name,
       });
-      return adaptForLoopback(raw, { httpsPort: ist.ports.https, caPem: ctx.pki.caPem });
+      return adaptForLoopback(raw, { httpsPort: ist.ports.https, caPem });
     }),
   );
   // Kept for people debugging the lab: exactly what was applied (kubectl reads a JSON List like YAML).
@@ -59,9 +92,14 @@ async function applyObjects(run: ClusterRun, objects: readonly KubeObject[]): Pr
   if (problems.length > 0) throw new LabError(`server-side apply failed for ${problems.length} object(s) in cluster ${run.cluster.name}:\n  ${problems.sort().join('\n  ')}`);
 }
 
-/** Starts pilot-discovery for one revision; every port on 127.0.0.1, serving certs from the lab CA. */
+/**
+ * Starts pilot-discovery for one revision; every port on 127.0.0.1, serving certs from the cluster's own CA when it
+ * has one (then also its mesh CA, as a plugged-in `cacerts`), else from the lab CA.
+ */
 export async function startIstiod(run: ClusterRun, ctx: ClusterContext, ist: LabIstiod): Promise<void> {
   const suffix = revisionSuffix(ist.revision);
+  const tls = istiodTls(run.cluster, ctx.pki);
+  await checkIstiodTls(run.cluster.name, tls);
   const cwd = path.join(run.dir, `istiod-${ist.revision}`);
   // An empty working folder: no ./etc/istio/config/mesh or ./var/lib/istio/inject, so istiod reads the mesh and
   // injection templates from the ConfigMaps istioctl rendered, as it does in a cluster.
@@ -77,9 +115,9 @@ export async function startIstiod(run: ClusterRun, ctx: ClusterContext, ist: Lab
     `--monitoringAddr=${LOOPBACK}:${p.monitoring}`,
     `--ctrlz_port=${p.ctrlz}`,
     `--ctrlz_address=${LOOPBACK}`,
-    `--tlsCertFile=${ctx.pki.servingCertFile}`,
-    `--tlsKeyFile=${ctx.pki.servingKeyFile}`,
-    `--caCertFile=${ctx.pki.caFile}`,
+    `--tlsCertFile=${tls.servingCertFile}`,
+    `--tlsKeyFile=${tls.servingKeyFile}`,
+    `--caCertFile=${tls.caFile}`,
     `--clusterID=${run.cluster.name}`,
     '--domain=cluster.local',
     '--shutdownDuration=1s',
@@ -99,6 +137,10 @@ export async function startIstiod(run: ClusterRun, ctx: ClusterContext, ist: Lab
       VALIDATION_WEBHOOK_CONFIG_NAME: `istio-validator${suffix}-${ISTIO_NAMESPACE}`,
       PILOT_ENABLE_ANALYSIS: 'false',
       GOMAXPROCS: '2',
+      // The cluster's own CA as a plugged-in `cacerts` (istio `pilot/pkg/bootstrap/istio_ca.go`, LocalCertDir).
+      // Without it istiod's default ./etc/cacerts is absent from the empty working folder, so it signs with a
+      // self-signed CA of its own (the Secret istio-system/istio-ca-secret).
+      ...(tls.cacertsDir ? { ROOT_CA_DIR: tls.cacertsDir } : {}),
     },
   });
 }

@@ -1,13 +1,13 @@
 // The lab API: start N isolated clusters (with istiod revisions) on loopback, open a running one, stop it for sure.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { LabError, UsageError } from '../errors.js';
 import { ensureLabBinaries } from './binaries.js';
 import type { LabBinaries } from './binaries.js';
 import { ClusterRun, startControlPlane, startWorkers } from './cluster.js';
-import type { ClusterContext, LabPki } from './cluster.js';
+import type { ClusterContext } from './cluster.js';
 import { installGatewayApiCrds } from './gateway-api.js';
 import { applyIstiodManifests, startIstiod, waitIstiodReady } from './istiod.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -18,7 +18,8 @@ import { isRunning, stopProcesses } from './process.js';
 import type { ProcessRecord, StartedProcess } from './process.js';
 import { LAB_STATE_FILE, LAB_STATE_VERSION, readLabState, writeLabState } from './state.js';
 import type { LabCluster, LabIstiod, LabState } from './state.js';
-import { issueCertificate } from './x509.js';
+import { ISTIOD_CA_MODES, writeMeshCa, writePki } from './lab-ca.js';
+import type { IstiodCaMode } from './lab-ca.js';
 import { checkNames, defaultRevisionOf, revisionsByCluster } from './lab-revisions.js';
 import type { LabRevisions } from './lab-revisions.js';
 
@@ -34,6 +35,13 @@ export interface StartLabOptions {
    * `default` revision tag) answers `istio-injection=enabled`.
    */
   revisions?: LabRevisions;
+  /**
+   * Where istiods get their CA. `shared` (default): every istiod serves with, and publishes as its root, the one lab
+   * CA, so all control planes trust each other. `per-cluster`: each cluster gets a CA of its own that its istiods
+   * plug in (istio's `cacerts` files), so two clusters have different mesh roots, as a TCM mesh and a self-built
+   * mesh do, while the revisions of one cluster share theirs.
+   */
+  istiodCa?: IstiodCaMode;
   /** Fake Ready nodes per cluster; default 1. */
   nodes?: number;
   /** Only etcd + kube-apiserver per cluster (the envtest-like floor): no controllers, nodes, CRDs or istiod. */
@@ -75,8 +83,10 @@ export interface StopReport {
 export interface Lab {
   readonly dir: string;
   readonly kubeconfigPath: string;
-  /** PEM file of the lab CA (trust it to talk to the API servers and istiods). */
+  /** PEM file of the lab CA (trust it to talk to the API servers, and to istiods of a cluster without a meshCa). */
   readonly caFile: string;
+  /** How the istiods got their CA (see StartLabOptions.istiodCa); each cluster's own CA is its `meshCa`. */
+  readonly istiodCa: IstiodCaMode;
   readonly clusters: readonly LabCluster[];
   /** The cluster named `name`; throws when there is none. */
   cluster(name: string): LabCluster;
@@ -97,6 +107,10 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   const revisionsOf = (cluster: string) => byCluster.get(cluster) ?? [];
   const allRevisions = [...new Set(clusterNames.flatMap(revisionsOf))];
   if (!Number.isInteger(nodes) || nodes < 1 || nodes > 500) throw new UsageError(`--nodes must be a whole number from 1 to 500, got ${nodes}`);
+  const istiodCa = opts.istiodCa ?? 'shared';
+  if (!ISTIOD_CA_MODES.includes(istiodCa)) throw new UsageError(`--istiod-ca must be one of ${ISTIOD_CA_MODES.join(', ')}, got "${String(istiodCa)}"`);
+  if (istiodCa === 'per-cluster' && allRevisions.length === 0)
+    throw new UsageError('--istiod-ca per-cluster gives each cluster\'s istiods a CA of their own, but this lab starts no istiod (--bare, --no-istiod or no revisions); drop --istiod-ca or start istiod');
   const log = opts.log ?? (() => undefined);
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -106,6 +120,12 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
   inProgress.set(dir, flag);
   const binaries = opts.binaries ?? (await ensureLabBinaries({ onLog: log }));
   const pki = await writePki(dir, clusterNames, allRevisions);
+  // A cluster without istiod needs no mesh CA: nothing would plug it in.
+  const meshCas = new Map(
+    istiodCa === 'per-cluster'
+      ? await Promise.all(clusterNames.filter((c) => revisionsOf(c).length > 0).map(async (c) => [c, await writeMeshCa(dir, c, revisionsOf(c))] as const))
+      : [],
+  );
 
   const ports = await freePorts(clusterNames.reduce((n, c) => n + 3 + 6 * revisionsOf(c).length, 0));
   const next = () => {
@@ -119,6 +139,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     const defaultRevision = defaultRevisionOf(revisions);
     const apiserverPort = next();
     apiserverPorts.set(name, apiserverPort);
+    const meshCa = meshCas.get(name);
     return {
       name,
       context: name,
@@ -137,6 +158,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
           validationUrl: `https://localhost:${istiodPorts.https}/validate`,
         };
       }),
+      ...(meshCa ? { meshCa } : {}),
     };
   });
   const state: LabState = {
@@ -145,6 +167,7 @@ export async function startLab(opts: StartLabOptions): Promise<Lab> {
     createdAt: new Date().toISOString(),
     kubeconfig: path.join(dir, 'kubeconfig'),
     caFile: pki.caFile,
+    ...(istiodCa === 'per-cluster' ? { istiodCa } : {}),
     ready: false,
     clusters,
     processes: [],
@@ -229,6 +252,7 @@ function labHandle(state: LabState): Lab {
     dir: state.dir,
     kubeconfigPath: state.kubeconfig,
     caFile: state.caFile,
+    istiodCa: state.istiodCa ?? 'shared',
     clusters: state.clusters,
     cluster(name: string): LabCluster {
       const c = state.clusters.find((x) => x.name === name);
@@ -298,46 +322,3 @@ export function killLabNow(dir: string): void {
     }
   }
 }
-
-/** The lab CA and one serving certificate for every API server and istiod (all on loopback). */
-async function writePki(dir: string, clusters: readonly string[], revisions: readonly string[]): Promise<LabPki> {
-  const pkiDir = path.join(dir, 'pki');
-  await mkdir(pkiDir, { recursive: true, mode: 0o700 });
-  const caName = { commonName: 'meshferry-lab-ca', organization: 'meshferry' };
-  const ca = issueCertificate({ ...caName, isCA: true });
-  const istiodHosts = revisions.flatMap((r) => {
-    const svc = r === 'default' ? 'istiod' : `istiod-${r}`;
-    return [`${svc}.istio-system.svc`, `${svc}.istio-system.svc.cluster.local`];
-  });
-  const serving = issueCertificate(
-    {
-      commonName: 'meshferry-lab',
-      hosts: [
-        'localhost',
-        '127.0.0.1',
-        '::1',
-        'kubernetes',
-        'kubernetes.default',
-        'kubernetes.default.svc',
-        'kubernetes.default.svc.cluster.local',
-        '10.96.0.1',
-        'istiod.istio-system.svc',
-        ...istiodHosts,
-        ...clusters.map((c) => `${c}.lab.meshferry.local`),
-      ].filter((h, i, all) => all.indexOf(h) === i),
-    },
-    { ...ca, ...caName },
-  );
-  const pki: LabPki = {
-    caFile: path.join(pkiDir, 'ca.crt'),
-    caPem: ca.certPem,
-    servingCertFile: path.join(pkiDir, 'serving.crt'),
-    servingKeyFile: path.join(pkiDir, 'serving.key'),
-  };
-  await writeFile(pki.caFile, ca.certPem, { mode: 0o644 });
-  await writeFile(path.join(pkiDir, 'ca.key'), ca.keyPem, { mode: 0o600 });
-  await writeFile(pki.servingCertFile, serving.certPem, { mode: 0o644 });
-  await writeFile(pki.servingKeyFile, serving.keyPem, { mode: 0o600 });
-  return pki;
-}
-

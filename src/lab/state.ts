@@ -32,6 +32,20 @@ export interface LabIstiod {
   validationUrl: string;
 }
 
+/**
+ * A cluster's own istiod CA (`istiodCa: 'per-cluster'`): file paths only, the keys stay in the files (0600).
+ * Every istiod of the cluster, at `lab up` and at each `lab istiod start`, plugs it in.
+ */
+export interface LabMeshCa {
+  /** The cluster's mesh root (PEM): its webhooks' caBundle and the `istio-ca-root-cert` its istiods publish. */
+  rootCertFile: string;
+  /** istiod's plugged-in CA folder (ROOT_CA_DIR): ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem. */
+  cacertsDir: string;
+  /** istiod's webhook serving certificate, signed by the root, and its key. */
+  servingCertFile: string;
+  servingKeyFile: string;
+}
+
 /** One lab cluster: its own etcd and API server on loopback. */
 export interface LabCluster {
   name: string;
@@ -46,6 +60,8 @@ export interface LabCluster {
   nodes: number;
   etcd: { clientPort: number; peerPort: number };
   istiods: LabIstiod[];
+  /** Present when this cluster's istiods have their own CA; absent, they use the lab CA (`caFile`). */
+  meshCa?: LabMeshCa;
 }
 
 export interface LabState {
@@ -54,8 +70,10 @@ export interface LabState {
   createdAt: string;
   /** The kubeconfig with one context per cluster (0600). */
   kubeconfig: string;
-  /** PEM of the lab CA that signed the API servers' and istiods' serving certificates. */
+  /** PEM of the lab CA that signed the API servers' (and, unless a cluster has its own meshCa, istiods') serving certificates. */
   caFile: string;
+  /** `per-cluster` when `lab up --istiod-ca per-cluster` gave each cluster its own istiod CA; absent means shared. */
+  istiodCa?: 'shared' | 'per-cluster';
   /** Set once every component reported ready. */
   ready: boolean;
   clusters: LabCluster[];
@@ -95,6 +113,7 @@ const stateSchema: JSONSchemaType<LabState> = {
     createdAt: { type: 'string' },
     kubeconfig: { type: 'string' },
     caFile: { type: 'string' },
+    istiodCa: { type: 'string', nullable: true, enum: ['shared', 'per-cluster'] },
     ready: { type: 'boolean' },
     clusters: {
       type: 'array',
@@ -112,6 +131,12 @@ const stateSchema: JSONSchemaType<LabState> = {
             type: 'object',
             required: ['clientPort', 'peerPort'],
             properties: { clientPort: { type: 'integer' }, peerPort: { type: 'integer' } },
+          },
+          meshCa: {
+            type: 'object',
+            nullable: true,
+            required: ['rootCertFile', 'cacertsDir', 'servingCertFile', 'servingKeyFile'],
+            properties: { rootCertFile: { type: 'string' }, cacertsDir: { type: 'string' }, servingCertFile: { type: 'string' }, servingKeyFile: { type: 'string' } },
           },
           istiods: {
             type: 'array',

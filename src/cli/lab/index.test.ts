@@ -24,6 +24,16 @@ describe('lab help', () => {
         /lab up --clusters tcm,primary,remote --revisions tcm=1-18-5,primary=1-31-1,remote=1-31-1/,
       ],
     ],
+    [
+      ['lab', 'up', '--help'],
+      [
+        /--istiod-ca <mode>\s+shared: one lab CA for every\s+istiod/,
+        /\(choices:\s+"shared",\s+"per-cluster",\s+default:\s+"shared"\)/,
+        /With\s+per-cluster\s+each\s+cluster\s+gets\s+a\s+CA\s+of\s+its\s+own/,
+        /two\s+clusters\s+then\s+have\s+different\s+mesh\s+roots,\s+as\s+a\s+TCM\s+mesh\s+and\s+a\s+self-built\s+mesh\s+do/,
+        /lab up --clusters tcm,primary --revisions tcm=1-18-5,primary=1-31-1 --istiod-ca per-cluster/,
+      ],
+    ],
     [['lab', 'down', '--help'], [/--keep/, /Examples:\n/]],
     [['lab', 'status', '--help'], [/-o, --output <format>/, /Exit 0 when/, /Examples:\n/]],
     [['lab', '--help'], [/apiserver\b.*stop or start one cluster's kube-apiserver/]],
@@ -48,6 +58,9 @@ describe('lab bad input', () => {
     ['a per-cluster revision without --clusters (the one cluster is "lab")', ['--revisions', 'east=canary'], /revisions name cluster "east", which the lab does not have \(clusters: lab\)/],
     ['a per-cluster entry without a revision', ['--clusters', 'tcm', '--revisions', 'tcm='], /--revisions entry "tcm=" is not <cluster>=<revision>/],
     ['a per-cluster revision with dots', ['--clusters', 'tcm', '--revisions', 'tcm=1.18.5'], /revision "1.18.5" of cluster tcm is not a DNS label/],
+    ['an --istiod-ca that is no mode', ['--istiod-ca', 'cluster'], /argument 'cluster' is invalid\. Allowed choices are shared, per-cluster/],
+    ['a per-cluster istiod CA without istiod', ['--no-istiod', '--istiod-ca', 'per-cluster'], /--istiod-ca per-cluster gives each cluster's istiods a CA of their own, but this lab starts no istiod/],
+    ['a per-cluster istiod CA on a bare lab', ['--bare', '--istiod-ca', 'per-cluster'], /but this lab starts no istiod \(--bare, --no-istiod or no revisions\)/],
   ])('refuses %s with exit 2 before touching the folder', (_name, flags, message) => {
     const dir = path.join(tmp, `never-${Math.random().toString(36).slice(2)}`);
     const res = runCli(['lab', 'up', '--dir', dir, ...flags]);
@@ -168,7 +181,23 @@ describe('labSummary', () => {
     expect(JSON.stringify(summary)).not.toContain('SECRET-TOKEN');
     expect(summary).toMatchObject({
       kubeconfig: '/l/kubeconfig',
+      istiodCa: 'shared',
       clusters: [{ context: 'east', server: 'https://127.0.0.1:1', istiods: [{ revision: 'canary', default: true, injectionUrl: 'https://localhost:7/inject' }] }],
     });
+  });
+});
+
+describe('labSummary with a CA per cluster', () => {
+  it('names each cluster\'s root certificate file and never its key', () => {
+    const meshCa = { rootCertFile: '/l/pki/tcm/cacerts/root-cert.pem', cacertsDir: '/l/pki/tcm/cacerts', servingCertFile: '/l/pki/tcm/istiod.crt', servingKeyFile: '/l/pki/tcm/istiod.key' };
+    const summary = labSummary({
+      dir: '/l',
+      kubeconfigPath: '/l/kubeconfig',
+      caFile: '/l/pki/ca.crt',
+      istiodCa: 'per-cluster',
+      clusters: [{ name: 'tcm', context: 'tcm', server: 'https://127.0.0.1:1', token: 't', bare: false, nodes: 1, etcd: { clientPort: 2, peerPort: 3 }, istiods: [], meshCa }],
+    });
+    expect(summary).toMatchObject({ istiodCa: 'per-cluster', clusters: [{ name: 'tcm', meshRootFile: '/l/pki/tcm/cacerts/root-cert.pem' }] });
+    expect(JSON.stringify(summary)).not.toMatch(/key|cacerts"/);
   });
 });

@@ -1,11 +1,12 @@
 // `meshferry lab up|down|status`: real local Kubernetes clusters with istiod revisions, on loopback.
 import os from 'node:os';
 import path from 'node:path';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { ExitCode, UsageError } from '../../errors.js';
 import { labStatus, startLab, startLabPrometheus, stopLab } from '../../lab/index.js';
-import type { Lab, LabRevisions, LabStatus } from '../../lab/index.js';
+import type { IstiodCaMode, Lab, LabRevisions, LabStatus } from '../../lab/index.js';
 import { addLabPrometheus, checkPrometheusInstalled } from './prometheus.js';
 import { registerLabTraffic } from './traffic.js';
 import { collectList, log, positiveInt, renderTable, style, writeStdout } from '../io.js';
@@ -26,6 +27,8 @@ export interface LabUpFlags {
   /** As given: `r1,r2` (every cluster) or `cluster=rev,...` (per cluster); see parseRevisionsFlag. */
   revisions?: string[];
   istiod: boolean;
+  /** `shared` (default) or `per-cluster`: see StartLabOptions.istiodCa. */
+  istiodCa?: IstiodCaMode;
   nodes: number;
   bare?: boolean;
   timeout: number;
@@ -60,17 +63,20 @@ export function parseRevisionsFlag(items: readonly string[]): LabRevisions {
 }
 
 /** What `lab up` prints: everything needed to connect, never a token. */
-export function labSummary(lab: Pick<Lab, 'dir' | 'kubeconfigPath' | 'caFile' | 'clusters'>, prometheus?: string): Record<string, unknown> {
+export function labSummary(lab: Pick<Lab, 'dir' | 'kubeconfigPath' | 'caFile' | 'clusters'> & Partial<Pick<Lab, 'istiodCa'>>, prometheus?: string): Record<string, unknown> {
   return {
     dir: lab.dir,
     ...(prometheus ? { prometheus } : {}),
     kubeconfig: lab.kubeconfigPath,
     caFile: lab.caFile,
+    istiodCa: lab.istiodCa ?? 'shared',
     clusters: lab.clusters.map((c) => ({
       name: c.name,
       context: c.context,
       server: c.server,
       nodes: c.nodes,
+      // The certificate only: the CA's key stays in its file.
+      ...(c.meshCa ? { meshRootFile: c.meshCa.rootCertFile } : {}),
       istiods: c.istiods.map((i) => ({
         revision: i.revision,
         default: i.isDefault,
@@ -93,6 +99,7 @@ function renderSummary(lab: Lab, prometheus?: string): string {
   return (
     renderTable(['context', 'server', 'nodes', 'istiod revisions', 'webhooks'], rows) +
     `\nkubeconfig: ${lab.kubeconfigPath}\n` +
+    (lab.istiodCa === 'per-cluster' ? `istiod CA: one per cluster, different mesh roots (${path.join(lab.dir, 'pki', '<cluster>', 'cacerts', 'root-cert.pem')})\n` : '') +
     (prometheus ? `prometheus: ${prometheus} (scrapes every \`meshferry lab traffic\` of this lab each second)\n` : '') +
     '\n' +
     `  export KUBECONFIG=${lab.kubeconfigPath}\n` +
@@ -122,6 +129,7 @@ export async function runLabUp(flags: LabUpFlags): Promise<number> {
       dir,
       clusters: flags.clusters,
       revisions: flags.istiod ? revisions : [],
+      istiodCa: flags.istiodCa,
       nodes: flags.nodes,
       bare: flags.bare,
       timeoutMs: flags.timeout * 1000,
@@ -219,12 +227,23 @@ Examples:
         '`cluster=rev,...` starts revisions per cluster: with tcm=1-18-5,primary=1-31-1 cluster tcm runs only ' +
         '1-18-5 and primary only 1-31-1. A cluster named twice runs both revisions, a cluster not named runs none, ' +
         'and a name that is not in --clusters is refused. Every revision runs the same pinned istiod build; the ' +
-        'revision is only a name.',
+        'revision is only a name.\n\n' +
+        '--istiod-ca decides which root each mesh has. With shared (the default) every istiod of every cluster ' +
+        'uses the one lab CA, so all control planes trust each other. With per-cluster each cluster gets a CA of ' +
+        'its own that its istiods plug in (istio\'s cacerts files, in <dir>/pki/<cluster>/cacerts/): two clusters ' +
+        'then have different mesh roots, as a TCM mesh and a self-built mesh do, and the webhook caBundle and the ' +
+        'istio-ca-root-cert ConfigMap of each cluster carry its own root. Revisions of one cluster share its CA. ' +
+        '`lab istiod start` keeps using it.',
     )
     .option('--dir <dir>', 'lab folder', defaultLabDir())
     .option('--clusters <names>', 'comma-separated cluster names, each also a kubeconfig context (default: lab)', collectList)
     .option('--revisions <revs>', 'istiod revisions: r1,r2 in every cluster, or cluster=rev,... per cluster (default: default)', collectList)
     .option('--no-istiod', 'start no istiod at all')
+    .addOption(
+      new Option('--istiod-ca <mode>', 'shared: one lab CA for every istiod (all trust each other); per-cluster: each cluster its own mesh root')
+        .choices(['shared', 'per-cluster'])
+        .default('shared'),
+    )
     .option('--nodes <n>', 'fake Ready nodes per cluster', positiveInt, 1)
     .option('--bare', 'etcd and kube-apiserver only (no controllers, nodes, CRDs or istiod)')
     .option('--timeout <seconds>', 'limit for each readiness wait', positiveSeconds, 180)
@@ -249,6 +268,9 @@ Examples:
 
   # One revision per cluster (issue 13's TCM move): tcm runs only 1-18-5, primary and remote only 1-31-1
   $ meshferry lab up --clusters tcm,primary,remote --revisions tcm=1-18-5,primary=1-31-1,remote=1-31-1
+
+  # The same with a mesh root per cluster: tcm's and primary's roots differ, so they do not trust each other
+  $ meshferry lab up --clusters tcm,primary --revisions tcm=1-18-5,primary=1-31-1 --istiod-ca per-cluster
 
   # A traffic-shift rehearsal: a Prometheus that scrapes every \`lab traffic\` (see: meshferry lab traffic --help)
   $ meshferry lab up --clusters cluster1,cluster2 --prometheus --prometheus-port 9090
