@@ -56,9 +56,26 @@ export function configPathProblems(spec: MeshMigrationSpec): FileProblem[] {
   return out;
 }
 
+/** CrossCluster shift files (waves[].shifts) that leave the MeshMigration file's folder, like configPathProblems. */
+export function shiftPathProblems(spec: MeshMigrationSpec): FileProblem[] {
+  const out: FileProblem[] = [];
+  spec.waves.forEach((w, i) =>
+    (w.shifts ?? []).forEach((p, j) => {
+      if (escapes(p))
+        out.push({ path: ['spec', 'waves', i, 'shifts', j], message: `shift file "${p}" leaves the folder of the MeshMigration file: shift paths are relative to that file and must stay inside its folder (put the TrafficShift file beside it)` });
+    }),
+  );
+  return out;
+}
+
 /** Resolves a spec.config path against `base`, refusing one that leads outside it (also through a symlink). */
 export function resolveConfigPath(base: string, p: string, field: 'from' | 'rules'): string {
-  if (escapes(p)) throw new InputError(`spec.config.${field} "${p}" leaves the folder of the MeshMigration file (${base}); paths in spec.config stay inside it`, { code: 'ConfigPathEscapes' });
+  return resolveInside(base, p, `spec.config.${field}`, 'spec.config');
+}
+
+/** Resolves a path of the file (`field` names it in messages) against `base`, refusing one that leads outside it, also through a symlink. */
+function resolveInside(base: string, p: string, field: string, where: string): string {
+  if (escapes(p)) throw new InputError(`${field} "${p}" leaves the folder of the MeshMigration file (${base}); paths in ${where} stay inside it`, { code: 'ConfigPathEscapes' });
   const full = path.resolve(base, p);
   let real: string;
   let realBase: string;
@@ -66,11 +83,11 @@ export function resolveConfigPath(base: string, p: string, field: 'from' | 'rule
     real = realpathSync(full);
     realBase = realpathSync(base);
   } catch {
-    throw new InputError(`spec.config.${field} "${p}": ${full} does not exist (paths in spec.config are relative to the folder of the MeshMigration file, ${base})`, { code: 'FileNotFound' });
+    throw new InputError(`${field} "${p}": ${full} does not exist (paths in ${where} are relative to the folder of the MeshMigration file, ${base})`, { code: 'FileNotFound' });
   }
   const rel = path.relative(realBase, real);
   if (rel.startsWith('..') || path.isAbsolute(rel))
-    throw new InputError(`spec.config.${field} "${p}" leads outside the folder of the MeshMigration file through a symlink (${full} is ${real}); paths in spec.config stay inside ${base}`, { code: 'ConfigPathEscapes' });
+    throw new InputError(`${field} "${p}" leads outside the folder of the MeshMigration file through a symlink (${full} is ${real}); paths in ${where} stay inside ${base}`, { code: 'ConfigPathEscapes' });
   return full;
 }
 
@@ -78,6 +95,8 @@ export function resolveConfigPath(base: string, p: string, field: 'from' | 'rule
 export async function loadConfig(spec: MeshMigrationSpec, base: string): Promise<ConfigInput> {
   const config = spec.config;
   if (!config) throw new TypeError('the migration has no spec.config');
+  // Only CrossCluster may leave `from` out (the loader refuses it in InPlace), and its live export is not built yet.
+  if (config.from === undefined) throw new InputError('spec.config has no `from`: reading the config from a live export of the source cluster (mode CrossCluster) is not built yet; export it with `meshferry export` and name the folder in spec.config.from', { code: 'NotBuilt' });
   const from = resolveConfigPath(base, config.from, 'from');
   const rulesFile = config.rules ? resolveConfigPath(base, config.rules, 'rules') : undefined;
   const rules = rulesFile ? await loadTransformRules(rulesFile) : undefined;
@@ -101,7 +120,7 @@ export interface ConfigSource {
 const CONFIG_SOURCE_FILE = 'config-source.json';
 
 export async function recordConfigSource(journalDir: string, spec: MeshMigrationSpec, base: string): Promise<void> {
-  if (!spec.config) return;
+  if (!spec.config?.from) return;
   const record: ConfigSource = { base, from: spec.config.from, ...(spec.config.rules ? { rules: spec.config.rules } : {}) };
   await mkdir(journalDir, { recursive: true });
   await writeFileAtomic(path.join(journalDir, CONFIG_SOURCE_FILE), `${JSON.stringify(record, null, 1)}\n`);
