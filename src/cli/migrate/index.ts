@@ -318,6 +318,8 @@ export function registerMigrate(program: Command): void {
         'analyze the config) → Prepare (import spec.config, journaled; required proxy metadata) → ' +
         'Migrating (waves of namespaces and gateways) → Finished. Its state lives in the cluster (a cluster-scoped MeshMigration ' +
         'object and a journal of ConfigMaps in meshferry-system), so any machine with the kubeconfig can resume it.\n\n' +
+        'A mode: CrossCluster file (workloads moving to other clusters) is checked and outlined by `plan`; apply, resume, retry and ' +
+        'rollback refuse it (exit 2) until its engine is built.\n\n' +
         'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
         '2 bad input; 3 cluster failure after retries; 130 interrupted (resumable).',
     )
