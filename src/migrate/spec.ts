@@ -157,7 +157,7 @@ export function waveCluster(spec: MeshMigrationSpec, wave: WaveSpec): string | u
  * finish.oldGateways[].context. The CLI checks each against the kubeconfig; the apply record keeps them.
  */
 export function contextsOf(spec: MeshMigrationSpec): string[] {
-  return [...new Set(contextFields(spec).map((f) => f.context))];
+  return contextFields(spec).map((f) => f.context);
 }
 
 /** Where the file names each context (first occurrence of each), for messages that point at the field. */
