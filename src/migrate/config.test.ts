@@ -1,4 +1,5 @@
 // spec.config: paths resolved inside the MeshMigration file's folder, the rules applied, the import's comparison and its restorable form.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeshferryError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { KubeObject } from '../resources/object.js';
-import { configLoaderFor, importable, loadConfig, readConfigSource, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
+import { applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
 import { rollbackOrder } from './rollback.js';
 import type { MeshMigrationSpec } from './spec.js';
 
@@ -81,6 +82,106 @@ describe('spec.config files', () => {
     await recordConfigSource(dir, spec({ from: './export', rules: './r.yaml' }), base);
     expect(await readConfigSource(dir)).toEqual({ base, from: './export', rules: './r.yaml' });
     expect(await readConfigSource(path.join(root, 'nothing'))).toBeUndefined();
+  });
+});
+
+describe('the apply record: contexts and shift files resume and retry trust', () => {
+  const crossBase = path.join(root, 'cross');
+  mkdirSync(crossBase, { recursive: true });
+  writeFileSync(path.join(crossBase, 'shop-shift.yaml'), 'kind: TrafficShift # the bytes are what is hashed\n');
+  writeFileSync(path.join(outside, 'shift.yaml'), 'kind: TrafficShift\n');
+  symlinkSync(path.join(outside, 'shift.yaml'), path.join(crossBase, 'sneaky-shift.yaml'));
+  const cross = (over: Partial<MeshMigrationSpec> = {}): MeshMigrationSpec => ({
+    mode: 'CrossCluster',
+    source: { context: 'tcm' },
+    target: { context: 'primary', revision: '1-31-1', clusters: ['primary', 'remote'] },
+    config: { rules: './rules.yaml' },
+    waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote', shifts: ['./shop-shift.yaml'] }],
+    finish: { oldGateways: [{ context: 'edge', workload: 'istio-system/gw' }] },
+    ...over,
+  });
+  const annotated = { [CONFIG_BASE_ANNOTATION]: crossBase };
+  const shopDigest = createHash('sha256').update('kind: TrafficShift # the bytes are what is hashed\n').digest('hex');
+
+  it('holds the folder, every context the spec names, and each shift file with its sha256; written and read back', async () => {
+    const record = await applyRecordFor(cross(), crossBase);
+    expect(record).toEqual({ base: crossBase, rules: './rules.yaml', contexts: ['tcm', 'primary', 'remote', 'edge'], shifts: [{ wave: 'shop', path: './shop-shift.yaml', sha256: shopDigest }] });
+    const dir = path.join(root, 'record-cross');
+    await recordApply(dir, record);
+    expect(await readApplyRecord(dir)).toEqual(record);
+    // No `from`: nothing for the config loader to trust.
+    expect(await readConfigSource(dir)).toBeUndefined();
+  });
+
+  it('InPlace records its contexts too, with or without spec.config', async () => {
+    const dir = path.join(root, 'record-inplace');
+    await recordConfigSource(dir, { ...spec(undefined), source: { context: 'prod' } }, base);
+    expect(await readApplyRecord(dir)).toEqual({ base, contexts: ['prod'], shifts: [] });
+  });
+
+  it('reads a record written before contexts were kept (config-source.json) as one without contexts', async () => {
+    const dir = path.join(root, 'record-legacy');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'config-source.json'), JSON.stringify({ base, from: './export' }));
+    expect(await readApplyRecord(dir)).toEqual({ base, from: './export', shifts: [] });
+    expect(await readConfigSource(dir)).toEqual({ base, from: './export' });
+  });
+
+  it('refuses to record a shift file outside the folder, also through a symlink, or one that is missing (exit 2)', async () => {
+    const withShift = (p: string) => cross({ waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote', shifts: [p] }] });
+    await expect(applyRecordFor(withShift('./sneaky-shift.yaml'), crossBase)).rejects.toThrow(/spec\.waves\[0\]\.shifts\[0\] "\.\/sneaky-shift\.yaml" leads outside the folder of the MeshMigration file through a symlink/);
+    await expect(applyRecordFor(withShift('./gone.yaml'), crossBase)).rejects.toThrow(/spec\.waves\[0\]\.shifts\[0\] "\.\/gone\.yaml": .* does not exist/);
+  });
+
+  async function refusal(s: MeshMigrationSpec, annotations: Record<string, string> | undefined, record: Awaited<ReturnType<typeof applyRecordFor>> | undefined): Promise<string> {
+    try {
+      await checkApplyRecord(s, annotations, 'exit', record);
+    } catch (err) {
+      expect(err).toBeInstanceOf(MeshferryError);
+      expect((err as MeshferryError).exitCode).toBe(2);
+      return (err as Error).message;
+    }
+    throw new Error('not refused');
+  }
+
+  it('passes the spec apply recorded', async () => {
+    await expect(checkApplyRecord(cross(), annotated, 'exit', await applyRecordFor(cross(), crossBase))).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['a context added to the object', cross({ target: { context: 'primary', revision: '1-31-1', clusters: ['primary', 'remote', 'prod-eu'] } }), /names the kubeconfig context\(s\) tcm, primary, remote, prod-eu, edge, not the tcm, primary, remote, edge `migrate apply` recorded \(not recorded: prod-eu\)/],
+    ['the source context changed', cross({ source: { context: 'other' } }), /\(not recorded: other\)/],
+    ['a finish gateway context changed', cross({ finish: { oldGateways: [{ context: 'elsewhere', workload: 'istio-system/gw' }] } }), /not recorded: elsewhere/],
+    ['a context dropped', cross({ finish: {} }), /names the kubeconfig context\(s\) tcm, primary, remote, not the tcm, primary, remote, edge/],
+    ['another shift file', cross({ waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote', shifts: ['./other-shift.yaml'] }] }), /names the shift file\(s\) shop: \.\/other-shift\.yaml, not the shop: \.\/shop-shift\.yaml `migrate apply` recorded/],
+  ])('refuses %s, saying to apply the file again (exit 2)', async (_name, edited, want) => {
+    const message = await refusal(edited, annotated, await applyRecordFor(cross(), crossBase));
+    expect(message).toMatch(want);
+    expect(message).toMatch(/^MeshMigration exit .*the object in the cluster may have been changed, or apply ran elsewhere\. Run `meshferry migrate apply FILE`/);
+  });
+
+  it('refuses a shift file edited on disk since apply, naming both digests', async () => {
+    const dir = path.join(root, 'cross-edited');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'shop-shift.yaml'), 'steps: [50, 100]\n');
+    const record = await applyRecordFor(cross(), dir);
+    writeFileSync(path.join(dir, 'shop-shift.yaml'), 'steps: [100]\n');
+    expect(await refusal(cross(), { [CONFIG_BASE_ANNOTATION]: dir }, record)).toMatch(/names the shift file \.\/shop-shift\.yaml \(wave shop\), which changed in .*cross-edited since `migrate apply` read it \(sha256 [0-9a-f]{12}… then, [0-9a-f]{12}… now\)/);
+  });
+
+  it('refuses an object whose folder annotation is not the recorded one', async () => {
+    expect(await refusal(cross(), { [CONFIG_BASE_ANNOTATION]: outside }, await applyRecordFor(cross(), crossBase))).toMatch(/reads its files from .*elsewhere, not from .*cross where `migrate apply` read them/);
+  });
+
+  it('CrossCluster without a record on this machine is refused; InPlace without one is not (it resumes from any machine)', async () => {
+    expect(await refusal(cross(), annotated, undefined)).toMatch(/has no apply record on this machine/);
+    await expect(checkApplyRecord({ ...spec(undefined), source: { context: 'prod' } }, undefined, 'up', undefined)).resolves.toBeUndefined();
+  });
+
+  it('InPlace with a record: a context the object names that apply did not record is refused; a legacy record has none to compare', async () => {
+    const recorded = await applyRecordFor({ ...spec(undefined), source: { context: 'prod' } }, base);
+    expect(await refusal({ ...spec(undefined), source: { context: 'staging' } }, undefined, recorded)).toMatch(/names the kubeconfig context\(s\) staging, not the prod/);
+    await expect(checkApplyRecord({ ...spec(undefined), source: { context: 'staging' } }, undefined, 'up', { base, shifts: [] })).resolves.toBeUndefined();
   });
 });
 

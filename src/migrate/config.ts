@@ -1,4 +1,5 @@
 // spec.config of a MeshMigration: reads the config (export folder, then TransformRules), analyzes it with the live cluster, and compares it with what is live.
+import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +20,7 @@ import { applyRules } from '../transform/apply.js';
 import { loadTransformRules } from '../transform/load-rules.js';
 import type { ControlPlaneDiscovery } from './cluster/control-planes.js';
 import type { ConfigFinding } from './config-findings.js';
-import type { MeshMigrationSpec } from './spec.js';
+import { contextsOf, type MeshMigrationSpec } from './spec.js';
 
 /** Annotation `migrate apply` sets on the object: the folder of the MeshMigration file, which spec.config's paths are relative to. */
 export const CONFIG_BASE_ANNOTATION = 'meshferry.dev/config-base';
@@ -56,9 +57,31 @@ export function configPathProblems(spec: MeshMigrationSpec): FileProblem[] {
   return out;
 }
 
+/** CrossCluster shift files (waves[].shifts) that leave the MeshMigration file's folder, like configPathProblems. */
+export function shiftPathProblems(spec: MeshMigrationSpec): FileProblem[] {
+  const out: FileProblem[] = [];
+  spec.waves.forEach((w, i) =>
+    (w.shifts ?? []).forEach((p, j) => {
+      if (escapes(p))
+        out.push({ path: ['spec', 'waves', i, 'shifts', j], message: `shift file "${p}" leaves the folder of the MeshMigration file: shift paths are relative to that file and must stay inside its folder (put the TrafficShift file beside it)` });
+    }),
+  );
+  return out;
+}
+
 /** Resolves a spec.config path against `base`, refusing one that leads outside it (also through a symlink). */
 export function resolveConfigPath(base: string, p: string, field: 'from' | 'rules'): string {
-  if (escapes(p)) throw new InputError(`spec.config.${field} "${p}" leaves the folder of the MeshMigration file (${base}); paths in spec.config stay inside it`, { code: 'ConfigPathEscapes' });
+  return resolveInside(base, p, `spec.config.${field}`, 'spec.config');
+}
+
+/** Resolves the shift file waves[wave].shifts[index] against `base`, inside it like resolveConfigPath. */
+export function resolveShiftPath(base: string, p: string, wave: number, index: number): string {
+  return resolveInside(base, p, `spec.waves[${wave}].shifts[${index}]`, 'waves[].shifts');
+}
+
+/** Resolves a path of the file (`field` names it in messages) against `base`, refusing one that leads outside it, also through a symlink. */
+function resolveInside(base: string, p: string, field: string, where: string): string {
+  if (escapes(p)) throw new InputError(`${field} "${p}" leaves the folder of the MeshMigration file (${base}); paths in ${where} stay inside it`, { code: 'ConfigPathEscapes' });
   const full = path.resolve(base, p);
   let real: string;
   let realBase: string;
@@ -66,11 +89,11 @@ export function resolveConfigPath(base: string, p: string, field: 'from' | 'rule
     real = realpathSync(full);
     realBase = realpathSync(base);
   } catch {
-    throw new InputError(`spec.config.${field} "${p}": ${full} does not exist (paths in spec.config are relative to the folder of the MeshMigration file, ${base})`, { code: 'FileNotFound' });
+    throw new InputError(`${field} "${p}": ${full} does not exist (paths in ${where} are relative to the folder of the MeshMigration file, ${base})`, { code: 'FileNotFound' });
   }
   const rel = path.relative(realBase, real);
   if (rel.startsWith('..') || path.isAbsolute(rel))
-    throw new InputError(`spec.config.${field} "${p}" leads outside the folder of the MeshMigration file through a symlink (${full} is ${real}); paths in spec.config stay inside ${base}`, { code: 'ConfigPathEscapes' });
+    throw new InputError(`${field} "${p}" leads outside the folder of the MeshMigration file through a symlink (${full} is ${real}); paths in ${where} stay inside ${base}`, { code: 'ConfigPathEscapes' });
   return full;
 }
 
@@ -78,6 +101,8 @@ export function resolveConfigPath(base: string, p: string, field: 'from' | 'rule
 export async function loadConfig(spec: MeshMigrationSpec, base: string): Promise<ConfigInput> {
   const config = spec.config;
   if (!config) throw new TypeError('the migration has no spec.config');
+  // Only CrossCluster may leave `from` out (the loader refuses it in InPlace), and its live export is not built yet.
+  if (config.from === undefined) throw new InputError('spec.config has no `from`: reading the config from a live export of the source cluster (mode CrossCluster) is not built yet; export it with `meshferry export` and name the folder in spec.config.from', { code: 'NotBuilt' });
   const from = resolveConfigPath(base, config.from, 'from');
   const rulesFile = config.rules ? resolveConfigPath(base, config.rules, 'rules') : undefined;
   const rules = rulesFile ? await loadTransformRules(rulesFile) : undefined;
@@ -98,21 +123,129 @@ export interface ConfigSource {
   rules?: string;
 }
 
-const CONFIG_SOURCE_FILE = 'config-source.json';
-
-export async function recordConfigSource(journalDir: string, spec: MeshMigrationSpec, base: string): Promise<void> {
-  if (!spec.config) return;
-  const record: ConfigSource = { base, from: spec.config.from, ...(spec.config.rules ? { rules: spec.config.rules } : {}) };
-  await mkdir(journalDir, { recursive: true });
-  await writeFileAtomic(path.join(journalDir, CONFIG_SOURCE_FILE), `${JSON.stringify(record, null, 1)}\n`);
+/** A shift file a wave names, with the sha256 of its bytes when `migrate apply` read it. */
+export interface RecordedShift {
+  wave: string;
+  path: string;
+  sha256: string;
 }
 
+/**
+ * The apply record: what `migrate apply FILE` vouched for on this machine, beside the local journal copy. Besides
+ * the config's folder and paths, it holds every kubeconfig context the spec names (`contextsOf`) and each shift
+ * file's digest: an edit of the object in the cluster could otherwise aim `resume` at another context (to scale
+ * workloads there, say) or at another shift.
+ */
+export interface ApplyRecord {
+  base: string;
+  from?: string;
+  rules?: string;
+  /** Absent only in a record written before contexts were recorded (config-source.json). */
+  contexts?: string[];
+  shifts: RecordedShift[];
+}
+
+const APPLY_RECORD_FILE = 'apply-record.json';
+/** What earlier versions wrote (config paths only); still read so a migration started with them can resume. */
+const LEGACY_CONFIG_SOURCE_FILE = 'config-source.json';
+
+const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+
+/** The apply record for a spec read from `base`: reads and hashes the shift files (each kept inside `base`). */
+export async function applyRecordFor(spec: MeshMigrationSpec, base: string): Promise<ApplyRecord> {
+  const shifts: RecordedShift[] = [];
+  for (const [i, w] of spec.waves.entries())
+    for (const [j, p] of (w.shifts ?? []).entries()) {
+      const full = resolveShiftPath(base, p, i, j);
+      shifts.push({ wave: w.name, path: p, sha256: sha256(await readFile(full)) });
+    }
+  const config = spec.config;
+  return { base, ...(config?.from ? { from: config.from } : {}), ...(config?.rules ? { rules: config.rules } : {}), contexts: contextsOf(spec), shifts };
+}
+
+/** Writes the apply record beside the local journal copy (every mode: it carries the contexts even without spec.config). */
+export async function recordApply(journalDir: string, record: ApplyRecord): Promise<void> {
+  await mkdir(journalDir, { recursive: true });
+  await writeFileAtomic(path.join(journalDir, APPLY_RECORD_FILE), `${JSON.stringify(record, null, 1)}\n`);
+}
+
+/** Records spec.config's source, the contexts and the shift files (`applyRecordFor` + `recordApply`). */
+export async function recordConfigSource(journalDir: string, spec: MeshMigrationSpec, base: string): Promise<void> {
+  await recordApply(journalDir, await applyRecordFor(spec, base));
+}
+
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
+/** The apply record this machine wrote for the migration, or undefined (none, or unreadable: trusted as nothing). */
+export async function readApplyRecord(journalDir: string): Promise<ApplyRecord | undefined> {
+  for (const file of [APPLY_RECORD_FILE, LEGACY_CONFIG_SOURCE_FILE]) {
+    let v: unknown;
+    try {
+      v = JSON.parse(await readFile(path.join(journalDir, file), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!isPlainObject(v) || typeof v.base !== 'string') return undefined;
+    const shifts = Array.isArray(v.shifts) ? v.shifts.filter((s): s is RecordedShift => isPlainObject(s) && typeof s.wave === 'string' && typeof s.path === 'string' && typeof s.sha256 === 'string') : [];
+    return {
+      base: v.base,
+      ...(typeof v.from === 'string' ? { from: v.from } : {}),
+      ...(typeof v.rules === 'string' ? { rules: v.rules } : {}),
+      ...(strings(v.contexts) ? { contexts: v.contexts } : {}),
+      shifts,
+    };
+  }
+  return undefined;
+}
+
+/** spec.config's recorded source, for `configLoaderFor`; undefined without a record or without a recorded `from`. */
 export async function readConfigSource(journalDir: string): Promise<ConfigSource | undefined> {
-  try {
-    const v = JSON.parse(await readFile(path.join(journalDir, CONFIG_SOURCE_FILE), 'utf8')) as unknown;
-    return isPlainObject(v) && typeof v.base === 'string' && typeof v.from === 'string' ? { base: v.base, from: v.from, ...(typeof v.rules === 'string' ? { rules: v.rules } : {}) } : undefined;
-  } catch {
-    return undefined;
+  const r = await readApplyRecord(journalDir);
+  return r?.from !== undefined ? { base: r.base, from: r.from, ...(r.rules !== undefined ? { rules: r.rules } : {}) } : undefined;
+}
+
+/**
+ * Refuses (InputError, exit 2) a `resume` or `retry` whose object names contexts or shift files other than those
+ * `migrate apply` recorded on this machine, or whose shift file changed on disk since. CrossCluster needs a record
+ * (it reaches several clusters); InPlace works from any machine, so without a record it is checked as before (the
+ * config alone, by configLoaderFor).
+ */
+export async function checkApplyRecord(spec: MeshMigrationSpec, annotations: Record<string, string> | undefined, name: string, record: ApplyRecord | undefined): Promise<void> {
+  const redo = 'Run `meshferry migrate apply FILE` with the migration\'s file: it continues where the migration stopped and records what you name';
+  const refuse = (what: string) => {
+    throw new InputError(`MeshMigration ${name} ${what}: the object in the cluster may have been changed, or apply ran elsewhere. ${redo}`, { code: 'ApplyRecordMismatch' });
+  };
+  if (!record) {
+    if (spec.mode === 'CrossCluster') refuse('has no apply record on this machine (the contexts and shift files `migrate apply` vouched for)');
+    return;
+  }
+  const named = contextsOf(spec);
+  if (record.contexts !== undefined || spec.mode === 'CrossCluster') {
+    const recorded = record.contexts ?? [];
+    const extra = named.filter((c) => !recorded.includes(c));
+    const gone = recorded.filter((c) => !named.includes(c));
+    if (extra.length || gone.length)
+      refuse(`names the kubeconfig context(s) ${named.join(', ') || '(none)'}, not the ${recorded.join(', ') || '(none)'} \`migrate apply\` recorded${extra.length ? ` (not recorded: ${extra.join(', ')})` : ''}`);
+  }
+  const shiftKey = (s: { wave: string; path: string }) => `${s.wave}: ${s.path}`;
+  const wanted = spec.waves.flatMap((w) => (w.shifts ?? []).map((p) => shiftKey({ wave: w.name, path: p })));
+  const recordedShifts = record.shifts.map(shiftKey);
+  if (wanted.join('\n') !== recordedShifts.join('\n'))
+    refuse(`names the shift file(s) ${wanted.join('; ') || '(none)'}, not the ${recordedShifts.join('; ') || '(none)'} \`migrate apply\` recorded`);
+  if (record.shifts.length === 0) return;
+  // The files are read where apply read them: the recorded folder, which the object's annotation must still name.
+  const base = annotations?.[CONFIG_BASE_ANNOTATION];
+  if (base !== record.base) refuse(`reads its files from ${base ?? '(no folder)'}, not from ${record.base} where \`migrate apply\` read them`);
+  for (const s of record.shifts) {
+    let digest: string;
+    try {
+      digest = sha256(await readFile(resolveInside(record.base, s.path, `shift file of wave ${s.wave}`, 'waves[].shifts')));
+    } catch (err) {
+      if (err instanceof InputError) throw err;
+      refuse(`cannot read its shift file ${s.path} (wave ${s.wave}) in ${record.base}`);
+      return;
+    }
+    if (digest !== s.sha256) refuse(`names the shift file ${s.path} (wave ${s.wave}), which changed in ${record.base} since \`migrate apply\` read it (sha256 ${s.sha256.slice(0, 12)}… then, ${digest.slice(0, 12)}… now)`);
   }
 }
 

@@ -122,7 +122,7 @@ export function planMigration(m: MeshMigration, snap: ClusterSnapshot, config?: 
     };
   });
   const finish = [`no running pod in scope is injected by ${snap.sourceRevision}, gateways included`, 'list the residue: namespaces and gateways outside the waves on the source, its webhooks, tags pointing at it', 'the source is never uninstalled'];
-  const planned = spec.config && config ? { config: { from: spec.config.from, ...(spec.config.rules ? { rules: spec.config.rules } : {}), failOn, ...config } } : {};
+  const planned = spec.config?.from && config ? { config: { from: spec.config.from, ...(spec.config.rules ? { rules: spec.config.rules } : {}), failOn, ...config } } : {};
   return { name: m.metadata.name, mode: spec.mode, source: snap.sourceRevision, target, optIn: describeOptIn(m), init, prepare, ...planned, waves, finish };
 }
 

@@ -10,10 +10,46 @@ export const MIGRATION_PLURAL = 'meshmigrations';
 export interface WaveSpec {
   name: string;
   namespaces?: string[];
-  /** `namespace/name` of gateway Deployments. */
+  /** `namespace/name` of gateway Deployments (InPlace). */
   gateways?: string[];
   maxUnavailable?: number;
   pauseBefore?: boolean;
+  /** CrossCluster: the target cluster (a kubeconfig context of target.clusters); see `waveCluster`. */
+  cluster?: string;
+  /** CrossCluster: TrafficShift files, relative to the MeshMigration file's folder, run to 100 once the wave is ready. */
+  shifts?: string[];
+  /** CrossCluster: scale the source workloads to 0 after a quiet window (`true`: the default window). */
+  scaleDownSource?: boolean | { window: string };
+  /** CrossCluster: how copied Services change. */
+  services?: { loadBalancer?: 'clusterIP' | 'keep'; keepNodePorts?: boolean };
+}
+
+/** The migration's kind: InPlace (one cluster, two revisions) or CrossCluster (source cluster → target clusters). */
+export type MigrationMode = 'InPlace' | 'CrossCluster';
+
+/** Managed meshes a CrossCluster source can be: Tencent Cloud Mesh, Alibaba ASM, Google CSM. */
+export type ManagedMesh = 'tcm' | 'asm' | 'csm';
+
+/** CrossCluster: how the waves' workloads reach the target. */
+export interface WorkloadsSpec {
+  copy?: boolean;
+  secrets?: boolean;
+  statefulSets?: { allowEmptyVolumes?: boolean };
+}
+
+/** CrossCluster: a call allowed across the two meshes because it takes a declared gateway. */
+export interface CrossMeshPathSpec {
+  /** Namespace names. */
+  from: string;
+  to: string;
+  /** `namespace/name` of the gateway. */
+  via: string;
+}
+
+/** CrossCluster: the proof Finished demands. */
+export interface FinishSpec {
+  window?: string;
+  oldGateways?: { context: string; workload: string }[];
 }
 
 export interface OptInSpec {
@@ -23,11 +59,17 @@ export interface OptInSpec {
 }
 
 export interface MeshMigrationSpec {
-  mode: 'InPlace';
-  source?: { context?: string; revision?: string };
-  target: { context?: string; revision: string };
+  mode: MigrationMode;
+  source?: { context?: string; revision?: string; managed?: ManagedMesh; clusterName?: string };
+  /** `clusters`: CrossCluster only. */
+  target: { context?: string; revision: string; clusters?: string[] };
   optIn?: OptInSpec;
-  config?: { from: string; rules?: string; analyze?: { failOn?: 'Error' | 'Warning' | 'Info' } };
+  /** `from` is required in InPlace (the loader says so); in CrossCluster its absence means a live export of the source. */
+  config?: { from?: string; rules?: string; analyze?: { failOn?: 'Error' | 'Warning' | 'Info' } };
+  workloads?: WorkloadsSpec;
+  crossMeshPaths?: CrossMeshPathSpec[];
+  callGraph?: { window?: string };
+  finish?: FinishSpec;
   requiredProxyMetadata?: Record<string, string>;
   prometheus?: { address: string };
   waves: WaveSpec[];
@@ -102,6 +144,37 @@ export interface MigrationStatus {
 /** The opt-in the engine applies: the file's, or labels istio.io/rev=<target> on namespaces. */
 export function effectiveOptIn(spec: MeshMigrationSpec): OptInSpec {
   return spec.optIn ?? { namespaceLabels: { 'istio.io/rev': spec.target.revision } };
+}
+
+/** The target cluster of a CrossCluster wave: its `cluster`, else the one entry of target.clusters (the loader ensures one of them). */
+export function waveCluster(spec: MeshMigrationSpec, wave: WaveSpec): string | undefined {
+  if (wave.cluster) return wave.cluster;
+  return spec.target.clusters?.length === 1 ? spec.target.clusters[0] : undefined;
+}
+
+/**
+ * Every kubeconfig context the file names, each once, in this order: source, target, target.clusters, waves[].cluster,
+ * finish.oldGateways[].context. The CLI checks each against the kubeconfig; the apply record keeps them.
+ */
+export function contextsOf(spec: MeshMigrationSpec): string[] {
+  return contextFields(spec).map((f) => f.context);
+}
+
+/** Where the file names each context (first occurrence of each), for messages that point at the field. */
+export function contextFields(spec: MeshMigrationSpec): { context: string; path: (string | number)[] }[] {
+  const out: { context: string; path: (string | number)[] }[] = [];
+  const seen = new Set<string>();
+  const add = (context: string | undefined, path: (string | number)[]) => {
+    if (context === undefined || seen.has(context)) return;
+    seen.add(context);
+    out.push({ context, path });
+  };
+  add(spec.source?.context, ['spec', 'source', 'context']);
+  add(spec.target.context, ['spec', 'target', 'context']);
+  (spec.target.clusters ?? []).forEach((c, i) => add(c, ['spec', 'target', 'clusters', i]));
+  spec.waves.forEach((w, i) => add(w.cluster, ['spec', 'waves', i, 'cluster']));
+  (spec.finish?.oldGateways ?? []).forEach((g, i) => add(g.context, ['spec', 'finish', 'oldGateways', i, 'context']));
+  return out;
 }
 
 /** Default maximum number of workloads restarting at once. */

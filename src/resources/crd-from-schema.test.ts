@@ -58,6 +58,7 @@ describe('crdFromSchema', () => {
   for (const [file, kind, plural, example] of [
     ['transform-rules.schema.json', 'TransformRules', 'transformrules', 'examples/tcm-to-istio.rules.yaml'],
     ['mesh-topology.schema.json', 'MeshTopology', 'meshtopologies', 'examples/topology-tcm-replacement.yaml'],
+    ['mesh-migration.schema.json', 'MeshMigration', 'meshmigrations', 'src/migrate/fixtures/cross-cluster.yaml'],
   ] as const) {
     it(`turns ${file} into a structural schema that keeps every field of ${example}`, () => {
       const crd = crdFromSchema(schemaFile(file), names(kind, plural));

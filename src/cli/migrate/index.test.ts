@@ -1,12 +1,15 @@
-// `meshferry migrate` without a cluster: the status table, the status after a rollback, and bad kubeconfig input.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// `meshferry migrate` without a cluster: the status table, the status after a rollback, bad kubeconfig input, CrossCluster files (checked, outlined, refused) and the apply record.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hasStackTrace, runCli } from '../../../test/support/cli.js';
+import { localJournalDir } from '../../journal/journal.js';
+import { recordApply } from '../../migrate/config.js';
+import { parseMigration } from '../../migrate/load.js';
 import { rolledBackStatus } from '../../migrate/rollback.js';
-import type { MigrationStatus } from '../../migrate/spec.js';
-import { renderStatus } from './index.js';
+import { contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MeshMigrationSpec, type MigrationStatus } from '../../migrate/spec.js';
+import { refuseUntrustedRun, renderStatus } from './index.js';
 
 const finished: MigrationStatus = {
   phase: 'Finished',
@@ -128,5 +131,123 @@ describe('migrate: bad kubeconfig input is exit 2 in one paragraph', () => {
     expect(r.stderr).not.toMatch(/EISDIR/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(hasStackTrace(r.stderr)).toBe(false);
+  });
+});
+
+describe('migrate: a CrossCluster file is read, checked and outlined, never executed (its engine is not built)', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-migrate-cross-'));
+  const kubeconfig = path.join(dir, 'config');
+  // Port 1 on loopback: any attempt to reach a cluster would fail with exit 3, so exit 1 or 2 proves none was made.
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: ['tcm', 'primary', 'remote'].map((name) => ({ name, context: { cluster: 'c', user: 'u' } })),
+      'current-context': 'tcm',
+    }),
+  );
+  writeFileSync(path.join(dir, 'rules.yaml'), 'apiVersion: meshferry.dev/v1alpha1\nkind: TransformRules\nmetadata: {name: hosts}\nrules:\n- mapHost: {from: shop.example.com, to: shop.example.net}\n');
+  writeFileSync(
+    path.join(dir, 'shop-ingress-shift.yaml'),
+    'apiVersion: meshferry.dev/v1alpha1\nkind: TrafficShift\nmetadata: {name: shop-ingress, namespace: istio-system}\nspec:\n  router:\n    lbWeight: {provider: ack, from: {context: tcm, service: istio-system/istio-ingressgateway}, to: {context: remote, service: istio-system/istio-ingressgateway-new}}\n  steps: [50, 100]\n  interval: 2s\n',
+  );
+  const cross = readFileSync(new URL('../../migrate/fixtures/cross-cluster.yaml', import.meta.url), 'utf8');
+  const file = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, text);
+    return f;
+  };
+  const oneParagraph = (r: { stderr: string }) => {
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+  };
+
+  it('plan prints the outline from the file alone and exits 1, saying apply would refuse it', () => {
+    const f = file('good.yaml', cross);
+    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('MeshMigration exit-tcm (CrossCluster): tcm (revision 1-18-5, managed tcm) → primary (revision 1-31-1), workloads to primary, remote');
+    expect(r.stdout).toContain('Not executable yet');
+    expect(r.stdout).toContain('Contexts, each found in the kubeconfig: tcm, primary, remote');
+    expect(r.stdout).toContain('  1. shop → remote: namespaces shop, payments\n     shift ./shop-ingress-shift.yaml (TrafficShift shop-ingress) to 100\n     scale the source workloads to 0 after 5m without requests');
+    expect(r.stderr).toContain('`migrate apply` would refuse this file: CrossCluster execution is not built yet');
+    const json = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '-o', 'json']);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'exit-tcm', executable: false, home: 'primary', contexts: ['tcm', 'primary', 'remote'] });
+  });
+
+  it('apply stops before any cluster is reached, exit 2 at spec.mode, in one paragraph', () => {
+    const f = file('apply.yaml', cross);
+    const r = runCli(['migrate', 'apply', f, '--kubeconfig', kubeconfig]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${f}:7:3: MeshMigration exit-tcm is mode CrossCluster, which meshferry can read, check and outline (\`meshferry migrate plan FILE\`) but cannot execute yet: its engine is not built (issue 13). Nothing was written to any cluster`);
+    oneParagraph(r);
+  });
+
+  it.each([
+    // A wave's cluster is always one of target.clusters (the loader says so): the list is its first mention.
+    { field: 'spec.target.clusters[1]', text: cross.replace('clusters: [primary, remote]', 'clusters: [primary, remote-eu]').replace('cluster: remote,', 'cluster: remote-eu,'), missing: 'remote-eu', line: 9 },
+    { field: 'spec.finish.oldGateways[0].context', text: cross.replace('oldGateways: [{context: tcm,', 'oldGateways: [{context: tcm-edge,'), missing: 'tcm-edge', line: 15 },
+    { field: 'spec.target.context', text: cross.replace('context: primary,', 'context: home,').replace('clusters: [primary, remote]', 'clusters: [remote]').replace(', cluster: primary', ''), missing: 'home', line: 9 },
+  ])('a context at $field that the kubeconfig lacks is exit 2 at its first mention (file:line), for plan and apply', ({ field, text, missing, line }) => {
+    const f = file(`missing-${missing}.yaml`, text);
+    for (const verb of ['plan', 'apply']) {
+      const r = runCli(['migrate', verb, f, '--kubeconfig', kubeconfig]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^error: ${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:${line}:\\d+: context "${missing}" is not in the kubeconfig \\(${kubeconfig.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\); known contexts: primary, remote, tcm\\. Fix ${field.replace(/[.[\]]/g, '\\$&')}: a CrossCluster migration reaches every cluster its file names`));
+      oneParagraph(r);
+    }
+  });
+
+  it('--context cannot choose another home cluster', () => {
+    const f = file('ctx.yaml', cross);
+    const r = runCli(['migrate', 'apply', f, '--kubeconfig', kubeconfig, '--context', 'tcm']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('--context tcm: a CrossCluster file names its clusters itself, and its home cluster (where the MeshMigration and its journal live) is spec.target.context, "primary"');
+    oneParagraph(r);
+  });
+
+  it('a missing shift file is exit 2 at the wave field naming it; a bad one at its own line', () => {
+    const f = file('no-shift.yaml', cross.replace('./shop-ingress-shift.yaml', './gone.yaml'));
+    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${f}:17:`);
+    expect(r.stderr).toContain('spec.waves[0].shifts[0] "./gone.yaml": ');
+    oneParagraph(r);
+    writeFileSync(path.join(dir, 'bad-shift.yaml'), 'apiVersion: meshferry.dev/v1alpha1\nkind: TrafficShift\nmetadata: {name: s}\nspec:\n  steps: [50, 100]\n');
+    const bad = runCli(['migrate', 'plan', file('bad.yaml', cross.replace('./shop-ingress-shift.yaml', './bad-shift.yaml')), '--kubeconfig', kubeconfig]);
+    expect(bad.code, bad.stderr).toBe(2);
+    expect(bad.stderr).toContain(path.join(dir, 'bad-shift.yaml'));
+  });
+});
+
+describe('resume and retry trust only what apply recorded', () => {
+  const home = mkdtempSync(path.join(tmpdir(), 'meshferry-migrate-record-'));
+  const crossSpec = (parseMigration(readFileSync(new URL('../../migrate/fixtures/cross-cluster.yaml', import.meta.url), 'utf8'), 'x.yaml').value.spec);
+  const stored = (spec: MeshMigrationSpec, uid: string) => ({ uid, object: { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: 'm' }, spec } as MeshMigration });
+  const inPlace: MeshMigrationSpec = { mode: 'InPlace', source: { context: 'prod' }, target: { revision: 'canary' }, waves: [{ name: 'a', namespaces: ['shop'] }] };
+  const recordFor = async (spec: MeshMigrationSpec, uid: string) => recordApply(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'm', uid }, home), { base: home, contexts: contextsOf(spec), shifts: [] });
+  const noShifts = { ...crossSpec, waves: crossSpec.waves.map(({ shifts: _s, ...w }) => w) };
+
+  it('a CrossCluster object apply recorded is still refused: its engine is not built (exit 2)', async () => {
+    await recordFor(noShifts, 'u1');
+    await expect(refuseUntrustedRun(stored(noShifts, 'u1'), 'm', home)).rejects.toMatchObject({ code: 'NotBuilt', exitCode: 2 });
+  });
+
+  it('a CrossCluster object whose contexts were edited in the cluster is refused before anything else, naming the context', async () => {
+    await recordFor(noShifts, 'u2');
+    const edited = { ...noShifts, target: { ...noShifts.target, clusters: ['primary', 'remote', 'prod-eu'] } };
+    await expect(refuseUntrustedRun(stored(edited, 'u2'), 'm', home)).rejects.toMatchObject({ code: 'ApplyRecordMismatch', exitCode: 2, message: expect.stringMatching(/not recorded: prod-eu/) });
+    await expect(refuseUntrustedRun(stored(noShifts, 'u-none'), 'm', home)).rejects.toMatchObject({ code: 'ApplyRecordMismatch', message: expect.stringMatching(/has no apply record on this machine/) });
+  });
+
+  it('InPlace runs without a record (resume from any machine), and is refused when the object names another context than the record', async () => {
+    await expect(refuseUntrustedRun(stored(inPlace, 'u3'), 'm', home)).resolves.toBeUndefined();
+    await recordFor(inPlace, 'u4');
+    await expect(refuseUntrustedRun(stored(inPlace, 'u4'), 'm', home)).resolves.toBeUndefined();
+    await expect(refuseUntrustedRun(stored({ ...inPlace, source: { context: 'staging' } }, 'u4'), 'm', home)).rejects.toMatchObject({ code: 'ApplyRecordMismatch' });
   });
 });

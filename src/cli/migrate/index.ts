@@ -1,4 +1,4 @@
-// `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration in one cluster.
+// `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration (InPlace runs; CrossCluster is read, checked and outlined).
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -6,16 +6,20 @@ import { ExitCode, InputError, UsageError } from '../../errors.js';
 import { isPlainObject } from '../../resources/object.js';
 import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
-import { CONFIG_BASE_ANNOTATION, loadConfig, recordConfigSource, viewConfig, type ConfigInput } from '../../migrate/config.js';
+import { CONFIG_BASE_ANNOTATION, checkApplyRecord, loadConfig, readApplyRecord, recordConfigSource, resolveConfigPath, resolveShiftPath, viewConfig, type ConfigInput } from '../../migrate/config.js';
+import { crossClusterOutline, renderOutline, type OutlineShift } from '../../migrate/cross/outline.js';
 import { localJournalDir } from '../../journal/journal.js';
+import { formatFieldPath, type MeshferryFile } from '../../resources/meshferry-file.js';
+import { loadTrafficShift } from '../../traffic/shift/spec.js';
+import { loadTransformRules } from '../../transform/load-rules.js';
 import { discoverControlPlanes } from '../../migrate/cluster/control-planes.js';
 import { discoverSourceRevision, initChecks, snapshot } from '../../migrate/observe.js';
 import { planMigration, renderPlan } from '../../migrate/plan.js';
 import type { Action } from '../../migrate/reconcile.js';
 import { rollbackMigration } from '../../migrate/rollback.js';
 import { releasePause, runMigration } from '../../migrate/runner.js';
-import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from '../../migrate/spec.js';
-import { applyMigration, bumpRetryCounter, ensureMigrations, readMigration, servedMigrations } from '../../migrate/store.js';
+import { contextFields, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MigrationStatus } from '../../migrate/spec.js';
+import { applyMigration, bumpRetryCounter, ensureMigrations, readMigration, servedMigrations, type StoredMigration } from '../../migrate/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, writeStdout } from '../io.js';
@@ -88,13 +92,24 @@ function configBase(file: string): string {
   return file === '-' ? process.cwd() : path.dirname(path.resolve(file));
 }
 
+type LoadedMigration = MeshferryFile<MeshMigration>;
+
+/** The kubeconfig's context names, and its files for messages. Loaded here, like connect(): a file-only failure needs no cluster code. */
+async function kubeconfigContexts(flags: ClusterFlags): Promise<{ known: string[]; files: string[] }> {
+  const { kubeconfigFiles, listContexts } = await import('../../kube/kubeconfig.js');
+  const opts = flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {};
+  return { known: (await listContexts(opts)).map((c) => c.name), files: kubeconfigFiles(opts) };
+}
+
 /**
  * The file and the flags to connect with: --context wins, else the file's context (source's, else target's; InPlace
  * makes them one). A file's context the kubeconfig lacks is the file's mistake: exit 2 at that field's line.
  * spec.config is read (and its rules checked) before the cluster is touched: bad files are exit 2 up front.
+ * A CrossCluster file connects to its home cluster, spec.target.context (crossClusterFlags).
  */
-async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: Awaited<ReturnType<typeof loadMigration>>; config?: ConfigInput }> {
+async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags; m: LoadedMigration; config?: ConfigInput; shifts?: OutlineShift[] }> {
   const m = await loadMigration(file);
+  if (m.value.spec.mode === 'CrossCluster') return crossClusterFlags(flags, file, m);
   const config = m.value.spec.config ? await loadConfig(m.value.spec, configBase(file)) : undefined;
   const withConfig = config ? { config } : {};
   if (flags.context) return { flags, m, ...withConfig };
@@ -102,21 +117,73 @@ async function contextFlags(flags: Flags, file: string): Promise<{ flags: Flags;
   const field = spec.source?.context ? (['spec', 'source', 'context'] as const) : spec.target.context ? (['spec', 'target', 'context'] as const) : undefined;
   const ctx = spec.source?.context ?? spec.target.context;
   if (!field || !ctx) return { flags, m, ...withConfig };
-  // Loaded here, not at the top, like connect(): a file-only failure needs no cluster code.
-  const { kubeconfigFiles, listContexts } = await import('../../kube/kubeconfig.js');
-  const opts = flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {};
-  const known = (await listContexts(opts)).map((c) => c.name);
+  const { known, files } = await kubeconfigContexts(flags);
   if (!known.includes(ctx))
     throw new InputError(
-      `context "${ctx}" is not in the kubeconfig (${kubeconfigFiles(opts).join(', ')}); ${known.length ? `known contexts: ${known.join(', ')}` : 'it defines no contexts'}. Fix ${field.join('.')}, or pass --context to override it`,
+      `context "${ctx}" is not in the kubeconfig (${files.join(', ')}); ${known.length ? `known contexts: ${known.join(', ')}` : 'it defines no contexts'}. Fix ${field.join('.')}, or pass --context to override it`,
       { position: m.locate(field), code: 'ContextNotFound' },
     );
   return { flags: { ...flags, context: ctx }, m, ...withConfig };
 }
 
+/**
+ * A CrossCluster file reaches several clusters: its home is spec.target.context (the MeshMigration and its journal
+ * live there), and every context it names must be in the kubeconfig (exit 2 at the first field naming a missing one).
+ * --context cannot pick another home. The rules and shift files are read first, so bad files are exit 2 up front.
+ */
+async function crossClusterFlags(flags: Flags, file: string, m: LoadedMigration): Promise<{ flags: Flags; m: LoadedMigration; config?: ConfigInput; shifts: OutlineShift[] }> {
+  const spec = m.value.spec;
+  const home = spec.target.context;
+  if (home === undefined) throw new TypeError('the loader lets no CrossCluster file through without target.context');
+  if (flags.context !== undefined && flags.context !== home)
+    throw new UsageError(`--context ${flags.context}: a CrossCluster file names its clusters itself, and its home cluster (where the MeshMigration and its journal live) is spec.target.context, "${home}"; leave --context out, or change spec.target.context`);
+  const base = configBase(file);
+  const config = spec.config?.from !== undefined ? await loadConfig(spec, base) : undefined;
+  if (!config && spec.config?.rules) await loadTransformRules(resolveConfigPath(base, spec.config.rules, 'rules'));
+  const shifts: OutlineShift[] = [];
+  for (const [i, w] of spec.waves.entries())
+    for (const [j, p] of (w.shifts ?? []).entries()) {
+      let full: string;
+      try {
+        full = resolveShiftPath(base, p, i, j);
+      } catch (err) {
+        // The file's own field is where the mistake is: point there.
+        if (err instanceof InputError) throw new InputError(err.message, { position: m.locate(['spec', 'waves', i, 'shifts', j]), code: err.code });
+        throw err;
+      }
+      const shift = await loadTrafficShift(full);
+      shifts.push({ wave: w.name, file: p, name: shift.value.metadata.name });
+    }
+  const { known, files } = await kubeconfigContexts(flags);
+  for (const { context, path: field } of contextFields(spec))
+    if (!known.includes(context))
+      throw new InputError(
+        `context "${context}" is not in the kubeconfig (${files.join(', ')}); ${known.length ? `known contexts: ${known.join(', ')}` : 'it defines no contexts'}. Fix ${formatFieldPath(field)}: a CrossCluster migration reaches every cluster its file names`,
+        { position: m.locate(field), code: 'ContextNotFound' },
+      );
+  return { flags: { ...flags, context: home }, m, ...(config ? { config } : {}), shifts };
+}
+
+/** The refusal of `apply`, `resume` and `retry` for a CrossCluster migration: its engine is not built, and meshferry never pretends. */
+function crossClusterNotBuilt(name: string, position?: ReturnType<LoadedMigration['locate']>): InputError {
+  return new InputError(
+    `MeshMigration ${name} is mode CrossCluster, which meshferry can read, check and outline (\`meshferry migrate plan FILE\`) but cannot execute yet: its engine is not built (issue 13). Nothing was written to any cluster`,
+    { ...(position ? { position } : {}), code: 'NotBuilt' },
+  );
+}
+
+/** `migrate plan` of a CrossCluster file: the outline of the file, no cluster read; exit 1, since `apply` would refuse it. */
+async function planCrossCluster(m: LoadedMigration, shifts: OutlineShift[], flags: Flags): Promise<number> {
+  const outline = crossClusterOutline(m.value, shifts);
+  await writeStdout(flags.output === 'json' ? `${JSON.stringify(outline, null, 2)}\n` : flags.output === 'yaml' ? stringify(outline, { lineWidth: 0 }) : renderOutline(outline));
+  log.info('migrate plan: `migrate apply` would refuse this file: CrossCluster execution is not built yet (the outline above comes from the file alone)');
+  return ExitCode.findings;
+}
+
 /** `migrate plan FILE`: reads the cluster, changes nothing. */
 export async function runPlan(file: string, flags: Flags): Promise<number> {
-  const { flags: f, m, config } = await contextFlags(flags, file);
+  const { flags: f, m, config, shifts } = await contextFlags(flags, file);
+  if (m.value.spec.mode === 'CrossCluster') return planCrossCluster(m, shifts ?? [], flags);
   return withCluster(f, async (cluster) => {
     const found = await discoverControlPlanes(cluster.client);
     const source = await discoverSourceRevision(cluster.client, m.value.spec, found);
@@ -139,13 +206,17 @@ export async function runPlan(file: string, flags: Flags): Promise<number> {
 /** `migrate apply FILE`: creates/updates the object and runs until Finished, a pause or a failure. */
 export async function runApply(file: string, flags: Flags): Promise<number> {
   const { flags: f, m } = await contextFlags(flags, file);
+  // Every check of the file and its contexts ran; the cluster is not touched.
+  if (m.value.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(m.value.metadata.name, m.locate(['spec', 'mode']));
   return withCluster(f, async (cluster) => {
     const res = await ensureMigrations(cluster.client);
     const live = await cluster.client.get(res, undefined, m.value.metadata.name);
     if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
-    const annotations = m.value.spec.config ? { ...(m.value.metadata.annotations ?? {}), [CONFIG_BASE_ANNOTATION]: configBase(file) } : m.value.metadata.annotations;
+    // The folder spec.config's and the shifts' paths are relative to.
+    const needsBase = m.value.spec.config !== undefined || m.value.spec.waves.some((w) => w.shifts?.length);
+    const annotations = needsBase ? { ...(m.value.metadata.annotations ?? {}), [CONFIG_BASE_ANNOTATION]: configBase(file) } : m.value.metadata.annotations;
     const stored = await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
-    // This machine vouches for the folder it read the config from; retry and resume trust no other (config.ts).
+    // This machine vouches for the folder, the contexts and the shift files it read; retry and resume trust no other (config.ts).
     await recordConfigSource(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: m.value.metadata.name, uid: stored.uid }), m.value.spec, configBase(file));
     return run(cluster, m.value.metadata.name);
   });
@@ -178,12 +249,26 @@ export function renderStatus(name: string, status: MigrationStatus): string {
   return out.join('');
 }
 
-async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse' } = {}) {
+async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'; run?: boolean; rollback?: boolean } = {}) {
   const res = servedMigrations(cluster.client);
   if (!res) throw new UsageError(`there is no MeshMigration "${name}" in context ${cluster.connection.contextName} (its CRD is not installed); start one with \`meshferry migrate apply FILE\``);
-  const { status } = await readMigration(cluster.client, res, name);
-  if (opts.ended === 'refuse') refuseEnded(name, status.phase);
+  const stored = await readMigration(cluster.client, res, name);
+  if (opts.ended === 'refuse') refuseEnded(name, stored.status.phase);
+  if (opts.run) await refuseUntrustedRun(stored, name);
+  // The InPlace rollback would read a CrossCluster journal with one cluster's client: refused until C9 builds its own.
+  if (opts.rollback && stored.object.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(name);
   return res;
+}
+
+/**
+ * Before `resume` or `retry` runs a migration: the object must name the contexts and shift files `migrate apply`
+ * recorded on this machine (else exit 2: an edit of the object could aim the run at another cluster), and a
+ * CrossCluster one stops there, since its engine is not built.
+ */
+export async function refuseUntrustedRun(stored: Pick<StoredMigration, 'object' | 'uid'>, name: string, journalHome?: string): Promise<void> {
+  const dir = localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: stored.uid }, ...(journalHome ? [journalHome] : []));
+  await checkApplyRecord(stored.object.spec, stored.object.metadata.annotations, name, await readApplyRecord(dir));
+  if (stored.object.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(name);
 }
 
 /** A rolled-back migration is over: running it again would do nothing, and exit 0 would let a CI step pass on it. */
@@ -198,7 +283,7 @@ function refuseEnded(name: string, phase: string | undefined): void {
 /** `migrate resume NAME`: releases a pause and continues (also after a crash or Ctrl-C, from any machine). */
 export async function runResume(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
-    const res = await existing(cluster, name, { ended: 'refuse' });
+    const res = await existing(cluster, name, { ended: 'refuse', run: true });
     if (await releasePause(cluster.client, res, name)) log.info('migrate: pause released');
     return run(cluster, name);
   });
@@ -207,7 +292,7 @@ export async function runResume(name: string, flags: Flags): Promise<number> {
 /** `migrate retry NAME`: bumps spec.retryCounter and re-runs the failed check. */
 export async function runRetry(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
-    const res = await existing(cluster, name, { ended: 'refuse' });
+    const res = await existing(cluster, name, { ended: 'refuse', run: true });
     const n = await bumpRetryCounter(cluster.client, res, name);
     log.info(`migrate: retryCounter is now ${n}; re-running the failed check`);
     return run(cluster, name);
@@ -217,7 +302,7 @@ export async function runRetry(name: string, flags: Flags): Promise<number> {
 /** `migrate rollback NAME`: from the journal alone, in reverse. */
 export async function runRollback(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
-    const res = await existing(cluster, name);
+    const res = await existing(cluster, name, { rollback: true });
     const r = await interruptible(name, (signal) => rollbackMigration({ client: cluster.client, resource: res, name, signal, onStep: (m) => log.info(`rollback: ${clean(m)}`) }));
     return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
   });
@@ -233,6 +318,8 @@ export function registerMigrate(program: Command): void {
         'analyze the config) → Prepare (import spec.config, journaled; required proxy metadata) → ' +
         'Migrating (waves of namespaces and gateways) → Finished. Its state lives in the cluster (a cluster-scoped MeshMigration ' +
         'object and a journal of ConfigMaps in meshferry-system), so any machine with the kubeconfig can resume it.\n\n' +
+        'A mode: CrossCluster file (workloads moving to other clusters) is checked and outlined by `plan`; apply, resume, retry and ' +
+        'rollback refuse it (exit 2) until its engine is built.\n\n' +
         'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
         '2 bad input; 3 cluster failure after retries; 130 interrupted (resumable).',
     )

@@ -1,0 +1,117 @@
+// The spec-level outline `migrate plan` prints for a CrossCluster file while its engine is not built: read from the file alone, no cluster.
+import { contextsOf, waveCluster, type MeshMigration } from '../spec.js';
+
+/** What the issue and the plan give as defaults (docs/plan-cross-cluster.md): a quiet window of 5m, finish window 10m. */
+export const DEFAULT_SCALE_DOWN_WINDOW = '5m';
+export const DEFAULT_FINISH_WINDOW = '10m';
+
+/** A wave's shift file as read by the CLI (the TrafficShift's name, for the reader). */
+export interface OutlineShift {
+  wave: string;
+  file: string;
+  name: string;
+}
+
+export interface OutlineWave {
+  name: string;
+  cluster: string;
+  namespaces: string[];
+  shifts: { file: string; name: string }[];
+  /** The quiet window before the source is scaled to 0, or false: the source keeps running. */
+  scaleDownSource: string | false;
+  loadBalancer: 'clusterIP' | 'keep';
+  keepNodePorts: boolean;
+  pauseBefore: boolean;
+}
+
+export interface CrossClusterOutline {
+  name: string;
+  mode: 'CrossCluster';
+  /** Always false until the engine exists: `migrate apply` refuses the file. */
+  executable: false;
+  /** The cluster the MeshMigration, its journal, the TrafficShifts and the imported config live in. */
+  home: string;
+  source: { context: string; revision?: string; managed?: string; clusterName: string };
+  target: { context: string; revision: string; clusters: string[] };
+  contexts: string[];
+  /** `from` absent: the live export of the source (not built). */
+  config?: { from?: string; rules?: string; failOn: string };
+  workloads: { copy: boolean; secrets: boolean; allowEmptyVolumes: boolean };
+  waves: OutlineWave[];
+  crossMeshPaths: { from: string; to: string; via: string }[];
+  callGraphWindow?: string;
+  finish: { window: string; oldGateways: { context: string; workload: string }[] };
+}
+
+/** The outline of a CrossCluster migration, its defaults filled in; `shifts` names each wave's TrafficShift files. */
+export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>, shifts: readonly OutlineShift[] = []): CrossClusterOutline {
+  const spec = m.spec;
+  const source = spec.source?.context ?? '';
+  const config = spec.config;
+  return {
+    name: m.metadata.name,
+    mode: 'CrossCluster',
+    executable: false,
+    home: spec.target.context ?? '',
+    source: {
+      context: source,
+      ...(spec.source?.revision ? { revision: spec.source.revision } : {}),
+      ...(spec.source?.managed ? { managed: spec.source.managed } : {}),
+      clusterName: spec.source?.clusterName ?? source,
+    },
+    target: { context: spec.target.context ?? '', revision: spec.target.revision, clusters: spec.target.clusters ?? [] },
+    contexts: contextsOf(spec),
+    ...(config ? { config: { ...(config.from ? { from: config.from } : {}), ...(config.rules ? { rules: config.rules } : {}), failOn: config.analyze?.failOn ?? 'Error' } } : {}),
+    workloads: { copy: spec.workloads?.copy ?? true, secrets: spec.workloads?.secrets ?? false, allowEmptyVolumes: spec.workloads?.statefulSets?.allowEmptyVolumes ?? false },
+    waves: spec.waves.map((w) => ({
+      name: w.name,
+      cluster: waveCluster(spec, w) ?? '',
+      namespaces: w.namespaces ?? [],
+      shifts: (w.shifts ?? []).map((file) => ({ file, name: shifts.find((s) => s.wave === w.name && s.file === file)?.name ?? '' })),
+      scaleDownSource: w.scaleDownSource === true ? DEFAULT_SCALE_DOWN_WINDOW : typeof w.scaleDownSource === 'object' ? w.scaleDownSource.window : false,
+      loadBalancer: w.services?.loadBalancer ?? 'clusterIP',
+      keepNodePorts: w.services?.keepNodePorts ?? false,
+      pauseBefore: w.pauseBefore ?? false,
+    })),
+    crossMeshPaths: spec.crossMeshPaths ?? [],
+    ...(spec.callGraph?.window ? { callGraphWindow: spec.callGraph.window } : {}),
+    finish: { window: spec.finish?.window ?? DEFAULT_FINISH_WINDOW, oldGateways: spec.finish?.oldGateways ?? [] },
+  };
+}
+
+/** The outline for people; it says first that nothing of it runs yet, and that no cluster was read. */
+export function renderOutline(o: CrossClusterOutline): string {
+  const src = `${o.source.context}${o.source.revision ? ` (revision ${o.source.revision}${o.source.managed ? `, managed ${o.source.managed}` : ''})` : o.source.managed ? ` (managed ${o.source.managed})` : ''}`;
+  const out = [
+    `MeshMigration ${o.name} (CrossCluster): ${src} → ${o.target.context} (revision ${o.target.revision}), workloads to ${o.target.clusters.join(', ')}`,
+    '',
+    'Not executable yet: meshferry reads and checks this file, but the CrossCluster engine is not built; `migrate apply` refuses it (exit 2).',
+    'This outline comes from the file alone: no cluster was read, so it shows no call graph, no prechecks and no list of objects.',
+    '',
+    `Home cluster: ${o.home} (the MeshMigration, its journal, the TrafficShifts and the imported config)`,
+    `Contexts, each found in the kubeconfig: ${o.contexts.join(', ')}`,
+  ];
+  if (o.config) {
+    const from = o.config.from ?? `a live export of ${o.source.context} (not built yet)`;
+    out.push(`Config: ${from}${o.config.rules ? `, through rules ${o.config.rules}` : ''}, imported into ${o.home}; analyze fails on ${o.config.failOn}`);
+  }
+  const w = o.workloads;
+  out.push(
+    `Workloads: ${w.copy ? 'copied from the source' : 'not copied: the waves wait for your pipeline to deploy them'}; Secrets ${w.secrets ? 'copied, create-only' : 'not copied (each one the workloads reference must exist in the target)'}; StatefulSets ${w.allowEmptyVolumes ? 'copied, starting on empty volumes' : 'not copied'}`,
+    '',
+    'Waves:',
+  );
+  o.waves.forEach((wave, i) => {
+    out.push(`  ${i + 1}. ${wave.name} → ${wave.cluster}${wave.pauseBefore ? ' (pauses before it starts)' : ''}: namespaces ${wave.namespaces.join(', ')}`);
+    for (const s of wave.shifts) out.push(`     shift ${s.file}${s.name ? ` (TrafficShift ${s.name})` : ''} to 100`);
+    out.push(`     ${wave.scaleDownSource ? `scale the source workloads to 0 after ${wave.scaleDownSource} without requests` : 'the source workloads keep running'}`);
+    out.push(`     LoadBalancer Services ${wave.loadBalancer === 'keep' ? 'stay LoadBalancer (a new load balancer)' : 'become ClusterIP'}; nodePorts ${wave.keepNodePorts ? 'kept' : 'dropped'}`);
+  });
+  if (o.crossMeshPaths.length) {
+    out.push('', 'Calls allowed across the meshes:');
+    for (const p of o.crossMeshPaths) out.push(`  ${p.from} → ${p.to} via ${p.via}`);
+  }
+  if (o.callGraphWindow) out.push('', `Call graph window: ${o.callGraphWindow}`);
+  out.push('', `Finish: ${o.finish.oldGateways.length ? `old gateways without requests for ${o.finish.window}: ${o.finish.oldGateways.map((g) => `${g.context}/${g.workload}`).join(', ')}` : `the old gateways of the waves' shifts without requests for ${o.finish.window}`}`);
+  return `${out.join('\n')}\n`;
+}
