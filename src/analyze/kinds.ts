@@ -1,17 +1,25 @@
 // Kind references analyzers declare as inputs (`networking.istio.io/VirtualService`, `core/Pod`).
 import { ISTIO_KINDS } from '../resources/kinds.js';
-import { keyOf, type KubeObject } from '../resources/object.js';
+import type { KubeObject } from '../resources/object.js';
 
 /** `<group>/<Kind>`, with `core` for the core group; unambiguous where bare kind names are not (Gateway). */
 export type KindRef = `${string}/${string}`;
 
 export function kindRef(group: string, kind: string): KindRef {
-  return `${group === '' ? 'core' : group}/${kind}`;
+  // The same string object for each group and kind: it is asked for per object by several analyzers, and a
+  // freshly built string must be flattened and hashed again at every map or property lookup.
+  let kinds = refs.get(group);
+  if (!kinds) refs.set(group, (kinds = new Map()));
+  let ref = kinds.get(kind);
+  if (ref === undefined) kinds.set(kind, (ref = `${group === '' ? 'core' : group}/${kind}`));
+  return ref;
 }
+const refs = new Map<string, Map<string, KindRef>>();
 
 /** The kind reference of an object. */
 export function kindRefOf(obj: KubeObject): KindRef {
-  return kindRef(keyOf(obj).group, obj.kind);
+  const slash = obj.apiVersion.lastIndexOf('/');
+  return kindRef(slash < 0 ? '' : obj.apiVersion.slice(0, slash), obj.kind);
 }
 
 export const K = {

@@ -53,7 +53,6 @@ export function formatIdentity(k: ObjectKey): string {
 
 /** Namespaces first (they must exist before what lives in them), then by group, kind, namespace, name. */
 export function compareKeys(a: ObjectKey, b: ObjectKey): number {
-  const rank = (k: ObjectKey) => (k.group === '' && k.kind === 'Namespace' ? 0 : 1);
   return (
     rank(a) - rank(b) ||
     cmp(a.group, b.group) ||
@@ -61,6 +60,10 @@ export function compareKeys(a: ObjectKey, b: ObjectKey): number {
     cmp(a.namespace, b.namespace) ||
     cmp(a.name, b.name)
   );
+}
+
+function rank(k: ObjectKey): number {
+  return k.group === '' && k.kind === 'Namespace' ? 0 : 1;
 }
 
 function cmp(a: string, b: string): number {

@@ -26,7 +26,8 @@ export function sourceText(r: Resource): string | undefined {
 
 /** An ordered, identity-keyed collection. Iteration is deterministic (Namespaces first, then sorted). */
 export class ResourceSet implements Iterable<Resource> {
-  #byKey = new Map<string, Resource>();
+  /** Each resource with its key, worked out once when added: sorting ten thousand objects asks for keys 280,000 times. */
+  #byKey = new Map<string, { resource: Resource; key: ObjectKey }>();
   #sorted: Resource[] | undefined;
 
   constructor(resources: Iterable<Resource> = []) {
@@ -46,8 +47,9 @@ export class ResourceSet implements Iterable<Resource> {
    */
   add(r: Resource, onDuplicate: 'error' | 'replace' = 'error'): void {
     if (isSecret(r.object)) r = { ...r, object: redactSecret(r.object) };
-    const k = keyString(keyOf(r.object));
-    const prev = this.#byKey.get(k);
+    const key = keyOf(r.object);
+    const k = keyString(key);
+    const prev = this.#byKey.get(k)?.resource;
     if (prev && onDuplicate === 'error') {
       const where = [sourceText(prev), sourceText(r)].filter(Boolean).join(' and ');
       throw new InputError(`${identityOf(r.object)} is defined more than once${where ? ` (${where})` : ''}`, {
@@ -55,12 +57,12 @@ export class ResourceSet implements Iterable<Resource> {
         ...(r.source ? { position: { file: r.source.file, line: r.source.line } } : {}),
       });
     }
-    this.#byKey.set(k, r);
+    this.#byKey.set(k, { resource: r, key });
     this.#sorted = undefined;
   }
 
   get(key: ObjectKey): Resource | undefined {
-    return this.#byKey.get(keyString(key));
+    return this.#byKey.get(keyString(key))?.resource;
   }
 
   has(key: ObjectKey): boolean {
@@ -78,7 +80,7 @@ export class ResourceSet implements Iterable<Resource> {
 
   /** Resources in deterministic order. */
   list(): readonly Resource[] {
-    this.#sorted ??= [...this.#byKey.values()].sort((a, b) => compareKeys(keyOf(a.object), keyOf(b.object)));
+    this.#sorted ??= [...this.#byKey.values()].sort((a, b) => compareKeys(a.key, b.key)).map((e) => e.resource);
     return this.#sorted;
   }
 

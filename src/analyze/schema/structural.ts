@@ -52,43 +52,99 @@ export function checkObjectSchema(obj: KubeObject, target: TargetSchemas): Schem
 export function walk(value: unknown, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[]): void {
   // One path stack for the whole walk, copied only into the issues: a walk visits every field of every object,
   // and a fresh path array per field was most of its cost.
-  walkAt(value, schema, [...path], out);
+  walkAt(value, nodeOf(schema), [...path], out);
 }
 
-function walkAt(value: unknown, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[]): void {
+const TYPE_CODES: Record<string, number> = { object: 1, array: 2, string: 3, integer: 4, number: 5, boolean: 6 };
+
+/**
+ * A schema node with its checks worked out once: which apply, the compiled pattern, the properties in a Map. The
+ * walk reads these few fixed fields instead of probing a dozen optional keys of every JSON schema object (objects
+ * of many shapes, so every lookup was a slow generic one), and it visits every field of every object.
+ */
+class SchemaNode {
+  readonly intOrString: boolean;
+  /** 0: no type check; else the TYPE_CODES entry of `type`. */
+  readonly typeCode: number;
+  readonly enumValues: readonly unknown[] | undefined;
+  readonly deprecatedValues: Record<string, string> | undefined;
+  /** `x-meshferry-deprecated` of this node as a property of its parent. */
+  readonly deprecated: string | undefined;
+  readonly checksLength: boolean;
+  readonly pattern: RegExp | undefined;
+  readonly checksBounds: boolean;
+  readonly items: SchemaNode | undefined;
+  readonly properties: Map<string, SchemaNode> | undefined;
+  readonly extra: SchemaNode | undefined;
+  /** An unknown field is reported as pruned (no extra schema, unknown fields not kept, and a structural object). */
+  readonly prunesUnknown: boolean;
+  /** oneOf, anyOf, allOf, not or CEL rules: the rare checks read from `schema` itself. */
+  readonly combines: boolean;
+
+  constructor(readonly schema: JsonSchema) {
+    this.intOrString = schema['x-kubernetes-int-or-string'] === true;
+    this.typeCode = schema.type ? (TYPE_CODES[schema.type] ?? 0) : 0;
+    this.enumValues = schema.enum;
+    this.deprecatedValues = schema['x-meshferry-deprecated-values'];
+    this.deprecated = schema['x-meshferry-deprecated'];
+    this.checksLength = schema.minLength !== undefined || schema.maxLength !== undefined;
+    this.pattern = schema.pattern === undefined ? undefined : patternOf(schema.pattern);
+    this.checksBounds = schema.minimum !== undefined || schema.maximum !== undefined;
+    this.items = schema.items ? nodeOf(schema.items) : undefined;
+    const props = schema.properties;
+    this.properties = props ? new Map(Object.entries(props).map(([k, v]) => [k, nodeOf(v)])) : undefined;
+    const extra = schema.additionalProperties;
+    this.extra = isPlainObject(extra) ? nodeOf(extra as JsonSchema) : undefined;
+    const keepsUnknown = schema['x-kubernetes-preserve-unknown-fields'] === true || extra === true;
+    this.prunesUnknown = !keepsUnknown && (props !== undefined || schema.type === 'object');
+    this.combines = Boolean(schema.oneOf || schema.anyOf || schema.allOf || schema.not || schema['x-kubernetes-validations']);
+  }
+}
+
+const nodes = new WeakMap<JsonSchema, SchemaNode>();
+function nodeOf(schema: JsonSchema): SchemaNode {
+  let node = nodes.get(schema);
+  if (!node) nodes.set(schema, (node = new SchemaNode(schema)));
+  return node;
+}
+
+function walkAt(value: unknown, node: SchemaNode, path: PathSegment[], out: SchemaIssue[]): void {
   if (value === null || value === undefined) return; // null is pruned like an absent field unless nullable; either way not an error
+  const schema = node.schema;
   const invalid = (message: string) => out.push({ kind: 'invalid', path: path.slice(), message });
 
-  if (schema['x-kubernetes-int-or-string']) {
+  if (node.intOrString) {
     if (!(typeof value === 'string' || Number.isInteger(value))) invalid(`must be an integer or a string, not ${describe(value)}`);
-  } else if (schema.type && !hasType(value, schema.type)) {
+  } else if (node.typeCode !== 0 && !hasType(value, node.typeCode)) {
     invalid(`must be of type ${schema.type}, not ${describe(value)}`);
     return;
   }
 
-  if (schema.enum && !schema.enum.some((e) => e === value)) {
-    invalid(`unsupported value ${JSON.stringify(value)}: supported values: ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}`);
+  const enumValues = node.enumValues;
+  if (enumValues && !enumValues.some((e) => e === value)) {
+    invalid(`unsupported value ${JSON.stringify(value)}: supported values: ${enumValues.map((e) => JSON.stringify(e)).join(', ')}`);
   }
-  const depValue = schema['x-meshferry-deprecated-values'];
+  const depValue = node.deprecatedValues;
   if (depValue && typeof value === 'string' && depValue[value]) out.push({ kind: 'deprecated', path: path.slice(), message: `value ${value}: ${depValue[value]}` });
 
   if (typeof value === 'string') {
-    if (schema.minLength !== undefined || schema.maxLength !== undefined) {
+    if (node.checksLength) {
       const len = [...value].length; // code points, as the API server counts
       if (schema.minLength !== undefined && len < schema.minLength) invalid(`must be at least ${schema.minLength} characters long`);
       if (schema.maxLength !== undefined && len > schema.maxLength) invalid(`must be at most ${schema.maxLength} characters long`);
     }
-    const re = schema.pattern === undefined ? undefined : patternOf(schema.pattern);
-    if (re && !re.test(value)) invalid(`must match the pattern ${schema.pattern}`);
+    if (node.pattern && !node.pattern.test(value)) invalid(`must match the pattern ${schema.pattern}`);
   } else if (typeof value === 'number') {
-    if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum))
-      invalid(`must be greater than ${schema.exclusiveMinimum ? '' : 'or equal to '}${schema.minimum}`);
-    if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum))
-      invalid(`must be less than ${schema.exclusiveMaximum ? '' : 'or equal to '}${schema.maximum}`);
+    if (node.checksBounds) {
+      if (schema.minimum !== undefined && (schema.exclusiveMinimum ? value <= schema.minimum : value < schema.minimum))
+        invalid(`must be greater than ${schema.exclusiveMinimum ? '' : 'or equal to '}${schema.minimum}`);
+      if (schema.maximum !== undefined && (schema.exclusiveMaximum ? value >= schema.maximum : value > schema.maximum))
+        invalid(`must be less than ${schema.exclusiveMaximum ? '' : 'or equal to '}${schema.maximum}`);
+    }
   } else if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) invalid(`must have at least ${schema.minItems} items`);
     if (schema.maxItems !== undefined && value.length > schema.maxItems) invalid(`must have at most ${schema.maxItems} items`);
-    const items = schema.items as JsonSchema | undefined;
+    const items = node.items;
     if (items)
       for (let i = 0; i < value.length; i++) {
         path.push(i);
@@ -96,9 +152,14 @@ function walkAt(value: unknown, schema: JsonSchema, path: PathSegment[], out: Sc
         path.pop();
       }
   } else if (isPlainObject(value)) {
-    walkObject(value, schema, path, out);
+    walkObject(value, node, path, out);
   }
 
+  if (node.combines) walkCombinators(value, schema, path, out, invalid);
+}
+
+/** oneOf, anyOf, allOf, not and CEL rules: rare in Istio's schemas, so read from the schema as it is. */
+function walkCombinators(value: unknown, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[], invalid: (message: string) => void): void {
   if (schema.oneOf || schema.anyOf)
     for (const [kind, branches] of [['oneOf', schema.oneOf], ['anyOf', schema.anyOf]] as const) {
       if (!branches) continue;
@@ -106,7 +167,7 @@ function walkAt(value: unknown, schema: JsonSchema, path: PathSegment[], out: Sc
       if (kind === 'anyOf' && valid.length === 0) invalid('must satisfy at least one of its alternative schemas (anyOf)');
       if (kind === 'oneOf' && valid.length !== 1) invalid(oneOfMessage(value, branches, valid.length));
     }
-  if (schema.allOf) for (const sub of schema.allOf) walkAt(value, sub, path, out);
+  if (schema.allOf) for (const sub of schema.allOf) walkAt(value, nodeOf(sub), path, out);
   if (schema.not && satisfies(value, schema.not)) invalid('must not satisfy its excluded schema (not)');
 
   const rules = schema['x-kubernetes-validations'];
@@ -116,24 +177,24 @@ function walkAt(value: unknown, schema: JsonSchema, path: PathSegment[], out: Sc
     }
 }
 
-function walkObject(value: Record<string, unknown>, schema: JsonSchema, path: PathSegment[], out: SchemaIssue[]): void {
-  const props = schema.properties;
-  const extra = schema.additionalProperties;
-  const keepsUnknown = schema['x-kubernetes-preserve-unknown-fields'] === true || extra === true;
+function walkObject(value: Record<string, unknown>, node: SchemaNode, path: PathSegment[], out: SchemaIssue[]): void {
+  const props = node.properties;
+  const extra = node.extra;
   let n = 0;
   for (const key in value) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
     n++;
     const v = value[key];
-    const sub = props?.[key];
+    const sub = props?.get(key);
     path.push(key);
     if (sub) {
-      if (sub['x-meshferry-deprecated'] && v !== null && v !== undefined) out.push({ kind: 'deprecated', path: path.slice(), message: sub['x-meshferry-deprecated'] });
+      if (sub.deprecated && v !== null && v !== undefined) out.push({ kind: 'deprecated', path: path.slice(), message: sub.deprecated });
       walkAt(v, sub, path, out);
-    } else if (isPlainObject(extra)) walkAt(v, extra, path, out);
-    else if (!keepsUnknown && (props !== undefined || schema.type === 'object')) out.push({ kind: 'pruned', path: path.slice(), message: 'unknown field' });
+    } else if (extra) walkAt(v, extra, path, out);
+    else if (node.prunesUnknown) out.push({ kind: 'pruned', path: path.slice(), message: 'unknown field' });
     path.pop();
   }
+  const schema = node.schema;
   if (schema.required)
     for (const req of schema.required) {
       if (value[req] === undefined || value[req] === null) out.push({ kind: 'invalid', path: [...path, req], message: 'required value is missing' });
@@ -160,19 +221,19 @@ function oneOfMessage(value: unknown, branches: JsonSchema[], valid: number): st
   return valid === 0 ? 'must satisfy exactly one of its alternative schemas (oneOf); it satisfies none' : `must satisfy exactly one of its alternative schemas (oneOf); it satisfies ${valid}`;
 }
 
-function hasType(v: unknown, type: string): boolean {
-  switch (type) {
-    case 'object':
+function hasType(v: unknown, typeCode: number): boolean {
+  switch (typeCode) {
+    case 1:
       return isPlainObject(v);
-    case 'array':
+    case 2:
       return Array.isArray(v);
-    case 'string':
+    case 3:
       return typeof v === 'string';
-    case 'integer':
+    case 4:
       return Number.isInteger(v);
-    case 'number':
+    case 5:
       return typeof v === 'number';
-    case 'boolean':
+    case 6:
       return typeof v === 'boolean';
     default:
       return true;
