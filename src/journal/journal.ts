@@ -26,6 +26,8 @@ export interface JournalTarget {
   kind: string;
   namespace?: string;
   name: string;
+  /** The kubeconfig context of the cluster it lives in; absent: the cluster that holds the journal (every entry written before entries named their cluster). */
+  context?: string;
 }
 
 /**
@@ -307,7 +309,13 @@ function shardOf(cm: KubeObject, owner: JournalOwner): Shard {
 }
 
 function isEntry(v: unknown): v is JournalEntry {
-  return isPlainObject(v) && typeof v.seq === 'number' && typeof v.step === 'string' && (v.state === 'pending' || v.state === 'done' || v.state === 'failed') && typeof v.at === 'string';
+  return isPlainObject(v) && typeof v.seq === 'number' && typeof v.step === 'string' && (v.state === 'pending' || v.state === 'done' || v.state === 'failed') && typeof v.at === 'string' && (v.target === undefined || isTarget(v.target));
+}
+
+/** Every field a target's reader uses is a string: an edited shard cannot slip another type past them. */
+function isTarget(v: unknown): v is JournalTarget {
+  const optional = (x: unknown) => x === undefined || typeof x === 'string';
+  return isPlainObject(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string' && typeof v.name === 'string' && optional(v.namespace) && optional(v.context);
 }
 
 function byteLength(entries: readonly JournalEntry[]): number {

@@ -26,10 +26,30 @@ export const STEP = {
   import: 'config.import',
   revert: 'revert',
   rollback: 'rollback',
+  // CrossCluster (issue 13); each entry names its cluster in `target.context`.
+  /** The remote secret in home that makes a remote cluster known to the primary (digest only). */
+  remoteSecret: 'xc.remoteSecret',
+  /** The remote reader's ServiceAccount, RBAC and token, created in the remote for the remote secret. */
+  created: 'xc.created',
+  /** A namespace created in the wave's cluster. */
+  crossNamespace: 'xc.namespace',
+  /** A workload, Service, ConfigMap, ... copied into the wave's cluster. */
+  copy: 'xc.copy',
+  /** A Secret copied (create-only) into the wave's cluster (digest only). */
+  secret: 'xc.secret',
+  /** The weights before a wave's TrafficShift first moved them. */
+  shift: 'xc.shift',
+  /** A source workload scaled down, with its replicas before. */
+  scale: 'xc.scale',
+  /** An object removed by `migrate finish --execute`. */
+  decommission: 'decommission',
 } as const;
 
+/** The CrossCluster steps: rollback names them rather than undoing them until their own undo exists (issue 13, step C9). */
+export const CROSS_CLUSTER_STEPS: ReadonlySet<string> = new Set([STEP.remoteSecret, STEP.created, STEP.crossNamespace, STEP.copy, STEP.secret, STEP.shift, STEP.scale, STEP.decommission]);
+
 /** Steps whose `before` rollback restores. */
-export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig, STEP.import]);
+export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig, STEP.import, ...CROSS_CLUSTER_STEPS]);
 
 /**
  * Records a journaled write that threw. Only a definite refusal by the server (a 4xx answer) means nothing was
@@ -47,10 +67,10 @@ async function journaledWrite(
   target: JournalTarget,
   state: TargetState,
   extra: Record<string, unknown> = {},
-  write: () => Promise<unknown> = () => writeState(ctx.client, target, state),
+  write: () => Promise<unknown> = () => writeState(ctx, target, state),
 ): Promise<JournalEntry | undefined> {
-  if (await stateHolds(ctx.client, target, state)) return undefined;
-  const before = await readState(ctx.client, target, state);
+  if (await stateHolds(ctx, target, state)) return undefined;
+  const before = await readState(ctx, target, state);
   const entry = await ctx.journal.begin(step, { target, before, intent: { ...extra, state } });
   try {
     await write();
@@ -185,11 +205,12 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
 }
 
 /** A settled import entry records the resourceVersion it left, as a finished one does: rollback's precondition. */
-export async function settledVersion(ctx: Pick<ActContext, 'client' | 'journal'>, seq: number): Promise<{ resourceVersion?: string }> {
+export async function settledVersion(ctx: Pick<ActContext, 'clusters' | 'journal'>, seq: number): Promise<{ resourceVersion?: string }> {
   const e = ctx.journal.entries().find((x) => x.seq === seq);
   if (e?.step !== STEP.import || !e.target) return {};
-  const res = ctx.client.resourceOf(e.target);
-  const live = res ? await ctx.client.get(res, res.namespaced ? e.target.namespace : undefined, e.target.name) : undefined;
+  const client = await ctx.clusters.clientOf(e.target);
+  const res = client.resourceOf(e.target);
+  const live = res ? await client.get(res, res.namespaced ? e.target.namespace : undefined, e.target.name) : undefined;
   return typeof live?.metadata.resourceVersion === 'string' ? { resourceVersion: live.metadata.resourceVersion } : {};
 }
 
@@ -211,8 +232,8 @@ async function importConfig(ctx: ActContext, wanted: ReadonlySet<string>): Promi
     }
     const target: JournalTarget = { apiVersion: obj.apiVersion, kind: obj.kind, ...(res.namespaced && obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name };
     const state: TargetState = { object: obj };
-    if (await stateHolds(ctx.client, target, state)) continue;
-    const before = await readState(ctx.client, target, state);
+    if (await stateHolds(ctx, target, state)) continue;
+    const before = await readState(ctx, target, state);
     const entry = await ctx.journal.begin(STEP.import, { target, before, intent: { state, change: item.change } });
     try {
       const out = await applyValidated(ctx.client, obj, { mode: 'strict' });
