@@ -1,5 +1,6 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
-import type { Journal, JournalEntry, JournalTarget } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalOutcome, JournalTarget } from '../journal/journal.js';
+import { isSecret } from '../resources/secrets.js';
 import { isPlainObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
@@ -56,8 +57,78 @@ export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.
  * written: that entry is failed. Anything else (no answer, a lost response, a 5xx) may have landed, so the entry
  * stays pending and the next run or rollback settles it against the cluster (observePending), never skips it.
  */
-export async function recordWriteError(journal: Pick<Journal, 'fail'>, seq: number, err: unknown): Promise<void> {
-  if (err instanceof KubeApiError && err.status >= 400 && err.status < 500) await journal.fail(seq, err.message);
+export async function recordWriteError(journal: Pick<Journal, 'fail'>, seq: number, err: unknown, target?: JournalTarget): Promise<void> {
+  const outcome = writeErrorOutcome(seq, err, target);
+  if (outcome) await journal.fail(seq, outcome.failed);
+}
+
+/**
+ * What a journaled write that threw records (recordWriteError's rule): failed on a 4xx answer, nothing otherwise,
+ * so the entry stays pending. A Secret's failure keeps only the status and reason: the server's message is never
+ * journaled for it, since a validation message may quote what was sent.
+ */
+export function writeErrorOutcome(seq: number, err: unknown, target?: JournalTarget): { seq: number; failed: string } | undefined {
+  if (!(err instanceof KubeApiError && err.status >= 400 && err.status < 500)) return undefined;
+  return { seq, failed: target && isSecret(target) ? `HTTP ${err.status} ${err.reason}` : err.message };
+}
+
+/** What a batched write records as its result: plain values (a uid, a resourceVersion), never an object. */
+export type WriteResult = Record<string, string | number | boolean | null>;
+
+/** One write of a batch (journaledWrites). */
+export interface BatchWrite {
+  step: string;
+  target: JournalTarget;
+  /** What the target should show; recorded as `intent.state`, which resume checks against the cluster. */
+  state: TargetState;
+  /** The prior state rollback puts back; default: read from the cluster. A Secret's is always `{object: null}`. */
+  before?: TargetState;
+  /** More intent fields (a wave index, say). */
+  extra?: Record<string, unknown>;
+  /** How to write it; default writeState. What it returns is recorded as the entry's result. */
+  write?: () => Promise<WriteResult | void>;
+}
+
+export interface BatchOutcome {
+  /** Entries written (done), in batch order. */
+  written: { item: BatchWrite; entry: JournalEntry; result?: WriteResult }[];
+  /** Writes the server refused (4xx): journaled failed, returned for the caller to name (a 409 left alone, say). */
+  refused: { item: BatchWrite; entry: JournalEntry; error: KubeApiError }[];
+}
+
+/**
+ * Journals a batch of writes with one intent write before them and one result write after them (per journal
+ * shard), instead of two whole-shard writes per object. Writes the cluster already shows are skipped, unjournaled.
+ * A write that threw anything but a 4xx answer may have landed: its entry stays pending (as recordWriteError
+ * leaves it), and the first such error is thrown once every outcome is recorded.
+ */
+export async function journaledWrites(ctx: ActContext, items: readonly BatchWrite[]): Promise<BatchOutcome> {
+  const todo: BatchWrite[] = [];
+  for (const item of items) if (!(await stateHolds(ctx, item.target, item.state))) todo.push(item);
+  const intents = [];
+  for (const item of todo) intents.push({ step: item.step, target: item.target, before: item.before ?? (await readState(ctx, item.target, item.state)), intent: { ...item.extra, state: item.state } });
+  const entries = await ctx.journal.beginMany(intents);
+  const settled = await Promise.allSettled(todo.map((item) => (item.write ?? (() => writeState(ctx, item.target, item.state)))()));
+  const outcome: BatchOutcome = { written: [], refused: [] };
+  const records: JournalOutcome[] = [];
+  let lost: unknown;
+  for (const [i, s] of settled.entries()) {
+    const item = todo[i]!;
+    const entry = entries[i]!;
+    if (s.status === 'fulfilled') {
+      records.push({ seq: entry.seq, ...(s.value ? { result: s.value } : {}) });
+      outcome.written.push({ item, entry, ...(s.value ? { result: s.value } : {}) });
+      continue;
+    }
+    const failed = writeErrorOutcome(entry.seq, s.reason, item.target);
+    if (failed) {
+      records.push(failed);
+      outcome.refused.push({ item, entry, error: s.reason as KubeApiError });
+    } else lost ??= s.reason;
+  }
+  if (records.length > 0) await ctx.journal.finishMany(records);
+  if (lost !== undefined) throw lost;
+  return outcome;
 }
 
 /** Records intent, changes the target to `state`, records the result; nothing is journaled when the cluster already shows it. */
@@ -75,7 +146,7 @@ async function journaledWrite(
   try {
     await write();
   } catch (err) {
-    await recordWriteError(ctx.journal, entry.seq, err);
+    await recordWriteError(ctx.journal, entry.seq, err, target);
     throw err;
   }
   await ctx.journal.finish(entry.seq);
