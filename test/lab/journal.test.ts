@@ -1,9 +1,12 @@
 // The journal against a real API server (bare lab): write-ahead entries, shards under the size limit, reopen from
-// another machine, the local copy, conflicts between two writers, and no Secret data.
-import { readdirSync, statSync } from 'node:fs';
+// another machine, the local copy, conflicts between two writers, batches, and no Secret data.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { Journal, JOURNAL_OF_LABEL, readLocalJournal, type JournalOwner } from '../../src/journal/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Journal, JOURNAL_OF_LABEL, readLocalJournal, SecretDigest, type JournalOwner } from '../../src/journal/index.js';
+import { MigrationClusters } from '../../src/migrate/clusters.js';
+import { stateHolds } from '../../src/migrate/target-state.js';
 import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 
@@ -112,5 +115,45 @@ describe('journal', () => {
     const recorded = JSON.parse(String((cm!.data as Record<string, string>)['entries.json'])) as { intent: { objects: unknown[] } }[];
     expect(recorded[0]!.intent.objects).toEqual([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' } }]);
     expect(JSON.stringify(await readLocalJournal(path.join(parent, 'e')))).not.toContain('aHVudGVyMg==');
+  });
+
+  it('records a batch with one shard write before and one after, and a created Secret only by its digest', async () => {
+    const o = await owner('mig-f', 'default');
+    const local = path.join(parent, 'f');
+    const j = await Journal.open(cluster.client, o, { localDir: local });
+    const value = `s3cret-${randomBytes(6).toString('hex')}`;
+    const secret = await cluster.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-f', namespace: 'default' }, stringData: { password: value } });
+    const digest = await SecretDigest.at(local).of(secret.object);
+    const target = { apiVersion: 'v1', kind: 'Secret', namespace: 'default', name: 'db-f' };
+    const creates = vi.spyOn(cluster.client, 'create');
+    const replaces = vi.spyOn(cluster.client, 'replace');
+    try {
+      const entries = await j.beginMany([
+        ...Array.from({ length: 30 }, (_, i) => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name: `f-${i}` }, before: { object: null }, intent: { state: { object: null } } })),
+        { step: 'xc.secret', target, before: { object: null }, intent: { wave: 0, state: { secretDigest: digest } } },
+      ]);
+      expect(creates.mock.calls.length + replaces.mock.calls.length).toBe(1);
+      // The intent is in the cluster before any change: another machine sees every entry pending.
+      expect((await Journal.open(cluster.client, o, { localDir: path.join(parent, 'f2') })).pending()).toHaveLength(31);
+      await j.finishMany(entries.slice(1).map((e) => ({ seq: e.seq, result: { resourceVersion: String(secret.object.metadata.resourceVersion) } })));
+      expect(creates.mock.calls.length + replaces.mock.calls.length).toBe(2);
+    } finally {
+      creates.mockRestore();
+      replaces.mockRestore();
+    }
+    const again = await Journal.open(cluster.client, o, { localDir: path.join(parent, 'f3') });
+    expect(again.pending().map((e) => e.seq)).toEqual([1]);
+    expect(again.entries().at(-1)).toMatchObject({ step: 'xc.secret', state: 'done', target, before: { object: null }, intent: { state: { secretDigest: digest } } });
+    // The digest is the live Secret's, read back from the API server with the migration's key.
+    expect(await stateHolds({ clusters: MigrationClusters.homeOnly(cluster.client), secretDigest: SecretDigest.at(local) }, target, { secretDigest: digest })).toBe(true);
+    const cm = JSON.stringify(await cluster.client.get(configMaps(), 'default', 'mig-f-journal-0'));
+    const localText = readdirSync(local).map((f) => readFileSync(path.join(local, f), 'utf8')).join('\n');
+    for (const text of [cm, localText]) {
+      expect(text).toContain(digest);
+      expect(text).not.toContain(value);
+      expect(text).not.toContain(Buffer.from(value).toString('base64'));
+    }
+    // The only form allowed: the Secret object itself is still refused.
+    await expect(j.beginMany([{ step: 'xc.secret', target, before: { object: null }, intent: { state: { object: secret.object } } }])).rejects.toThrow(/only a digest of their data/);
   });
 });
