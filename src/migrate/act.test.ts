@@ -8,9 +8,13 @@ import { Journal } from '../journal/journal.js';
 import { SecretDigest } from '../journal/secret-digest.js';
 import { KubeApiError } from '../kube/errors.js';
 import { MemoryApiServer } from '../../test/support/kube/memory-apiserver.js';
-import { journaledWrites, recordWriteError, type ActContext, type BatchWrite } from './act.js';
+import { act, journaledWrites, recordWriteError, type ActContext, type BatchWrite } from './act.js';
+import type { ConfigInput } from './config.js';
+import type { Action } from './reconcile.js';
+import { ResourceSet } from '../resources/resource-set.js';
+import { statusBody, type FakeResponse } from '../../test/support/kube/fake-apiserver.js';
 import { MigrationClusters } from './clusters.js';
-import type { MeshMigrationSpec } from './spec.js';
+import type { MeshMigrationSpec, MigrationStatus } from './spec.js';
 
 function journal() {
   const failed: number[] = [];
@@ -88,5 +92,31 @@ describe('journaledWrites: the batch path', () => {
     expect(out.refused.map((r) => r.error.status)).toEqual([422]);
     expect(journal.entries()[0]).toMatchObject({ state: 'failed', result: { reason: 'HTTP 422 Invalid' } });
     expect(JSON.stringify(journal.entries())).not.toContain('s3cret');
+  });
+});
+
+describe('importConfig: a write whose answer was lost', () => {
+  it.each<[string, FakeResponse, 'pending' | 'failed']>([
+    ['a 504 after the write reached etcd stays pending (it may have landed)', { status: 504, body: statusBody(504, 'Timeout', 'the server was unable to return a response in the time allotted') }, 'pending'],
+    ['a 500 stays pending', { status: 500, body: statusBody(500, 'InternalError', 'etcdserver: request timed out') }, 'pending'],
+    ['a 422 is failed and named (nothing was written)', { status: 422, body: statusBody(422, 'Invalid', 'metadata.labels: Invalid value') }, 'failed'],
+  ])('%s', async (_why, answer, want) => {
+    const { server, client } = await MemoryApiServer.start();
+    try {
+      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imported', labels: { team: 'x' } } };
+      const config = () => Promise.resolve({ base: localDir, from: 'config', set: ResourceSet.of([ns]), changedByRules: 0 } as ConfigInput);
+      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
+      server.failWrites = (req) => (req.path === '/api/v1/namespaces/imported' ? answer : undefined);
+      const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
+      const run = act(ctx, status, { kind: 'importConfig', objects: ['Namespace imported'] } as Action);
+      if (want === 'pending') await expect(run).rejects.toThrow();
+      else expect((await run).failedCheck?.name).toBe('ConfigImport');
+      expect(journal.entries().map((e) => [e.step, e.target?.name, e.state])).toEqual([['config.import', 'imported', want]]);
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -310,7 +310,9 @@ async function importConfig(ctx: ActContext, wanted: ReadonlySet<string>): Promi
       const out = await applyValidated(ctx.client, obj, { mode: 'strict' });
       await ctx.journal.finish(entry.seq, { resourceVersion: out.object.metadata.resourceVersion, created: out.status === 201 });
     } catch (err) {
-      if (!(err instanceof KubeApiError) || err.status === 401) {
+      // Only a definite refusal of this object (4xx) lets the others still land; a 5xx or no answer may mean it
+      // landed, so its entry stays pending (recordWriteError) and the run stops for resume to settle it.
+      if (!(err instanceof KubeApiError) || err.status === 401 || err.status >= 500) {
         await recordWriteError(ctx.journal, entry.seq, err);
         throw err;
       }

@@ -34,8 +34,8 @@ export class MemoryApiServer {
   readonly objects = new Map<string, KubeObject>();
   /** Requests that wrote (POST, PUT, PATCH, DELETE), in order: what a test counts. */
   readonly writes: FakeRequest[] = [];
-  /** Set to answer the next writes with this response instead (a failing server). */
-  failWrites: FakeResponse | undefined;
+  /** Set to answer writes with this response instead (a failing server); a function picks the writes it fails. */
+  failWrites: FakeResponse | ((req: FakeRequest) => FakeResponse | undefined) | undefined;
   #server: FakeApiServer;
   #rv = 1;
   #uid = 1;
@@ -69,7 +69,8 @@ export class MemoryApiServer {
   #handle(req: FakeRequest): FakeResponse {
     if (req.method !== 'GET') {
       this.writes.push(req);
-      if (this.failWrites) return this.failWrites;
+      const fail = typeof this.failWrites === 'function' ? this.failWrites(req) : this.failWrites;
+      if (fail) return fail;
     }
     const rest = req.path.replace(/^\/api\/v1\/|^\/apis\/[^/]+\/[^/]+\//, '').split('/');
     const item = rest.length === 2 || rest.length === 4;
