@@ -17,6 +17,7 @@ export const MEMORY_RESOURCES: readonly ServedResource[] = [
   apps('Deployment', 'deployments'),
   apps('StatefulSet', 'statefulsets'),
   apps('DaemonSet', 'daemonsets'),
+  { group: 'meshferry.dev', version: 'v1alpha1', kind: 'MeshMigration', plural: 'meshmigrations', namespaced: false, verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'] },
 ];
 
 function mergePatch(target: unknown, patch: unknown): unknown {
@@ -72,6 +73,8 @@ export class MemoryApiServer {
       const fail = typeof this.failWrites === 'function' ? this.failWrites(req) : this.failWrites;
       if (fail) return fail;
     }
+    const status = req.path.endsWith('/status');
+    if (status) return this.#status(req, req.path.slice(0, -'/status'.length));
     const rest = req.path.replace(/^\/api\/v1\/|^\/apis\/[^/]+\/[^/]+\//, '').split('/');
     const item = rest.length === 2 || rest.length === 4;
     const collection = item ? req.path.slice(0, req.path.lastIndexOf('/')) : req.path;
@@ -115,5 +118,17 @@ export class MemoryApiServer {
       default:
         return { status: 405, body: statusBody(405, 'MethodNotAllowed', req.method) };
     }
+  }
+
+  /** The status subresource: a JSON patch that adds or replaces /status (what writeStatus sends). */
+  #status(req: FakeRequest, at: string): FakeResponse {
+    const live = this.objects.get(at);
+    if (!live) return { status: 404, body: statusBody(404, 'NotFound', `${at} not found`) };
+    const ops = JSON.parse(req.body) as { op: string; path: string; value: unknown }[];
+    let next: KubeObject = live;
+    for (const op of ops) if ((op.op === 'add' || op.op === 'replace') && op.path === '/status') next = { ...next, status: op.value };
+    const stored = { ...next, metadata: { ...next.metadata, resourceVersion: String(this.#rv++) } };
+    this.objects.set(at, stored);
+    return { body: stored };
   }
 }
