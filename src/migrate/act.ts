@@ -1,6 +1,7 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
 import type { Journal, JournalEntry, JournalOutcome, JournalTarget } from '../journal/journal.js';
 import { isSecret } from '../resources/secrets.js';
+import { mapLimit } from '../concurrency.js';
 import { isPlainObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
@@ -72,6 +73,9 @@ export function writeErrorOutcome(seq: number, err: unknown, target?: JournalTar
   return { seq, failed: target && isSecret(target) ? `HTTP ${err.status} ${err.reason}` : err.message };
 }
 
+/** Reads of a batch in flight at once (the object client bounds its writes itself). */
+const BATCH_READS = 16;
+
 /** What a batched write records as its result: plain values (a uid, a resourceVersion), never an object. */
 export type WriteResult = Record<string, string | number | boolean | null>;
 
@@ -103,10 +107,10 @@ export interface BatchOutcome {
  * leaves it), and the first such error is thrown once every outcome is recorded.
  */
 export async function journaledWrites(ctx: ActContext, items: readonly BatchWrite[]): Promise<BatchOutcome> {
-  const todo: BatchWrite[] = [];
-  for (const item of items) if (!(await stateHolds(ctx, item.target, item.state))) todo.push(item);
-  const intents = [];
-  for (const item of todo) intents.push({ step: item.step, target: item.target, before: item.before ?? (await readState(ctx, item.target, item.state)), intent: { ...item.extra, state: item.state } });
+  // Hundreds of objects: their reads go out together (bounded), not one round trip after another.
+  const holds = await mapLimit(items, BATCH_READS, (item) => stateHolds(ctx, item.target, item.state));
+  const todo = items.filter((_, i) => !holds[i]);
+  const intents = await mapLimit(todo, BATCH_READS, async (item) => ({ step: item.step, target: item.target, before: item.before ?? (await readState(ctx, item.target, item.state)), intent: { ...item.extra, state: item.state } }));
   const entries = await ctx.journal.beginMany(intents);
   const settled = await Promise.allSettled(todo.map((item) => (item.write ?? (() => writeState(ctx, item.target, item.state)))()));
   const outcome: BatchOutcome = { written: [], refused: [] };
