@@ -1,12 +1,14 @@
 // The journal against a real API server (bare lab): write-ahead entries, shards under the size limit, reopen from
 // another machine, the local copy, conflicts between two writers, batches, and no Secret data.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Journal, JOURNAL_OF_LABEL, readLocalJournal, SecretDigest, type JournalOwner } from '../../src/journal/index.js';
+import { parse, stringify } from 'yaml';
 import { MigrationClusters } from '../../src/migrate/clusters.js';
-import { stateHolds } from '../../src/migrate/target-state.js';
+import { readState, stateHolds, writeState } from '../../src/migrate/target-state.js';
+import { KubeconfigClusterSet } from '../../src/traffic/routers/cluster-set.js';
 import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 
@@ -155,5 +157,32 @@ describe('journal', () => {
     }
     // The only form allowed: the Secret object itself is still refused.
     await expect(j.beginMany([{ step: 'xc.secret', target, before: { object: null }, intent: { state: { object: secret.object } } }])).rejects.toThrow(/only a digest of their data/);
+  });
+
+  it('resolves an entry\'s context through a KubeconfigClusterSet, and refuses one the migration does not use', async () => {
+    // A second context naming the same lab API server stands in for another cluster of the kubeconfig.
+    const config = parse(readFileSync(lab.kubeconfigPath, 'utf8')) as { contexts: { name: string; context: unknown }[] };
+    config.contexts.push({ name: 'remote', context: config.contexts[0]!.context }, { name: 'prod-admin', context: config.contexts[0]!.context });
+    const kubeconfig = path.join(parent, 'two-contexts.kubeconfig');
+    writeFileSync(kubeconfig, stringify(config), { mode: 0o600 });
+    const set = new KubeconfigClusterSet({ kubeconfig });
+    try {
+      const clusters = new MigrationClusters(cluster.client, { set, allowed: ['remote'] });
+      await cluster.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ctx-g', labels: { 'istio.io/rev': 'old' } } });
+      const access = { clusters };
+      const t = { apiVersion: 'v1', kind: 'Namespace', name: 'ctx-g', context: 'remote' };
+      const remote = await clusters.clientOf(t);
+      expect(remote).not.toBe(cluster.client);
+      expect(remote.transport.contextName).toBe('remote');
+      expect(await clusters.clientOf(t)).toBe(remote);
+      await writeState(access, t, { labels: { 'istio.io/rev': 'new' } });
+      expect(await readState(access, t, { labels: { 'istio.io/rev': null } })).toEqual({ labels: { 'istio.io/rev': 'new' } });
+      expect((await cluster.client.get(cluster.discovery.resourceFor('', 'Namespace')!, undefined, 'ctx-g'))!.metadata.labels?.['istio.io/rev']).toBe('new');
+      // In the kubeconfig, but not named by the migration: never opened, never written.
+      await expect(writeState(access, { ...t, context: 'prod-admin' }, { labels: { 'istio.io/rev': 'evil' } })).rejects.toThrow(/Namespace ctx-g in context "prod-admin" names context "prod-admin", which this migration does not use/);
+      expect(await stateHolds(access, { ...t, context: undefined }, { labels: { 'istio.io/rev': 'new' } })).toBe(true);
+    } finally {
+      set.close();
+    }
   });
 });
