@@ -49,3 +49,25 @@ describe('rollbackMigration across clusters', () => {
     expect(home.server.writes.slice(writesBefore.home).every((w) => w.path.includes('/configmaps/') || w.path.includes('/meshmigrations/'))).toBe(true);
   });
 });
+
+describe('rollbackMigration and forged entries', () => {
+  it.each<[string, string, unknown, unknown]>([
+    ['a ProxyConfig step whose target is a Deployment (its undo would delete it)', STEP.proxyConfig, { proxyConfig: null }, { proxyConfig: { replicas: 2 } }],
+    ['a label step recording a whole object (only the config import restores objects, with its trust checks)', STEP.template, { object: null }, { labels: { a: 'b' } }],
+    ['a tag step aimed at a Deployment', STEP.tag, { tag: { revision: 'x', clientConfigs: [] } }, { labels: { a: 'b' } }],
+  ])('refuses %s, naming it, and leaves the object alone', async (_why, step, before, wrote) => {
+    const home = await MemoryApiServer.start();
+    servers.push(home.server);
+    const res = home.client.discovery.resourceFor('meshferry.dev', MIGRATION_KIND)!;
+    const m = home.server.seed({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: 'mig' }, spec: { target: { revision: 'new' }, waves: [] }, status: { phase: 'Migrating', message: '', retryCounter: 0, observedGeneration: 1, conditions: [], waves: [] } });
+    home.server.seed({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'coredns', namespace: 'kube-system' }, spec: { replicas: 2 } });
+    const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-rb-'));
+    const journal = await Journal.open(home.client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'mig', uid: String(m.metadata.uid) }, { localDir });
+    const [e] = await journal.beginMany([{ step, target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'kube-system', name: 'coredns' }, before, intent: { state: wrote } }]);
+    await journal.finish(e!.seq);
+    const r = await rollbackMigration({ client: home.client, resource: res, name: 'mig', journal: { localDir }, timeoutMs: 1000, pollMs: 10 });
+    expect(r.exit).toBe(1);
+    expect(r.status.message).toMatch(new RegExp(`journal entry 1 \\(${step.replace('.', '\\.')} Deployment kube-system/coredns\\): .*leaves it alone`));
+    expect(home.server.objects.get('/apis/apps/v1/namespaces/kube-system/deployments/coredns')!.spec).toEqual({ replicas: 2 });
+  });
+});

@@ -13,7 +13,7 @@ import { sanitizeTerminalText } from '../terminal-text.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
-import { stateHolds, writeState, type StateAccess, type TargetState } from './target-state.js';
+import { stateHolds, stateMismatch, writeState, type StateAccess, type TargetState } from './target-state.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { sameRestorable, untrustedImport } from './config.js';
@@ -178,6 +178,13 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       continue;
     }
     const before = e.before as TargetState;
+    // Whole objects are restored only through the import's trust checks above; a state that cannot belong to its
+    // target is a forged or corrupt entry. Either is named and left alone, never followed.
+    const why = isPlainObject(before) && 'object' in before ? 'it records a whole object, which only a config import restores (with its checks)' : isPlainObject(before) ? stateMismatch(e.target!, before) : 'it records no prior state';
+    if (why) {
+      refused.push(`${describeEntry(e)}: ${why}; the entry may have been written by someone else, so meshferry leaves it alone`);
+      continue;
+    }
     if (e.step === STEP.restart) restarted.push(e);
     if (await stateHolds(access, e.target!, before)) {
       const skip = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });

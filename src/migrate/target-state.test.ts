@@ -87,7 +87,7 @@ describe('replicas', () => {
     expect(await readState(access, db, { replicas: 0 })).toEqual({ replicas: 1 });
     expect(await stateHolds(access, db, { replicas: 1 })).toBe(true);
     expect(await stateHolds(access, { ...db, name: 'gone' }, { replicas: 1 })).toBe(false);
-    await expect(writeState(access, { ...db, kind: 'DaemonSet' }, { replicas: 0 })).rejects.toThrow(/has no replicas/);
+    await expect(writeState(access, { ...db, kind: 'DaemonSet' }, { replicas: 0 })).rejects.toThrow(/a replicas state does not belong to DaemonSet shop\/db/);
   });
 });
 

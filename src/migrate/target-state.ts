@@ -64,6 +64,24 @@ function labelsOf(t: JournalTarget, obj: KubeObject): Record<string, string> {
   return WORKLOAD_KINDS.has(t.kind) ? templateOf(obj).labels : (obj.metadata.labels ?? {});
 }
 
+/**
+ * Why `state` cannot belong to target `t` (a ProxyConfig state on a Deployment, say), or undefined when it can.
+ * The journal is ConfigMaps others may write: without this, a forged entry's undo could delete any object its
+ * target names (a null ProxyConfig deletes "the ProxyConfig", found by the target's kind).
+ */
+export function stateMismatch(t: JournalTarget, state: TargetState): string | undefined {
+  const workload = WORKLOAD_KINDS.has(t.kind);
+  const ok =
+    'labels' in state ? workload || (t.kind === 'Namespace' && t.apiVersion === 'v1')
+    : 'tag' in state ? t.kind === 'MutatingWebhookConfiguration' && t.apiVersion.startsWith('admissionregistration.k8s.io/')
+    : 'restartedAt' in state ? workload
+    : 'proxyConfig' in state ? t.kind === 'ProxyConfig' && t.apiVersion.startsWith(`${PROXY_CONFIG_GROUP}/`)
+    : 'replicas' in state ? workload && t.kind !== 'DaemonSet'
+    : 'secretDigest' in state ? isSecret(t)
+    : 'object' in state;
+  return ok ? undefined : `a ${Object.keys(state)[0] ?? 'missing'} state does not belong to ${describe(t)}`;
+}
+
 /** Reads the target's current state in the shape of `like` (the keys of a label change, say), in the target's cluster. */
 export async function readState(access: StateAccess, t: JournalTarget, like: TargetState): Promise<TargetState> {
   const client = await access.clusters.clientOf(t);
@@ -121,6 +139,8 @@ export async function writeState(access: StateAccess, t: JournalTarget, state: T
   // A digest cannot be written back, and a Secret's data is never journaled to write it from.
   if ('secretDigest' in state) throw new MeshferryError('SecretFromDigest', `${describe(t)} is recorded by digest only; meshferry creates it from its source, never from the journal`, { exitCode: ExitCode.bug });
   if ('object' in state && state.object !== null && isSecret(t)) throw new MeshferryError('SecretFromJournal', `${describe(t)}: the journal never holds a Secret to write back`, { exitCode: ExitCode.bug });
+  const mismatch = stateMismatch(t, state);
+  if (mismatch) throw new MeshferryError('StateTargetMismatch', `${mismatch}; meshferry leaves it alone`, { exitCode: ExitCode.findings });
   const client = await access.clusters.clientOf(t);
   const res = resourceOf(client, t);
   if ('labels' in state) {
@@ -150,7 +170,6 @@ export async function writeState(access: StateAccess, t: JournalTarget, state: T
     return;
   }
   if ('replicas' in state) {
-    if (t.kind === 'DaemonSet') throw new TypeError(`${describe(t)} has no replicas to scale`);
     await client.patch(res, t.namespace, t.name, { spec: { replicas: state.replicas } }, 'merge');
     return;
   }
