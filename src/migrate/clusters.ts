@@ -18,10 +18,10 @@ export interface MigrationClustersOptions {
   allowed?: Iterable<string>;
 }
 
-/** A target in words, with its cluster when it is not home. */
+/** A target in words, with its cluster when it is not home. Journal text, so terminal controls are dropped. */
 export function describeTarget(t: JournalTarget): string {
-  const where = t.context === undefined ? '' : ` in context "${sanitizeTerminalText(t.context, { oneLine: true })}"`;
-  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}${where}`;
+  const where = t.context === undefined ? '' : ` in context "${t.context}"`;
+  return sanitizeTerminalText(`${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}${where}`, { oneLine: true });
 }
 
 /** A journal entry in words, for messages that refuse or settle it. */
