@@ -10,6 +10,7 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { writeFileAtomic } from '../resources/atomic-write.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { isSecret, redactSecret } from '../resources/secrets.js';
+import { scalarsOnly, secretEntryProblem } from './secret-entry.js';
 
 /** The object a journal belongs to (a MeshMigration, a TrafficShift). Its uid ties the journal to one incarnation of it. */
 export interface JournalOwner {
@@ -26,6 +27,8 @@ export interface JournalTarget {
   kind: string;
   namespace?: string;
   name: string;
+  /** The kubeconfig context of the cluster it lives in; absent: the cluster that holds the journal (every entry written before entries named their cluster). */
+  context?: string;
 }
 
 /**
@@ -37,6 +40,18 @@ export function recordsTarget(obj: unknown, t: JournalTarget): boolean {
   const md = obj.metadata;
   return obj.apiVersion === t.apiVersion && obj.kind === t.kind && md.name === t.name && (md.namespace ?? t.namespace) === t.namespace;
 }
+
+/** What `begin` records before a change. */
+export interface JournalIntent {
+  target?: JournalTarget;
+  /** What the target looked like before the change (what rollback puts back). */
+  before?: unknown;
+  /** What the step is about to do (what resume checks against the cluster before redoing it). */
+  intent: unknown;
+}
+
+/** What `finishMany` records after a change: done (with an optional result), or failed and why. */
+export type JournalOutcome = { seq: number; result?: unknown } | { seq: number; failed: string };
 
 /** One step: written `pending` before the change, `done` or `failed` after it. */
 export interface JournalEntry {
@@ -156,60 +171,115 @@ export class Journal {
     return this.entries().filter((e) => e.state === 'pending');
   }
 
-  /** Records intent before a change (in the cluster, then locally). Refuses Secrets: their data never enters a journal. */
-  async begin(step: string, e: { target?: JournalTarget; before?: unknown; intent: unknown }): Promise<JournalEntry> {
-    if (e.target && isSecret(e.target)) throw new InputError(`the journal never records Secrets: step ${step} targets Secret ${e.target.namespace ?? ''}/${e.target.name}`, { code: 'JournalSecret' });
-    const last = this.entries().at(-1);
-    const entry: JournalEntry = {
-      seq: (last?.seq ?? 0) + 1,
-      step,
-      ...(e.target ? { target: { ...e.target } } : {}),
-      ...(e.before === undefined ? {} : { before: withoutSecretData(e.before) }),
-      intent: withoutSecretData(e.intent),
-      state: 'pending',
-      at: this.#now().toISOString(),
-    };
+  /**
+   * Records intent before a change (in the cluster, then locally). A Secret is recorded only in the digest form
+   * (`secretEntryProblem`): its data never enters a journal.
+   */
+  async begin(step: string, e: JournalIntent): Promise<JournalEntry> {
+    const [entry] = await this.beginMany([{ ...e, step }]);
+    return entry!;
+  }
+
+  /**
+   * Records the intent of several changes with one write per shard touched (one, unless the batch crosses a
+   * shard's size), instead of one whole-shard write per entry. Call it before any of the changes: a crash after
+   * it leaves every entry pending, and the next run settles each against the cluster.
+   */
+  async beginMany(batch: readonly (JournalIntent & { step: string })[]): Promise<JournalEntry[]> {
+    let seq = this.entries().at(-1)?.seq ?? 0;
+    const at = this.#now().toISOString();
+    const entries = batch.map(({ step, target, before, intent }): JournalEntry => {
+      if (target && isSecret(target)) {
+        const problem = secretEntryProblem(before, intent);
+        if (problem) throw new InputError(`the journal never records Secrets, only a digest of their data: step ${step} targets Secret ${target.namespace ?? ''}/${target.name}, and ${problem}`, { code: 'JournalSecret' });
+      }
+      return {
+        seq: ++seq,
+        step,
+        ...(target ? { target: { ...target } } : {}),
+        ...(before === undefined ? {} : { before: withoutSecretData(before) }),
+        intent: withoutSecretData(intent),
+        state: 'pending',
+        at,
+      };
+    });
+    const sizes = entries.map((entry) => {
+      const own = Buffer.byteLength(JSON.stringify(entry), 'utf8');
+      if (own + 2 > this.#shardBytes) throw new ClusterError('JournalEntryTooLarge', `journal entry for step ${entry.step} is larger than one shard (${this.#shardBytes} bytes)`);
+      return own;
+    });
+    const touched: { shard: Shard; added: number }[] = [];
     let shard = this.#shards.at(-1);
-    if (!shard || (shard.entries.length > 0 && byteLength([...shard.entries, entry]) > this.#shardBytes)) {
-      shard = { index: this.#shards.length, entries: [] };
-      if (byteLength([entry]) > this.#shardBytes) throw new ClusterError('JournalEntryTooLarge', `journal entry for step ${step} is larger than one shard (${this.#shardBytes} bytes)`);
-      this.#shards.push(shard);
+    let size = shard ? byteLength(shard.entries) : 0;
+    for (const [i, entry] of entries.entries()) {
+      const own = sizes[i]!;
+      // The JSON of a shard is [e1,e2,...]: two brackets, and a comma before every entry but the first.
+      if (!shard || (shard.entries.length > 0 && size + own + 1 > this.#shardBytes)) {
+        shard = { index: this.#shards.length, entries: [] };
+        this.#shards.push(shard);
+        size = 2;
+      }
+      if (touched.at(-1)?.shard !== shard) touched.push({ shard, added: 0 });
+      size += own + (shard.entries.length > 0 ? 1 : 0);
+      shard.entries.push(entry);
+      touched.at(-1)!.added++;
     }
-    shard.entries.push(entry);
-    try {
-      await this.#write(shard);
-    } catch (err) {
-      shard.entries.pop();
-      if (shard.entries.length === 0 && shard.resourceVersion === undefined) this.#shards.pop();
-      throw err;
+    for (const [i, t] of touched.entries()) {
+      try {
+        await this.#write(t.shard);
+      } catch (err) {
+        // What reached the cluster stays (pending, settled by the next run); the rest is forgotten.
+        for (const u of touched.slice(i)) {
+          u.shard.entries.splice(u.shard.entries.length - u.added, u.added);
+          if (u.shard.entries.length === 0 && u.shard.resourceVersion === undefined) this.#shards.splice(this.#shards.indexOf(u.shard), 1);
+        }
+        throw err;
+      }
     }
-    return entry;
+    return entries;
   }
 
   /** Records that a pending step finished. */
   async finish(seq: number, result?: unknown): Promise<void> {
-    await this.#settle(seq, 'done', result === undefined ? undefined : withoutSecretData(result));
+    await this.finishMany([{ seq, ...(result === undefined ? {} : { result }) }]);
   }
 
   /** Records that a pending step failed, and why. */
   async fail(seq: number, reason: string): Promise<void> {
-    await this.#settle(seq, 'failed', { reason });
+    await this.finishMany([{ seq, failed: reason }]);
   }
 
-  async #settle(seq: number, state: 'done' | 'failed', result: unknown): Promise<void> {
-    const shard = this.#shards.find((s) => s.entries.some((e) => e.seq === seq));
-    const idx = shard?.entries.findIndex((e) => e.seq === seq) ?? -1;
-    const old = shard?.entries[idx];
-    if (!shard || !old) throw new ClusterError('JournalEntryUnknown', `journal of ${this.owner.kind} ${this.owner.name} has no entry ${seq}`);
-    const next: JournalEntry = { ...old, state, at: this.#now().toISOString() };
-    if (result === undefined) delete next.result;
-    else next.result = result;
-    shard.entries[idx] = next;
-    try {
-      await this.#write(shard);
-    } catch (err) {
-      shard.entries[idx] = old;
-      throw err;
+  /**
+   * Records the outcomes of several changes with one write per shard touched. An entry left out stays pending:
+   * that is how a change whose answer was lost is recorded (the next run settles it against the cluster).
+   */
+  async finishMany(outcomes: readonly JournalOutcome[]): Promise<void> {
+    const at = this.#now().toISOString();
+    const changes: { shard: Shard; idx: number; old: JournalEntry; next: JournalEntry }[] = [];
+    for (const o of outcomes) {
+      const shard = this.#shards.find((s) => s.entries.some((e) => e.seq === o.seq));
+      const idx = shard?.entries.findIndex((e) => e.seq === o.seq) ?? -1;
+      const old = shard?.entries[idx];
+      if (!shard || !old) throw new ClusterError('JournalEntryUnknown', `journal of ${this.owner.kind} ${this.owner.name} has no entry ${o.seq}`);
+      const result = 'failed' in o ? { reason: o.failed } : o.result === undefined ? undefined : withoutSecretData(o.result);
+      if (old.target && isSecret(old.target) && result !== undefined && !scalarsOnly(result))
+        throw new InputError(`the journal records only scalar results for Secret ${old.target.namespace ?? ''}/${old.target.name} (entry ${o.seq}): a uid, a resourceVersion, never an object`, { code: 'JournalSecret' });
+      const next: JournalEntry = { ...old, state: 'failed' in o ? 'failed' : 'done', at };
+      if (result === undefined) delete next.result;
+      else next.result = result;
+      changes.push({ shard, idx, old, next });
+    }
+    // Applied only once every outcome is known to be valid: a refused batch leaves memory as it was.
+    for (const c of changes) c.shard.entries[c.idx] = c.next;
+    const shards = [...new Set(changes.map((c) => c.shard))].sort((a, b) => a.index - b.index);
+    for (const [i, shard] of shards.entries()) {
+      try {
+        await this.#write(shard);
+      } catch (err) {
+        const unwritten = new Set(shards.slice(i));
+        for (const c of changes.reverse()) if (unwritten.has(c.shard)) c.shard.entries[c.idx] = c.old;
+        throw err;
+      }
     }
   }
 
@@ -307,7 +377,13 @@ function shardOf(cm: KubeObject, owner: JournalOwner): Shard {
 }
 
 function isEntry(v: unknown): v is JournalEntry {
-  return isPlainObject(v) && typeof v.seq === 'number' && typeof v.step === 'string' && (v.state === 'pending' || v.state === 'done' || v.state === 'failed') && typeof v.at === 'string';
+  return isPlainObject(v) && typeof v.seq === 'number' && typeof v.step === 'string' && (v.state === 'pending' || v.state === 'done' || v.state === 'failed') && typeof v.at === 'string' && (v.target === undefined || isTarget(v.target));
+}
+
+/** Every field a target's reader uses is a string: an edited shard cannot slip another type past them. */
+function isTarget(v: unknown): v is JournalTarget {
+  const optional = (x: unknown) => x === undefined || typeof x === 'string';
+  return isPlainObject(v) && typeof v.apiVersion === 'string' && typeof v.kind === 'string' && typeof v.name === 'string' && optional(v.namespace) && optional(v.context);
 }
 
 function byteLength(entries: readonly JournalEntry[]): number {

@@ -1,8 +1,20 @@
-// How a journaled write that threw is recorded: failed only when the server refused it; otherwise left pending.
-import { describe, expect, it } from 'vitest';
+// How a journaled write that threw is recorded (failed only when the server refused it; otherwise left pending), alone and in a batch.
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterError } from '../errors.js';
+import { Journal } from '../journal/journal.js';
+import { SecretDigest } from '../journal/secret-digest.js';
 import { KubeApiError } from '../kube/errors.js';
-import { recordWriteError } from './act.js';
+import { MemoryApiServer } from '../../test/support/kube/memory-apiserver.js';
+import { act, journaledWrites, recordWriteError, type ActContext, type BatchWrite } from './act.js';
+import type { ConfigInput } from './config.js';
+import type { Action } from './reconcile.js';
+import { ResourceSet } from '../resources/resource-set.js';
+import { statusBody, type FakeResponse } from '../../test/support/kube/fake-apiserver.js';
+import { MigrationClusters } from './clusters.js';
+import type { MeshMigrationSpec, MigrationStatus } from './spec.js';
 
 function journal() {
   const failed: number[] = [];
@@ -22,5 +34,89 @@ describe('recordWriteError', () => {
     const j = journal();
     await recordWriteError(j, 7, err);
     expect(j.failed).toEqual(fails ? [7] : []);
+  });
+});
+
+describe('journaledWrites: the batch path', () => {
+  const servers: MemoryApiServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  async function context() {
+    const { server, client } = await MemoryApiServer.start();
+    servers.push(server);
+    const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+    const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+    const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+    for (const n of ['a', 'b', 'c', 'd']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
+    const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), secretDigest: SecretDigest.at(localDir), name: 'mig', spec: {} as MeshMigrationSpec, generation: 1, journal };
+    const journalWrites = () => server.writes.filter((w) => w.path.includes('/configmaps')).length;
+    return { server, ctx, journal, journalWrites };
+  }
+  const label = (name: string, write?: BatchWrite['write']): BatchWrite => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name }, state: { labels: { 'istio.io/rev': 'new' } }, ...(write ? { write } : {}) });
+
+  it('skips what the cluster shows, journals the rest with one write before and one after', async () => {
+    const { server, ctx, journal, journalWrites } = await context();
+    server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', labels: { team: 'x', 'istio.io/rev': 'new' } } });
+    const out = await journaledWrites(ctx, [label('a'), label('b'), label('c')]);
+    expect(out.written.map((w) => w.item.target.name)).toEqual(['b', 'c']);
+    expect(journalWrites()).toBe(2);
+    expect(journal.entries().map((e) => [e.target?.name, e.state, e.before])).toEqual([
+      ['b', 'done', { labels: { 'istio.io/rev': null } }],
+      ['c', 'done', { labels: { 'istio.io/rev': null } }],
+    ]);
+    expect(server.objects.get('/api/v1/namespaces/c')!.metadata.labels).toEqual({ team: 'x', 'istio.io/rev': 'new' });
+  });
+
+  it('a 4xx is failed and returned; a lost answer stays pending and is thrown once the others are recorded', async () => {
+    const { ctx, journal, journalWrites } = await context();
+    const refused = new KubeApiError(409, 'Conflict', 'Apply failed with 1 conflict: conflict with "argocd-controller"');
+    const lost = new ClusterError('Unreachable', 'cannot reach the API server');
+    const run = journaledWrites(ctx, [label('a', () => Promise.resolve({ resourceVersion: '9' })), label('b', () => Promise.reject(refused)), label('c', () => Promise.reject(lost)), label('d')]);
+    await expect(run).rejects.toBe(lost);
+    expect(journal.entries().map((e) => [e.target?.name, e.state, e.result])).toEqual([
+      ['a', 'done', { resourceVersion: '9' }],
+      ['b', 'failed', { reason: refused.message }],
+      ['c', 'pending', undefined],
+      ['d', 'done', undefined],
+    ]);
+    expect(journalWrites()).toBe(2);
+  });
+
+  it('a refused Secret keeps only the status and reason: the server message may quote the value', async () => {
+    const { ctx, journal } = await context();
+    const digest = await ctx.secretDigest!.of({ data: { p: 'eA==' } });
+    const item: BatchWrite = { step: 'xc.secret', target: { apiVersion: 'v1', kind: 'Secret', namespace: 'a', name: 'db' }, state: { secretDigest: digest }, before: { object: null }, write: () => Promise.reject(new KubeApiError(422, 'Invalid', 'data[p]: Invalid value: "s3cret-9"')) };
+    const out = await journaledWrites(ctx, [item]);
+    expect(out.refused.map((r) => r.error.status)).toEqual([422]);
+    expect(journal.entries()[0]).toMatchObject({ state: 'failed', result: { reason: 'HTTP 422 Invalid' } });
+    expect(JSON.stringify(journal.entries())).not.toContain('s3cret');
+  });
+});
+
+describe('importConfig: a write whose answer was lost', () => {
+  it.each<[string, FakeResponse, 'pending' | 'failed']>([
+    ['a 504 after the write reached etcd stays pending (it may have landed)', { status: 504, body: statusBody(504, 'Timeout', 'the server was unable to return a response in the time allotted') }, 'pending'],
+    ['a 500 stays pending', { status: 500, body: statusBody(500, 'InternalError', 'etcdserver: request timed out') }, 'pending'],
+    ['a 422 is failed and named (nothing was written)', { status: 422, body: statusBody(422, 'Invalid', 'metadata.labels: Invalid value') }, 'failed'],
+  ])('%s', async (_why, answer, want) => {
+    const { server, client } = await MemoryApiServer.start();
+    try {
+      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imported', labels: { team: 'x' } } };
+      const config = () => Promise.resolve({ base: localDir, from: 'config', set: ResourceSet.of([ns]), changedByRules: 0 } as ConfigInput);
+      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
+      server.failWrites = (req) => (req.path === '/api/v1/namespaces/imported' ? answer : undefined);
+      const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
+      const run = act(ctx, status, { kind: 'importConfig', objects: ['Namespace imported'] } as Action);
+      if (want === 'pending') await expect(run).rejects.toThrow();
+      else expect((await run).failedCheck?.name).toBe('ConfigImport');
+      expect(journal.entries().map((e) => [e.step, e.target?.name, e.state])).toEqual([['config.import', 'imported', want]]);
+    } finally {
+      await server.stop();
+    }
   });
 });

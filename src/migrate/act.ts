@@ -1,5 +1,7 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
-import type { Journal, JournalEntry, JournalTarget } from '../journal/journal.js';
+import type { Journal, JournalEntry, JournalOutcome, JournalTarget } from '../journal/journal.js';
+import { isSecret } from '../resources/secrets.js';
+import { mapLimit } from '../concurrency.js';
 import { isPlainObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
@@ -26,18 +28,111 @@ export const STEP = {
   import: 'config.import',
   revert: 'revert',
   rollback: 'rollback',
+  // CrossCluster (issue 13); each entry names its cluster in `target.context`.
+  /** The remote secret in home that makes a remote cluster known to the primary (digest only). */
+  remoteSecret: 'xc.remoteSecret',
+  /** The remote reader's ServiceAccount, RBAC and token, created in the remote for the remote secret. */
+  created: 'xc.created',
+  /** A namespace created in the wave's cluster. */
+  crossNamespace: 'xc.namespace',
+  /** A workload, Service, ConfigMap, ... copied into the wave's cluster. */
+  copy: 'xc.copy',
+  /** A Secret copied (create-only) into the wave's cluster (digest only). */
+  secret: 'xc.secret',
+  /** The weights before a wave's TrafficShift first moved them. */
+  shift: 'xc.shift',
+  /** A source workload scaled down, with its replicas before. */
+  scale: 'xc.scale',
+  /** An object removed by `migrate finish --execute`. */
+  decommission: 'decommission',
 } as const;
 
+/** The CrossCluster steps: rollback names them rather than undoing them until their own undo exists (issue 13, step C9). */
+export const CROSS_CLUSTER_STEPS: ReadonlySet<string> = new Set([STEP.remoteSecret, STEP.created, STEP.crossNamespace, STEP.copy, STEP.secret, STEP.shift, STEP.scale, STEP.decommission]);
+
 /** Steps whose `before` rollback restores. */
-export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig, STEP.import]);
+export const FORWARD_STEPS: ReadonlySet<string> = new Set([STEP.namespace, STEP.template, STEP.tag, STEP.restart, STEP.proxyConfig, STEP.import, ...CROSS_CLUSTER_STEPS]);
 
 /**
  * Records a journaled write that threw. Only a definite refusal by the server (a 4xx answer) means nothing was
  * written: that entry is failed. Anything else (no answer, a lost response, a 5xx) may have landed, so the entry
  * stays pending and the next run or rollback settles it against the cluster (observePending), never skips it.
  */
-export async function recordWriteError(journal: Pick<Journal, 'fail'>, seq: number, err: unknown): Promise<void> {
-  if (err instanceof KubeApiError && err.status >= 400 && err.status < 500) await journal.fail(seq, err.message);
+export async function recordWriteError(journal: Pick<Journal, 'fail'>, seq: number, err: unknown, target?: JournalTarget): Promise<void> {
+  const outcome = writeErrorOutcome(seq, err, target);
+  if (outcome) await journal.fail(seq, outcome.failed);
+}
+
+/**
+ * What a journaled write that threw records (recordWriteError's rule): failed on a 4xx answer, nothing otherwise,
+ * so the entry stays pending. A Secret's failure keeps only the status and reason: the server's message is never
+ * journaled for it, since a validation message may quote what was sent.
+ */
+export function writeErrorOutcome(seq: number, err: unknown, target?: JournalTarget): { seq: number; failed: string } | undefined {
+  if (!(err instanceof KubeApiError && err.status >= 400 && err.status < 500)) return undefined;
+  return { seq, failed: target && isSecret(target) ? `HTTP ${err.status} ${err.reason}` : err.message };
+}
+
+/** Reads of a batch in flight at once (the object client bounds its writes itself). */
+const BATCH_READS = 16;
+
+/** What a batched write records as its result: plain values (a uid, a resourceVersion), never an object. */
+export type WriteResult = Record<string, string | number | boolean | null>;
+
+/** One write of a batch (journaledWrites). */
+export interface BatchWrite {
+  step: string;
+  target: JournalTarget;
+  /** What the target should show; recorded as `intent.state`, which resume checks against the cluster. */
+  state: TargetState;
+  /** The prior state rollback puts back; default: read from the cluster. A Secret's is always `{object: null}`. */
+  before?: TargetState;
+  /** More intent fields (a wave index, say). */
+  extra?: Record<string, unknown>;
+  /** How to write it; default writeState. What it returns is recorded as the entry's result. */
+  write?: () => Promise<WriteResult | void>;
+}
+
+export interface BatchOutcome {
+  /** Entries written (done), in batch order. */
+  written: { item: BatchWrite; entry: JournalEntry; result?: WriteResult }[];
+  /** Writes the server refused (4xx): journaled failed, returned for the caller to name (a 409 left alone, say). */
+  refused: { item: BatchWrite; entry: JournalEntry; error: KubeApiError }[];
+}
+
+/**
+ * Journals a batch of writes with one intent write before them and one result write after them (per journal
+ * shard), instead of two whole-shard writes per object. Writes the cluster already shows are skipped, unjournaled.
+ * A write that threw anything but a 4xx answer may have landed: its entry stays pending (as recordWriteError
+ * leaves it), and the first such error is thrown once every outcome is recorded.
+ */
+export async function journaledWrites(ctx: ActContext, items: readonly BatchWrite[]): Promise<BatchOutcome> {
+  // Hundreds of objects: their reads go out together (bounded), not one round trip after another.
+  const holds = await mapLimit(items, BATCH_READS, (item) => stateHolds(ctx, item.target, item.state));
+  const todo = items.filter((_, i) => !holds[i]);
+  const intents = await mapLimit(todo, BATCH_READS, async (item) => ({ step: item.step, target: item.target, before: item.before ?? (await readState(ctx, item.target, item.state)), intent: { ...item.extra, state: item.state } }));
+  const entries = await ctx.journal.beginMany(intents);
+  const settled = await Promise.allSettled(todo.map((item) => (item.write ?? (() => writeState(ctx, item.target, item.state)))()));
+  const outcome: BatchOutcome = { written: [], refused: [] };
+  const records: JournalOutcome[] = [];
+  let lost: unknown;
+  for (const [i, s] of settled.entries()) {
+    const item = todo[i]!;
+    const entry = entries[i]!;
+    if (s.status === 'fulfilled') {
+      records.push({ seq: entry.seq, ...(s.value ? { result: s.value } : {}) });
+      outcome.written.push({ item, entry, ...(s.value ? { result: s.value } : {}) });
+      continue;
+    }
+    const failed = writeErrorOutcome(entry.seq, s.reason, item.target);
+    if (failed) {
+      records.push(failed);
+      outcome.refused.push({ item, entry, error: s.reason as KubeApiError });
+    } else lost ??= s.reason;
+  }
+  if (records.length > 0) await ctx.journal.finishMany(records);
+  if (lost !== undefined) throw lost;
+  return outcome;
 }
 
 /** Records intent, changes the target to `state`, records the result; nothing is journaled when the cluster already shows it. */
@@ -47,15 +142,15 @@ async function journaledWrite(
   target: JournalTarget,
   state: TargetState,
   extra: Record<string, unknown> = {},
-  write: () => Promise<unknown> = () => writeState(ctx.client, target, state),
+  write: () => Promise<unknown> = () => writeState(ctx, target, state),
 ): Promise<JournalEntry | undefined> {
-  if (await stateHolds(ctx.client, target, state)) return undefined;
-  const before = await readState(ctx.client, target, state);
+  if (await stateHolds(ctx, target, state)) return undefined;
+  const before = await readState(ctx, target, state);
   const entry = await ctx.journal.begin(step, { target, before, intent: { ...extra, state } });
   try {
     await write();
   } catch (err) {
-    await recordWriteError(ctx.journal, entry.seq, err);
+    await recordWriteError(ctx.journal, entry.seq, err, target);
     throw err;
   }
   await ctx.journal.finish(entry.seq);
@@ -185,11 +280,12 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
 }
 
 /** A settled import entry records the resourceVersion it left, as a finished one does: rollback's precondition. */
-export async function settledVersion(ctx: Pick<ActContext, 'client' | 'journal'>, seq: number): Promise<{ resourceVersion?: string }> {
+export async function settledVersion(ctx: Pick<ActContext, 'clusters' | 'journal'>, seq: number): Promise<{ resourceVersion?: string }> {
   const e = ctx.journal.entries().find((x) => x.seq === seq);
   if (e?.step !== STEP.import || !e.target) return {};
-  const res = ctx.client.resourceOf(e.target);
-  const live = res ? await ctx.client.get(res, res.namespaced ? e.target.namespace : undefined, e.target.name) : undefined;
+  const client = await ctx.clusters.clientOf(e.target);
+  const res = client.resourceOf(e.target);
+  const live = res ? await client.get(res, res.namespaced ? e.target.namespace : undefined, e.target.name) : undefined;
   return typeof live?.metadata.resourceVersion === 'string' ? { resourceVersion: live.metadata.resourceVersion } : {};
 }
 
@@ -211,14 +307,16 @@ async function importConfig(ctx: ActContext, wanted: ReadonlySet<string>): Promi
     }
     const target: JournalTarget = { apiVersion: obj.apiVersion, kind: obj.kind, ...(res.namespaced && obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name };
     const state: TargetState = { object: obj };
-    if (await stateHolds(ctx.client, target, state)) continue;
-    const before = await readState(ctx.client, target, state);
+    if (await stateHolds(ctx, target, state)) continue;
+    const before = await readState(ctx, target, state);
     const entry = await ctx.journal.begin(STEP.import, { target, before, intent: { state, change: item.change } });
     try {
       const out = await applyValidated(ctx.client, obj, { mode: 'strict' });
       await ctx.journal.finish(entry.seq, { resourceVersion: out.object.metadata.resourceVersion, created: out.status === 201 });
     } catch (err) {
-      if (!(err instanceof KubeApiError) || err.status === 401) {
+      // Only a definite refusal of this object (4xx) lets the others still land; a 5xx or no answer may mean it
+      // landed, so its entry stays pending (recordWriteError) and the run stops for resume to settle it.
+      if (!(err instanceof KubeApiError) || err.status === 401 || err.status >= 500) {
         await recordWriteError(ctx.journal, entry.seq, err);
         throw err;
       }

@@ -13,12 +13,19 @@ import { parseWorkloadRef, workloadRef, type ClusterSnapshot } from './observed.
 import { waveOptIn, waveWorkloads, type LabelChange } from './opt-in.js';
 import type { Observation, ObservedPending, ObservedWorkload, PodProblem } from './reconcile.js';
 import { effectiveOptIn, type MeshMigrationSpec, type MigrationStatus } from './spec.js';
-import { stateHolds, type TargetState } from './target-state.js';
+import { stateHolds, type StateAccess, type TargetState } from './target-state.js';
+import type { SecretDigest } from '../journal/secret-digest.js';
+import { describeEntry, type MigrationClusters } from './clusters.js';
 import { analyzeConfig, compareConfig, type ConfigLoader } from './config.js';
 
 /** What observe needs besides the cluster. */
 export interface ObserveContext {
+  /** The home cluster: the MeshMigration, its journal, and (InPlace) everything else. */
   client: ObjectClient;
+  /** The client of each journal target's cluster (InPlace: home only). */
+  clusters: MigrationClusters;
+  /** The migration's Secret digest key, for Secrets journaled by digest. */
+  secretDigest?: SecretDigest;
   name: string;
   spec: MeshMigrationSpec;
   generation: number;
@@ -37,7 +44,7 @@ export const ROOT_NAMESPACE = 'istio-system';
 /** Reads what the next reconcile needs for the migration's current phase. */
 export async function observe(ctx: ObserveContext, status: MigrationStatus): Promise<Observation> {
   const now = (ctx.now ?? (() => new Date()))().toISOString();
-  const pending = await observePending(ctx.client, ctx.journal.pending());
+  const pending = await observePending(ctx, ctx.journal.pending());
   const obs: Observation = { generation: ctx.generation, now, pending };
   if (pending.length > 0 || status.phase === 'Finished' || status.phase === 'RolledBack') return obs;
   const failedUnbumped = status.failedCheck && (ctx.spec.retryCounter ?? 0) <= status.failedCheck.retryCounter;
@@ -54,12 +61,16 @@ export async function observe(ctx: ObserveContext, status: MigrationStatus): Pro
   return obs;
 }
 
-/** Settles what each pending step intended against the cluster: applied, or not (then it is redone if still needed). */
-export async function observePending(client: ObjectClient, entries: readonly JournalEntry[]): Promise<ObservedPending[]> {
+/**
+ * Settles what each pending step intended against the cluster its target names: applied, or not (then it is
+ * redone if still needed). An entry naming a context the migration does not use is refused (exit 1), not settled.
+ */
+export async function observePending(access: StateAccess, entries: readonly JournalEntry[]): Promise<ObservedPending[]> {
   const out: ObservedPending[] = [];
   for (const e of entries) {
+    if (e.target) await access.clusters.clientFor(e.target.context, describeEntry(e));
     const state = intendedState(e);
-    const applied = e.target && state ? await stateHolds(client, e.target, state) : false;
+    const applied = e.target && state ? await stateHolds(access, e.target, state) : false;
     out.push({ seq: e.seq, step: e.step, applied });
   }
   return out;
@@ -246,7 +257,7 @@ async function prepareView(ctx: ObserveContext, status: MigrationStatus, source:
   if (!spec.requiredProxyMetadata || (config && config.toImport.length > 0)) return { ...(config ? { config } : {}), proxyConfigReady: true, lacking: [], outside: [] };
   const required = spec.requiredProxyMetadata;
   const pcState: TargetState = { proxyConfig: proxyConfigSpec(required) };
-  const proxyConfigReady = await stateHolds(client, { apiVersion: 'networking.istio.io/v1beta1', kind: 'ProxyConfig', namespace: ROOT_NAMESPACE, name: proxyConfigName(ctx.name) }, pcState);
+  const proxyConfigReady = await stateHolds(ctx, { apiVersion: 'networking.istio.io/v1beta1', kind: 'ProxyConfig', namespace: ROOT_NAMESPACE, name: proxyConfigName(ctx.name) }, pcState);
   const snap = await snapshot(client, spec, source);
   const all = spec.waves.flatMap((w) => waveWorkloads(w, snap.workloads, snap.gateways));
   const inWave = new Set([...spec.waves.flatMap((w) => w.namespaces ?? []), ...all.map((w) => w.namespace)]);

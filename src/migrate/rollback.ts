@@ -1,4 +1,4 @@
-// Rollback from the journal alone, in reverse: prove the source injector serves, restore labels/tags/templates and the ProxyConfig, then restart stamps, then verify.
+// Rollback from the journal alone, in reverse, each entry in the cluster it names: prove the source injector serves, restore labels/tags/templates and the ProxyConfig, then restart stamps, then verify.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServedResource } from '../kube/discovery.js';
 import type { ObjectClient } from '../kube/object-client.js';
@@ -6,17 +6,23 @@ import { Journal, type JournalEntry, type JournalOptions } from '../journal/jour
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
 import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
-import { FORWARD_STEPS, recordWriteError, settledVersion, STEP } from './act.js';
+import { CROSS_CLUSTER_STEPS, FORWARD_STEPS, recordWriteError, settledVersion, STEP } from './act.js';
+import { describeEntry, describeTarget, MigrationClusters } from './clusters.js';
+import { SecretDigest } from '../journal/secret-digest.js';
+import { sanitizeTerminalText } from '../terminal-text.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
-import { stateHolds, writeState, type TargetState } from './target-state.js';
+import { stateHolds, stateMismatch, writeState, type StateAccess, type TargetState } from './target-state.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { sameRestorable, untrustedImport } from './config.js';
 
 export interface RollbackOptions {
+  /** The home cluster: where the MeshMigration and its journal live. */
   client: ObjectClient;
+  /** The clusters journal entries may name (its `home` is `client`); default: home only, as InPlace needs. */
+  clusters?: MigrationClusters;
   resource: ServedResource;
   name: string;
   signal?: AbortSignal;
@@ -47,10 +53,6 @@ function sameTarget(a: JournalEntry, b: JournalEntry): boolean {
   return t.apiVersion.split('/').length === u.apiVersion.split('/').length && t.apiVersion.replace(/\/.*$/, '') === u.apiVersion.replace(/\/.*$/, '') && t.kind === u.kind && (t.namespace ?? '') === (u.namespace ?? '') && t.name === u.name;
 }
 
-function describeTarget(e: JournalEntry): string {
-  const t = e.target!;
-  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
-}
 
 /**
  * Undoes the config import of one object (its entries oldest first): deletes it when meshferry created it, puts
@@ -58,11 +60,12 @@ function describeTarget(e: JournalEntry): string {
  * object is still at the resourceVersion meshferry's last write left: someone else's later change is never
  * overwritten or deleted; it is refused and named.
  */
-async function restoreImported(client: ObjectClient, journal: Journal, entries: readonly JournalEntry[]): Promise<{ restored?: string; refused?: string }> {
+async function restoreImported(clusters: MigrationClusters, journal: Journal, entries: readonly JournalEntry[]): Promise<{ restored?: string; refused?: string }> {
   const first = entries[0]!;
   const last = entries.at(-1)!;
   const target = first.target!;
-  const what = describeTarget(first);
+  const what = describeTarget(target);
+  const client = await clusters.clientOf(target);
   const before = (first.before as { object?: KubeObject | null } | undefined)?.object ?? null;
   const expected = isPlainObject(last.result) && typeof last.result.resourceVersion === 'string' ? last.result.resourceVersion : undefined;
   const res = client.resourceOf(target);
@@ -110,18 +113,29 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   const { client, resource, name } = opts;
   const m = await readMigration(client, resource, name);
   const journal = await Journal.open(client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: m.uid }, opts.journal ?? {});
+  const clusters = opts.clusters ?? MigrationClusters.homeOnly(client);
+  const access: StateAccess = { clusters, secretDigest: SecretDigest.at(journal.localDir) };
   const say = opts.onStep ?? (() => undefined);
+  // An entry naming a cluster the migration does not use is named and left alone; the others are still undone.
+  const refused: string[] = [];
+  const foreign = new Set<number>();
+  for (const e of journal.entries()) {
+    const why = e.target && (e.state === 'pending' || FORWARD_STEPS.has(e.step)) ? clusters.refusal(e.target.context, describeEntry(e)) : undefined;
+    if (!why) continue;
+    foreign.add(e.seq);
+    refused.push(why);
+  }
   // Look before redoing: pending steps are settled against the cluster first.
-  for (const p of await observePending(client, journal.pending())) {
-    if (p.applied) await journal.finish(p.seq, { settled: 'found applied in the cluster on resume', ...(await settledVersion({ client, journal }, p.seq)) });
+  for (const p of await observePending(access, journal.pending().filter((e) => !foreign.has(e.seq)))) {
+    if (p.applied) await journal.finish(p.seq, { settled: 'found applied in the cluster on resume', ...(await settledVersion({ clusters, journal }, p.seq)) });
     else await journal.fail(p.seq, 'not applied before the interruption');
   }
   const source = m.status.sourceRevision ?? m.object.spec.source?.revision ?? 'default';
   const status: MigrationStatus = { ...m.status, rollingBack: true };
   // Prove the source injector serves every namespace the journal relabelled, with the labels it will put back.
-  for (const e of journal.entries().filter((x) => x.step === STEP.namespace && x.target)) {
+  for (const e of journal.entries().filter((x) => x.step === STEP.namespace && x.target && !foreign.has(x.seq))) {
     const before = (e.before as { labels?: Record<string, string | null> } | undefined)?.labels ?? {};
-    const proof = await proveInjection(client, { namespace: e.target!.name, namespaceLabels: before, expectRevision: source });
+    const proof = await proveInjection(await clusters.clientOf(e.target!), { namespace: e.target!.name, namespaceLabels: before, expectRevision: source });
     if (!proof.ok && proof.reason !== 'not-injected') {
       status.message = `rollback refused: the source injector does not serve namespace ${e.target!.name}: ${proof.message}`;
       await writeStatus(client, resource, name, status);
@@ -130,12 +144,12 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   }
   // The ProxyConfig is a whole object meshferry wrote, and pods pick it up when they restart: someone's later edit of
   // it is theirs. Rollback stops before it changes anything, so no workload restarts under a ProxyConfig it cannot undo.
-  const lastProxyConfig = journal.entries().filter((x) => x.step === STEP.proxyConfig && x.target && x.state === 'done').at(-1);
+  const lastProxyConfig = journal.entries().filter((x) => x.step === STEP.proxyConfig && x.target && x.state === 'done' && !foreign.has(x.seq)).at(-1);
   if (lastProxyConfig) {
     const t = lastProxyConfig.target!;
     const before = lastProxyConfig.before as TargetState;
     const wrote = (lastProxyConfig.intent as { state?: TargetState } | undefined)?.state;
-    if (wrote && !(await stateHolds(client, t, before)) && !(await stateHolds(client, t, wrote))) {
+    if (wrote && !(await stateHolds(access, t, before)) && !(await stateHolds(access, t, wrote))) {
       const created = 'proxyConfig' in before && before.proxyConfig === null;
       status.message = `rollback refused: ${t.kind} ${t.namespace}/${t.name} was changed by someone else after meshferry ${created ? 'created' : 'set'} it (step ${lastProxyConfig.seq}); meshferry will not ${created ? 'delete' : 'overwrite'} it, and changes nothing else while it stands: put it back as meshferry left it, or ${created ? 'delete' : 'restore'} it yourself, then run rollback again`;
       await writeStatus(client, resource, name, status);
@@ -144,24 +158,35 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   }
   await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
   const restarted: JournalEntry[] = [];
-  const order = rollbackOrder(journal.entries());
-  const refused: string[] = [];
+  const order = rollbackOrder(journal.entries()).filter((e) => !foreign.has(e.seq));
   const handled = new Set<number>();
   for (const e of order) {
     if (opts.signal?.aborted) return { exit: 130, status };
     if (handled.has(e.seq)) continue;
+    // Their undo needs its own order and trust checks (issue 13, step C9); until then they are named, not guessed at.
+    if (CROSS_CLUSTER_STEPS.has(e.step)) {
+      refused.push(`${describeEntry(e)}: meshferry cannot undo a cross-cluster step yet; undo it yourself`);
+      continue;
+    }
     if (e.step === STEP.import) {
       // One restore per object: the state before meshferry's first write, guarded by the version its last write left.
       const same = order.filter((x) => x.step === STEP.import && sameTarget(x, e)).sort((a, b) => a.seq - b.seq);
       for (const x of same) handled.add(x.seq);
-      const outcome = await restoreImported(client, journal, same);
+      const outcome = await restoreImported(clusters, journal, same);
       if (outcome.refused) refused.push(outcome.refused);
       else if (outcome.restored) say(outcome.restored);
       continue;
     }
     const before = e.before as TargetState;
+    // Whole objects are restored only through the import's trust checks above; a state that cannot belong to its
+    // target is a forged or corrupt entry. Either is named and left alone, never followed.
+    const why = isPlainObject(before) && 'object' in before ? 'it records a whole object, which only a config import restores (with its checks)' : isPlainObject(before) ? stateMismatch(e.target!, before) : 'it records no prior state';
+    if (why) {
+      refused.push(`${describeEntry(e)}: ${why}; the entry may have been written by someone else, so meshferry leaves it alone`);
+      continue;
+    }
     if (e.step === STEP.restart) restarted.push(e);
-    if (await stateHolds(client, e.target!, before)) {
+    if (await stateHolds(access, e.target!, before)) {
       const skip = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
       await journal.finish(skip.seq, { alreadyRestored: true });
       continue;
@@ -169,13 +194,13 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
 
     const entry = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
     try {
-      await writeState(client, e.target!, before);
+      await writeState(access, e.target!, before);
     } catch (err) {
       await recordWriteError(journal, entry.seq, err);
       throw err;
     }
     await journal.finish(entry.seq);
-    say(`restored ${e.target!.kind} ${e.target!.namespace ? `${e.target!.namespace}/` : ''}${e.target!.name} (undoes step ${e.seq}, ${e.step})`);
+    say(`restored ${describeTarget(e.target!)} (undoes step ${e.seq}, ${e.step})`);
   }
   if (refused.length > 0) {
     status.message = `rollback restored every other recorded change, but left ${refused.length} object(s) alone: ${refused.join('; ')}`;
@@ -184,12 +209,13 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   }
   // Restored restart stamps roll the workloads back onto the source; wait for them, then verify no pod runs the target.
   const target = m.object.spec.target.revision;
-  const workloads = [...new Map(journal.entries().filter((e) => (e.step === STEP.restart || e.step === STEP.template) && e.target).map((e) => [`${e.target!.kind} ${e.target!.namespace}/${e.target!.name}`, e.target!])).values()];
+  const workloads = [...new Map(journal.entries().filter((e) => (e.step === STEP.restart || e.step === STEP.template) && e.target && !foreign.has(e.seq)).map((e) => [describeTarget(e.target!), e.target!])).values()];
   const deadline = Date.now() + (opts.timeoutMs ?? 10 * 60_000);
   for (;;) {
     if (opts.signal?.aborted) return { exit: 130, status };
     const problems: string[] = [];
     for (const t of workloads) {
+      const client = await clusters.clientOf(t);
       const res = workloadResource(client, t.kind as WorkloadKind);
       const obj = res ? await client.get(res, t.namespace, t.name) : undefined;
       if (!obj) continue;
@@ -202,13 +228,16 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
         problems.push(v.message);
       }
     }
-    const podRes = client.discovery.resourceFor('', 'Pod');
-    const namespaces = [...new Set(workloads.map((t) => t.namespace ?? ''))];
-    for (const ns of namespaces)
+    const namespaces = new Map(workloads.map((t) => [`${t.context ?? ''}\0${t.namespace ?? ''}`, t]));
+    for (const t of namespaces.values()) {
+      const client = await clusters.clientOf(t);
+      const podRes = client.discovery.resourceFor('', 'Pod');
+      const ns = t.namespace ?? '';
       for (const pod of podRes ? await client.list(podRes, { namespace: ns }) : []) {
         const inj = podInjection(pod);
-        if (inj.running && inj.injected && inj.revision === target) problems.push(`pod ${ns}/${pod.metadata.name} still runs the target revision ${target}`);
+        if (inj.running && inj.injected && inj.revision === target) problems.push(`pod ${ns}/${pod.metadata.name}${t.context === undefined ? '' : ` in context "${sanitizeTerminalText(t.context, { oneLine: true })}"`} still runs the target revision ${target}`);
       }
+    }
     if (problems.length === 0) break;
     if (Date.now() > deadline) {
       status.message = `rollback restored every recorded change, but: ${problems.slice(0, 5).join('; ')}`;

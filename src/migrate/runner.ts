@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServedResource } from '../kube/discovery.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { Journal, type JournalOptions } from '../journal/journal.js';
+import { SecretDigest } from '../journal/secret-digest.js';
+import { MigrationClusters } from './clusters.js';
 import { act } from './act.js';
 import { observe } from './observe.js';
 import { configLoaderFor, readConfigSource } from './config.js';
@@ -11,7 +13,10 @@ import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TI
 import { readMigration, writeStatus } from './store.js';
 
 export interface RunOptions {
+  /** The home cluster: where the MeshMigration and its journal live. */
   client: ObjectClient;
+  /** The clusters journal entries may name (its `home` is `client`); default: home only, as InPlace needs. */
+  clusters?: MigrationClusters;
   resource: ServedResource;
   name: string;
   /** Called after each action (progress on stderr). */
@@ -35,11 +40,14 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
   const { client, resource, name } = opts;
   let m = await readMigration(client, resource, name);
   const journal = await Journal.open(client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: m.uid }, opts.journal ?? {});
+  const clusters = opts.clusters ?? MigrationClusters.homeOnly(client);
+  // The key stays beside the local journal copy; nothing is created until a Secret is journaled.
+  const secretDigest = SecretDigest.at(journal.localDir);
   let waitingSince: number | undefined;
   for (;;) {
     m = await readMigration(client, resource, name);
     const config = configLoaderFor(m.object.spec, m.object.metadata.annotations, name, m.object.spec.config ? await readConfigSource(journal.localDir) : undefined);
-    const ctx = { client, name, spec: m.object.spec, generation: m.generation, journal, ...(config ? { config } : {}) };
+    const ctx = { client, clusters, secretDigest, name, spec: m.object.spec, generation: m.generation, journal, ...(config ? { config } : {}) };
     const status = m.status;
     if (opts.signal?.aborted) return { exit: 130, status, last: { kind: 'wait', message: 'interrupted' } };
     const obs = await observe(ctx, status);

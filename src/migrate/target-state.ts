@@ -1,10 +1,13 @@
-// The small states a migration step changes and rollback restores: labels, a tag's webhooks, a restart stamp, a ProxyConfig. Read, write, compare.
-import { ClusterError } from '../errors.js';
+// The small states a migration step changes and rollback restores (labels, a tag's webhooks, a restart stamp, a ProxyConfig, replicas, a Secret's digest), each in the cluster its target names. Read, write, compare.
+import { ClusterError, ExitCode, MeshferryError } from '../errors.js';
 import type { ServedResource } from '../kube/discovery.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { RESTARTED_AT, workloadResource, type WorkloadKind } from './cluster/workloads.js';
 import type { JournalTarget } from '../journal/journal.js';
+import type { SecretDigest } from '../journal/secret-digest.js';
+import { isSecret, redactSecret } from '../resources/secrets.js';
+import { describeTarget as describe, type MigrationClusters } from './clusters.js';
 import { effectiveChange, type LabelChange } from './opt-in.js';
 import { applyValidated } from '../kube/apply.js';
 import { restorable, showsObject } from './config.js';
@@ -16,7 +19,20 @@ export type TargetState =
   | { restartedAt: string | null }
   | { proxyConfig: Record<string, unknown> | null }
   /** An imported config object: what the file sets (intent), or the whole prior object, null when absent (before). */
-  | { object: KubeObject | null };
+  | { object: KubeObject | null }
+  /** A workload's spec.replicas (scale-down; absent in the object means 1, the API's default). */
+  | { replicas: number }
+  /** A Secret meshferry created: the digest of its data only (SecretDigest); its `before` is always `{object: null}`. */
+  | { secretDigest: string };
+
+/**
+ * What reading and writing a target needs: the client of the cluster the target names, and the migration's
+ * Secret digest key (only for `secretDigest` states).
+ */
+export interface StateAccess {
+  clusters: MigrationClusters;
+  secretDigest?: SecretDigest | undefined;
+}
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout']);
 export const PROXY_CONFIG_GROUP = 'networking.istio.io';
@@ -30,10 +46,6 @@ function resourceOf(client: ObjectClient, t: JournalTarget): ServedResource {
   else r = client.resourceOf(t);
   if (!r) throw new ClusterError('NotServed', `the cluster does not serve ${t.kind}`, { context: client.transport.contextName });
   return r;
-}
-
-function describe(t: JournalTarget): string {
-  return `${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`;
 }
 
 async function getTarget(client: ObjectClient, t: JournalTarget): Promise<KubeObject | undefined> {
@@ -52,10 +64,30 @@ function labelsOf(t: JournalTarget, obj: KubeObject): Record<string, string> {
   return WORKLOAD_KINDS.has(t.kind) ? templateOf(obj).labels : (obj.metadata.labels ?? {});
 }
 
-/** Reads the target's current state in the shape of `like` (the keys of a label change, say). */
-export async function readState(client: ObjectClient, t: JournalTarget, like: TargetState): Promise<TargetState> {
+/**
+ * Why `state` cannot belong to target `t` (a ProxyConfig state on a Deployment, say), or undefined when it can.
+ * The journal is ConfigMaps others may write: without this, a forged entry's undo could delete any object its
+ * target names (a null ProxyConfig deletes "the ProxyConfig", found by the target's kind).
+ */
+export function stateMismatch(t: JournalTarget, state: TargetState): string | undefined {
+  const workload = WORKLOAD_KINDS.has(t.kind);
+  const ok =
+    'labels' in state ? workload || (t.kind === 'Namespace' && t.apiVersion === 'v1')
+    : 'tag' in state ? t.kind === 'MutatingWebhookConfiguration' && t.apiVersion.startsWith('admissionregistration.k8s.io/')
+    : 'restartedAt' in state ? workload
+    : 'proxyConfig' in state ? t.kind === 'ProxyConfig' && t.apiVersion.startsWith(`${PROXY_CONFIG_GROUP}/`)
+    : 'replicas' in state ? workload && t.kind !== 'DaemonSet'
+    : 'secretDigest' in state ? isSecret(t)
+    : 'object' in state;
+  return ok ? undefined : `a ${Object.keys(state)[0] ?? 'missing'} state does not belong to ${describe(t)}`;
+}
+
+/** Reads the target's current state in the shape of `like` (the keys of a label change, say), in the target's cluster. */
+export async function readState(access: StateAccess, t: JournalTarget, like: TargetState): Promise<TargetState> {
+  const client = await access.clusters.clientOf(t);
   const obj = await getTarget(client, t);
-  if ('object' in like) return { object: obj ? restorable(obj) : null };
+  // A Secret's data never leaves this function: the object form says only whether it exists.
+  if ('object' in like) return { object: obj ? (isSecret(t) ? redactSecret(restorable(obj)) : restorable(obj)) : null };
   if ('proxyConfig' in like) return { proxyConfig: obj && isPlainObject(obj.spec) ? obj.spec : null };
   if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context: client.transport.contextName });
   if ('labels' in like) {
@@ -66,13 +98,28 @@ export async function readState(client: ObjectClient, t: JournalTarget, like: Ta
     const hooks = Array.isArray(obj.webhooks) ? obj.webhooks.filter(isPlainObject) : [];
     return { tag: { revision: obj.metadata.labels?.['istio.io/rev'] ?? '', clientConfigs: hooks.map((h) => h.clientConfig) } };
   }
+  if ('replicas' in like) {
+    // k8s.io/api apps/v1 types.go DeploymentSpec.Replicas: "Defaults to 1".
+    return { replicas: isPlainObject(obj.spec) && typeof obj.spec.replicas === 'number' ? obj.spec.replicas : 1 };
+  }
+  if ('secretDigest' in like) {
+    if (!isSecret(t)) throw new TypeError(`a secretDigest state belongs to a Secret, not ${describe(t)}`);
+    return { secretDigest: await digestKey(access, t).of(obj) };
+  }
   if (t.kind === 'Rollout') return { restartedAt: isPlainObject(obj.spec) && typeof obj.spec.restartAt === 'string' ? obj.spec.restartAt : null };
   return { restartedAt: templateOf(obj).annotations[RESTARTED_AT] ?? null };
 }
 
+function digestKey(access: StateAccess, t: JournalTarget): SecretDigest {
+  if (!access.secretDigest) throw new TypeError(`${describe(t)} is recorded by digest, but no Secret digest key was given`);
+  return access.secretDigest;
+}
+
 /** Whether the cluster shows `state` on the target (a pending step already applied; a restore already done). */
-export async function stateHolds(client: ObjectClient, t: JournalTarget, state: TargetState): Promise<boolean> {
-  const now = await readState(client, t, state).catch((err: unknown) => {
+export async function stateHolds(access: StateAccess, t: JournalTarget, state: TargetState): Promise<boolean> {
+  // A digest made with another machine's key cannot be compared: that is said, not taken for "changed".
+  if ('secretDigest' in state) await digestKey(access, t).check(state.secretDigest, describe(t));
+  const now = await readState(access, t, state).catch((err: unknown) => {
     if (err instanceof ClusterError && err.code === 'TargetGone') return undefined;
     throw err;
   });
@@ -82,11 +129,19 @@ export async function stateHolds(client: ObjectClient, t: JournalTarget, state: 
   if ('tag' in state && 'tag' in now) return now.tag.revision === state.tag.revision && JSON.stringify(now.tag.clientConfigs) === JSON.stringify(state.tag.clientConfigs);
   if ('restartedAt' in state && 'restartedAt' in now) return now.restartedAt === state.restartedAt;
   if ('proxyConfig' in state && 'proxyConfig' in now) return JSON.stringify(now.proxyConfig) === JSON.stringify(state.proxyConfig);
+  if ('replicas' in state && 'replicas' in now) return now.replicas === state.replicas;
+  if ('secretDigest' in state && 'secretDigest' in now) return now.secretDigest === state.secretDigest;
   return false;
 }
 
-/** Makes the target show `state`. Idempotent. */
-export async function writeState(client: ObjectClient, t: JournalTarget, state: TargetState): Promise<void> {
+/** Makes the target show `state`, in the target's cluster. Idempotent. */
+export async function writeState(access: StateAccess, t: JournalTarget, state: TargetState): Promise<void> {
+  // A digest cannot be written back, and a Secret's data is never journaled to write it from.
+  if ('secretDigest' in state) throw new MeshferryError('SecretFromDigest', `${describe(t)} is recorded by digest only; meshferry creates it from its source, never from the journal`, { exitCode: ExitCode.bug });
+  if ('object' in state && state.object !== null && isSecret(t)) throw new MeshferryError('SecretFromJournal', `${describe(t)}: the journal never holds a Secret to write back`, { exitCode: ExitCode.bug });
+  const mismatch = stateMismatch(t, state);
+  if (mismatch) throw new MeshferryError('StateTargetMismatch', `${mismatch}; meshferry leaves it alone`, { exitCode: ExitCode.findings });
+  const client = await access.clusters.clientOf(t);
   const res = resourceOf(client, t);
   if ('labels' in state) {
     const obj = await getTarget(client, t);
@@ -112,6 +167,10 @@ export async function writeState(client: ObjectClient, t: JournalTarget, state: 
       ...hooks.map((_, i) => ({ op: 'replace' as const, path: `/webhooks/${i}/clientConfig`, value: state.tag.clientConfigs[Math.min(i, state.tag.clientConfigs.length - 1)] })),
     ];
     await client.patch(res, undefined, t.name, ops, 'json');
+    return;
+  }
+  if ('replicas' in state) {
+    await client.patch(res, t.namespace, t.name, { spec: { replicas: state.replicas } }, 'merge');
     return;
   }
   if ('object' in state) {

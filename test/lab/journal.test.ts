@@ -1,9 +1,14 @@
 // The journal against a real API server (bare lab): write-ahead entries, shards under the size limit, reopen from
-// another machine, the local copy, conflicts between two writers, and no Secret data.
-import { readdirSync, statSync } from 'node:fs';
+// another machine, the local copy, conflicts between two writers, batches, and no Secret data.
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { Journal, JOURNAL_OF_LABEL, readLocalJournal, type JournalOwner } from '../../src/journal/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Journal, JOURNAL_OF_LABEL, readLocalJournal, SecretDigest, type JournalOwner } from '../../src/journal/index.js';
+import { parse, stringify } from 'yaml';
+import { MigrationClusters } from '../../src/migrate/clusters.js';
+import { readState, stateHolds, writeState } from '../../src/migrate/target-state.js';
+import { KubeconfigClusterSet } from '../../src/traffic/routers/cluster-set.js';
 import { type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 
@@ -112,5 +117,72 @@ describe('journal', () => {
     const recorded = JSON.parse(String((cm!.data as Record<string, string>)['entries.json'])) as { intent: { objects: unknown[] } }[];
     expect(recorded[0]!.intent.objects).toEqual([{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'default' } }]);
     expect(JSON.stringify(await readLocalJournal(path.join(parent, 'e')))).not.toContain('aHVudGVyMg==');
+  });
+
+  it('records a batch with one shard write before and one after, and a created Secret only by its digest', async () => {
+    const o = await owner('mig-f', 'default');
+    const local = path.join(parent, 'f');
+    const j = await Journal.open(cluster.client, o, { localDir: local });
+    const value = `s3cret-${randomBytes(6).toString('hex')}`;
+    const secret = await cluster.client.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-f', namespace: 'default' }, stringData: { password: value } });
+    const digest = await SecretDigest.at(local).of(secret.object);
+    const target = { apiVersion: 'v1', kind: 'Secret', namespace: 'default', name: 'db-f' };
+    const creates = vi.spyOn(cluster.client, 'create');
+    const replaces = vi.spyOn(cluster.client, 'replace');
+    try {
+      const entries = await j.beginMany([
+        ...Array.from({ length: 30 }, (_, i) => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name: `f-${i}` }, before: { object: null }, intent: { state: { object: null } } })),
+        { step: 'xc.secret', target, before: { object: null }, intent: { wave: 0, state: { secretDigest: digest } } },
+      ]);
+      expect(creates.mock.calls.length + replaces.mock.calls.length).toBe(1);
+      // The intent is in the cluster before any change: another machine sees every entry pending.
+      expect((await Journal.open(cluster.client, o, { localDir: path.join(parent, 'f2') })).pending()).toHaveLength(31);
+      await j.finishMany(entries.slice(1).map((e) => ({ seq: e.seq, result: { resourceVersion: String(secret.object.metadata.resourceVersion) } })));
+      expect(creates.mock.calls.length + replaces.mock.calls.length).toBe(2);
+    } finally {
+      creates.mockRestore();
+      replaces.mockRestore();
+    }
+    const again = await Journal.open(cluster.client, o, { localDir: path.join(parent, 'f3') });
+    expect(again.pending().map((e) => e.seq)).toEqual([1]);
+    expect(again.entries().at(-1)).toMatchObject({ step: 'xc.secret', state: 'done', target, before: { object: null }, intent: { state: { secretDigest: digest } } });
+    // The digest is the live Secret's, read back from the API server with the migration's key.
+    expect(await stateHolds({ clusters: MigrationClusters.homeOnly(cluster.client), secretDigest: SecretDigest.at(local) }, target, { secretDigest: digest })).toBe(true);
+    const cm = JSON.stringify(await cluster.client.get(configMaps(), 'default', 'mig-f-journal-0'));
+    const localText = readdirSync(local).map((f) => readFileSync(path.join(local, f), 'utf8')).join('\n');
+    for (const text of [cm, localText]) {
+      expect(text).toContain(digest);
+      expect(text).not.toContain(value);
+      expect(text).not.toContain(Buffer.from(value).toString('base64'));
+    }
+    // The only form allowed: the Secret object itself is still refused.
+    await expect(j.beginMany([{ step: 'xc.secret', target, before: { object: null }, intent: { state: { object: secret.object } } }])).rejects.toThrow(/only a digest of their data/);
+  });
+
+  it('resolves an entry\'s context through a KubeconfigClusterSet, and refuses one the migration does not use', async () => {
+    // A second context naming the same lab API server stands in for another cluster of the kubeconfig.
+    const config = parse(readFileSync(lab.kubeconfigPath, 'utf8')) as { contexts: { name: string; context: unknown }[] };
+    config.contexts.push({ name: 'remote', context: config.contexts[0]!.context }, { name: 'prod-admin', context: config.contexts[0]!.context });
+    const kubeconfig = path.join(parent, 'two-contexts.kubeconfig');
+    writeFileSync(kubeconfig, stringify(config), { mode: 0o600 });
+    const set = new KubeconfigClusterSet({ kubeconfig });
+    try {
+      const clusters = new MigrationClusters(cluster.client, { set, allowed: ['remote'] });
+      await cluster.client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ctx-g', labels: { 'istio.io/rev': 'old' } } });
+      const access = { clusters };
+      const t = { apiVersion: 'v1', kind: 'Namespace', name: 'ctx-g', context: 'remote' };
+      const remote = await clusters.clientOf(t);
+      expect(remote).not.toBe(cluster.client);
+      expect(remote.transport.contextName).toBe('remote');
+      expect(await clusters.clientOf(t)).toBe(remote);
+      await writeState(access, t, { labels: { 'istio.io/rev': 'new' } });
+      expect(await readState(access, t, { labels: { 'istio.io/rev': null } })).toEqual({ labels: { 'istio.io/rev': 'new' } });
+      expect((await cluster.client.get(cluster.discovery.resourceFor('', 'Namespace')!, undefined, 'ctx-g'))!.metadata.labels?.['istio.io/rev']).toBe('new');
+      // In the kubeconfig, but not named by the migration: never opened, never written.
+      await expect(writeState(access, { ...t, context: 'prod-admin' }, { labels: { 'istio.io/rev': 'evil' } })).rejects.toThrow(/Namespace ctx-g in context "prod-admin" names context "prod-admin", which this migration does not use/);
+      expect(await stateHolds(access, { ...t, context: undefined }, { labels: { 'istio.io/rev': 'new' } })).toBe(true);
+    } finally {
+      set.close();
+    }
   });
 });
