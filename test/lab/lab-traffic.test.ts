@@ -1,5 +1,6 @@
 // `lab up --prometheus` + `lab traffic` against a real two-cluster lab: Prometheus discovers and scrapes the data
-// plane, the measured split follows a VirtualService weight change, faults show per side, status and down.
+// plane, the measured split follows a VirtualService weight change, faults show per side, per-side clusters and
+// --call chains reach the call graph, status and down.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { readLabState } from '../../src/lab/state.js';
 import { describeOutcome, runCheck } from '../../src/traffic/gates/check.js';
 import type { QueryResult } from '../../src/traffic/gates/gate.js';
 import { PrometheusGate } from '../../src/traffic/gates/prometheus.js';
+import { queryCallGraph } from '../../src/migrate/cross/call-graph-query.js';
 import { resolveCheck } from '../../src/traffic/gates/templates.js';
 import { KubeconfigClusterSet, createRouter } from '../../src/traffic/routers/index.js';
 import { startLabTraffic } from '../../src/traffic/dataplane/lab-traffic.js';
@@ -259,15 +261,17 @@ describe('lab up --prometheus + lab traffic on two lab clusters', () => {
       const share = async (window: string) =>
         valueOf(
           await gate.query(
-            `sum(increase(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",source_workload="istio-ingressgateway-asm"}[${window}])) / ` +
-              `sum(increase(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm"}[${window}])) * 100`,
+            `sum(increase(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",reporter="source",source_workload="istio-ingressgateway-asm"}[${window}])) / ` +
+              `sum(increase(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",reporter="source"}[${window}])) * 100`,
           ),
         );
       await windowAfter(Date.now() / 1000, 10);
       expect(Math.abs((await share('10s'))! - 10)).toBeLessThanOrEqual(3);
-      // Only the gateway reports: reporter="source", the gateway as source, the upstream as destination.
-      const reporters = await gate.query('count(count by (reporter) (istio_requests_total{meshferry_shift="istio-system/ingress-to-asm"}))');
-      expect(valueOf(reporters)).toBe(1);
+      // The gateway reports as the source, itself the source workload; the upstream's sidecar reports only what
+      // reached it: the "to" gateway answers 404 by itself (no route), so nothing of it at the destination.
+      const atUpstream = (gw: string) => gate.query(`sum(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",reporter="destination",source_workload="${gw}",destination_workload="frontend"})`);
+      expect(valueOf(await atUpstream('istio-ingressgateway'))).toBeGreaterThan(0);
+      expect(await atUpstream('istio-ingressgateway-asm')).toEqual({ kind: 'noData', reason: 'empty' });
       const asm404 = await gate.query(
         'sum(istio_requests_total{meshferry_shift="istio-system/ingress-to-asm",reporter="source",source_workload="istio-ingressgateway-asm",source_workload_namespace="istio-system",destination_workload="frontend",destination_workload_namespace="shop",response_code="404"})',
       );
@@ -284,6 +288,102 @@ describe('lab up --prometheus + lab traffic on two lab clusters', () => {
       await t.stop();
     }
     expect(existsSync(t.targetFile)).toBe(false);
+  });
+
+  it('lab traffic --cluster from=cluster1,to=cluster2 with a --call chain: per-side clusters in every series, and queryCallGraph finds shop → payments', async () => {
+    const ACK = 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-';
+    // The old gateway in cluster1, the new one in cluster2, behind one CLB (the TCM exit's cutover), at 50/50.
+    const gatewayService = (name: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name,
+        namespace: 'istio-system',
+        annotations: { [`${ACK}id`]: 'lb-exit', [`${ACK}vgroup-port`]: `rsp-${name}:80`, [`${ACK}force-override-listeners`]: 'false', [`${ACK}weight`]: '50' },
+      },
+      spec: { type: 'LoadBalancer', selector: { istio: name }, ports: [{ name: 'http2', port: 80 }] },
+    });
+    await (await clusters.client('cluster1')).apply(gatewayService('gw-old'), { fieldManager: 'a-person', force: true });
+    await (await clusters.client('cluster2')).apply(gatewayService('gw-new'), { fieldManager: 'a-person', force: true });
+    const file = path.join(parent, 'exit-shift.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: meshferry.dev/v1alpha1
+kind: TrafficShift
+metadata: {name: shop-exit, namespace: istio-system}
+spec:
+  router:
+    lbWeight:
+      provider: ack
+      from: {context: cluster1, service: istio-system/gw-old}
+      to: {context: cluster2, service: istio-system/gw-new}
+  steps: [50, 100]
+  interval: 10s
+`,
+    );
+    const args = ['--upstream', 'shop/frontend', '--cluster', 'from=cluster1,to=cluster2', '--call', 'shop/frontend=payments/payments', '--call', 'payments/payments=ledger/ledger@cluster1'];
+    const child = spawn(process.execPath, [CLI, 'lab', 'traffic', file, '--dir', dir, '--rps', '100', '--poll-interval', '250ms', ...args], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const alive = () => {
+        if (child.exitCode !== null) throw new Error(`lab traffic exited (${child.exitCode}):\n${err}`);
+      };
+      await until('the exit shift\'s lab traffic to register', async () => {
+        alive();
+        return /registered for the lab's Prometheus/.test(err) ? true : undefined;
+      });
+      expect(err).toMatch(/from istio-system\/gw-old in cluster cluster1 at http:\/\/127\.0\.0\.1:\d+; to istio-system\/gw-new in cluster cluster2/);
+      expect(err).toContain('each request that reaches payments/payments calls ledger/ledger in cluster cluster1');
+
+      // Every (source cluster, destination cluster, source ns, destination ns) the chain makes, and no other.
+      const byEnds = 'sum by (source_cluster, destination_cluster, source_workload_namespace, destination_workload_namespace) (increase(istio_requests_total{meshferry_shift="istio-system/shop-exit"}[1m]))';
+      const want = [
+        'cluster1 → cluster1: istio-system → shop', // the old gateway to frontend in its own cluster
+        'cluster2 → cluster2: istio-system → shop', // the new gateway to frontend in its own cluster
+        'cluster1 → cluster1: shop → payments', // frontend calls payments on the side it ran on
+        'cluster2 → cluster2: shop → payments',
+        'cluster1 → cluster1: payments → ledger', // the pinned hop: ledger in cluster1 whatever the side
+        'cluster2 → cluster1: payments → ledger',
+      ].sort();
+      const seen = await until('every edge of the chain with requests in both clusters', async () => {
+        alive();
+        const r = await gate.queryVector(byEnds);
+        if (r.kind === 'error') throw r.error;
+        const got = r.series
+          .filter((x) => x.value > 0)
+          .map((x) => `${x.labels.source_cluster} → ${x.labels.destination_cluster}: ${x.labels.source_workload_namespace} → ${x.labels.destination_workload_namespace}`)
+          .sort();
+        return want.every((w) => got.includes(w)) ? got : undefined;
+      });
+      expect(seen).toEqual(want);
+      // The calls are reported by both sidecars; the gateway edge by the gateway (source) and frontend's sidecar.
+      for (const [src, dst] of [['shop', 'payments'], ['payments', 'ledger'], ['istio-system', 'shop']])
+        expect(valueOf(await gate.query(`count(count by (reporter) (istio_requests_total{meshferry_shift="istio-system/shop-exit",source_workload_namespace="${src}",destination_workload_namespace="${dst}"}))`)), `${src} → ${dst}`).toBe(2);
+      expect(valueOf(await gate.query('count(istio_requests_total{meshferry_shift="istio-system/shop-exit",reporter="source",source_workload="gw-new",source_cluster="cluster2"})'))).toBe(1);
+
+      // The CrossCluster plan's query over the same Prometheus: shop → payments is an edge of the call graph.
+      const graph = await until('the call graph to hold shop → payments', async () => {
+        alive();
+        const g = await queryCallGraph(gate, '1m');
+        return g.known && g.edges.some((e) => e.from === 'shop' && e.to === 'payments') ? g : undefined;
+      });
+      expect(graph.known).toBe(true);
+      if (graph.known) {
+        // istio-system (the gateways) is ignored; the earlier cases' calls stay inside namespace default.
+        expect(graph.edges.map((e) => `${e.from} → ${e.to}`).sort()).toEqual(['payments → ledger', 'shop → payments']);
+        expect(graph.edges.find((e) => e.from === 'shop')!.requests).toBeGreaterThan(0);
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGINT');
+      expect(await exited, err).toBe(130);
+    }
+    expect(hasStackTrace(err)).toBe(false);
   });
 
   it('lab down stops Prometheus and a running lab traffic with the rest: nothing of the lab keeps running', async () => {

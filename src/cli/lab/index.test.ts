@@ -131,6 +131,45 @@ describe('lab traffic without a lab', () => {
   });
 });
 
+describe('lab traffic --cluster and --call', () => {
+  const dir = mkdtempSync(path.join(tmp, 'traffic-flags-'));
+  const file = path.join(dir, 'shift.yaml');
+  writeFileSync(
+    file,
+    'apiVersion: meshferry.dev/v1alpha1\nkind: TrafficShift\nmetadata: {name: s, namespace: default}\nspec:\n  router:\n    virtualService:\n      targets: [{context: east, name: vs}]\n      from: {host: a}\n      to: {host: b}\n  steps: [50, 100]\n  interval: 10s\n',
+  );
+
+  it('--help documents both forms of --cluster and the --call syntax, chains and refusals', () => {
+    const res = runCli(['lab', 'traffic', '--help']);
+    expect(res.code).toBe(0);
+    for (const want of [
+      /--cluster <name\|from=A,to=B>/,
+      /--call <caller=callee\[@cluster\]>/,
+      /--cluster NAME puts every end in NAME; --cluster from=A,to=B puts the "from" side in A and the "to" side in B/,
+      /--call CALLER=CALLEE\[@CLUSTER\], both NAMESPACE\/WORKLOAD, repeatable/,
+      /reported by both sidecars \(reporter="source" and "destination"\)/,
+      /a loop, a call given twice or a CALLER no request reaches is refused \(exit 2\)/,
+      /--cluster from=tcm,to=remote \\ --call shop\/frontend=payments\/payments/,
+    ])
+      // Commander wraps the description to the terminal's width: compared with every run of spaces as one.
+      expect(res.stdout.replace(/\s+/g, ' ')).toMatch(want);
+  });
+
+  it.each([
+    ['a loop', ['--call', 'shop/a=shop/b', '--call', 'shop/b=shop/a'], /--call makes a loop: shop\/a → shop\/b → shop\/a/],
+    ['a self-call', ['--call', 'shop/a=shop/a'], /--call makes a loop: shop\/a → shop\/a/],
+    ['a call that is not NS/WORKLOAD', ['--call', 'frontend=payments/payments'], /--call frontend=payments\/payments: "frontend" is not NAMESPACE\/WORKLOAD/],
+    ['--cluster with one side', ['--cluster', 'from=tcm'], /--cluster from=tcm: name both sides, e\.g\. --cluster from=tcm,to=remote/],
+    ['--cluster with an unknown key', ['--cluster', 'from=tcm,to=remote,gateway=x'], /KEY from, to or client/],
+  ])('refuses %s with exit 2 before it looks for a lab', (_name, args, want) => {
+    const res = runCli(['lab', 'traffic', file, '--dir', path.join(dir, 'no-lab-here'), ...args]);
+    expect(res.code, res.stderr).toBe(2);
+    expect(res.stderr).toMatch(want);
+    expect(res.stderr).not.toMatch(/holds no lab/);
+    expect(hasStackTrace(res.stderr)).toBe(false);
+  });
+});
+
 describe('lab status and down without a lab', () => {
   it('status exits 1 and says there is no lab', () => {
     const res = runCli(['lab', 'status', '--dir', mkdtempSync(path.join(tmp, 'empty-'))]);

@@ -6,7 +6,9 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { labPrometheus, labTrafficTargetsDir, registerLabTrafficRun } from '../../lab/index.js';
 import type { LabTrafficRun } from '../../lab/index.js';
 import { readLabState } from '../../lab/state.js';
+import { checkCalls, parseCall } from '../../traffic/dataplane/calls.js';
 import { faultsFromFlags } from '../../traffic/dataplane/fault-flags.js';
+import { parseClusterFlag } from '../../traffic/dataplane/side-clusters.js';
 import { startLabTraffic } from '../../traffic/dataplane/lab-traffic.js';
 import type { LabTraffic } from '../../traffic/dataplane/lab-traffic.js';
 import type { LoadStats } from '../../traffic/dataplane/load-generator.js';
@@ -24,6 +26,8 @@ export interface LabTrafficFlags {
   latency?: string[];
   status?: string[];
   upstream?: string;
+  cluster?: string;
+  call?: string[];
   duration?: string;
   pollInterval: string;
   statsEvery: string;
@@ -77,6 +81,10 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
   const pollMs = durationFlag('--poll-interval', flags.pollInterval);
   const statsMs = durationFlag('--stats-every', flags.statsEvery);
   const durationMs = flags.duration === undefined ? undefined : durationFlag('--duration', flags.duration);
+  const cluster = parseClusterFlag(flags.cluster);
+  const calls = (flags.call ?? []).map(parseCall);
+  // A loop is bad usage whatever the shift says: refused before the lab is read.
+  checkCalls(calls);
   const shift = await loadTrafficShift(shiftFile);
   const state = await readLabState(flags.dir);
   if (!state) throw new UsageError(`${flags.dir} holds no lab; start one with \`meshferry lab up --dir ${flags.dir} --prometheus\`, or pass --dir with the folder of the lab you started`);
@@ -117,6 +125,8 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
       faults,
       ...(durationMs !== undefined ? { durationMs } : {}),
       ...(flags.upstream ? { upstream: flags.upstream } : {}),
+      cluster,
+      calls,
       pollMs,
       onChange: (split, live) => log.info(`lab traffic: split from ${split.from} / to ${split.to}  ← ${sanitizeTerminalText(describeLive(live as LiveWeights))}`),
       onError: (err, n) => {
@@ -147,12 +157,14 @@ export async function runLabTraffic(shiftFile: string, flags: LabTrafficFlags): 
       f.latencyMs ? `+${f.latencyMs} ms` : '',
       f.status !== undefined ? `every answer ${f.status}` : '',
     ].filter(Boolean);
-    return `${s} ${t.sides[s].namespace}/${t.sides[s].workload} at ${t.dataPlane.backends[s].url}${parts.length ? ` (faults: ${parts.join(', ')})` : ''}`;
+    return `${s} ${t.sides[s].namespace}/${t.sides[s].workload} in cluster ${t.dataPlane.clusters[s]} at ${t.dataPlane.backends[s].url}${parts.length ? ` (faults: ${parts.join(', ')})` : ''}`;
   };
   log.info(`lab traffic: ${side('from')}; ${side('to')}`);
   log.info(
     `lab traffic: ${flags.rps} requests/s${t.sides.mode === 'gateway' ? ' through the two gateways (reported as gateways report: reporter="source")' : ' from workload lab-traffic'}; metrics at ${t.dataPlane.metricsUrl}`,
   );
+  for (const c of calls)
+    log.info(`lab traffic: each request that reaches ${c.caller.namespace}/${c.caller.workload} calls ${c.callee.namespace}/${c.callee.workload}${c.cluster ? ` in cluster ${c.cluster}` : ' (in its caller\'s cluster)'}`);
   log.info(
     prom
       ? `lab traffic: registered for the lab's Prometheus at ${prom.url} (${t.targetFile}); try: istio_requests_total{meshferry_shift="${name}"}`
@@ -195,7 +207,18 @@ export function registerLabTraffic(lab: Command, defaultDir: string): void {
         'Names in the metrics: a host `name.ns.svc.cluster.local` (or `name.ns.global`, or a short name in the ' +
         'VirtualService\'s namespace) is workload `name` in namespace `ns`; gates.workload in the file overrides the ' +
         '"to" side. With targets in several clusters, the split is the mean of their "to" weights (they agree ' +
-        'except while a step is being written, or after someone edited one cluster).',
+        'except while a step is being written, or after someone edited one cluster).\n\n' +
+        'Clusters: every series carries source_cluster and destination_cluster, the Istio cluster ids of the proxy ' +
+        'that sends and the one that receives. --cluster NAME puts every end in NAME; --cluster from=A,to=B puts ' +
+        'the "from" side in A and the "to" side in B. For lbWeight a side is a gateway and the upstream behind it ' +
+        '(each gateway routes to the upstream in its own cluster); for a VirtualService or HTTPRoute the client ' +
+        'lab-traffic runs in client=C (default: the "from" cluster). Default: Istio\'s default id, Kubernetes.\n\n' +
+        'Calls: --call CALLER=CALLEE[@CLUSTER], both NAMESPACE/WORKLOAD, repeatable. Each request that reaches ' +
+        'CALLER (a side\'s workload, a gateway, the --upstream, or the callee of another --call) also counts one ' +
+        'request from CALLER to CALLEE, reported by both sidecars (reporter="source" and "destination"), answered ' +
+        '200 in 0 ms: counted, not sent. CALLEE runs in the cluster of the side its caller ran on, or in CLUSTER ' +
+        'when the flag names one. Chains (A calls B, B calls C) follow each request; a loop, a call given twice ' +
+        'or a CALLER no request reaches is refused (exit 2).',
     )
     .option('--dir <dir>', 'lab folder', defaultDir)
     .option('--rps <n>', 'requests per second', positiveInt, 50)
@@ -203,6 +226,8 @@ export function registerLabTraffic(lab: Command, defaultDir: string): void {
     .addOption(new Option('--latency <side=duration>', 'delay every answer of one side (e.g. to=200ms); repeatable').argParser(repeatable))
     .addOption(new Option('--status <side=code>', 'answer every request of one side with this status (e.g. to=404); repeatable').argParser(repeatable))
     .option('--upstream <ns/name>', 'lbWeight only: the Service both gateways route to, as it appears in the metrics (default: lab-upstream in the shift\'s namespace)')
+    .option('--cluster <name|from=A,to=B>', 'Istio cluster id of every end, or of each side (from=, to=, and for sidecar mode client=); default Kubernetes')
+    .addOption(new Option('--call <caller=callee[@cluster]>', 'each request reaching CALLER (ns/workload) also calls CALLEE (ns/workload), in CLUSTER or the caller\'s; repeatable').argParser(repeatable))
     .option('--duration <duration>', 'stop by itself after this long (e.g. 10m); default: until Ctrl-C')
     .option('--poll-interval <duration>', 'how often the live weights are read', '500ms')
     .option('--stats-every <duration>', 'how often a line of counters goes to stderr', '10s')
@@ -220,6 +245,13 @@ Examples:
 
   # A gateway cutover by CLB weight where the new gateway has no routes yet
   $ meshferry lab traffic gateway-cutover.yaml --status to=404 --upstream shop/frontend
+
+  # The TCM exit: the old gateway in cluster tcm, the new one in remote; frontend calls payments on each side
+  $ meshferry lab traffic shop-ingress-shift.yaml --upstream shop/frontend --cluster from=tcm,to=remote \\
+      --call shop/frontend=payments/payments
+
+  # A chain, with one hop pinned to a cluster whatever side its caller ran on
+  $ meshferry lab traffic shift.yaml --call shop/frontend=shop/cart --call shop/cart=payments/payments@remote
 
   # What Prometheus sees (address from \`meshferry lab status\`)
   $ curl -s "$PROM/api/v1/query" --data-urlencode 'query=sum by (destination_workload) (rate(istio_requests_total{reporter="source"}[30s]))'`,

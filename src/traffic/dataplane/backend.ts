@@ -29,6 +29,11 @@ export interface BackendOptions {
   faults?: Faults;
   /** Where destination-reporter metrics go; undefined when the destination side does not report. */
   metrics?: IstioRequestMetrics;
+  /**
+   * Gateway mode: a `status` fault is the gateway answering by itself (a gateway without routes), so the
+   * destination behind it never sees the request and reports nothing.
+   */
+  statusFaultAnswersAhead?: boolean;
 }
 
 /** A started backend. */
@@ -62,6 +67,7 @@ export async function startBackend(opts: BackendOptions): Promise<Backend> {
       res.end(status < 400 ? 'ok\n' : `injected ${status}\n`);
     };
     res.once('finish', () => {
+      if (f.status !== undefined && opts.statusFaultAnswersAhead) return;
       opts.metrics?.record({ ...opts.destinationLabels, response_code: String(status) }, performance.now() - started);
     });
     if (f.latencyMs && f.latencyMs > 0) {

@@ -9,6 +9,7 @@ import type { DataPlaneOptions } from './dataplane.js';
 import { ISTIO_REQUEST_LABELS } from './istio-metrics.js';
 import type { IstioRequestLabels } from './istio-metrics.js';
 import { LoadGenerator } from './load-generator.js';
+import { parseCall } from './calls.js';
 
 const noLabels = Object.fromEntries(ISTIO_REQUEST_LABELS.filter((k) => k !== 'response_code').map((k) => [k, ''])) as Omit<IstioRequestLabels, 'response_code'>;
 
@@ -192,6 +193,66 @@ describe('startDataPlane', () => {
     } finally {
       await dp.stop();
     }
+  });
+
+  it('gateway mode with clusters per side and a call chain: each side\'s gateway, upstream and callees in its own cluster', async () => {
+    const dp = await startDataPlane({
+      upstream: { workload: 'frontend', namespace: 'shop' },
+      from: { workload: 'istio-ingressgateway', namespace: 'istio-system' },
+      to: { workload: 'istio-ingressgateway-new', namespace: 'istio-system', faults: { status: 404 } },
+      cluster: { from: 'tcm', to: 'remote' },
+      calls: [parseCall('shop/frontend=payments/payments'), parseCall('payments/payments=ledger/ledger@books')],
+      rps: 400,
+      weights: { from: 3, to: 1 },
+      limit: { requests: 100 },
+    });
+    try {
+      await dp.loadDone;
+      expect(dp.clusters).toEqual({ from: 'tcm', to: 'remote', client: 'tcm' });
+      const text = dp.metricsText();
+      const n = (f: Record<string, string>) => counter(text, f);
+      // The gateway edge: the gateway reports as the source from its cluster, to the upstream in the same cluster.
+      expect(n({ reporter: 'source', source_workload: 'istio-ingressgateway', source_cluster: 'tcm', destination_workload: 'frontend', destination_cluster: 'tcm' })).toBe(75);
+      expect(n({ reporter: 'source', source_workload: 'istio-ingressgateway-new', source_cluster: 'remote', destination_cluster: 'remote', response_code: '404' })).toBe(25);
+      // The upstream's sidecar reports what reached it; the new gateway answered 404 itself, so nothing of it.
+      expect(n({ reporter: 'destination', source_workload: 'istio-ingressgateway', destination_workload: 'frontend', destination_cluster: 'tcm' })).toBe(75);
+      expect(n({ reporter: 'destination', source_workload: 'istio-ingressgateway-new' })).toBe(0);
+      // The calls: both reporters, per side, only for requests that reached frontend; the pinned hop in books.
+      for (const reporter of ['source', 'destination'])
+        expect([
+          n({ reporter, source_workload: 'frontend', source_workload_namespace: 'shop', source_cluster: 'tcm', destination_workload: 'payments', destination_workload_namespace: 'payments', destination_cluster: 'tcm', destination_service: 'payments.payments.svc.cluster.local', response_code: '200' }),
+          n({ reporter, source_workload: 'payments', source_cluster: 'tcm', destination_workload: 'ledger', destination_cluster: 'books' }),
+          n({ reporter, source_workload: 'frontend', source_cluster: 'remote' }),
+        ]).toEqual([75, 75, 0]);
+      expect(n({})).toBe(75 + 25 + 75 + 4 * 75);
+    } finally {
+      await dp.stop();
+    }
+  });
+
+  it('sidecar mode with clusters per side: the client in its own cluster, each side in its own; one --cluster id for all', async () => {
+    const perSide = await startDataPlane({ ...plane, cluster: { from: 'east', to: 'west', client: 'edge' }, calls: [parseCall('shop/cart-v2=payments/payments')] });
+    const one = await startDataPlane({ ...plane, cluster: 'east' });
+    try {
+      await perSide.loadDone;
+      await one.loadDone;
+      const text = perSide.metricsText();
+      expect(counter(text, { reporter: 'source', source_cluster: 'edge', destination_workload: 'cart-v1', destination_cluster: 'east' })).toBe(50);
+      expect(counter(text, { reporter: 'destination', source_cluster: 'edge', destination_workload: 'cart-v2', destination_cluster: 'west' })).toBe(50);
+      // cart-v2 answers 503 to half of them, yet each one reached it and made its call.
+      expect(counter(text, { source_workload: 'cart-v2', source_cluster: 'west', destination_workload: 'payments', destination_cluster: 'west' })).toBe(100);
+      const all = one.metricsText();
+      expect(counter(all, { source_cluster: 'east', destination_cluster: 'east' })).toBe(200);
+      expect(counter(all, {})).toBe(200);
+    } finally {
+      await perSide.stop();
+      await one.stop();
+    }
+  });
+
+  it('refuses a loop and a caller no request reaches, before it starts anything', async () => {
+    await expect(startDataPlane({ ...plane, calls: [parseCall('shop/cart-v1=a/b'), parseCall('a/b=shop/cart-v1')] })).rejects.toThrow(/loop: shop\/cart-v1 → a\/b → shop\/cart-v1/);
+    await expect(startDataPlane({ ...plane, calls: [parseCall('shop/cart=a/b')] })).rejects.toThrow(/no request reaches shop\/cart, so its calls would never be made: a caller must be the "from" or "to" workload/);
   });
 
   it('refuses both or neither of source and upstream', async () => {

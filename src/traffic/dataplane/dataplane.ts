@@ -8,6 +8,12 @@ import type { Backend, Faults } from './backend.js';
 import { EXPOSITION_CONTENT_TYPE } from './exposition.js';
 import { IstioRequestMetrics } from './istio-metrics.js';
 import type { IstioRequestLabels } from './istio-metrics.js';
+import { callsFrom, checkCalls, unreachedCallers } from './calls.js';
+import type { CallSpec } from './calls.js';
+import { requestLabels } from './request-labels.js';
+import type { RequestEnd } from './request-labels.js';
+import { resolveSideClusters } from './side-clusters.js';
+import type { SideClusters } from './side-clusters.js';
 import { LoadGenerator } from './load-generator.js';
 import type { LoadLimit, LoadStats } from './load-generator.js';
 import { removeScrapeTarget, writeScrapeTarget } from '../scrape-targets.js';
@@ -50,10 +56,19 @@ export interface DataPlaneOptions {
    */
   reporters?: readonly ('source' | 'destination')[];
   /**
-   * Istio's cluster id in metrics (`source_cluster`/`destination_cluster`). Default `Kubernetes`, Istio's
-   * default (istio/istio pkg/config/constants/constants.go `DefaultClusterName`).
+   * Istio's cluster id in metrics (`source_cluster`/`destination_cluster`): one for every end, or one per side.
+   * A side's cluster is where its workload runs: in gateway mode the gateway and the upstream behind it (each
+   * gateway routes to the upstream in its own cluster); in sidecar mode the side's workload, while the client
+   * runs in `client` (default: the "from" cluster). Default `Kubernetes`, Istio's default (istio/istio
+   * pkg/config/constants/constants.go `DefaultClusterName`).
    */
-  cluster?: string;
+  cluster?: string | SideClusters;
+  /**
+   * Service-to-service calls: each request that reaches a call's caller (a side's workload, a gateway, the
+   * upstream, or the callee of another call) also counts one request from the caller to the callee, reported by
+   * both sidecars (answer 200, 0 ms: counted, not sent). Loops and callers no request reaches are refused.
+   */
+  calls?: readonly CallSpec[];
   /**
    * Announce the metrics endpoint to a Prometheus (file-based discovery): the file `<dir>/<id>.json` is written
    * once the endpoint listens and removed on stop.
@@ -68,6 +83,8 @@ export interface DataPlane {
   /** `127.0.0.1:PORT`, as a scrape target. */
   readonly metricsAddress: string;
   readonly backends: Record<Side, Backend>;
+  /** The cluster of each end, as the metrics carry it. */
+  readonly clusters: Required<SideClusters>;
   /** Settles when the load reached its limit (or was stopped) and its open requests ended. */
   readonly loadDone: Promise<void>;
   setWeights(from: number, to: number): void;
@@ -79,39 +96,6 @@ export interface DataPlane {
   stop(): Promise<void>;
 }
 
-function requestLabels(source: WorkloadRef, side: UpstreamRef, reporter: 'source' | 'destination', cluster: string): Omit<IstioRequestLabels, 'response_code'> {
-  const service = side.service ?? side.workload;
-  return {
-    reporter,
-    source_workload: source.workload,
-    source_workload_namespace: source.namespace,
-    // No mTLS on loopback: Istio reports principals as "unknown" and the policy as "none" at the destination,
-    // "unknown" at the source (istio.io docs/reference/config/metrics, connection_security_policy).
-    source_principal: 'unknown',
-    source_app: source.workload,
-    source_version: 'unknown',
-    source_canonical_service: source.workload,
-    source_canonical_revision: 'latest',
-    source_cluster: cluster,
-    destination_workload: side.workload,
-    destination_workload_namespace: side.namespace,
-    destination_principal: 'unknown',
-    destination_app: side.workload,
-    destination_version: 'unknown',
-    destination_service: `${service}.${side.namespace}.svc.cluster.local`,
-    destination_service_name: service,
-    destination_service_namespace: side.namespace,
-    destination_canonical_service: side.workload,
-    destination_canonical_revision: 'latest',
-    destination_cluster: cluster,
-    request_protocol: 'http',
-    grpc_response_status: '',
-    // Envoy's "no flags" (istio/istio tests/integration/ambient/baseline_test.go expects response_flags="-").
-    response_flags: '-',
-    connection_security_policy: reporter === 'destination' ? 'none' : 'unknown',
-  };
-}
-
 // Envoy's response flags for a request that got no answer: UF upstream connection failure, UT upstream timeout.
 const FAILURE_FLAGS = { connect: 'UF', timeout: 'UT' } as const;
 
@@ -119,16 +103,39 @@ const FAILURE_FLAGS = { connect: 'UF', timeout: 'UT' } as const;
 export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane> {
   const reporters = opts.reporters ?? ['source', 'destination'];
   if (reporters.length === 0) throw new InputError('a data plane needs at least one reporter');
-  const cluster = opts.cluster ?? 'Kubernetes';
+  const clusters = resolveSideClusters(opts.cluster);
   if ((opts.source === undefined) === (opts.upstream === undefined))
     throw new InputError('a data plane needs exactly one of "source" (sidecar mode) or "upstream" (gateway mode)');
-  // Who is the source and who the destination of one side's requests, in each mode.
-  const ends = (side: Side): { src: WorkloadRef; dst: UpstreamRef } =>
-    opts.upstream ? { src: opts[side], dst: opts.upstream } : { src: opts.source!, dst: opts[side] };
-  const labelsOf = (side: Side, reporter: 'source' | 'destination') => requestLabels(ends(side).src, ends(side).dst, reporter, cluster);
+  const upstream = opts.upstream;
+  const endOf = (w: UpstreamRef, cluster: string): RequestEnd => ({ workload: w.workload, namespace: w.namespace, ...(w.service ? { service: w.service } : {}), cluster });
+  // Who is the source and who the destination of one side's requests, in each mode, each in its own cluster.
+  const ends = (side: Side): { src: RequestEnd; dst: RequestEnd } =>
+    upstream
+      ? { src: endOf(opts[side], clusters[side]), dst: endOf(upstream, clusters[side]) }
+      : { src: endOf(opts.source!, clusters.client), dst: endOf(opts[side], clusters[side]) };
+  const labelsOf = (side: Side, reporter: 'source' | 'destination') => requestLabels(ends(side).src, ends(side).dst, reporter);
   const metrics = new IstioRequestMetrics();
   const reportsDestination = reporters.includes('destination');
   const reportsSource = reporters.includes('source');
+
+  const calls = opts.calls ?? [];
+  checkCalls(calls);
+  const unreached = unreachedCallers(calls, [opts.from, opts.to, ...(upstream ? [upstream] : [])]);
+  if (unreached.length > 0)
+    throw new InputError(
+      `no request reaches ${unreached.join(', ')}, so its calls would never be made: a caller must be ${upstream ? 'a gateway, the upstream' : 'the "from" or "to" workload'} or the callee of another call`,
+    );
+  // The labels of the call requests one answered request of a side makes: those of the workload it reached
+  // first (the side's workload, or its gateway), and in gateway mode those of the upstream behind the gateway.
+  const callLabels = (reached: WorkloadRef, cluster: string): Omit<IstioRequestLabels, 'response_code'>[] =>
+    callsFrom(reached, cluster, calls).flatMap((r) => [requestLabels(r.source, r.destination, 'source'), requestLabels(r.source, r.destination, 'destination')]);
+  const callsOf = (side: Side) => ({
+    first: callLabels(upstream ? opts[side] : ends(side).dst, clusters[side]),
+    upstream: upstream ? callLabels(upstream, clusters[side]) : [],
+  });
+  const sideCalls = { from: callsOf('from'), to: callsOf('to') };
+  // A `status` fault in gateway mode is the gateway answering by itself: the upstream is not reached.
+  const answersAhead = { from: opts.from.faults?.status !== undefined, to: opts.to.faults?.status !== undefined };
 
   const started: { close(): Promise<void> }[] = [];
   const closeAll = async (): Promise<void> => {
@@ -141,6 +148,7 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
         destinationLabels: labelsOf(side, 'destination'),
         ...(opts[side].faults ? { faults: opts[side].faults } : {}),
         ...(reportsDestination ? { metrics } : {}),
+        ...(upstream ? { statusFaultAnswersAhead: true } : {}),
       });
       started.push(backends[side]);
     }
@@ -182,8 +190,11 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       limit: opts.limit,
       targets: { from: backends.from.url, to: backends.to.url },
       onResponse: (side, status, ms, failure) => {
-        if (!reportsSource) return;
-        metrics.record({ ...sourceLabels[side], response_code: String(status), ...(failure ? { response_flags: FAILURE_FLAGS[failure] } : {}) }, ms);
+        if (reportsSource) metrics.record({ ...sourceLabels[side], response_code: String(status), ...(failure ? { response_flags: FAILURE_FLAGS[failure] } : {}) }, ms);
+        if (failure) return;
+        for (const labels of sideCalls[side].first) metrics.record({ ...labels, response_code: '200' }, 0);
+        if (upstream && answersAhead[side]) return;
+        for (const labels of sideCalls[side].upstream) metrics.record({ ...labels, response_code: '200' }, 0);
       },
     });
     load.start();
@@ -193,9 +204,13 @@ export async function startDataPlane(opts: DataPlaneOptions): Promise<DataPlane>
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       metricsAddress: `127.0.0.1:${metricsPort}`,
       backends,
+      clusters,
       loadDone: load.done,
       setWeights: (from, to) => load.setWeights(from, to),
-      setFaults: (side, faults) => backends[side].setFaults(faults),
+      setFaults: (side, faults) => {
+        backends[side].setFaults(faults);
+        answersAhead[side] = faults.status !== undefined;
+      },
       stats: () => load.stats(),
       metricsText: () => metrics.render(),
       stop(): Promise<void> {

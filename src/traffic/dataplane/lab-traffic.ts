@@ -9,6 +9,8 @@ import type { LiveTargetWeight, LiveWeightsRead, Split, WeightReader } from './f
 import { shiftSides, upstreamOf } from './shift-sides.js';
 import type { ShiftSides } from './shift-sides.js';
 import type { RouterSpec } from '../routers/spec.js';
+import type { CallSpec } from './calls.js';
+import type { SideClusters } from './side-clusters.js';
 import type { Side } from './weighted-split.js';
 
 export interface LabTrafficOptions<T extends LiveTargetWeight> {
@@ -26,6 +28,10 @@ export interface LabTrafficOptions<T extends LiveTargetWeight> {
   durationMs?: number;
   /** Gateway mode: the Service both gateways route to, `ns/name`. */
   upstream?: string;
+  /** Istio's cluster id of every end, or of each side (`--cluster`); default `Kubernetes`. */
+  cluster?: string | SideClusters;
+  /** Service-to-service calls made by each request that reaches a caller (`--call`). */
+  calls?: readonly CallSpec[];
   /** Between two reads of the live weights; default 500 ms. */
   pollMs?: number;
   onChange?: (split: Split, live: LiveWeightsRead<T>) => void;
@@ -89,6 +95,8 @@ export async function startLabTraffic<T extends LiveTargetWeight>(opts: LabTraff
     rps: opts.rps,
     weights: split,
     limit: { durationMs: opts.durationMs ?? 7 * 24 * 3600_000 },
+    ...(opts.cluster !== undefined ? { cluster: opts.cluster } : {}),
+    ...(opts.calls ? { calls: opts.calls } : {}),
     scrapeTarget: {
       dir: opts.targetsDir,
       id,
@@ -99,9 +107,13 @@ export async function startLabTraffic<T extends LiveTargetWeight>(opts: LabTraff
   const to = { ...sides.to, ...(faults.to ? { faults: faults.to } : {}) };
   const dataPlane =
     sides.mode === 'gateway'
-      ? // A gateway has no sidecar in front of it: it reports its own requests as the source (istio.io
-        // docs/reference/config/metrics, "reporter"), and a gateway answering 404 itself never reaches the upstream.
-        await startDataPlane({ ...common, upstream: upstreamOf(opts.upstream, opts.shift.namespace), from, to, reporters: ['source'] })
+      ? // A gateway has no sidecar in front of it: it reports its own requests as the source, itself the source
+        // workload. Istio gives a gateway's listeners client-side stats (istio/istio pilot/pkg/model/telemetry.go
+        // `MetricsForClass`: ListenerClassGateway → ClientMetrics; `generateStatsConfig` sets SERVER_GATEWAY only
+        // for waypoints), and an unset reporter is inferred from the listener direction (istio.io/api
+        // envoy/extensions/stats/config.pb.go `Reporter_UNSPECIFIED`). The upstream's sidecar reports the same
+        // request as the destination, except when the gateway answers by itself (`--status`, no route).
+        await startDataPlane({ ...common, upstream: upstreamOf(opts.upstream, opts.shift.namespace), from, to })
       : await startDataPlane({ ...common, source: { workload: 'lab-traffic', namespace: opts.shift.namespace }, from, to });
   const follower = new WeightFollower<T>({
     reader: opts.reader,
