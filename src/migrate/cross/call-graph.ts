@@ -4,7 +4,7 @@
 // mTLS: services that call each other must move in the same wave, or their calls must take a declared path (an
 // ingress or egress gateway, `crossMeshPaths`). This module is pure: `plan` feeds it the answer of
 //   sum by (source_workload_namespace, destination_workload_namespace) (increase(istio_requests_total[<window>]))
-// and prints what it says. Not built yet: the query itself and the wiring into `migrate plan` (docs/plan-cross-cluster.md, C1).
+// and prints what it says (call-graph-query.ts asks Prometheus, call-graph-section.ts shapes it for `migrate plan`).
 
 /** One series of the query's answer. */
 export interface CallSample {
