@@ -20,6 +20,9 @@ let prom: RunningPrometheus;
 let gate: PrometheusGate;
 let exporter: http.Server;
 let scrapes = 0;
+/** The folder of the MeshMigration files `migrate plan` reads, and a kubeconfig naming their contexts. */
+let dir: string;
+let kubeconfig: string;
 
 /** Calls per scrape: shop and payments call each other, the gateway calls shop, a namespace calls itself. */
 const CALLS = [
@@ -57,6 +60,21 @@ beforeAll(async () => {
     res.end(exposition());
   });
   await new Promise<void>((resolve) => exporter.listen(0, '127.0.0.1', resolve));
+  dir = mkdtempSync(path.join(tmp, 'plan-'));
+  // Plan of a CrossCluster file reads no cluster, but every context the file names must be in the kubeconfig.
+  // Port 1 on loopback: had plan tried to reach a cluster, it would fail with exit 3 and say so.
+  kubeconfig = path.join(dir, 'config');
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'u', user: { token: 'x' } }],
+      contexts: ['tcm', 'primary', 'remote'].map((name) => ({ name, context: { cluster: 'c', user: 'u' } })),
+      'current-context': 'tcm',
+    }),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -65,10 +83,47 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
+/** Writes a CrossCluster MeshMigration with these waves (YAML lines) and runs `migrate plan` on it. */
+const plan = async (name: string, waves: string, extra: { paths?: string; address?: string; args?: string[] } = {}): Promise<CliResult> => {
+  const f = path.join(dir, `${name}.yaml`);
+  writeFileSync(
+    f,
+    [
+      'apiVersion: meshferry.dev/v1alpha1',
+      'kind: MeshMigration',
+      `metadata: {name: ${name}}`,
+      'spec:',
+      '  mode: CrossCluster',
+      '  source: {context: tcm, revision: 1-18-5}',
+      '  target: {context: primary, revision: 1-31-1, clusters: [remote]}',
+      `  prometheus: {address: ${extra.address ?? prom.url}}`,
+      '  callGraph: {window: 1h}',
+      ...(extra.paths ? [`  crossMeshPaths: ${extra.paths}`] : []),
+      '  waves:',
+      waves,
+      '',
+    ].join('\n'),
+  );
+  return runCliAsync(['migrate', 'plan', f, '--kubeconfig', kubeconfig, ...(extra.args ?? [])]);
+};
+const TWO_WAVES = '  - {name: shop, namespaces: [shop]}\n  - {name: payments, namespaces: [payments]}';
+type PlanJson = { callGraph: { known: boolean; edges: { from: string; to: string; requests: number }[]; groups: string[][]; violations: { wave: string; edge: { from: string; to: string; requests: number }; together: string[] }[] } };
+
 describe('the call graph from istio_requests_total', () => {
   it('is unknown while Prometheus holds no request counter, and says so', async () => {
     const g = await queryCallGraph(gate, '1h');
     expect(g).toEqual({ known: false, reason: expect.stringMatching(/has no istio_requests_total in the last 1h: it does not scrape the mesh's proxies, or nothing was called/) });
+  });
+
+  it('migrate plan: a Prometheus without request counters leaves the graph unknown: exit 1 asking for --accept-unknown-calls, which accepts it', async () => {
+    const r = await plan('no-metrics', TWO_WAVES, { args: ['-o', 'json'] });
+    expect(r.code, r.stderr).toBe(1);
+    expect((JSON.parse(r.stdout) as { callGraph: unknown }).callGraph).toEqual({ window: '1h', windowDefault: false, prometheus: prom.url, known: false, reason: expect.stringMatching(/has no istio_requests_total in the last 1h/), accepted: false });
+    expect(r.stderr).toContain('pass --accept-unknown-calls to go on without it');
+    const accepted = await plan('no-metrics', TWO_WAVES, { args: ['--accept-unknown-calls'] });
+    expect(accepted.code, accepted.stderr).toBe(1);
+    expect(accepted.stdout).toContain('accepted with --accept-unknown-calls: no wave order is checked');
+    expect(accepted.stderr).not.toContain('call graph is unknown');
   });
 
   it('is unknown when Prometheus does not answer, naming it', async () => {
@@ -110,25 +165,7 @@ describe('the call graph from istio_requests_total', () => {
 });
 
 describe('migrate plan of a CrossCluster file reads the call graph from spec.prometheus', () => {
-  let dir: string;
-  let kubeconfig: string;
-
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmp, 'plan-'));
-    // Plan of a CrossCluster file reads no cluster, but every context the file names must be in the kubeconfig.
-    // Port 1 on loopback: had plan tried to reach a cluster, it would fail with exit 3 and say so.
-    kubeconfig = path.join(dir, 'config');
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-        users: [{ name: 'u', user: { token: 'x' } }],
-        contexts: ['tcm', 'primary', 'remote'].map((name) => ({ name, context: { cluster: 'c', user: 'u' } })),
-        'current-context': 'tcm',
-      }),
-    );
     const port = (exporter.address() as AddressInfo).port;
     await writeScrapeTarget(prom.targetsDir, 'call-graph-plan', { address: `127.0.0.1:${port}` });
     // Both edges scraped twice at least, so increase() sees them (the case above may have removed its target).
@@ -142,30 +179,6 @@ describe('migrate plan of a CrossCluster file reads the call graph from spec.pro
     await removeScrapeTarget(prom.targetsDir, 'call-graph-plan');
   });
 
-  const plan = async (name: string, waves: string, extra: { paths?: string; address?: string; args?: string[] } = {}): Promise<CliResult> => {
-    const f = path.join(dir, `${name}.yaml`);
-    writeFileSync(
-      f,
-      [
-        'apiVersion: meshferry.dev/v1alpha1',
-        'kind: MeshMigration',
-        `metadata: {name: ${name}}`,
-        'spec:',
-        '  mode: CrossCluster',
-        '  source: {context: tcm, revision: 1-18-5}',
-        '  target: {context: primary, revision: 1-31-1, clusters: [remote]}',
-        `  prometheus: {address: ${extra.address ?? prom.url}}`,
-        '  callGraph: {window: 1h}',
-        ...(extra.paths ? [`  crossMeshPaths: ${extra.paths}`] : []),
-        '  waves:',
-        waves,
-        '',
-      ].join('\n'),
-    );
-    return runCliAsync(['migrate', 'plan', f, '--kubeconfig', kubeconfig, ...(extra.args ?? [])]);
-  };
-  const TWO_WAVES = '  - {name: shop, namespaces: [shop]}\n  - {name: payments, namespaces: [payments]}';
-  type PlanJson = { callGraph: { known: boolean; edges: { from: string; to: string; requests: number }[]; groups: string[][]; violations: { wave: string; edge: { from: string; to: string; requests: number }; together: string[] }[] } };
 
   it('waves [shop], [payments] while shop calls payments: exit 1, naming the call, its rate and wave, and suggesting shop, payments', async () => {
     const r = await plan('split', TWO_WAVES);
