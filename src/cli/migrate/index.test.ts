@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { hasStackTrace, runCli } from '../../../test/support/cli.js';
 import { localJournalDir } from '../../journal/journal.js';
 import { recordApply } from '../../migrate/config.js';
@@ -165,18 +166,78 @@ describe('migrate: a CrossCluster file is read, checked and outlined, never exec
     expect(hasStackTrace(r.stderr)).toBe(false);
   };
 
+  // The fixture names a Prometheus on 127.0.0.1:9090, which may or may not run here: cases that need none drop it.
+  const noProm = cross.replace(/^ {2}prometheus: .*\n/m, '');
+
   it('plan prints the outline from the file alone and exits 1, saying apply would refuse it', () => {
-    const f = file('good.yaml', cross);
-    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig]);
+    const f = file('good.yaml', noProm);
+    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '--accept-unknown-calls']);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('MeshMigration exit-tcm (CrossCluster): tcm (revision 1-18-5, managed tcm) → primary (revision 1-31-1), workloads to primary, remote');
     expect(r.stdout).toContain('Not executable yet');
     expect(r.stdout).toContain('Contexts, each found in the kubeconfig: tcm, primary, remote');
     expect(r.stdout).toContain('  1. shop → remote: namespaces shop, payments\n     shift ./shop-ingress-shift.yaml (TrafficShift shop-ingress) to 100\n     scale the source workloads to 0 after 5m without requests');
+    expect(r.stdout).toContain('Call graph: unknown over 168h: spec.prometheus is not set');
+    expect(r.stdout).toContain('  accepted with --accept-unknown-calls: no wave order is checked');
     expect(r.stderr).toContain('`migrate apply` would refuse this file: CrossCluster execution is not built yet');
-    const json = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '-o', 'json']);
+    expect(r.stderr).not.toContain('call graph');
+    const json = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '-o', 'json', '--accept-unknown-calls']);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'exit-tcm', executable: false, home: 'primary', contexts: ['tcm', 'primary', 'remote'] });
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'exit-tcm', executable: false, home: 'primary', contexts: ['tcm', 'primary', 'remote'], callGraph: { window: '168h', windowDefault: false, known: false, accepted: true } });
+  });
+
+  it('without spec.prometheus the call graph is unknown: plan says so and asks for --accept-unknown-calls, in every output form', () => {
+    const f = file('unknown.yaml', noProm.replace(/^ {2}callGraph: .*\n/m, ''));
+    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('Call graph: unknown over 168h (the default: callGraph.window is unset): spec.prometheus is not set, so meshferry cannot see which namespaces call which\n  blocking: pass --accept-unknown-calls to go on without it, or set spec.prometheus.address');
+    expect(r.stderr).toContain('migrate plan: the call graph is unknown (spec.prometheus is not set, so meshferry cannot see which namespaces call which): pass --accept-unknown-calls to go on without it');
+    const want = { window: '168h', windowDefault: true, known: false, reason: expect.stringMatching(/^spec\.prometheus is not set/), accepted: false };
+    for (const o of ['json', 'yaml']) {
+      const out = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '-o', o]);
+      expect(out.code, out.stderr).toBe(1);
+      const parsed = (o === 'json' ? JSON.parse(out.stdout) : parseYaml(out.stdout)) as { callGraph: unknown };
+      expect(parsed.callGraph).toEqual(want);
+    }
+  });
+
+  it('a Prometheus that does not answer is exit 3, in one line naming its address, and nothing on stdout', () => {
+    const f = file('dead-prom.yaml', cross.replace('http://127.0.0.1:9090', 'http://127.0.0.1:1'));
+    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '--accept-unknown-calls']);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/^error: migrate plan: cannot read the call graph: Prometheus at http:\/\/127\.0\.0\.1:1, query "sum by .*istio_requests_total\[168h\].*": unreachable \(ECONNREFUSED\)$/m);
+    expect(r.stdout).toBe('');
+    oneParagraph(r);
+  });
+
+  it('a call-graph window of no time is exit 2 at its line', () => {
+    const f = file('zero-window.yaml', cross.replace('callGraph: {window: 168h}', 'callGraph: {window: 0s}'));
+    const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${f}:14:`);
+    expect(r.stderr).toContain('callGraph.window "0s" is no time at all');
+    oneParagraph(r);
+  });
+
+  it('apply takes --accept-unknown-calls and still refuses the file: the engine is not built', () => {
+    const f = file('apply-accept.yaml', noProm);
+    const r = runCli(['migrate', 'apply', f, '--kubeconfig', kubeconfig, '--accept-unknown-calls']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('is mode CrossCluster, which meshferry can read, check and outline');
+    oneParagraph(r);
+  });
+
+  it('bad flags are exit 2: --accept-unknown-calls on an InPlace file, a value given to it, a misspelling', () => {
+    const inPlace = file('in-place.yaml', ['apiVersion: meshferry.dev/v1alpha1', 'kind: MeshMigration', 'metadata: {name: up}', 'spec:', '  mode: InPlace', '  source: {context: tcm, revision: default}', '  target: {revision: canary}', '  waves: [{name: a, namespaces: [shop]}]', ''].join('\n'));
+    for (const verb of ['plan', 'apply']) {
+      const r = runCli(['migrate', verb, inPlace, '--kubeconfig', kubeconfig, '--accept-unknown-calls']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('--accept-unknown-calls: MeshMigration up is mode InPlace, which moves no workload to another cluster and reads no call graph; leave the flag out');
+      oneParagraph(r);
+    }
+    const f = file('flags.yaml', noProm);
+    expect(runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '--accept-unknown-calls=yes']).code).toBe(2);
+    expect(runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '--accept-unknown-call']).code).toBe(2);
   });
 
   it('apply stops before any cluster is reached, exit 2 at spec.mode, in one paragraph', () => {

@@ -8,6 +8,8 @@ import type { Cluster } from '../../kube/cluster.js';
 import { loadMigration } from '../../migrate/load.js';
 import { CONFIG_BASE_ANNOTATION, checkApplyRecord, loadConfig, readApplyRecord, recordConfigSource, resolveConfigPath, resolveShiftPath, viewConfig, type ConfigInput } from '../../migrate/config.js';
 import { crossClusterOutline, renderOutline, type OutlineShift } from '../../migrate/cross/outline.js';
+import { planCallGraph } from '../../migrate/cross/call-graph-query.js';
+import { ACCEPT_UNKNOWN_CALLS_FLAG, callGraphBlocks } from '../../migrate/cross/call-graph-section.js';
 import { localJournalDir } from '../../journal/journal.js';
 import { formatFieldPath, type MeshferryFile } from '../../resources/meshferry-file.js';
 import { loadTrafficShift } from '../../traffic/shift/spec.js';
@@ -28,6 +30,14 @@ import { formatOption } from '../output-flags.js';
 
 interface Flags extends ClusterFlags {
   output?: string;
+  /** CrossCluster: go on without knowing which namespaces call which (no spec.prometheus, or no request metrics). */
+  acceptUnknownCalls?: boolean;
+}
+
+/** --accept-unknown-calls speaks of a CrossCluster wave order; on an InPlace file it would be silently meaningless. */
+function refuseCallFlagInPlace(flags: Flags, m: LoadedMigration): void {
+  if (flags.acceptUnknownCalls && m.value.spec.mode !== 'CrossCluster')
+    throw new UsageError(`${ACCEPT_UNKNOWN_CALLS_FLAG}: MeshMigration ${m.value.metadata.name} is mode ${m.value.spec.mode}, which moves no workload to another cluster and reads no call graph; leave the flag out`);
 }
 
 const clean = (s: string) => sanitizeTerminalText(s, { oneLine: true });
@@ -172,17 +182,29 @@ function crossClusterNotBuilt(name: string, position?: ReturnType<LoadedMigratio
   );
 }
 
-/** `migrate plan` of a CrossCluster file: the outline of the file, no cluster read; exit 1, since `apply` would refuse it. */
+/**
+ * `migrate plan` of a CrossCluster file: the outline of the file, with the call graph from spec.prometheus (no cluster
+ * is read). Exit 1 always for now, since `apply` would refuse the file; the reasons are listed on stderr, the call
+ * graph's first (split calls, or an unknown graph without --accept-unknown-calls). Prometheus failing is exit 3.
+ */
 async function planCrossCluster(m: LoadedMigration, shifts: OutlineShift[], flags: Flags): Promise<number> {
-  const outline = crossClusterOutline(m.value, shifts);
+  const callGraph = await planCallGraph(m.value.spec, { acceptUnknownCalls: flags.acceptUnknownCalls === true, locate: m.locate });
+  const outline = crossClusterOutline(m.value, shifts, callGraph);
   await writeStdout(flags.output === 'json' ? `${JSON.stringify(outline, null, 2)}\n` : flags.output === 'yaml' ? stringify(outline, { lineWidth: 0 }) : renderOutline(outline));
-  log.info('migrate plan: `migrate apply` would refuse this file: CrossCluster execution is not built yet (the outline above comes from the file alone)');
+  if (callGraphBlocks(callGraph))
+    log.info(
+      callGraph.known
+        ? `migrate plan: ${callGraph.violations.length} call(s) would cross the meshes between waves (listed above): move the namespaces that call each other in one wave, or declare the calls in spec.crossMeshPaths`
+        : `migrate plan: the call graph is unknown (${clean(callGraph.reason)}): pass ${ACCEPT_UNKNOWN_CALLS_FLAG} to go on without it`,
+    );
+  log.info('migrate plan: `migrate apply` would refuse this file: CrossCluster execution is not built yet (the outline above comes from the file, and Prometheus when set)');
   return ExitCode.findings;
 }
 
 /** `migrate plan FILE`: reads the cluster, changes nothing. */
 export async function runPlan(file: string, flags: Flags): Promise<number> {
   const { flags: f, m, config, shifts } = await contextFlags(flags, file);
+  refuseCallFlagInPlace(flags, m);
   if (m.value.spec.mode === 'CrossCluster') return planCrossCluster(m, shifts ?? [], flags);
   return withCluster(f, async (cluster) => {
     const found = await discoverControlPlanes(cluster.client);
@@ -206,7 +228,9 @@ export async function runPlan(file: string, flags: Flags): Promise<number> {
 /** `migrate apply FILE`: creates/updates the object and runs until Finished, a pause or a failure. */
 export async function runApply(file: string, flags: Flags): Promise<number> {
   const { flags: f, m } = await contextFlags(flags, file);
-  // Every check of the file and its contexts ran; the cluster is not touched.
+  refuseCallFlagInPlace(flags, m);
+  // Every check of the file and its contexts ran; the cluster is not touched. --accept-unknown-calls changes nothing
+  // here yet: the engine that would record the acceptance is not built.
   if (m.value.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(m.value.metadata.name, m.locate(['spec', 'mode']));
   return withCluster(f, async (cluster) => {
     const res = await ensureMigrations(cluster.client);
@@ -340,12 +364,16 @@ Examples:
     migrate
       .command('plan')
       .summary('print every step a MeshMigration would take, changing nothing')
-      .description('Read the cluster (never write it) and print every step per phase and wave: with spec.config, the analyze check (and the findings that would fail it now) and the objects the import would create or change; namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).')
-      .argument('<file>', 'MeshMigration file, or - for stdin'),
+      .description(
+        'Read the cluster (never write it) and print every step per phase and wave: with spec.config, the analyze check (and the findings that would fail it now) and the objects the import would create or change; namespace and pod-template label changes, restarts in order, gateways, verification, and what will not be touched (paused Deployments, bare Pods, Jobs).\n\n' +
+          'A CrossCluster file is outlined instead, with its call graph: with spec.prometheus, which namespaces call which over callGraph.window (default 168h), the groups that should move together, and every call a wave would leave split across the meshes without a crossMeshPaths entry (exit 1). Without spec.prometheus the graph is unknown: exit 1 unless --accept-unknown-calls. Prometheus failing is exit 3.',
+      )
+      .argument('<file>', 'MeshMigration file, or - for stdin')
+      .option(ACCEPT_UNKNOWN_CALLS_FLAG, 'CrossCluster: go on without knowing which namespaces call which'),
     ['table', 'yaml', 'json'],
     'table',
   );
-  examples(plan, '  $ meshferry migrate plan examples/migration-revision-upgrade.yaml\n  $ meshferry migrate plan examples/migration-asm.yaml -o json | jq \'.waves[].restarts\'');
+  examples(plan, `  $ meshferry migrate plan examples/migration-revision-upgrade.yaml\n  $ meshferry migrate plan examples/migration-asm.yaml -o json | jq '.waves[].restarts'\n  $ meshferry migrate plan cross-cluster.yaml -o json | jq .callGraph.violations\n  $ meshferry migrate plan cross-cluster.yaml ${ACCEPT_UNKNOWN_CALLS_FLAG}     # no spec.prometheus: the calls are unknown`);
   plan.action(async (file: string, flags: Flags) => {
     process.exitCode = await runPlan(file, flags);
   });
@@ -354,7 +382,8 @@ Examples:
       .command('apply')
       .summary('create or update the MeshMigration and run it')
       .description('Install the MeshMigration CRD when missing, server-side-apply the object, and run it until Finished (exit 0), a pause (exit 0), a failed check (exit 1) or Ctrl-C (exit 130, resumable). Progress goes to stderr.')
-      .argument('<file>', 'MeshMigration file, or - for stdin'),
+      .argument('<file>', 'MeshMigration file, or - for stdin')
+      .option(ACCEPT_UNKNOWN_CALLS_FLAG, 'CrossCluster: go on without knowing which namespaces call which (accepted, but a CrossCluster file is still refused: its engine is not built)'),
   );
   examples(apply, '  $ meshferry migrate apply examples/migration-revision-upgrade.yaml\n  $ meshferry migrate apply upgrade.yaml --context prod');
   apply.action(async (file: string, flags: Flags) => {

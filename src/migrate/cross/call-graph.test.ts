@@ -16,6 +16,7 @@ describe('edgesFrom', () => {
     ['ingress from the gateways and callers outside the mesh are left to the shifts', [sample('istio-system', 'shop', 50), sample('unknown', 'shop', 3)], []],
     ['no requests in the window (0 or NaN) is no edge', [sample('a', 'b', 0), sample('c', 'd', Number.NaN)], []],
     ['missing labels are no edge', [{ labels: { source_workload_namespace: 'a' }, value: 3 }], []],
+    ['a label that is no namespace name (terminal escapes, capitals) is no edge', [sample('shop', 'pay\u001b]0;x\u0007', 3), sample('shop', 'pay\u009b1m', 3), sample('Shop', 'payments', 3)], []],
     ['sorted by caller, then callee', [sample('b', 'a', 1), sample('a', 'c', 1), sample('a', 'b', 1)], [edge('a', 'b', 1), edge('a', 'c', 1), edge('b', 'a', 1)]],
   ])('%s', (_name, samples, want) => {
     expect(edgesFrom(samples)).toEqual(want);

@@ -4,7 +4,7 @@
 // mTLS: services that call each other must move in the same wave, or their calls must take a declared path (an
 // ingress or egress gateway, `crossMeshPaths`). This module is pure: `plan` feeds it the answer of
 //   sum by (source_workload_namespace, destination_workload_namespace) (increase(istio_requests_total[<window>]))
-// and prints what it says. Not built yet: the query itself and the wiring into `migrate plan` (docs/plan-cross-cluster.md, C1).
+// and prints what it says (call-graph-query.ts asks Prometheus, call-graph-section.ts shapes it for `migrate plan`).
 
 /** One series of the query's answer. */
 export interface CallSample {
@@ -50,7 +50,13 @@ export interface CallViolation {
 export const DEFAULT_IGNORED_NAMESPACES: readonly string[] = ['unknown', 'istio-system'];
 
 /**
- * The edges of the answer: a self-call or a call from or to an ignored namespace is left out, and so is an edge with
+ * A Kubernetes namespace name (a DNS-1123 label). Labels are server text: one that is no namespace name (empty, or
+ * carrying terminal escapes) names no namespace a wave could move, and is never printed.
+ */
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The edges of the answer: a label that is no namespace name, a self-call or a call from or to an ignored namespace is left out, and so is an edge with
  * no requests. Both reporters answer for most calls (`reporter="source"` and `"destination"`), so the same edge may
  * come twice: the larger count is kept, never the sum.
  */
@@ -60,7 +66,7 @@ export function edgesFrom(samples: readonly CallSample[], ignored: readonly stri
   for (const s of samples) {
     const from = s.labels.source_workload_namespace ?? '';
     const to = s.labels.destination_workload_namespace ?? '';
-    if (!from || !to || from === to || skip.has(from) || skip.has(to) || !(s.value > 0)) continue;
+    if (!NAMESPACE.test(from) || !NAMESPACE.test(to) || from === to || skip.has(from) || skip.has(to) || !(s.value > 0)) continue;
     const key = `${from}\0${to}`;
     const seen = byKey.get(key);
     if (!seen || seen.requests < s.value) byKey.set(key, { from, to, requests: s.value });

@@ -1,5 +1,6 @@
-// The spec-level outline `migrate plan` prints for a CrossCluster file while its engine is not built: read from the file alone, no cluster.
+// The spec-level outline `migrate plan` prints for a CrossCluster file while its engine is not built: read from the file (and Prometheus), no cluster.
 import { contextsOf, waveCluster, type MeshMigration } from '../spec.js';
+import { renderCallGraphSection, type CallGraphSection } from './call-graph-section.js';
 
 /** What the issue and the plan give as defaults (docs/plan-cross-cluster.md): a quiet window of 5m, finish window 10m. */
 export const DEFAULT_SCALE_DOWN_WINDOW = '5m';
@@ -39,12 +40,13 @@ export interface CrossClusterOutline {
   workloads: { copy: boolean; secrets: boolean; allowEmptyVolumes: boolean };
   waves: OutlineWave[];
   crossMeshPaths: { from: string; to: string; via: string }[];
-  callGraphWindow?: string;
+  /** Who calls whom, from Prometheus, and the calls the waves would split; or why it is unknown (call-graph-section.ts). */
+  callGraph?: CallGraphSection;
   finish: { window: string; oldGateways: { context: string; workload: string }[] };
 }
 
-/** The outline of a CrossCluster migration, its defaults filled in; `shifts` names each wave's TrafficShift files. */
-export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>, shifts: readonly OutlineShift[] = []): CrossClusterOutline {
+/** The outline of a CrossCluster migration, its defaults filled in; `shifts` names each wave's TrafficShift files, `callGraph` is what plan learnt from Prometheus. */
+export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>, shifts: readonly OutlineShift[] = [], callGraph?: CallGraphSection): CrossClusterOutline {
   const spec = m.spec;
   const source = spec.source?.context ?? '';
   const config = spec.config;
@@ -74,7 +76,7 @@ export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>,
       pauseBefore: w.pauseBefore ?? false,
     })),
     crossMeshPaths: spec.crossMeshPaths ?? [],
-    ...(spec.callGraph?.window ? { callGraphWindow: spec.callGraph.window } : {}),
+    ...(callGraph ? { callGraph } : {}),
     finish: { window: spec.finish?.window ?? DEFAULT_FINISH_WINDOW, oldGateways: spec.finish?.oldGateways ?? [] },
   };
 }
@@ -86,7 +88,7 @@ export function renderOutline(o: CrossClusterOutline): string {
     `MeshMigration ${o.name} (CrossCluster): ${src} → ${o.target.context} (revision ${o.target.revision}), workloads to ${o.target.clusters.join(', ')}`,
     '',
     'Not executable yet: meshferry reads and checks this file, but the CrossCluster engine is not built; `migrate apply` refuses it (exit 2).',
-    'This outline comes from the file alone: no cluster was read, so it shows no call graph, no prechecks and no list of objects.',
+    `This outline comes from the file${o.callGraph?.known ? ' and Prometheus' : ' alone'}: no cluster was read, so it shows no prechecks and no list of objects.`,
     '',
     `Home cluster: ${o.home} (the MeshMigration, its journal, the TrafficShifts and the imported config)`,
     `Contexts, each found in the kubeconfig: ${o.contexts.join(', ')}`,
@@ -111,7 +113,7 @@ export function renderOutline(o: CrossClusterOutline): string {
     out.push('', 'Calls allowed across the meshes:');
     for (const p of o.crossMeshPaths) out.push(`  ${p.from} → ${p.to} via ${p.via}`);
   }
-  if (o.callGraphWindow) out.push('', `Call graph window: ${o.callGraphWindow}`);
+  if (o.callGraph) out.push('', ...renderCallGraphSection(o.callGraph));
   out.push('', `Finish: ${o.finish.oldGateways.length ? `old gateways without requests for ${o.finish.window}: ${o.finish.oldGateways.map((g) => `${g.context}/${g.workload}`).join(', ')}` : `the old gateways of the waves' shifts without requests for ${o.finish.window}`}`);
   return `${out.join('\n')}\n`;
 }
