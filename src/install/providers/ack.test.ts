@@ -33,3 +33,20 @@ describe('ack annotations', () => {
     expect(res.annotations).toMatchObject(want);
   });
 });
+
+describe('ack load balancer reuse keys', () => {
+  it('are exactly the documented keys that adopt a load balancer or pin its address; settings are not among them', () => {
+    expect(ackProvider.reuseAnnotations).toEqual([
+    'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-id',
+    'service.beta.kubernetes.io/alicloud-loadbalancer-id',
+    'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-force-override-listeners',
+    'service.beta.kubernetes.io/alicloud-loadbalancer-force-override-listeners',
+    'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-vgroup-port',
+    'service.beta.kubernetes.io/alicloud-loadbalancer-vgroup-port',
+    'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-weight',
+    'service.beta.kubernetes.io/alicloud-loadbalancer-weight',
+    'service.k8s.alibaba/loadbalancer-id',
+    'service.beta.kubernetes.io/hash',
+    ].map((key) => ({ key })));
+  });
+});

@@ -22,3 +22,13 @@ describe('aks annotations', () => {
     });
   });
 });
+
+describe('aks load balancer reuse keys', () => {
+  it('are exactly the documented keys that adopt a load balancer or pin its address; settings are not among them', () => {
+    expect(aksProvider.reuseAnnotations).toEqual([
+    'service.beta.kubernetes.io/azure-pip-name',
+    'service.beta.kubernetes.io/azure-load-balancer-ipv4',
+    'service.beta.kubernetes.io/azure-load-balancer-ipv6',
+    ].map((key) => ({ key })));
+  });
+});

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import type { LoadBalancerSpec } from '../topology.js';
 import { PROVIDERS } from './index.js';
-import type { LoadBalancerProvider, ProviderResult } from './provider.js';
+import { matchesMetadataKey, type LoadBalancerProvider, type ProviderResult } from './provider.js';
 
 const AT = ['spec', 'clusters', 3, 'eastWestGateway', 'loadBalancer'] as const;
 const AT_TEXT = 'spec.clusters.3.eastWestGateway.loadBalancer';
@@ -124,6 +124,24 @@ export function runProviderConformance(provider: LoadBalancerProvider, cases: Co
       for (const p of res.problems) expect(p.message).not.toBe('');
     });
 
+    it('lists its load balancer reuse keys once each, as valid metadata keys', () => {
+      const texts = provider.reuseAnnotations.map((m) => ('key' in m ? m.key : `${m.prefix}*`));
+      expect(new Set(texts).size).toBe(texts.length);
+      for (const m of provider.reuseAnnotations) if ('key' in m) expect(m.key).toMatch(ANNOTATION_KEY);
+    });
+
+    // What a provider itself writes to adopt an existing load balancer must be what a copy drops. A provider without
+    // existingId writes no such annotation ('refuses every option outside its declared list' covers it).
+    if (provider.options.includes('existingId'))
+      it('counts the annotations it writes to reuse a load balancer among its reuse keys', () => {
+        const reuse: LoadBalancerSpec = { existingId: 'lb-1' };
+        if (provider.options.includes('vgroupPorts')) reuse.vgroupPorts = ['rsp-1:80'];
+        if (provider.options.includes('weight')) reuse.weight = 50;
+        const keys = Object.keys(provider.annotations(reuse, AT).annotations);
+        expect(keys.length).toBeGreaterThan(0);
+        for (const k of keys) expect(provider.reuseAnnotations.some((m) => matchesMetadataKey(m, k)), k).toBe(true);
+      });
+
     it('refuses every option outside its declared list', () => {
       const all: LoadBalancerSpec = { internal: true, existingId: 'lb-1', subnet: 'subnet-1', vgroupPorts: ['rsp-1:80'], weight: 5 };
       const res = provider.annotations(all, AT);
@@ -137,7 +155,7 @@ export function runProviderConformance(provider: LoadBalancerProvider, cases: Co
 
 describe('the determinism case can fail', () => {
   // Deliberately nondeterministic providers: each must be caught, and for the reason it was built with.
-  const shell = (annotations: LoadBalancerProvider['annotations']): LoadBalancerProvider => ({ name: 'generic', title: 'test double', options: ['existingId', 'subnet', 'annotations'], annotations });
+  const shell = (annotations: LoadBalancerProvider['annotations']): LoadBalancerProvider => ({ name: 'generic', title: 'test double', options: ['existingId', 'subnet', 'annotations'], reuseAnnotations: [], annotations });
   const lb: LoadBalancerSpec = { existingId: 'lb-1', subnet: 'subnet-1', annotations: { 'example.com/a': '1' } };
   const ok = (l: LoadBalancerSpec) => ({ annotations: { 'x.example.com/id': l.existingId ?? '' }, problems: [] });
 
@@ -176,6 +194,17 @@ describe('the determinism case can fail', () => {
   it('catches randomness', async () => {
     const random = shell(() => ({ annotations: { 'x.example.com/r': String(Math.random()) }, problems: [] }));
     expect(await nondeterminism(async () => shell(random.annotations), lb, [])).toContain('a second call with the same input gave another result');
+  });
+});
+
+describe('matchesMetadataKey', () => {
+  it.each([
+    [{ key: 'example.com/lb-id' }, 'example.com/lb-id', true],
+    [{ key: 'example.com/lb-id' }, 'example.com/lb-id-2', false],
+    [{ prefix: 'example.com/lb-' }, 'example.com/lb-id-2', true],
+    [{ prefix: 'example.com/lb-' }, 'example.com/other', false],
+  ] as const)('%j matches %s: %s', (match, key, want) => {
+    expect(matchesMetadataKey(match, key)).toBe(want);
   });
 });
 

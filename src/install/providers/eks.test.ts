@@ -25,3 +25,13 @@ describe('eks annotations', () => {
     expect(eksProvider.annotations({ ...lb }, ['lb'])).toEqual({ annotations: want, problems: [] });
   });
 });
+
+describe('eks load balancer reuse keys', () => {
+  it('are exactly the documented keys that adopt a load balancer or pin its address; settings are not among them', () => {
+    expect(eksProvider.reuseAnnotations).toEqual([
+    'service.beta.kubernetes.io/aws-load-balancer-eip-allocations',
+    'service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses',
+    'service.beta.kubernetes.io/aws-load-balancer-ipv6-addresses',
+    ].map((key) => ({ key })));
+  });
+});

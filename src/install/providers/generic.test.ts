@@ -22,3 +22,16 @@ describe('generic annotations', () => {
     expect(res.problems[0]?.message).toMatch(/under annotations/);
   });
 });
+
+describe('generic load balancer reuse keys', () => {
+  it('are exactly the documented keys that adopt a load balancer or pin its address; settings are not among them', () => {
+    expect(genericProvider.reuseAnnotations).toEqual([
+    'kubernetes.digitalocean.com/load-balancer-id',
+    'metallb.universe.tf/loadBalancerIPs',
+    'metallb.io/loadBalancerIPs',
+    'lbipam.cilium.io/ips',
+    'io.cilium/lb-ipam-ips',
+    'kube-vip.io/loadbalancerIPs',
+    ].map((key) => ({ key })));
+  });
+});

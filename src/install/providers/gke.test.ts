@@ -23,3 +23,11 @@ describe('gke annotations', () => {
     expect(gkeProvider.annotations({ internal: false }, ['lb'])).toEqual({ annotations: {}, problems: [] });
   });
 });
+
+describe('gke load balancer reuse keys', () => {
+  it('are exactly the documented keys that adopt a load balancer or pin its address; settings are not among them', () => {
+    expect(gkeProvider.reuseAnnotations).toEqual([
+    'networking.gke.io/load-balancer-ip-addresses',
+    ].map((key) => ({ key })));
+  });
+});

@@ -19,6 +19,20 @@ export interface LoadBalancerProvider {
   readonly options: readonly LoadBalancerOption[];
   /** Annotations for a gateway Service; `at` is the path of the `loadBalancer` block in the topology. */
   annotations(lb: LoadBalancerSpec, at: readonly PathSegment[]): ProviderResult;
+  /**
+   * Service metadata keys (annotations, and labels some cloud controllers write) that make this cloud's controller
+   * adopt one existing load balancer or pin its address. A Service copied into another cluster with one of them
+   * would have that cluster's controller take over, or fight for, the live load balancer, so a copy drops them.
+   */
+  readonly reuseAnnotations: readonly MetadataKeyMatch[];
+}
+
+/** One metadata key, or every key under a prefix. */
+export type MetadataKeyMatch = { key: string } | { prefix: string };
+
+/** Whether a metadata key is the one named, or starts with the prefix. */
+export function matchesMetadataKey(match: MetadataKeyMatch, key: string): boolean {
+  return 'key' in match ? key === match.key : key.startsWith(match.prefix);
 }
 
 /**

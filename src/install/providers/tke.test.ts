@@ -24,3 +24,12 @@ describe('tke annotations', () => {
     expect(tkeProvider.annotations({ ...lb }, ['lb'])).toEqual({ annotations: want, problems: [] });
   });
 });
+
+describe('tke load balancer reuse keys', () => {
+  it('are exactly the documented keys that adopt a load balancer or pin its address; settings are not among them', () => {
+    expect(tkeProvider.reuseAnnotations).toEqual([
+    'service.kubernetes.io/tke-existed-lbid',
+    'service.kubernetes.io/loadbalance-id',
+    ].map((key) => ({ key })));
+  });
+});

@@ -1,15 +1,25 @@
 // Tencent Kubernetes Engine: reuse a CLB by id, or create an internal CLB in a subnet.
 import type { PathSegment } from '../../resources/resource-set.js';
 import type { LoadBalancerSpec, TopologyProblem } from '../topology.js';
-import { unsupportedOptions, withExtraAnnotations, type LoadBalancerProvider, type ProviderResult } from './provider.js';
+import { unsupportedOptions, withExtraAnnotations, type LoadBalancerProvider, type MetadataKeyMatch, type ProviderResult } from './provider.js';
 
 export const TKE_EXISTING_LB = 'service.kubernetes.io/tke-existed-lbid';
 export const TKE_INTERNAL_SUBNET = 'service.kubernetes.io/qcloud-loadbalancer-internal-subnetid';
+/** Read-only: the id of the CLB the service controller bound the Service to. */
+export const TKE_LB_ID = 'service.kubernetes.io/loadbalance-id';
+
+/**
+ * cloud.tencent.com/document/product/457/51258 (Service Annotation 说明): `tke-existed-lbid` reuses an existing CLB,
+ * `loadbalance-id` is the read-only id of the bound CLB; tencentcloud.com/document/product/457/36835 (Using
+ * Existing CLBs) says adding the reuse annotation to a Service hands the CLB to it.
+ */
+const TKE_REUSE: readonly MetadataKeyMatch[] = [{ key: TKE_EXISTING_LB }, { key: TKE_LB_ID }];
 
 export const tkeProvider: LoadBalancerProvider = {
   name: 'tke',
   title: 'Tencent Kubernetes Engine (TKE)',
   options: ['internal', 'existingId', 'subnet', 'annotations'],
+  reuseAnnotations: TKE_REUSE,
   annotations(lb: LoadBalancerSpec, at: readonly PathSegment[]): ProviderResult {
     const problems: TopologyProblem[] = unsupportedOptions(this, lb, at);
     const out: Record<string, string> = {};

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { KEEP_NODE_PORTS_ANNOTATION, LOAD_BALANCER_REUSE_KEYS, planCopy, secretDataDigest, type CopyOptions, type RequiredSecret } from './copy-plan.js';
 import type { KubeObject } from '../../resources/object.js';
+import { PROVIDERS } from '../../install/providers/index.js';
 
 type Json = Record<string, unknown>;
 
@@ -169,6 +170,23 @@ const rows: Row[] = [
     objects: [service({ type: 'LoadBalancer' }, { [key]: 'lb-or-address', team: 'web' })],
     want: { copy: [{ ref: 'Service shop/web', object: cleanService({ type: 'LoadBalancer' }, { team: 'web' }), changes: [dropped(key)] }] },
   })),
+  // One row per provider: all of its reuse keys on one Service, each dropped, the provider's other settings kept.
+  ...Object.values(PROVIDERS).map((provider): Row => {
+    const keys = provider.reuseAnnotations.flatMap((m) => ('key' in m ? [m.key] : []));
+    const settings = provider.annotations({ ...(provider.options.includes('internal') ? { internal: true } : {}), ...(provider.options.includes('subnet') ? { subnet: 'subnet-1' } : {}) }, ['lb']).annotations;
+    return {
+      name: `${provider.name}: every reuse annotation (${keys.length}) dropped, its other load balancer annotations kept`,
+      opts: { keepLoadBalancer: true },
+      objects: [service({ type: 'LoadBalancer' }, { ...Object.fromEntries(keys.map((k) => [k, 'lb-or-address'])), ...settings })],
+      want: { copy: [{ ref: 'Service shop/web', object: cleanService({ type: 'LoadBalancer' }, Object.keys(settings).length ? settings : undefined), changes: keys.map((k) => dropped(k)) }] },
+    };
+  }),
+  {
+    name: 'a key that only resembles a reuse annotation stays (exact keys, no prefix guessing)',
+    opts: { keepLoadBalancer: true },
+    objects: [service({ type: 'LoadBalancer' }, { 'service.kubernetes.io/tke-existed-lbid-note': 'x', 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type': 'intranet' })],
+    want: { copy: [{ ref: 'Service shop/web', object: cleanService({ type: 'LoadBalancer' }, { 'service.kubernetes.io/tke-existed-lbid-note': 'x', 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type': 'intranet' }), changes: [] }] },
+  },
   {
     name: "ACK's reconcile labels (load balancer id, hash) are never copied; other labels stay",
     opts: { keepLoadBalancer: true },

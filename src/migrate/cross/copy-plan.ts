@@ -1,7 +1,7 @@
 // What a CrossCluster wave copies from the source cluster into the target, cleaned for its new cluster; what it leaves, and why.
 import { createHash } from 'node:crypto';
-import { ACK_FORCE_OVERRIDE, ACK_LB_ID, ACK_VGROUP_PORT, ACK_WEIGHT } from '../../install/providers/ack.js';
-import { TKE_EXISTING_LB } from '../../install/providers/tke.js';
+import { PROVIDERS } from '../../install/providers/index.js';
+import { matchesMetadataKey, type MetadataKeyMatch } from '../../install/providers/provider.js';
 import { GATEWAY_API_KINDS, ISTIO_KINDS, parseApiVersion } from '../../resources/kinds.js';
 import { neatObject } from '../../resources/neat.js';
 import { identityOf, isPlainObject, type KubeObject } from '../../resources/object.js';
@@ -58,52 +58,20 @@ export interface CopyPlan {
 
 /**
  * Service metadata keys (annotations, and labels some cloud controllers write) that bind a Service to one live load
- * balancer or address. A copy that kept one would have the target's cloud controller take over, or fight for, the
- * load balancer the source still serves on, so they are never copied. Sources:
- * - TKE: tencentcloud.com/document/product/457/36835 (`tke-existed-lbid` reuses a CLB; `loadbalance-id` is the
- *   read-only id the controller records). The `service.cloud.tencent.com/` spelling of `tke-existed-lbid` was not
- *   found in TKE's docs; it is dropped too, since dropping an unknown key costs nothing.
- * - ACK: alibabacloud.com/help/en/ack "Configure a CLB instance by using annotations" (`id`, `force-override-listeners`
- *   and the vServer groups of that CLB: `vgroup-port`, `weight`; the older `alicloud-` keyword is still honoured);
- *   kubernetes/cloud-provider-alibaba-cloud labels a reconciled Service with its load balancer's id
- *   (`service.k8s.alibaba/loadbalancer-id`) and the Service's hash (`service.beta.kubernetes.io/hash`).
- * - AWS Load Balancer Controller docs (guide/service/annotations) and k8s.io well-known annotations: Elastic IP
- *   allocations and pinned private or IPv6 addresses of an NLB.
- * - GKE "LoadBalancer Service parameters": `networking.gke.io/load-balancer-ip-addresses` names reserved addresses;
- *   `cloud.google.com/load-balancer-ip` is not in GKE's docs but is common in users' manifests.
- * - AKS (cloud-provider-azure): `azure-pip-name` reuses a public IP; `azure-load-balancer-ipv4`/`-ipv6` replace
- *   spec.loadBalancerIP.
- * - DigitalOcean CCM: `load-balancer-id` is how an existing load balancer is adopted by a cluster.
- * - MetalLB, Cilium LB-IPAM and kube-vip: their pinned-address annotations.
- * spec.loadBalancerIP, the core field for the same thing, is dropped as well.
+ * balancer or address: every provider's `reuseAnnotations` (src/install/providers, each list citing its vendor's
+ * page). A copy that kept one would have the target's cloud controller take over, or fight for, the load balancer the
+ * source still serves on, so they are never copied. spec.loadBalancerIP, the core field for the same thing, is
+ * dropped as well.
  */
-export const LOAD_BALANCER_REUSE_KEYS: readonly string[] = [
-  TKE_EXISTING_LB,
-  'service.cloud.tencent.com/tke-existed-lbid',
-  'service.kubernetes.io/loadbalance-id',
-  ACK_LB_ID,
-  ACK_FORCE_OVERRIDE,
-  ACK_VGROUP_PORT,
-  ACK_WEIGHT,
-  'service.beta.kubernetes.io/alicloud-loadbalancer-id',
-  'service.beta.kubernetes.io/alicloud-loadbalancer-force-override-listeners',
-  'service.k8s.alibaba/loadbalancer-id',
-  'service.beta.kubernetes.io/hash',
-  'service.beta.kubernetes.io/aws-load-balancer-eip-allocations',
-  'service.beta.kubernetes.io/aws-load-balancer-private-ipv4-addresses',
-  'service.beta.kubernetes.io/aws-load-balancer-ipv6-addresses',
-  'networking.gke.io/load-balancer-ip-addresses',
-  'cloud.google.com/load-balancer-ip',
-  'service.beta.kubernetes.io/azure-pip-name',
-  'service.beta.kubernetes.io/azure-load-balancer-ipv4',
-  'service.beta.kubernetes.io/azure-load-balancer-ipv6',
-  'kubernetes.digitalocean.com/load-balancer-id',
-  'metallb.universe.tf/loadBalancerIPs',
-  'metallb.io/loadBalancerIPs',
-  'lbipam.cilium.io/ips',
-  'io.cilium/lb-ipam-ips',
-  'kube-vip.io/loadbalancerIPs',
-];
+const LOAD_BALANCER_REUSE: readonly MetadataKeyMatch[] = Object.values(PROVIDERS).flatMap((p) => p.reuseAnnotations);
+
+/** The exact keys of `LOAD_BALANCER_REUSE`, for callers that list them. */
+export const LOAD_BALANCER_REUSE_KEYS: readonly string[] = [...new Set(LOAD_BALANCER_REUSE.flatMap((m) => ('key' in m ? [m.key] : [])))];
+
+/** Whether a Service metadata key binds it to a live load balancer or address. */
+export function isLoadBalancerReuseKey(key: string): boolean {
+  return LOAD_BALANCER_REUSE.some((m) => matchesMetadataKey(m, key));
+}
 
 /**
  * Set to `"true"` on a source Service to keep its node ports (ports[].nodePort, healthCheckNodePort) in the copy.
@@ -262,8 +230,9 @@ function cleanService(svc: KubeObject, opts: CopyOptions, changes: string[]): vo
   for (const field of ['annotations', 'labels'] as const) {
     const map = svc.metadata[field];
     if (!map) continue;
-    for (const k of LOAD_BALANCER_REUSE_KEYS)
-      if (k in map) {
+    // In the source's key order, so the changes read like the object.
+    for (const k of Object.keys(map))
+      if (isLoadBalancerReuseKey(k)) {
         delete map[k];
         changes.push(`${field === 'labels' ? 'label' : 'annotation'} ${k} dropped: it binds the Service to the source's live load balancer or address`);
       }
