@@ -33,8 +33,11 @@ function contains(dir: string, file: string): boolean {
  * would otherwise pass as "nothing to do" (and a CI gate would pass on it). Exit 2, naming each such path.
  */
 export function requireObjects(set: ResourceSet, paths: readonly string[]): void {
+  // Ten thousand objects come from a few dozen files: resolve each file once, not once per object.
+  const files = new Set<string>();
+  for (const r of set) if (r.source) files.add(r.source.file);
   const sources = new Set<string>();
-  for (const r of set) if (r.source) sources.add(r.source.file === STDIN_NAME ? STDIN_NAME : path.resolve(r.source.file));
+  for (const f of files) sources.add(f === STDIN_NAME ? STDIN_NAME : path.resolve(f));
   const empty = paths.filter((p) => {
     if (p === '-') return !sources.has(STDIN_NAME);
     // A reader may name files by the path given or by their real path (symlinks followed): accept both.
@@ -44,6 +47,7 @@ export function requireObjects(set: ResourceSet, paths: readonly string[]): void
     } catch {
       // The reader has already reported a path that cannot be resolved.
     }
+    if (wants.some((w) => sources.has(w))) return false; // a file named as it was read
     for (const s of sources) if (s !== STDIN_NAME && wants.some((w) => contains(w, s))) return false;
     return true;
   });
