@@ -20,8 +20,8 @@ function scopeOf(r: Resource): string {
 export class AnalysisIndex {
   readonly target: TargetFacts;
   #byKind = new Map<KindRef, Resource[]>();
-  #byName = new Map<string, Resource>();
-  #kindInNamespace = new Set<string>();
+  /** kind → namespace → name: no key string is built and hashed per object, or per lookup. */
+  #byName = new Map<KindRef, Map<string, Map<string, Resource>>>();
   #complete: ReadonlySet<KindRef>;
   #services: ServiceRegistry | undefined;
   #workloads: WorkloadIndex | undefined;
@@ -39,8 +39,11 @@ export class AnalysisIndex {
       const list = this.#byKind.get(kind);
       if (list) list.push(r);
       else this.#byKind.set(kind, [r]);
-      this.#byName.set(`${kind}|${ns}|${r.object.metadata.name}`, r);
-      this.#kindInNamespace.add(`${kind}|${ns}`);
+      let namespaces = this.#byName.get(kind);
+      if (!namespaces) this.#byName.set(kind, (namespaces = new Map()));
+      let names = namespaces.get(ns);
+      if (!names) namespaces.set(ns, (names = new Map()));
+      names.set(r.object.metadata.name, r);
     }
   }
 
@@ -59,7 +62,7 @@ export class AnalysisIndex {
   }
 
   get(kind: KindRef, namespace: string, name: string): Resource | undefined {
-    return this.#byName.get(`${kind}|${namespace}|${name}`);
+    return this.#byName.get(kind)?.get(namespace)?.get(name);
   }
 
   services(): ServiceRegistry {
@@ -91,7 +94,7 @@ export class AnalysisIndex {
   }
 
   covers(kind: KindRef, namespace: string): boolean {
-    return this.#complete.has(kind) || this.#kindInNamespace.has(`${kind}|${namespace}`);
+    return this.#complete.has(kind) || this.#byName.get(kind)?.has(namespace) === true;
   }
 
   isComplete(kind: KindRef): boolean {
