@@ -208,7 +208,7 @@ async function unboundRoutes(from: GatewayService, to: GatewayService, fromGatew
       severity: 'error',
       code: 'GatewayMismatch',
       target: to.label,
-      message: `VirtualService ${show(`${vs.metadata.namespace ?? ''}/${vs.metadata.name}`)} (hosts ${show(hosts.join(', '))}) in cluster ${show(fromConfig.context)} is bound to Gateway ${show(viaFrom.join(', '))} of ${from.label} but to no Gateway in cluster ${show(toConfig.context)} selecting this gateway's pods: it would answer 404`,
+      message: `VirtualService ${show(`${vs.metadata.namespace ?? ''}/${vs.metadata.name}`)} (hosts ${show(hosts.join(', '))}) is bound to Gateway ${show(viaFrom.join(', '))} in cluster ${show(fromConfig.context)} of ${from.label} but to no Gateway in cluster ${show(toConfig.context)} selecting this gateway's pods: it would answer 404`,
     });
   }
   return out;
