@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hasStackTrace, runCli } from '../../../test/support/cli.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { parseTrafficShift } from '../shift/spec.js';
 import { requireRouterContexts, routerContextFields } from './router-contexts.js';
@@ -71,4 +72,23 @@ describe('requireRouterContexts', () => {
       `shift.yaml:9:29: context "primray" is not in the kubeconfig (${kubeconfig}); known contexts: primary, remote, tcm. Fix spec.router.lbWeight.to.configContext`,
     );
   });
+});
+
+it('shift plan refuses a TrafficShift whose configContext the kubeconfig lacks: exit 2 at its line, before connecting', () => {
+  const file = path.join(dir, 'shift.yaml');
+  writeFileSync(
+    file,
+    `apiVersion: meshferry.dev/v1alpha1
+kind: TrafficShift
+metadata: {name: exit, namespace: istio-system}
+spec:
+  router:
+${LB.replace('CONFIG', 'primray')}  steps: [50, 100]
+  interval: 1m
+`,
+  );
+  const res = runCli(['shift', 'plan', file, '--kubeconfig', kubeconfig]);
+  expect(res.code, res.stderr).toBe(2);
+  expect(res.stderr).toContain(`${file}:9:29: context "primray" is not in the kubeconfig (${kubeconfig}); known contexts: primary, remote, tcm. Fix spec.router.lbWeight.to.configContext`);
+  expect(hasStackTrace(res.stderr)).toBe(false);
 });
