@@ -158,7 +158,10 @@ export function credentialClusters(svc: Pick<GatewayService, 'context' | 'config
   return [...new Set([svc.context, svc.config?.context ?? svc.context])];
 }
 
-/** Istio reads a credentialName from the gateway pod's own namespace: the Secret must exist beside "to" as well. */
+/**
+ * Istio reads a credentialName from the gateway pod's own namespace, in the clusters `credentialClusters` names: the
+ * Secret must exist there for "to" as well (skipped when both sides share namespace and clusters).
+ */
 async function missingCredentials(from: GatewayService, to: GatewayService, served: Map<string, ServedHost>): Promise<RouterProblem[]> {
   const names = new Set([...served.values()].flatMap((s) => s.credentials).filter((c) => !c.includes('/') && !c.includes('://')));
   const fromNs = from.obj.metadata.namespace;
