@@ -537,6 +537,51 @@ describe('lab: ownership, gateways and the TrafficShift spec', () => {
     expect(newSvc?.metadata.annotations?.[`${ACK}weight`]).toBe('10');
   });
 
+  it('lbWeight, primary-remote: a Gateway only in the config cluster is a mismatch unless "to" names it as configContext; Secrets are found there too', async () => {
+    // The TCM exit: the new gateway's Service and pods run in a remote cluster (west), while its Istio config
+    // (Gateways, VirtualServices) lives in the primary (east), as istiod there configures the remote's proxies.
+    const east = await people.client('east');
+    const west = await people.client('west');
+    const tag = uniq('exit');
+    const from = uniq('gw-old');
+    const to = uniq('gw-remote');
+    const gw = uniq('gw-exit');
+    const cert = uniq('exit-cert');
+    await east.create(gatewayService(from, { exitgw: tag, app: from }, ackAnnotations('100')));
+    await west.create(gatewayService(to, { exitgw: tag, app: to }, ackAnnotations('0')));
+    await east.create(istioGateway(gw, { exitgw: tag }, ['exit.example'], cert));
+    await east.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: cert, namespace: NS }, type: 'Opaque', data: {} });
+    const vs = richVirtualService(uniq('exit-routes'), 'cart-v2');
+    Object.assign(vs.spec as Record<string, unknown>, { gateways: [gw], hosts: ['exit.example'] });
+    delete (vs.spec as Record<string, unknown>).tcp;
+    await east.create(vs);
+
+    const side = (extra: Record<string, string>) => ({ context: 'west', service: `${NS}/${to}`, ...extra });
+    const errorsOf = async (toSide: ReturnType<typeof side>) =>
+      (await createRouter({ lbWeight: { provider: 'ack', from: { context: 'east', service: `${NS}/${from}` }, to: toSide } }, routers).validate()).filter((p) => p.severity === 'error');
+
+    // Without configContext "to"'s Gateways are read from west, which has none for these pods: a false mismatch.
+    const without = await errorsOf(side({}));
+    expect(without.map((p) => p.code)).toEqual(expect.arrayContaining(['GatewayMismatch']));
+    expect(without.map((p) => p.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^serves no port 80 \\(HTTP\\) host exit\\.example by the Gateways in cluster west \\(Gateway ${NS}/${gw} in cluster east serves it for east/Service ${NS}/${from}\\)`)),
+        expect.stringMatching(/is bound to Gateway .* in cluster east of .* but to no Gateway in cluster west selecting this gateway's pods/),
+      ]),
+    );
+    expect(without.every((p) => p.target === `west/Service ${NS}/${to}`)).toBe(true);
+
+    // With configContext: east, the Gateway, the route and the credential Secret are all found: no error.
+    expect(await errorsOf(side({ configContext: 'east' }))).toEqual([]);
+
+    // Istio looks for the Secret in the gateway's own cluster, then the config cluster: in neither is an error naming both.
+    await east.delete(await resourceOf(east, '', 'Secret'), NS, cert);
+    const noSecret = await errorsOf(side({ configContext: 'east' }));
+    expect(noSecret.map((p) => p.message)).toEqual([`credential Secret "${cert}" does not exist in namespace ${NS} of cluster west or east, where Istio reads it for this gateway's pods`]);
+    await west.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: cert, namespace: NS }, type: 'Opaque', data: {} });
+    expect(await errorsOf(side({ configContext: 'east' }))).toEqual([]);
+  });
+
   it('lbWeight (ack): a Service without a weight annotation, or with weight updates ignored, is an error before the shift', async () => {
     const c = await people.client('east');
     const from = uniq('gw-old');

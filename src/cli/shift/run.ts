@@ -7,6 +7,7 @@ import type { ResolvedCheck } from '../../traffic/gates/templates.js';
 import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
 import { createRouter } from '../../traffic/routers/create-router.js';
 import { NoopRouter } from '../../traffic/routers/noop.js';
+import { requireRouterContexts } from '../../traffic/routers/router-contexts.js';
 import type { Router, RouterProblem } from '../../traffic/routers/router.js';
 import { initialState, isTerminal } from '../../traffic/shift/decide.js';
 import type { TerminalPhase } from '../../traffic/shift/decide.js';
@@ -48,6 +49,7 @@ function routerKind(file: LoadedTrafficShift): string {
 async function open(path: string, flags: ClusterFlags): Promise<Opened> {
   const file = await loadTrafficShift(path);
   if (flags.context) await requireContexts([flags.context], flags);
+  await requireRouterContexts(file.value.spec.router, file.locate, flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
   const clusters = new KubeconfigClusterSet({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), ...(flags.context ? { context: flags.context } : {}) });
   const router = createRouter(file.value.spec.router, clusters, { namespace: file.namespace });
   const checks = resolveShiftChecks(file.value.spec, router.reporter, file.namespace);

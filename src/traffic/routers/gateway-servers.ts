@@ -9,8 +9,18 @@ import type { RouterProblem } from './router.js';
 /** A gateway Service as the lb-weight router loaded it. */
 export interface GatewayService {
   obj: KubeObject;
+  /** The Service's own cluster: its pods, and the first place Istio looks for credential Secrets. */
   client: ObjectClient;
+  /** The context name of `client`, as messages show it. */
+  context: string;
   label: string;
+  /** The cluster whose Istio config applies to the gateway (its `configContext`); absent: its own cluster. */
+  config?: { client: ObjectClient; context: string };
+}
+
+/** The client and context name that hold the gateway's Istio config. */
+function configOf(svc: GatewayService): { client: ObjectClient; context: string } {
+  return svc.config ?? { client: svc.client, context: svc.context };
 }
 
 /** One (port, protocol, host) a gateway serves, and how it terminates TLS there. */
@@ -89,22 +99,27 @@ export function boundGateways(vs: KubeObject): string[] {
  */
 export async function compareGateways(from: GatewayService, to: GatewayService): Promise<RouterProblem[]> {
   const out: RouterProblem[] = [];
-  const gwResource = to.client.discovery.resourceFor('networking.istio.io', 'Gateway');
-  if (!gwResource) {
-    out.push({ severity: 'warning', code: 'GatewayMismatch', target: to.label, message: 'the cluster serves no Istio Gateway kind: cannot check that both gateways serve the same hosts' });
-    return out;
-  }
+  const fromConfig = configOf(from);
+  const toConfig = configOf(to);
+  const [fromGw, toGw] = [fromConfig, toConfig].map((c) => c.client.discovery.resourceFor('networking.istio.io', 'Gateway'));
+  for (const [svc, c, r] of [[from, fromConfig, fromGw], [to, toConfig, toGw]] as const)
+    if (!r) {
+      out.push({ severity: 'warning', code: 'GatewayMismatch', target: svc.label, message: `cluster ${show(c.context)} (where its Istio config is read) serves no Istio Gateway kind: cannot check that both gateways serve the same hosts` });
+      return out;
+    }
+  if (!fromGw || !toGw) return out;
   const [fromLabels, toLabels] = await Promise.all([podLabels(from), podLabels(to)]);
   for (const [svc, l] of [[from, fromLabels], [to, toLabels]] as const)
     if (!l) out.push({ severity: 'warning', code: 'GatewayMismatch', target: svc.label, message: 'has no selector: cannot tell which gateway pods it fronts' });
   if (!fromLabels || !toLabels) return out;
-  // Both Services are in one cluster when they share a load balancer; Gateways select pods in any namespace.
+  // Gateways select pods in any namespace. In a primary-remote mesh they live in the config cluster, not beside the
+  // gateway's pods: read them where each side's configContext says.
   const [fromGateways, toGateways] = await Promise.all([
-    from.client.list(gwResource).then((gs) => gs.filter((g) => selects(g, fromLabels))),
-    to.client.list(gwResource).then((gs) => gs.filter((g) => selects(g, toLabels))),
+    fromConfig.client.list(fromGw).then((gs) => gs.filter((g) => selects(g, fromLabels))),
+    toConfig.client.list(toGw).then((gs) => gs.filter((g) => selects(g, toLabels))),
   ]);
   if (fromGateways.length === 0) {
-    out.push({ severity: 'warning', code: 'GatewayMismatch', target: from.label, message: 'no Istio Gateway selects its pods: nothing to compare' });
+    out.push({ severity: 'warning', code: 'GatewayMismatch', target: from.label, message: `no Istio Gateway in cluster ${show(fromConfig.context)} selects its pods: nothing to compare` });
     return out;
   }
   const a = servedHosts(fromGateways);
@@ -116,63 +131,87 @@ export async function compareGateways(from: GatewayService, to: GatewayService):
         severity: 'error',
         code: 'GatewayMismatch',
         target: to.label,
-        message: `serves no ${show(key)} (Gateway ${show(s.gateway)} serves it for ${from.label}): it would answer 404 there, and 404 is not a 5xx to a success-rate gate`,
+        message: `serves no ${show(key)} by the Gateways in cluster ${show(toConfig.context)} (Gateway ${show(s.gateway)} in cluster ${show(fromConfig.context)} serves it for ${from.label}): it would answer 404 there, and 404 is not a 5xx to a success-rate gate`,
       });
     else if (t.tls !== s.tls)
       out.push({
         severity: 'error',
         code: 'GatewayMismatch',
         target: to.label,
-        message: `serves ${show(key)} with ${show(t.tls)} (Gateway ${show(t.gateway)}), but ${from.label} with ${show(s.tls)}`,
+        message: `serves ${show(key)} with ${show(t.tls)} (Gateway ${show(t.gateway)} in cluster ${show(toConfig.context)}), but ${from.label} with ${show(s.tls)} (Gateway ${show(s.gateway)} in cluster ${show(fromConfig.context)})`,
       });
   }
   for (const [key, t] of b)
-    if (!a.has(key)) out.push({ severity: 'warning', code: 'GatewayMismatch', target: to.label, message: `also serves ${show(key)} (Gateway ${show(t.gateway)}), which ${from.label} does not` });
+    if (!a.has(key)) out.push({ severity: 'warning', code: 'GatewayMismatch', target: to.label, message: `also serves ${show(key)} (Gateway ${show(t.gateway)} in cluster ${show(toConfig.context)}), which ${from.label} does not` });
 
   out.push(...(await missingCredentials(from, to, b)));
   out.push(...(await unboundRoutes(from, to, fromGateways, toGateways)));
   return out;
 }
 
-/** Istio reads a credentialName from the gateway pod's own namespace: the Secret must exist beside "to" as well. */
+/**
+ * The clusters where Istio looks for "to"'s credential Secrets, in order: the gateway's own cluster, then the config
+ * cluster (istio pilot/pkg/credentials/kube/multicluster.go, `ForCluster`: the proxy's cluster first, then the config
+ * cluster; `GetCertInfo` takes the first that has it). Always in the gateway pods' namespace.
+ */
+export function credentialClusters(svc: Pick<GatewayService, 'context' | 'config'>): string[] {
+  return [...new Set([svc.context, svc.config?.context ?? svc.context])];
+}
+
+/**
+ * Istio reads a credentialName from the gateway pod's own namespace, in the clusters `credentialClusters` names: the
+ * Secret must exist there for "to" as well (skipped when both sides share namespace and clusters).
+ */
 async function missingCredentials(from: GatewayService, to: GatewayService, served: Map<string, ServedHost>): Promise<RouterProblem[]> {
   const names = new Set([...served.values()].flatMap((s) => s.credentials).filter((c) => !c.includes('/') && !c.includes('://')));
   const fromNs = from.obj.metadata.namespace;
   const toNs = to.obj.metadata.namespace;
-  if (names.size === 0 || fromNs === toNs) return [];
-  const secrets = to.client.discovery.resourceFor('', 'Secret');
-  if (!secrets) return [];
-  // Metadata only: Secret data never leaves the server.
-  const have = new Set((await to.client.list(secrets, { namespace: toNs, metadataOnly: true })).map((s) => s.metadata.name));
+  const sameClusters = credentialClusters(from).join('\n') === credentialClusters(to).join('\n');
+  if (names.size === 0 || (fromNs === toNs && sameClusters)) return [];
+  const lookIn = to.config && to.config.context !== to.context ? [to.client, to.config.client] : [to.client];
+  const have = new Set<string>();
+  for (const client of lookIn) {
+    const secrets = client.discovery.resourceFor('', 'Secret');
+    if (!secrets) return [];
+    // Metadata only: Secret data never leaves the server.
+    for (const s of await client.list(secrets, { namespace: toNs, metadataOnly: true })) have.add(s.metadata.name);
+  }
+  const where = credentialClusters(to).map(show).join(' or ');
   return [...names]
     .filter((n) => !have.has(n))
     .map((n) => ({
       severity: 'error' as const,
       code: 'GatewayMismatch' as const,
       target: to.label,
-      message: `credential Secret "${show(n)}" does not exist in namespace ${show(toNs ?? '')}, where this gateway's pods read it`,
+      message: `credential Secret "${show(n)}" does not exist in namespace ${show(toNs ?? '')} of cluster ${where}, where Istio reads it for this gateway's pods`,
     }));
 }
 
 /** VirtualServices bound to a Gateway of "from" but to none of "to": the new gateway has no route for their hosts. */
 async function unboundRoutes(from: GatewayService, to: GatewayService, fromGateways: KubeObject[], toGateways: KubeObject[]): Promise<RouterProblem[]> {
-  const vsResource = from.client.discovery.resourceFor('networking.istio.io', 'VirtualService');
+  const fromConfig = configOf(from);
+  const vsResource = fromConfig.client.discovery.resourceFor('networking.istio.io', 'VirtualService');
   if (!vsResource) return [];
   const id = (g: KubeObject) => `${g.metadata.namespace ?? ''}/${g.metadata.name}`;
   const fromIds = new Set(fromGateways.map(id));
   const toIds = new Set(toGateways.map(id));
   const out: RouterProblem[] = [];
-  for (const vs of await from.client.list(vsResource)) {
+  const toConfig = configOf(to);
+  // With two config clusters, "to"'s routes are the VirtualServices of its own config cluster, matched by ns/name.
+  const toVsResource = toConfig.context === fromConfig.context ? undefined : toConfig.client.discovery.resourceFor('networking.istio.io', 'VirtualService');
+  const toBound = new Map((toVsResource ? await toConfig.client.list(toVsResource) : []).map((v) => [id(v), boundGateways(v)]));
+  for (const vs of await fromConfig.client.list(vsResource)) {
     const bound = boundGateways(vs);
     const viaFrom = bound.filter((g) => fromIds.has(g));
-    if (viaFrom.length === 0 || bound.some((g) => toIds.has(g))) continue;
+    const boundForTo = toVsResource ? (toBound.get(id(vs)) ?? []) : bound;
+    if (viaFrom.length === 0 || boundForTo.some((g) => toIds.has(g))) continue;
     const spec = isPlainObject(vs.spec) ? vs.spec : {};
     const hosts = Array.isArray(spec.hosts) ? spec.hosts.filter((h): h is string => typeof h === 'string') : [];
     out.push({
       severity: 'error',
       code: 'GatewayMismatch',
       target: to.label,
-      message: `VirtualService ${show(`${vs.metadata.namespace ?? ''}/${vs.metadata.name}`)} (hosts ${show(hosts.join(', '))}) is bound to Gateway ${show(viaFrom.join(', '))} of ${from.label} but to no Gateway selecting this gateway's pods: it would answer 404`,
+      message: `VirtualService ${show(`${vs.metadata.namespace ?? ''}/${vs.metadata.name}`)} (hosts ${show(hosts.join(', '))}) is bound to Gateway ${show(viaFrom.join(', '))} in cluster ${show(fromConfig.context)} of ${from.label} but to no Gateway in cluster ${show(toConfig.context)} selecting this gateway's pods: it would answer 404`,
     });
   }
   return out;

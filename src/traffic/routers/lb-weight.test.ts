@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.js';
 import type { KubeObject } from '../../resources/object.js';
-import { boundGateways, selects, servedHosts } from './gateway-servers.js';
+import { parseTrafficShift } from '../shift/spec.js';
+import { boundGateways, credentialClusters, selects, servedHosts } from './gateway-servers.js';
 import { lbProvider, parseWeight } from './lb-weight.js';
 
 describe('parseWeight', () => {
@@ -76,5 +77,43 @@ describe('gateway servers', () => {
   it('resolves the Gateways a VirtualService binds to (short names in its own namespace, mesh left out)', () => {
     const vs: KubeObject = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'v', namespace: 'shop' }, spec: { gateways: ['gw', 'istio-system/public', 'mesh'] } };
     expect(boundGateways(vs)).toEqual(['shop/gw', 'istio-system/public']);
+  });
+});
+
+describe('configContext', () => {
+  it.each([
+    ['no configContext: the own cluster only', { context: 'remote' }, ['remote']],
+    ['configContext equal to the own context', { context: 'remote', config: { context: 'remote' } }, ['remote']],
+    ['primary-remote: the own cluster first, then the config cluster', { context: 'remote', config: { context: 'primary' } }, ['remote', 'primary']],
+  ] as const)('credential Secrets are looked up in: %s', (_name, svc, want) => {
+    expect(credentialClusters(svc as Parameters<typeof credentialClusters>[0])).toEqual(want);
+  });
+
+  const file = (side: string) => `apiVersion: meshferry.dev/v1alpha1
+kind: TrafficShift
+metadata: {name: exit, namespace: istio-system}
+spec:
+  router:
+    lbWeight:
+      provider: ack
+      from: {context: tcm, service: istio-ingressgateway}
+      to: ${side}
+  steps: [50, 100]
+  interval: 1m
+  gates:
+    prometheus: {address: http://127.0.0.1:9090}
+    checks: [{metric: request-success-rate, min: 99}]
+`;
+
+  it('a TrafficShift side may name the context its Istio config comes from', () => {
+    const got = parseTrafficShift(file('{context: remote, configContext: primary, service: istio-ingressgateway-new}'), 'shift.yaml');
+    expect(got.value.spec.router.lbWeight?.to).toEqual({ context: 'remote', configContext: 'primary', service: 'istio-ingressgateway-new' });
+  });
+
+  it.each([
+    ['an empty configContext', '{context: remote, configContext: "", service: gw}', 'shift.yaml:9:'],
+    ['a misspelt key', '{context: remote, configcontext: primary, service: gw}', 'shift.yaml:9:'],
+  ])('%s is exit 2 with file:line', (_name, side, where) => {
+    expect(() => parseTrafficShift(file(side), 'shift.yaml')).toThrow(expect.objectContaining({ code: 'InvalidTrafficShift', message: expect.stringContaining(where) }));
   });
 });

@@ -5,7 +5,7 @@ import type { ServedResource } from '../../kube/discovery.js';
 import { FIELD_MANAGER, type JsonPatchOperation, type ObjectClient } from '../../kube/object-client.js';
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
-import { compareGateways } from './gateway-servers.js';
+import { compareGateways, type GatewayService } from './gateway-servers.js';
 import {
   disagreement,
   percentTo,
@@ -79,6 +79,8 @@ export function lbProvider(spec: Pick<LbWeightRouterSpec, 'provider' | 'annotati
 
 interface ResolvedService {
   context: string | undefined;
+  /** Where the gateway's Istio config is read; undefined: `context`. */
+  configContext: string | undefined;
   namespace: string;
   name: string;
 }
@@ -93,7 +95,8 @@ interface LoadedService {
 
 function resolveService(s: LbWeightService, namespace: string): ResolvedService {
   const [a, b] = s.service.split('/', 2);
-  return b === undefined ? { context: s.context, namespace, name: a ?? '' } : { context: s.context, namespace: a ?? namespace, name: b };
+  const where = { context: s.context, configContext: s.configContext };
+  return b === undefined ? { ...where, namespace, name: a ?? '' } : { ...where, namespace: a ?? namespace, name: b };
 }
 
 /** The weight in an annotation value: a whole number 0..100, or undefined when it is not one. */
@@ -129,6 +132,14 @@ export class LbWeightRouter implements Router {
     const obj = await client.get(resource, ref.namespace, ref.name);
     if (!obj) return { missing: `Service ${ref.namespace}/${ref.name} does not exist`, label };
     return { ref, obj, client, resource, label };
+  }
+
+  /** The Service with the cluster its Istio config is read from (its configContext, when it names one). */
+  async #gatewayService(svc: LoadedService): Promise<GatewayService> {
+    const context = svc.ref.context ?? svc.client.transport.contextName;
+    const cc = svc.ref.configContext;
+    if (cc === undefined || cc === context) return { obj: svc.obj, client: svc.client, context, label: svc.label };
+    return { obj: svc.obj, client: svc.client, context, label: svc.label, config: { client: await this.#clusters.client(cc), context: cc } };
   }
 
   async #mustLoad(ref: ResolvedService): Promise<LoadedService> {
@@ -176,7 +187,7 @@ export class LbWeightRouter implements Router {
         for (const s of [from, to]) if ('missing' in s) out.push({ severity: 'error', code: 'NotFound', target: s.label, message: s.missing });
         if ('missing' in from || 'missing' in to) return;
         out.push(...this.#checkPair(from, to));
-        out.push(...(await compareGateways(from, to)));
+        out.push(...(await compareGateways(await this.#gatewayService(from), await this.#gatewayService(to))));
         if (this.#weightOf(from.obj) !== undefined && this.#weightOf(to.obj) !== undefined) live.push(this.#weights(from, to));
       }),
     );

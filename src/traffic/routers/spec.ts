@@ -35,6 +35,11 @@ export interface VirtualServiceRouterSpec {
 export interface LbWeightService {
   context?: string;
   service: string;
+  /**
+   * The context whose Istio config (Gateways, VirtualServices) applies to this gateway; default: `context`. In a
+   * primary-remote mesh a gateway in a remote cluster is configured from the primary: name the primary here.
+   */
+  configContext?: string;
 }
 
 /** One pair of gateway Services behind one load balancer. */
