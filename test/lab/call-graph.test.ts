@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeUnreachableKubeconfig } from '../support/kube/unreachable-kubeconfig.js';
 import { checkWaves, describeViolation } from '../../src/migrate/cross/call-graph.js';
 import { queryCallGraph, type CallGraph } from '../../src/migrate/cross/call-graph-query.js';
 import { PrometheusGate } from '../../src/traffic/gates/prometheus.js';
@@ -63,18 +64,7 @@ beforeAll(async () => {
   dir = mkdtempSync(path.join(tmp, 'plan-'));
   // Plan of a CrossCluster file reads no cluster, but every context the file names must be in the kubeconfig.
   // Port 1 on loopback: had plan tried to reach a cluster, it would fail with exit 3 and say so.
-  kubeconfig = path.join(dir, 'config');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: ['tcm', 'primary', 'remote'].map((name) => ({ name, context: { cluster: 'c', user: 'u' } })),
-      'current-context': 'tcm',
-    }),
-  );
+  kubeconfig = writeUnreachableKubeconfig(dir, ['tcm', 'primary', 'remote']);
 }, 120_000);
 
 afterAll(async () => {

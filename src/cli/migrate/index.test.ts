@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeUnreachableKubeconfig } from '../../../test/support/kube/unreachable-kubeconfig.js';
 import { parse as parseYaml } from 'yaml';
 import { hasStackTrace, runCli } from '../../../test/support/cli.js';
 import { localJournalDir } from '../../journal/journal.js';
@@ -67,21 +68,7 @@ describe('status after a rollback', () => {
 
 describe('migrate: bad kubeconfig input is exit 2 in one paragraph', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-migrate-cli-'));
-  const kubeconfig = path.join(dir, 'config');
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: [
-        { name: 'prod', context: { cluster: 'c', user: 'u' } },
-        { name: 'staging', context: { cluster: 'c', user: 'u' } },
-      ],
-      'current-context': 'prod',
-    }),
-  );
+  const kubeconfig = writeUnreachableKubeconfig(dir, ['prod', 'staging']);
   const file = (name: string, text: string) => {
     const f = path.join(dir, name);
     writeFileSync(f, text);
@@ -137,19 +124,8 @@ describe('migrate: bad kubeconfig input is exit 2 in one paragraph', () => {
 
 describe('migrate: a CrossCluster file is read, checked and outlined, never executed (its engine is not built)', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-migrate-cross-'));
-  const kubeconfig = path.join(dir, 'config');
   // Port 1 on loopback: any attempt to reach a cluster would fail with exit 3, so exit 1 or 2 proves none was made.
-  writeFileSync(
-    kubeconfig,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
-      users: [{ name: 'u', user: { token: 'x' } }],
-      contexts: ['tcm', 'primary', 'remote'].map((name) => ({ name, context: { cluster: 'c', user: 'u' } })),
-      'current-context': 'tcm',
-    }),
-  );
+  const kubeconfig = writeUnreachableKubeconfig(dir, ['tcm', 'primary', 'remote']);
   writeFileSync(path.join(dir, 'rules.yaml'), 'apiVersion: meshferry.dev/v1alpha1\nkind: TransformRules\nmetadata: {name: hosts}\nrules:\n- mapHost: {from: shop.example.com, to: shop.example.net}\n');
   writeFileSync(
     path.join(dir, 'shop-ingress-shift.yaml'),
