@@ -120,3 +120,35 @@ describe('importConfig: a write whose answer was lost', () => {
     }
   });
 });
+
+describe('revertOptIn: the journal is ConfigMaps others can edit', () => {
+  it('restores the labels an opt-in recorded, and names (never applies or deletes) an entry whose prior state is a whole object', async () => {
+    const { server, client } = await MemoryApiServer.start();
+    try {
+      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+      server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/rev': 'new' } } });
+      server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } });
+      const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', name });
+      const real = await journal.begin('optIn.namespace', { target: ns('shop'), before: { labels: { 'istio.io/rev': null } }, intent: { wave: 0 } });
+      await journal.finish(real.seq);
+      // Forged: "undo" by deleting Namespace prod, and by applying a ClusterRoleBinding in place of a label change.
+      const del = await journal.begin('optIn.namespace', { target: ns('prod'), before: { object: null }, intent: { wave: 0 } });
+      await journal.finish(del.seq);
+      const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'pwn' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'mallory' }] };
+      const apply = await journal.begin('optIn.template', { target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, before: { object: crb }, intent: { wave: 0 } });
+      await journal.finish(apply.seq);
+      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { target: { revision: 'new' } } as MeshMigrationSpec, generation: 1, journal };
+      const status = { phase: 'Migrating', conditions: [], waves: [{ name: 'w', state: 'OptedIn', counts: { workloads: 0, restarted: 0, verifiedPods: 0, untouched: 0 } }] } as unknown as MigrationStatus;
+      const next = await act(ctx, status, { kind: 'revertOptIn', wave: 0, reason: 'the target injector is down' } as Action);
+      expect(server.objects.get('/api/v1/namespaces/shop')!.metadata.labels ?? {}).toEqual({});
+      expect(server.objects.has('/api/v1/namespaces/prod')).toBe(true);
+      expect(server.writes.some((w) => w.path.includes('clusterrolebindings'))).toBe(false);
+      expect(next.message).toContain(`journal entry ${del.seq} (optIn.namespace Namespace prod)`);
+      expect(next.message).toContain(`journal entry ${apply.seq} (optIn.template Deployment shop/web)`);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -14,6 +14,7 @@ import { readState, stateHolds, targetOf, writeState, type TargetState } from '.
 import { applyValidated } from '../kube/apply.js';
 import { KubeApiError } from '../kube/errors.js';
 import { compareConfig } from './config.js';
+import { describeEntry } from './clusters.js';
 
 /** The engine's view of one run: the same for observe and act. */
 export type ActContext = ObserveContext;
@@ -253,11 +254,13 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
       return next;
     }
     case 'revertOptIn': {
-      await revertWave(ctx, action.wave, action.reason);
+      const refused = await revertWave(ctx, action.wave, action.reason);
       const ws = next.waves[action.wave]!;
       ws.state = 'Reverted';
       ws.reason = action.reason;
       next.message = `wave ${ws.name}: opt-in reverted so its namespaces can still start pods (${action.reason}); run \`meshferry migrate resume\` once the target injector is back`;
+      if (refused.length > 0)
+        next.message += `; not reverted, because their prior state is not what their step records (the journal may have been edited by someone else): ${refused.join('; ')}`;
       next.conditions = condition(next, 'TargetServing', false, 'InjectorDown', action.reason, at);
       return next;
     }
@@ -369,12 +372,30 @@ export function waveOptInEntries(entries: readonly JournalEntry[], wave: number)
   return entries.filter((e) => (e.step === STEP.namespace || e.step === STEP.template || e.step === STEP.tag) && isPlainObject(e.intent) && e.intent.wave === wave && e.state !== 'failed');
 }
 
-/** Puts a wave's opt-in back as recorded (namespaces first, so no pod starts unpinned), each restore journaled. */
-async function revertWave(ctx: ActContext, index: number, reason: string): Promise<void> {
+/**
+ * Puts a wave's opt-in back as recorded (namespaces first, so no pod starts unpinned), each restore journaled.
+ * An opt-in step only ever records labels or a tag; an entry whose prior state is anything else (a whole object,
+ * which writeState would apply or delete) was not written by meshferry, and is named instead of restored.
+ */
+async function revertWave(ctx: ActContext, index: number, reason: string): Promise<string[]> {
   const entries = waveOptInEntries(ctx.journal.entries(), index).reverse();
   const reverted = new Set(ctx.journal.entries().filter((e) => e.step === STEP.revert && isPlainObject(e.intent)).map((e) => (e.intent as { undoes: number }).undoes));
+  const refused: string[] = [];
   for (const e of entries) {
     if (!e.target || reverted.has(e.seq) || e.before === undefined) continue;
+    if (!optInState(e.step, e.before)) {
+      refused.push(describeEntry(e));
+      continue;
+    }
     await journaledWrite(ctx, STEP.revert, e.target, e.before as TargetState, { undoes: e.seq, wave: index, reason });
   }
+  return refused;
+}
+
+/** The only prior states an opt-in step records: labels (namespace, pod template) or a revision tag. */
+function optInState(step: string, before: unknown): boolean {
+  if (!isPlainObject(before)) return false;
+  const keys = Object.keys(before);
+  if (keys.length !== 1) return false;
+  return step === STEP.tag ? keys[0] === 'tag' : keys[0] === 'labels';
 }

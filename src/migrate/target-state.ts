@@ -4,7 +4,7 @@ import type { ServedResource } from '../kube/discovery.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { RESTARTED_AT, workloadResource, type WorkloadKind } from './cluster/workloads.js';
-import type { JournalTarget } from '../journal/journal.js';
+import { recordsTarget, type JournalTarget } from '../journal/journal.js';
 import type { SecretDigest } from '../journal/secret-digest.js';
 import { isSecret, redactSecret } from '../resources/secrets.js';
 import { describeTarget as describe, type MigrationClusters } from './clusters.js';
@@ -78,7 +78,8 @@ export function stateMismatch(t: JournalTarget, state: TargetState): string | un
     : 'proxyConfig' in state ? t.kind === 'ProxyConfig' && t.apiVersion.startsWith(`${PROXY_CONFIG_GROUP}/`)
     : 'replicas' in state ? workload && t.kind !== 'DaemonSet'
     : 'secretDigest' in state ? isSecret(t)
-    : 'object' in state;
+    : 'object' in state ? state.object === null || recordsTarget(state.object, t)
+    : false;
   return ok ? undefined : `a ${Object.keys(state)[0] ?? 'missing'} state does not belong to ${describe(t)}`;
 }
 
