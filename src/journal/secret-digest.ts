@@ -1,6 +1,7 @@
 // What a journal records instead of a Secret's data: an HMAC-SHA256 of its canonical data, keyed by a per-migration random key that stays on the local disk.
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { isPlainObject } from '../resources/object.js';
@@ -92,13 +93,33 @@ async function readOrCreateKey(file: string): Promise<Buffer> {
   return key;
 }
 
+/**
+ * The key, read only from a regular file of this user that nobody else can read or write (opened without
+ * following a link): a key planted by someone else, or readable by them, would make the digests in the
+ * journal guessable for short Secrets.
+ */
 async function readKey(file: string): Promise<Buffer | undefined> {
   let text: string;
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     if (isErrnoException(err) && err.code === 'ENOENT') return undefined;
+    if (isErrnoException(err) && err.code === 'ELOOP')
+      throw new InputError(`${file} is a symbolic link; meshferry reads its Secret digest key only from a file of its own: remove the link and run again`, { code: 'SecretDigestKeyInvalid' });
     throw err;
+  }
+  try {
+    const st = await handle.stat();
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0)
+      throw new InputError(
+        `${file} must be a regular file of this user that only its owner can read (mode 0600); it is ${st.isFile() ? `mode ${(st.mode & 0o777).toString(8)}, owner uid ${st.uid}` : 'not a regular file'}: fix it (chmod 600) or move it away and run again`,
+        { code: 'SecretDigestKeyInvalid' },
+      );
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
   const hex = text.trim();
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new InputError(`${file} is not a meshferry Secret digest key (64 hex digits); move it away and run again`, { code: 'SecretDigestKeyInvalid' });
