@@ -259,6 +259,24 @@ describe('migrate: a CrossCluster file is read, checked and outlined, never exec
     expect(bad.code, bad.stderr).toBe(2);
     expect(bad.stderr).toContain(path.join(dir, 'bad-shift.yaml'));
   });
+
+  it("a shift's contexts are checked too: one the kubeconfig lacks, or one the migration does not name, is exit 2 at the shift file's line", () => {
+    const shift = (to: string, configContext?: string) =>
+      `apiVersion: meshferry.dev/v1alpha1\nkind: TrafficShift\nmetadata: {name: s, namespace: istio-system}\nspec:\n  router:\n    lbWeight: {provider: ack, from: {context: tcm, service: istio-system/a}, to: {context: ${to}, service: istio-system/b${configContext ? `, configContext: ${configContext}` : ''}}}\n  steps: [50, 100]\n  interval: 2s\n`;
+    const kubeconfig4 = writeUnreachableKubeconfig(mkdtempSync(path.join(tmpdir(), 'meshferry-migrate-kc-')), ['tcm', 'primary', 'remote', 'staging']);
+    writeFileSync(path.join(dir, 'typo-shift.yaml'), shift('remote', 'primry'));
+    const typo = runCli(['migrate', 'plan', file('typo.yaml', noProm.replace('./shop-ingress-shift.yaml', './typo-shift.yaml')), '--kubeconfig', kubeconfig4]);
+    expect(typo.code, typo.stderr).toBe(2);
+    expect(typo.stderr).toContain(`${path.join(dir, 'typo-shift.yaml')}:6:`);
+    expect(typo.stderr).toContain('context "primry" is not in the kubeconfig');
+    oneParagraph(typo);
+    writeFileSync(path.join(dir, 'other-shift.yaml'), shift('staging'));
+    const other = runCli(['migrate', 'plan', file('other.yaml', noProm.replace('./shop-ingress-shift.yaml', './other-shift.yaml')), '--kubeconfig', kubeconfig4]);
+    expect(other.code, other.stderr).toBe(2);
+    expect(other.stderr).toContain(`${path.join(dir, 'other-shift.yaml')}:6:`);
+    expect(other.stderr).toContain('context "staging" is not one this migration names (tcm, primary, remote)');
+    oneParagraph(other);
+  });
 });
 
 describe('resume and retry trust only what apply recorded', () => {

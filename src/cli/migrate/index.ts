@@ -20,9 +20,10 @@ import { planMigration, renderPlan } from '../../migrate/plan.js';
 import type { Action } from '../../migrate/reconcile.js';
 import { rollbackMigration } from '../../migrate/rollback.js';
 import { releasePause, runMigration } from '../../migrate/runner.js';
-import { contextFields, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MigrationStatus } from '../../migrate/spec.js';
+import { contextFields, contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MigrationStatus } from '../../migrate/spec.js';
 import { applyMigration, bumpRetryCounter, ensureMigrations, readMigration, servedMigrations, type StoredMigration } from '../../migrate/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
+import { requireRouterContexts, routerContextFields } from '../../traffic/routers/router-contexts.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, writeStdout } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
@@ -151,6 +152,7 @@ async function crossClusterFlags(flags: Flags, file: string, m: LoadedMigration)
   const config = spec.config?.from !== undefined ? await loadConfig(spec, base) : undefined;
   if (!config && spec.config?.rules) await loadTransformRules(resolveConfigPath(base, spec.config.rules, 'rules'));
   const shifts: OutlineShift[] = [];
+  const loadedShifts: Awaited<ReturnType<typeof loadTrafficShift>>[] = [];
   for (const [i, w] of spec.waves.entries())
     for (const [j, p] of (w.shifts ?? []).entries()) {
       let full: string;
@@ -163,6 +165,7 @@ async function crossClusterFlags(flags: Flags, file: string, m: LoadedMigration)
       }
       const shift = await loadTrafficShift(full);
       shifts.push({ wave: w.name, file: p, name: shift.value.metadata.name });
+      loadedShifts.push(shift);
     }
   const { known, files } = await kubeconfigContexts(flags);
   for (const { context, path: field } of contextFields(spec))
@@ -171,6 +174,18 @@ async function crossClusterFlags(flags: Flags, file: string, m: LoadedMigration)
         `context "${context}" is not in the kubeconfig (${files.join(', ')}); ${known.length ? `known contexts: ${known.join(', ')}` : 'it defines no contexts'}. Fix ${formatFieldPath(field)}: a CrossCluster migration reaches every cluster its file names`,
         { position: m.locate(field), code: 'ContextNotFound' },
       );
+  // A wave's shift runs inside the migration: it may reach only clusters the migration names (the apply record
+  // vouches for those), and each of them must be in the kubeconfig, as `shift plan` checks.
+  const named = contextsOf(spec);
+  for (const shift of loadedShifts) {
+    await requireRouterContexts(shift.value.spec.router, shift.locate, flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
+    const outside = routerContextFields(shift.value.spec.router).find((f) => !named.includes(f.context));
+    if (outside)
+      throw new InputError(
+        sanitizeTerminalText(`context "${outside.context}" is not one this migration names (${named.join(', ')}); a wave's TrafficShift may reach only the migration's clusters. Fix ${formatFieldPath(outside.path)}, or name the cluster in the MeshMigration`, { oneLine: true }),
+        { position: shift.locate(outside.path), code: 'ContextNotInMigration' },
+      );
+  }
   return { flags: { ...flags, context: home }, m, ...(config ? { config } : {}), shifts };
 }
 
