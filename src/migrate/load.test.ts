@@ -106,7 +106,7 @@ describe('CrossCluster files', () => {
     ['a crossMeshPaths namespace that is not a name', cross.replace('from: shop, to: payments', 'from: shop/frontend, to: payments'), /x\.yaml:13:\d+: .*DNS label/],
     ['a crossMeshPaths entry to itself', cross.replace('from: shop, to: payments', 'from: shop, to: shop'), /x\.yaml:13:\d+: crossMeshPaths entry 1 goes from namespace "shop" to itself/],
     ['a crossMeshPaths via that is not namespace/name', cross.replace('via: istio-system/istio-egressgateway', 'via: egress'), /x\.yaml:13:\d+: .*namespace\/name/],
-    ['a window in days (the file\'s durations are ms, s, m, h)', cross.replace('window: 168h', 'window: 7d'), /x\.yaml:14:\d+: .*a duration such as 90s or 10m/],
+    ['a window in days (the file\'s durations are ms, s, m, h)', cross.replace('window: 168h', 'window: 7d'), /x\.yaml:14:\d+: .*a duration such as 90s, 10m or 168h \(units ms, s, m and h; no d or w: a week is 168h\)/],
     ['scaleDownSource as a string', cross.replace('scaleDownSource: true', 'scaleDownSource: "5m"'), /x\.yaml:18:\d+: .*(boolean|object)/],
     ['scaleDownSource without its window', cross.replace('scaleDownSource: {window: 5m}', 'scaleDownSource: {}'), /x\.yaml:17:\d+: .*window/],
     ['a loadBalancer choice that does not exist', cross.replace('loadBalancer: clusterIP', 'loadBalancer: nodePort'), /x\.yaml:17:\d+: .*clusterIP.*keep/],
