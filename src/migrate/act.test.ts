@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterError } from '../errors.js';
-import { Journal } from '../journal/journal.js';
+import { Journal, type JournalEntry } from '../journal/journal.js';
 import { SecretDigest } from '../journal/secret-digest.js';
 import { KubeApiError } from '../kube/errors.js';
 import { MemoryApiServer } from '../../test/support/kube/memory-apiserver.js';
-import { act, journaledWrites, recordWriteError, type ActContext, type BatchWrite } from './act.js';
+import { act, journaledWrites, recordWriteError, undoProblem, type ActContext, type BatchWrite } from './act.js';
 import type { ConfigInput } from './config.js';
 import type { Action } from './reconcile.js';
 import { ResourceSet } from '../resources/resource-set.js';
@@ -150,5 +150,24 @@ describe('revertOptIn: the journal is ConfigMaps others can edit', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('undoProblem: which recorded prior states a plain undo may write', () => {
+  const deploy = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
+  const ns = { apiVersion: 'v1', kind: 'Namespace', name: 'shop' };
+  const entry = (step: string, target: JournalEntry['target'], before: unknown) => ({ seq: 1, step, state: 'done', target, before }) as JournalEntry;
+  it.each<[string, JournalEntry, RegExp | undefined]>([
+    ['labels an opt-in recorded', entry('optIn.namespace', ns, { labels: { 'istio.io/rev': null } }), undefined],
+    ['a restart stamp', entry('restart', deploy, { restartedAt: null }), undefined],
+    ['no prior state', entry('restart', deploy, undefined), /records no prior state/],
+    ['a whole object', entry('optIn.namespace', ns, { object: null }), /only a config import restores/],
+    ['a state that cannot belong to its target', entry('proxyConfig', deploy, { proxyConfig: null }), /does not belong to Deployment shop\/web/],
+    ['replicas on a restart entry (it would scale the Deployment to 0)', entry('restart', deploy, { replicas: 0 }), /a kind of prior state its step never writes/],
+    ['two states in one on a template opt-in', entry('optIn.template', deploy, { labels: {}, restartedAt: null }), /a kind of prior state its step never writes/],
+  ])('%s', (_why, e, want) => {
+    const got = undoProblem(e);
+    if (want) expect(got).toMatch(want);
+    else expect(got).toBeUndefined();
   });
 });

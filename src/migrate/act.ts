@@ -10,7 +10,7 @@ import { discoverSourceRevision, snapshot, proxyConfigName, proxyConfigSpec, ROO
 import { waveOptIn, waveWorkloads } from './opt-in.js';
 import type { Action } from './reconcile.js';
 import type { Condition, MeshMigrationSpec, MigrationStatus } from './spec.js';
-import { readState, stateHolds, targetOf, writeState, type TargetState } from './target-state.js';
+import { readState, stateHolds, stateMismatch, targetOf, writeState, type TargetState } from './target-state.js';
 import { applyValidated } from '../kube/apply.js';
 import { KubeApiError } from '../kube/errors.js';
 import { compareConfig } from './config.js';
@@ -374,8 +374,8 @@ export function waveOptInEntries(entries: readonly JournalEntry[], wave: number)
 
 /**
  * Puts a wave's opt-in back as recorded (namespaces first, so no pod starts unpinned), each restore journaled.
- * An opt-in step only ever records labels or a tag; an entry whose prior state is anything else (a whole object,
- * which writeState would apply or delete) was not written by meshferry, and is named instead of restored.
+ * An entry whose prior state a plain undo may not write (undoProblem) was not written by meshferry, and is named
+ * instead of restored.
  */
 async function revertWave(ctx: ActContext, index: number, reason: string): Promise<string[]> {
   const entries = waveOptInEntries(ctx.journal.entries(), index).reverse();
@@ -383,7 +383,7 @@ async function revertWave(ctx: ActContext, index: number, reason: string): Promi
   const refused: string[] = [];
   for (const e of entries) {
     if (!e.target || reverted.has(e.seq) || e.before === undefined) continue;
-    if (!optInState(e.step, e.before)) {
+    if (undoProblem(e)) {
       refused.push(describeEntry(e));
       continue;
     }
@@ -392,10 +392,21 @@ async function revertWave(ctx: ActContext, index: number, reason: string): Promi
   return refused;
 }
 
-/** The only prior states an opt-in step records: labels (namespace, pod template) or a revision tag. */
-function optInState(step: string, before: unknown): boolean {
-  if (!isPlainObject(before)) return false;
+/** The one kind of prior state each in-place forward step records (config.import records whole objects). */
+const UNDO_STATE: Readonly<Record<string, string>> = { [STEP.namespace]: 'labels', [STEP.template]: 'labels', [STEP.tag]: 'tag', [STEP.restart]: 'restartedAt', [STEP.proxyConfig]: 'proxyConfig' };
+
+/**
+ * Why a plain undo (rollback, or a wave's revert) may not write the prior state an entry records, or undefined
+ * when it may. The journal is ConfigMaps others can write: a whole object is restored only through a config
+ * import's trust checks, and any other state must belong to its target and be the kind its step writes (an
+ * opt-in entry holding `{replicas: 0}` would otherwise scale a Deployment to nothing).
+ */
+export function undoProblem(e: JournalEntry): string | undefined {
+  const before = e.before;
+  if (!isPlainObject(before) || !e.target) return 'it records no prior state';
+  if ('object' in before) return 'it records a whole object, which only a config import restores (with its checks)';
+  const mismatch = stateMismatch(e.target, before as TargetState);
+  if (mismatch) return mismatch;
   const keys = Object.keys(before);
-  if (keys.length !== 1) return false;
-  return step === STEP.tag ? keys[0] === 'tag' : keys[0] === 'labels';
+  return keys.length === 1 && keys[0] === UNDO_STATE[e.step] ? undefined : 'it records a kind of prior state its step never writes';
 }

@@ -6,14 +6,14 @@ import { Journal, type JournalEntry, type JournalOptions } from '../journal/jour
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
 import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
-import { CROSS_CLUSTER_STEPS, FORWARD_STEPS, recordWriteError, settledVersion, STEP } from './act.js';
+import { CROSS_CLUSTER_STEPS, FORWARD_STEPS, recordWriteError, settledVersion, STEP, undoProblem } from './act.js';
 import { describeEntry, describeTarget, MigrationClusters } from './clusters.js';
 import { SecretDigest } from '../journal/secret-digest.js';
 import { sanitizeTerminalText } from '../terminal-text.js';
 import { observePending } from './observe.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
-import { stateHolds, stateMismatch, writeState, type StateAccess, type TargetState } from './target-state.js';
+import { stateHolds, writeState, type StateAccess, type TargetState } from './target-state.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { sameRestorable, untrustedImport } from './config.js';
@@ -178,9 +178,8 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       continue;
     }
     const before = e.before as TargetState;
-    // Whole objects are restored only through the import's trust checks above; a state that cannot belong to its
-    // target is a forged or corrupt entry. Either is named and left alone, never followed.
-    const why = isPlainObject(before) && 'object' in before ? 'it records a whole object, which only a config import restores (with its checks)' : isPlainObject(before) ? stateMismatch(e.target!, before) : 'it records no prior state';
+    // A forged or corrupt entry (undoProblem) is named and left alone, never followed.
+    const why = undoProblem(e);
     if (why) {
       refused.push(`${describeEntry(e)}: ${why}; the entry may have been written by someone else, so meshferry leaves it alone`);
       continue;
