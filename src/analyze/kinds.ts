@@ -1,5 +1,5 @@
 // Kind references analyzers declare as inputs (`networking.istio.io/VirtualService`, `core/Pod`).
-import { ISTIO_KINDS } from '../resources/kinds.js';
+import { ISTIO_KINDS, apiGroupOf } from '../resources/kinds.js';
 import type { KubeObject } from '../resources/object.js';
 
 /** `<group>/<Kind>`, with `core` for the core group; unambiguous where bare kind names are not (Gateway). */
@@ -18,8 +18,7 @@ const refs = new Map<string, Map<string, KindRef>>();
 
 /** The kind reference of an object. */
 export function kindRefOf(obj: KubeObject): KindRef {
-  const slash = obj.apiVersion.lastIndexOf('/');
-  return kindRef(slash < 0 ? '' : obj.apiVersion.slice(0, slash), obj.kind);
+  return kindRef(apiGroupOf(obj.apiVersion), obj.kind);
 }
 
 export const K = {

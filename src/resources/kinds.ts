@@ -102,8 +102,13 @@ export function kindInfo(group: string, kind: string): KindInfo | undefined {
 
 /** The registry entry for an object's apiVersion and kind, or undefined. */
 export function kindOf(apiVersion: string, kind: string): KindInfo | undefined {
+  return kindInfo(apiGroupOf(apiVersion), kind);
+}
+
+/** The group of `group/version` ('' for core `v1`), without the object parseApiVersion builds: asked per object. */
+export function apiGroupOf(apiVersion: string): string {
   const slash = apiVersion.lastIndexOf('/');
-  return kindInfo(slash < 0 ? '' : apiVersion.slice(0, slash), kind);
+  return slash < 0 ? '' : apiVersion.slice(0, slash);
 }
 
 /** What the registry says of an apiVersion and kind: a kind it knows, a known kind in a version it lacks, or unknown. */
