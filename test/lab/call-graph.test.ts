@@ -6,7 +6,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeUnreachableKubeconfig } from '../support/kube/unreachable-kubeconfig.js';
 import { checkWaves, describeViolation } from '../../src/migrate/cross/call-graph.js';
@@ -15,6 +14,7 @@ import { PrometheusGate } from '../../src/traffic/gates/prometheus.js';
 import { hasStackTrace, runCliAsync, type CliResult } from '../support/cli.js';
 import { startPrometheus, type RunningPrometheus } from '../../src/traffic/prometheus-process.js';
 import { removeScrapeTarget, writeScrapeTarget } from '../../src/traffic/scrape-targets.js';
+import { until } from '../support/poll.js';
 
 let tmp: string;
 let prom: RunningPrometheus;
@@ -42,14 +42,6 @@ function exposition(): string {
       `istio_requests_total{reporter="${c.reporter}",source_workload="w",source_workload_namespace="${c.from}",destination_workload="w",destination_workload_namespace="${c.to}",response_code="200"} ${c.perScrape * scrapes}`,
     );
   return `${lines.join('\n')}\n`;
-}
-
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
 }
 
 beforeAll(async () => {

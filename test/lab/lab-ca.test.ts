@@ -4,7 +4,6 @@
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import { openLab, type Lab } from '../../src/lab/index.js';
@@ -14,6 +13,7 @@ import { compareRoots, controlPlaneRoots, type ControlPlaneRoots } from '../../s
 import { isPlainObject } from '../../src/resources/object.js';
 import { runCli } from '../support/cli.js';
 import { labPerFile } from './lab-per-file.js';
+import { until } from '../support/poll.js';
 
 const REVISIONS = { tcm: ['1-18-5'], primary: ['1-31-1', 'canary'] } as const;
 type Name = keyof typeof REVISIONS;
@@ -31,15 +31,6 @@ beforeAll(async () => {
   for (const name of NAMES) await clusters[name].client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, { force: true });
 });
 afterAll(() => clusters.primary?.close());
-
-/** Polls until `check` answers; no deadline of its own (vitest's test timeout is the hang guard). */
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-}
 
 const fingerprintOf = (pem: string) => new X509Certificate(pem).fingerprint256;
 /** The fingerprint of a cluster's own root, from the file `lab up` wrote. */

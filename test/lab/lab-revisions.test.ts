@@ -1,7 +1,6 @@
 // Per-cluster istiod revisions (B1): issue 13's TCM layout, `tcm` on 1-18-5 and `primary` on 1-31-1, proved with the
 // product's own control-plane discovery and dry-run injection proof, and seen by `lab status`, `lab istiod` and
 // `lab down` (other processes reading lab.json). One two-cluster lab for the file.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import { processesMentioning, type Lab } from '../../src/lab/index.js';
@@ -10,6 +9,7 @@ import { dryRunPod, podInjection, proveInjection } from '../../src/migrate/clust
 import type { KubeObject } from '../../src/resources/object.js';
 import { runCli } from '../support/cli.js';
 import { labPerFile } from './lab-per-file.js';
+import { until } from '../support/poll.js';
 
 const REVISION = { tcm: '1-18-5', primary: '1-31-1' } as const;
 type Name = keyof typeof REVISION;
@@ -28,15 +28,6 @@ beforeAll(async () => {
   for (const name of NAMES) await clusters[name].client.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, { force: true });
 });
 afterAll(() => clusters.primary?.close());
-
-/** Polls until `check` answers; no deadline of its own (vitest's test timeout is the hang guard). */
-async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-}
 
 interface StatusJson {
   running: boolean;

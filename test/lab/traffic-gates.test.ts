@@ -2,7 +2,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDataPlane } from '../../src/traffic/dataplane/dataplane.js';
 import type { DataPlane } from '../../src/traffic/dataplane/dataplane.js';
@@ -14,6 +13,7 @@ import { resolveCheck } from '../../src/traffic/gates/templates.js';
 import type { CheckScope } from '../../src/traffic/gates/templates.js';
 import { startPrometheus } from '../../src/traffic/prometheus-process.js';
 import type { RunningPrometheus } from '../../src/traffic/prometheus-process.js';
+import { until } from '../support/poll.js';
 
 const NS = 'shop';
 const INTERVAL = '10s';
@@ -29,15 +29,6 @@ let hostile: DataPlane;
 let deadUpstream: DataPlane;
 
 const scope = (workload: string, reporter: CheckScope['reporter'] = 'destination'): CheckScope => ({ namespace: NS, workload, interval: INTERVAL, reporter });
-
-/** Polls `probe` until it returns something; a poll, never a fixed wait for the condition itself. */
-async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    await sleep(250);
-  }
-}
 
 const valueOf = (r: QueryResult): number | undefined => (r.kind === 'value' ? r.value : undefined);
 
