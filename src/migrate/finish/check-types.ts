@@ -1,0 +1,19 @@
+// The finish checks' common shape (issue 13 point 8): a named check with a verdict and its evidence, shared by InPlace and CrossCluster.
+
+/** pass; fail; notProven (no data: never a pass); skipped (does not apply to this migration). */
+export type FinishVerdict = 'pass' | 'fail' | 'notProven' | 'skipped';
+
+/** The checks a migration must pass before Finished, and before `migrate finish --execute` removes anything. */
+export type FinishCheckName = 'SourcePods' | 'OldGatewayTraffic' | 'ConfigParity' | 'VendorTraces';
+
+export interface FinishCheck {
+  name: FinishCheckName;
+  verdict: FinishVerdict;
+  /** What the verdict rests on, one line each: objects with their context, a PromQL query and its answer. */
+  evidence: string[];
+}
+
+/** Whether a set of checks lets the migration finish: every one passes or does not apply. */
+export function finishChecksPass(checks: readonly FinishCheck[]): boolean {
+  return checks.every((c) => c.verdict === 'pass' || c.verdict === 'skipped');
+}
