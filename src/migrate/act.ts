@@ -15,6 +15,8 @@ import { applyValidated } from '../kube/apply.js';
 import { KubeApiError } from '../kube/errors.js';
 import { compareConfig } from './config.js';
 import { describeEntry } from './clusters.js';
+import { actCross } from './cross/act-cross.js';
+import { sourceClient } from './cross/observe-cross.js';
 
 /** The engine's view of one run: the same for observe and act. */
 export type ActContext = ObserveContext;
@@ -273,6 +275,20 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
       next.message = `wave ${ws.name}: ${action.counts.verifiedPods} pod(s) verified on ${ctx.spec.target.revision}`;
       return next;
     }
+    case 'ensureRemoteSecret':
+    case 'crossStage':
+    case 'crossVerified':
+    case 'createNamespaces':
+    case 'copyObjects':
+    case 'scaleDown':
+    case 'shiftTick':
+      return actCross(ctx, next, action);
+    case 'finishCross':
+      next.phase = 'Finished';
+      next.finishChecks = action.checks;
+      next.message = `finished: every wave moved, and the finish checks pass (${action.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || 'none configured'}); \`meshferry migrate finish ${ctx.name}\` lists what is left of the source`;
+      next.conditions = condition(next, 'Ready', true, 'Finished', next.message, at);
+      return next;
     case 'finish':
       next.phase = 'Finished';
       next.residue = action.residue;
@@ -338,6 +354,11 @@ function currentStamp(status: MigrationStatus, ref: string, spec: MeshMigrationS
 }
 
 async function sourceOf(ctx: ActContext): Promise<string> {
+  if (ctx.spec.mode === 'CrossCluster') {
+    // The source is another cluster: its revision is the file's, else its one control plane.
+    if (ctx.spec.source?.revision) return ctx.spec.source.revision;
+    return (await discoverControlPlanes(await sourceClient(ctx))).controlPlanes[0]?.revision ?? 'default';
+  }
   return discoverSourceRevision(ctx.client, ctx.spec, await discoverControlPlanes(ctx.client));
 }
 

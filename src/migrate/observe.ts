@@ -17,6 +17,7 @@ import { stateHolds, type StateAccess, type TargetState } from './target-state.j
 import type { SecretDigest } from '../journal/secret-digest.js';
 import { describeEntry, type MigrationClusters } from './clusters.js';
 import { analyzeConfig, compareConfig, type ConfigLoader } from './config.js';
+import { crossInitChecks, crossPrepareView, crossWaveView, type CrossHooks } from './cross/observe-cross.js';
 
 /** What observe needs besides the cluster. */
 export interface ObserveContext {
@@ -33,6 +34,10 @@ export interface ObserveContext {
   now?: () => Date;
   /** Reads spec.config (files, then rules); set when the spec has one. */
   config?: ConfigLoader;
+  /** The MeshMigration's annotations (CrossCluster: --accept-unknown-calls is recorded there). */
+  annotations?: Record<string, string> | undefined;
+  /** CrossCluster: the shifts, quiet checks, remote secrets and finish checks the engine calls. */
+  cross?: CrossHooks;
 }
 
 /** The ProxyConfig meshferry creates for requiredProxyMetadata: in the root namespace, so it applies mesh-wide. */
@@ -49,6 +54,7 @@ export async function observe(ctx: ObserveContext, status: MigrationStatus): Pro
   if (pending.length > 0 || status.phase === 'Finished' || status.phase === 'RolledBack') return obs;
   const failedUnbumped = status.failedCheck && (ctx.spec.retryCounter ?? 0) <= status.failedCheck.retryCounter;
   if (failedUnbumped) return obs;
+  if (ctx.spec.mode === 'CrossCluster') return observeCross(ctx, status, obs);
   const source = status.sourceRevision ?? ctx.spec.source?.revision ?? 'default';
   if (status.phase === 'Init') obs.init = await initChecks(ctx, source);
   else if (status.phase === 'Prepare') {
@@ -57,6 +63,21 @@ export async function observe(ctx: ObserveContext, status: MigrationStatus): Pro
     const index = status.waves.findIndex((w) => w.state !== 'Verified');
     if (index < 0) obs.finish = await finishView(ctx, source);
     else obs.wave = await waveView(ctx, status, index);
+  }
+  return obs;
+}
+
+/** The CrossCluster reads of a phase: Init across the clusters, Prepare's remote secrets and config, a wave at its stage, the finish checks. */
+async function observeCross(ctx: ObserveContext, status: MigrationStatus, obs: Observation): Promise<Observation> {
+  if (status.phase === 'Init') obs.init = await crossInitChecks(ctx);
+  else if (status.phase === 'Prepare') {
+    obs.prepareCross = await crossPrepareView(ctx);
+    if (ctx.spec.config && obs.prepareCross.remoteSecretsMissing.length === 0) obs.prepare = await prepareView(ctx, status, status.sourceRevision ?? 'default');
+  } else if (status.phase === 'Migrating') {
+    const index = status.waves.findIndex((w) => w.state !== 'Verified');
+    if (index >= 0) obs.cross = await crossWaveView(ctx, status, index);
+    else if (ctx.cross?.finishChecks) obs.finishChecks = await ctx.cross.finishChecks();
+    else obs.finishChecks = [];
   }
   return obs;
 }

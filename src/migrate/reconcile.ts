@@ -3,6 +3,8 @@ import type { MeshMigrationSpec, MigrationStatus, Phase, WaveCounts } from './sp
 import { DEFAULT_MAX_UNAVAILABLE } from './spec.js';
 import type { Untouchable } from './cluster/workloads.js';
 import { describeFindings, type ConfigFinding } from './config-findings.js';
+import type { FinishCheck } from './finish/check-types.js';
+import { crossFinish, crossWave, prepareCross, type CrossAction, type CrossPrepareObservation, type CrossWaveObservation } from './cross/reconcile-cross.js';
 
 /** A journal entry still pending, and whether the cluster already shows its intent. */
 export interface ObservedPending {
@@ -66,6 +68,12 @@ export interface Observation {
     untouchable: Untouchable[];
   };
   finish?: { sourcePods: string[]; residue: string[] };
+  /** CrossCluster Prepare: the remote secrets. */
+  prepareCross?: CrossPrepareObservation;
+  /** CrossCluster Migrating: the current wave at its stage. */
+  cross?: CrossWaveObservation;
+  /** CrossCluster, every wave verified: the finish checks. */
+  finishChecks?: FinishCheck[];
 }
 
 export type Action =
@@ -83,6 +91,8 @@ export type Action =
   | { kind: 'blocked'; wave: number; message: string }
   | { kind: 'waveVerified'; wave: number; counts: WaveCounts; untouchable: Untouchable[] }
   | { kind: 'finish'; residue: string[] }
+  | { kind: 'finishCross'; checks: FinishCheck[] }
+  | CrossAction
   | { kind: 'done'; message: string };
 
 /** Actions after which the CLI loop stops, with their exit: 0 finished or paused, 1 a check failed. */
@@ -129,6 +139,11 @@ export function reconcile(spec: MeshMigrationSpec, status: MigrationStatus, obs:
       return { kind: 'advance', to: 'Prepare', message: 'Init checks passed', warnings: init.warnings };
     }
     case 'Prepare': {
+      // CrossCluster: the remotes are known to the primary before the config (which may name their services) is imported.
+      if (spec.mode === 'CrossCluster') {
+        const x = prepareCross(obs.prepareCross);
+        if (x) return x;
+      }
       if (!spec.requiredProxyMetadata && !spec.config) return { kind: 'advance', to: 'Migrating', message: 'Prepare done (no config to import, no required proxy metadata)' };
       const prep = obs.prepare;
       if (!prep) return { kind: 'wait', message: 'Prepare checks have not run' };
@@ -157,6 +172,11 @@ export function reconcile(spec: MeshMigrationSpec, status: MigrationStatus, obs:
 
 function migrating(spec: MeshMigrationSpec, status: MigrationStatus, obs: Observation): Action {
   const index = status.waves.findIndex((w) => w.state !== 'Verified');
+  if (spec.mode === 'CrossCluster') {
+    if (index < 0) return crossFinish(obs.finishChecks);
+    // Paused on drift is InPlace's; a CrossCluster wave pauses only as asked (pauseBefore).
+    return crossWave(spec, status, index, obs.cross);
+  }
   if (index < 0) {
     const fin = obs.finish;
     if (!fin) return { kind: 'wait', message: 'finish checks have not run' };

@@ -7,6 +7,7 @@ import { SecretDigest } from '../journal/secret-digest.js';
 import { MigrationClusters } from './clusters.js';
 import { act } from './act.js';
 import { observe } from './observe.js';
+import type { CrossHooks } from './cross/observe-cross.js';
 import { configLoaderFor, readConfigSource } from './config.js';
 import { reconcile, terminal, type Action } from './reconcile.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TIMEOUT_MS, type MigrationStatus } from './spec.js';
@@ -26,6 +27,8 @@ export interface RunOptions {
   /** Pause between polls while rollouts run; default 500 ms. */
   pollMs?: number;
   journal?: Pick<JournalOptions, 'localDir'>;
+  /** CrossCluster: the shifts, quiet checks, remote secrets and finish checks the engine calls. */
+  cross?: CrossHooks;
 }
 
 export interface RunResult {
@@ -47,7 +50,7 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
   for (;;) {
     m = await readMigration(client, resource, name);
     const config = configLoaderFor(m.object.spec, m.object.metadata.annotations, name, m.object.spec.config ? await readConfigSource(journal.localDir) : undefined);
-    const ctx = { client, clusters, secretDigest, name, spec: m.object.spec, generation: m.generation, journal, ...(config ? { config } : {}) };
+    const ctx = { client, clusters, secretDigest, name, spec: m.object.spec, generation: m.generation, journal, annotations: m.object.metadata.annotations, ...(config ? { config } : {}), ...(opts.cross ? { cross: opts.cross } : {}) };
     const status = m.status;
     if (opts.signal?.aborted) return { exit: 130, status, last: { kind: 'wait', message: 'interrupted' } };
     const obs = await observe(ctx, status);

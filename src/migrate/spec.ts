@@ -1,5 +1,6 @@
 // The MeshMigration file and object: spec and status types, names, and the defaults the engine applies.
 import type { KubeObject } from '../resources/object.js';
+import type { FinishCheck } from './finish/check-types.js';
 
 export const MIGRATION_KIND = 'MeshMigration';
 export const MIGRATION_GROUP = 'meshferry.dev';
@@ -110,7 +111,25 @@ export interface WaveStatus {
   reason?: string;
   /** Workloads the wave never touches (paused Deployment, bare Pod, Job), each with why. */
   untouchable?: { ref: string; reason: string }[];
+  /** CrossCluster: how far the wave got; stages only move forward (see CROSS_STAGES). */
+  stage?: CrossStage;
+  /** CrossCluster: objects the wave did not write, each with why (another field manager owns it, a Secret exists); the first 20. */
+  leftAlone?: string[];
+  /** CrossCluster: objects the wave copied into its cluster, and source workloads it scaled to 0. */
+  copied?: number;
+  scaledDown?: number;
 }
+
+/**
+ * The stages of a CrossCluster wave, in order: create its namespaces in the target cluster; copy (or await) its
+ * workloads; wait until they are ready and injected by the target; run its TrafficShifts to 100; scale the source
+ * down after a quiet window.
+ */
+export const CROSS_STAGES = ['Namespaces', 'Workloads', 'Ready', 'Shifting', 'ScalingDown'] as const;
+export type CrossStage = (typeof CROSS_STAGES)[number];
+
+/** Set by `migrate apply --accept-unknown-calls` on a CrossCluster object: Init goes on without a call graph. */
+export const ACCEPT_UNKNOWN_CALLS_ANNOTATION = 'meshferry.dev/accept-unknown-calls';
 
 export interface Condition {
   type: string;
@@ -139,6 +158,8 @@ export interface MigrationStatus {
   prepareRestartAt?: string;
   /** Findings that do not stop the migration (a default tag still on the source, say). */
   warnings?: string[];
+  /** CrossCluster: the finish checks of the last time the migration tried to finish, each with its evidence. */
+  finishChecks?: FinishCheck[];
 }
 
 /** The opt-in the engine applies: the file's, or labels istio.io/rev=<target> on namespaces. */

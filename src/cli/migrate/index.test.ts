@@ -122,7 +122,7 @@ describe('migrate: bad kubeconfig input is exit 2 in one paragraph', () => {
   });
 });
 
-describe('migrate: a CrossCluster file is read, checked and outlined, never executed (its engine is not built)', () => {
+describe('migrate: a CrossCluster file is read, checked and outlined before any cluster is reached', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'meshferry-migrate-cross-'));
   // Port 1 on loopback: any attempt to reach a cluster would fail with exit 3, so exit 1 or 2 proves none was made.
   const kubeconfig = writeUnreachableKubeconfig(dir, ['tcm', 'primary', 'remote']);
@@ -145,21 +145,20 @@ describe('migrate: a CrossCluster file is read, checked and outlined, never exec
   // The fixture names a Prometheus on 127.0.0.1:9090, which may or may not run here: cases that need none drop it.
   const noProm = cross.replace(/^ {2}prometheus: .*\n/m, '');
 
-  it('plan prints the outline from the file alone and exits 1, saying apply would refuse it', () => {
+  it('plan prints the outline from the file alone and exits 0 when the unknown call graph is accepted', () => {
     const f = file('good.yaml', noProm);
     const r = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '--accept-unknown-calls']);
-    expect(r.code, r.stderr).toBe(1);
+    expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('MeshMigration exit-tcm (CrossCluster): tcm (revision 1-18-5, managed tcm) → primary (revision 1-31-1), workloads to primary, remote');
-    expect(r.stdout).toContain('Not executable yet');
+    expect(r.stdout).not.toContain('Not executable');
     expect(r.stdout).toContain('Contexts, each found in the kubeconfig: tcm, primary, remote');
     expect(r.stdout).toContain('  1. shop → remote: namespaces shop, payments\n     shift ./shop-ingress-shift.yaml (TrafficShift shop-ingress) to 100\n     scale the source workloads to 0 after 5m without requests');
     expect(r.stdout).toContain('Call graph: unknown over 168h: spec.prometheus is not set');
     expect(r.stdout).toContain('  accepted with --accept-unknown-calls: no wave order is checked');
-    expect(r.stderr).toContain('`migrate apply` would refuse this file: CrossCluster execution is not built yet');
-    expect(r.stderr).not.toContain('call graph');
+    expect(r.stderr).toBe('');
     const json = runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '-o', 'json', '--accept-unknown-calls']);
-    expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'exit-tcm', executable: false, home: 'primary', contexts: ['tcm', 'primary', 'remote'], callGraph: { window: '168h', windowDefault: false, known: false, accepted: true } });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'exit-tcm', home: 'primary', contexts: ['tcm', 'primary', 'remote'], callGraph: { window: '168h', windowDefault: false, known: false, accepted: true } });
   });
 
   it('without spec.prometheus the call graph is unknown: plan says so and asks for --accept-unknown-calls, in every output form', () => {
@@ -195,12 +194,12 @@ describe('migrate: a CrossCluster file is read, checked and outlined, never exec
     oneParagraph(r);
   });
 
-  it('apply takes --accept-unknown-calls and still refuses the file: the engine is not built', () => {
+  it('apply takes --accept-unknown-calls and, the file being good, goes to its home cluster: unreachable here, exit 3 naming it', () => {
     const f = file('apply-accept.yaml', noProm);
     const r = runCli(['migrate', 'apply', f, '--kubeconfig', kubeconfig, '--accept-unknown-calls']);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('is mode CrossCluster, which meshferry can read, check and outline');
-    oneParagraph(r);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('primary');
+    expect(hasStackTrace(r.stderr)).toBe(false);
   });
 
   it('bad flags are exit 2: --accept-unknown-calls on an InPlace file, a value given to it, a misspelling', () => {
@@ -216,12 +215,12 @@ describe('migrate: a CrossCluster file is read, checked and outlined, never exec
     expect(runCli(['migrate', 'plan', f, '--kubeconfig', kubeconfig, '--accept-unknown-call']).code).toBe(2);
   });
 
-  it('apply stops before any cluster is reached, exit 2 at spec.mode, in one paragraph', () => {
-    const f = file('apply.yaml', cross);
+  it('apply of a file whose shift file is missing stops before any cluster is reached, exit 2 naming the file', () => {
+    const f = file('apply-no-shift.yaml', cross.replace('./shop-ingress-shift.yaml', './nowhere-shift.yaml'));
     const r = runCli(['migrate', 'apply', f, '--kubeconfig', kubeconfig]);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain(`${f}:7:3: MeshMigration exit-tcm is mode CrossCluster, which meshferry can read, check and outline (\`meshferry migrate plan FILE\`) but cannot execute yet: its engine is not built (issue 13). Nothing was written to any cluster`);
-    oneParagraph(r);
+    expect(r.stderr).toContain('nowhere-shift.yaml');
+    expect(hasStackTrace(r.stderr)).toBe(false);
   });
 
   it.each([
@@ -287,9 +286,9 @@ describe('resume and retry trust only what apply recorded', () => {
   const recordFor = async (spec: MeshMigrationSpec, uid: string) => recordApply(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'm', uid }, home), { base: home, contexts: contextsOf(spec), shifts: [] });
   const noShifts = { ...crossSpec, waves: crossSpec.waves.map(({ shifts: _s, ...w }) => w) };
 
-  it('a CrossCluster object apply recorded is still refused: its engine is not built (exit 2)', async () => {
+  it('a CrossCluster object that names what apply recorded may run', async () => {
     await recordFor(noShifts, 'u1');
-    await expect(refuseUntrustedRun(stored(noShifts, 'u1'), 'm', home)).rejects.toMatchObject({ code: 'NotBuilt', exitCode: 2 });
+    await expect(refuseUntrustedRun(stored(noShifts, 'u1'), 'm', home)).resolves.toBeUndefined();
   });
 
   it('a CrossCluster object whose contexts were edited in the cluster is refused before anything else, naming the context', async () => {

@@ -20,11 +20,12 @@ import { planMigration, renderPlan } from '../../migrate/plan.js';
 import type { Action } from '../../migrate/reconcile.js';
 import { rollbackMigration } from '../../migrate/rollback.js';
 import { releasePause, runMigration } from '../../migrate/runner.js';
-import { contextFields, contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MigrationStatus } from '../../migrate/spec.js';
+import { ACCEPT_UNKNOWN_CALLS_ANNOTATION, contextFields, contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MigrationStatus } from '../../migrate/spec.js';
 import { applyMigration, bumpRetryCounter, ensureMigrations, readMigration, servedMigrations, type StoredMigration } from '../../migrate/store.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { requireRouterContexts, routerContextFields } from '../../traffic/routers/router-contexts.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
+import { crossRun } from './cross-run.js';
 import { log, renderTable, writeStdout } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { formatOption } from '../output-flags.js';
@@ -92,10 +93,17 @@ function finalWord(exit: number, s: MigrationStatus, name: string): number {
   return exit;
 }
 
-async function run(cluster: Cluster, name: string): Promise<number> {
+async function run(cluster: Cluster, name: string, flags: ClusterFlags): Promise<number> {
   const res = await ensureMigrations(cluster.client);
-  const r = await interruptible(name, (signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress(name) }));
-  return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
+  const stored = await readMigration(cluster.client, res, name);
+  // CrossCluster: the other clusters the file names, opened once each, and the engine's hooks.
+  const cross = stored.object.spec.mode === 'CrossCluster' ? crossRun(cluster, stored.object.spec, flags) : undefined;
+  try {
+    const r = await interruptible(name, (signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress(name), ...(cross ? { clusters: cross.clusters, cross: cross.cross } : {}) }));
+    return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
+  } finally {
+    cross?.close();
+  }
 }
 
 /** The folder spec.config's paths are relative to: the file's (the working folder for stdin). */
@@ -199,8 +207,8 @@ function crossClusterNotBuilt(name: string, position?: ReturnType<LoadedMigratio
 
 /**
  * `migrate plan` of a CrossCluster file: the outline of the file, with the call graph from spec.prometheus (no cluster
- * is read). Exit 1 always for now, since `apply` would refuse the file; the reasons are listed on stderr, the call
- * graph's first (split calls, or an unknown graph without --accept-unknown-calls). Prometheus failing is exit 3.
+ * is read). Exit 1 when the call graph blocks (split calls, or an unknown graph without --accept-unknown-calls), with
+ * the reason on stderr; apply's Init would stop there too. Prometheus failing is exit 3.
  */
 async function planCrossCluster(m: LoadedMigration, shifts: OutlineShift[], flags: Flags): Promise<number> {
   const callGraph = await planCallGraph(m.value.spec, { acceptUnknownCalls: flags.acceptUnknownCalls === true, locate: m.locate });
@@ -212,8 +220,7 @@ async function planCrossCluster(m: LoadedMigration, shifts: OutlineShift[], flag
         ? `migrate plan: ${callGraph.violations.length} call(s) would cross the meshes between waves (listed above): move the namespaces that call each other in one wave, or declare the calls in spec.crossMeshPaths`
         : `migrate plan: the call graph is unknown (${clean(callGraph.reason)}): pass ${ACCEPT_UNKNOWN_CALLS_FLAG} to go on without it`,
     );
-  log.info('migrate plan: `migrate apply` would refuse this file: CrossCluster execution is not built yet (the outline above comes from the file, and Prometheus when set)');
-  return ExitCode.findings;
+  return callGraphBlocks(callGraph) ? ExitCode.findings : ExitCode.ok;
 }
 
 /** `migrate plan FILE`: reads the cluster, changes nothing. */
@@ -244,20 +251,27 @@ export async function runPlan(file: string, flags: Flags): Promise<number> {
 export async function runApply(file: string, flags: Flags): Promise<number> {
   const { flags: f, m } = await contextFlags(flags, file);
   refuseCallFlagInPlace(flags, m);
-  // Every check of the file and its contexts ran; the cluster is not touched. --accept-unknown-calls changes nothing
-  // here yet: the engine that would record the acceptance is not built.
-  if (m.value.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(m.value.metadata.name, m.locate(['spec', 'mode']));
   return withCluster(f, async (cluster) => {
     const res = await ensureMigrations(cluster.client);
     const live = await cluster.client.get(res, undefined, m.value.metadata.name);
     if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
     // The folder spec.config's and the shifts' paths are relative to.
     const needsBase = m.value.spec.config !== undefined || m.value.spec.waves.some((w) => w.shifts?.length);
-    const annotations = needsBase ? { ...(m.value.metadata.annotations ?? {}), [CONFIG_BASE_ANNOTATION]: configBase(file) } : m.value.metadata.annotations;
+    // --accept-unknown-calls is recorded on the object, so resume and retry need no flag (and `status` shows it).
+    const merged: Record<string, string> = { ...(m.value.metadata.annotations ?? {}) };
+    if (flags.acceptUnknownCalls) merged[ACCEPT_UNKNOWN_CALLS_ANNOTATION] = 'true';
+    if (needsBase) merged[CONFIG_BASE_ANNOTATION] = configBase(file);
+    const annotations = Object.keys(merged).length ? merged : undefined;
     const stored = await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
     // This machine vouches for the folder, the contexts and the shift files it read; retry and resume trust no other (config.ts).
     await recordConfigSource(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: m.value.metadata.name, uid: stored.uid }), m.value.spec, configBase(file));
-    return run(cluster, m.value.metadata.name);
+    // The flag an earlier run's Init asked for: its check runs again now, without a separate `migrate retry`.
+    const wasAccepted = live?.metadata.annotations?.[ACCEPT_UNKNOWN_CALLS_ANNOTATION] === 'true';
+    if (flags.acceptUnknownCalls && !wasAccepted && stored.status.failedCheck?.name === 'Init') {
+      await bumpRetryCounter(cluster.client, res, m.value.metadata.name);
+      log.info(`migrate: ${ACCEPT_UNKNOWN_CALLS_FLAG} recorded; re-running the Init checks`);
+    }
+    return run(cluster, m.value.metadata.name, f);
   });
 }
 
@@ -307,7 +321,6 @@ async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'
 export async function refuseUntrustedRun(stored: Pick<StoredMigration, 'object' | 'uid'>, name: string, journalHome?: string): Promise<void> {
   const dir = localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: stored.uid }, ...(journalHome ? [journalHome] : []));
   await checkApplyRecord(stored.object.spec, stored.object.metadata.annotations, name, await readApplyRecord(dir));
-  if (stored.object.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(name);
 }
 
 /** A rolled-back migration is over: running it again would do nothing, and exit 0 would let a CI step pass on it. */
@@ -324,7 +337,7 @@ export async function runResume(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
     const res = await existing(cluster, name, { ended: 'refuse', run: true });
     if (await releasePause(cluster.client, res, name)) log.info('migrate: pause released');
-    return run(cluster, name);
+    return run(cluster, name, flags);
   });
 }
 
@@ -334,7 +347,7 @@ export async function runRetry(name: string, flags: Flags): Promise<number> {
     const res = await existing(cluster, name, { ended: 'refuse', run: true });
     const n = await bumpRetryCounter(cluster.client, res, name);
     log.info(`migrate: retryCounter is now ${n}; re-running the failed check`);
-    return run(cluster, name);
+    return run(cluster, name, flags);
   });
 }
 
@@ -357,8 +370,11 @@ export function registerMigrate(program: Command): void {
         'analyze the config) → Prepare (import spec.config, journaled; required proxy metadata) → ' +
         'Migrating (waves of namespaces and gateways) → Finished. Its state lives in the cluster (a cluster-scoped MeshMigration ' +
         'object and a journal of ConfigMaps in meshferry-system), so any machine with the kubeconfig can resume it.\n\n' +
-        'A mode: CrossCluster file (workloads moving to other clusters) is checked and outlined by `plan`; apply, resume, retry and ' +
-        'rollback refuse it (exit 2) until its engine is built.\n\n' +
+        'A mode: CrossCluster file moves waves of namespaces to other clusters: Init checks both meshes (their roots and, when they ' +
+        'differ, the call graph), Prepare imports the config into the target\'s home cluster (spec.target.context, which also holds the ' +
+        'MeshMigration and its journal), and each wave creates its namespaces, copies (or awaits) its workloads, waits until they are ' +
+        'ready and injected by the target, runs its TrafficShifts and scales the source down after a quiet window. `plan` outlines it from ' +
+        'the file. Rollback of a CrossCluster migration is not built yet: it refuses (exit 2).\n\n' +
         'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
         '2 bad input; 3 cluster failure after retries; 130 interrupted (resumable).',
     )
@@ -398,7 +414,7 @@ Examples:
       .summary('create or update the MeshMigration and run it')
       .description('Install the MeshMigration CRD when missing, server-side-apply the object, and run it until Finished (exit 0), a pause (exit 0), a failed check (exit 1) or Ctrl-C (exit 130, resumable). Progress goes to stderr.')
       .argument('<file>', 'MeshMigration file, or - for stdin')
-      .option(ACCEPT_UNKNOWN_CALLS_FLAG, 'CrossCluster: go on without knowing which namespaces call which (accepted, but a CrossCluster file is still refused: its engine is not built)'),
+      .option(ACCEPT_UNKNOWN_CALLS_FLAG, 'CrossCluster: go on without knowing which namespaces call which (recorded on the object, so resume and retry need no flag)'),
   );
   examples(apply, '  $ meshferry migrate apply examples/migration-revision-upgrade.yaml\n  $ meshferry migrate apply upgrade.yaml --context prod');
   apply.action(async (file: string, flags: Flags) => {

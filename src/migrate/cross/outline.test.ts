@@ -13,7 +13,7 @@ const spec: MeshMigrationSpec = {
 describe('crossClusterOutline', () => {
   it('fills the defaults: copy on, Secrets and StatefulSets off, the only cluster, ClusterIP, 5m quiet window, 10m finish window, source cluster id = its context', () => {
     const o = crossClusterOutline({ metadata: { name: 'x' }, spec });
-    expect(o).toMatchObject({ executable: false, home: 'primary', contexts: ['tcm', 'primary', 'remote'], source: { context: 'tcm', clusterName: 'tcm' }, workloads: { copy: true, secrets: false, allowEmptyVolumes: false }, finish: { window: '10m', oldGateways: [] } });
+    expect(o).toMatchObject({ home: 'primary', contexts: ['tcm', 'primary', 'remote'], source: { context: 'tcm', clusterName: 'tcm' }, workloads: { copy: true, secrets: false, allowEmptyVolumes: false }, finish: { window: '10m', oldGateways: [] } });
     expect(o.config).toBeUndefined();
     expect(o.waves).toEqual([
       { name: 'shop', cluster: 'remote', namespaces: ['shop'], shifts: [], scaleDownSource: false, loadBalancer: 'clusterIP', keepNodePorts: false, pauseBefore: false },
@@ -21,10 +21,10 @@ describe('crossClusterOutline', () => {
     ]);
   });
 
-  it('says first that it does not run and read no cluster; a config without from is the live export, marked not built', () => {
+  it('says first that it read no cluster; a config without from is the live export, marked not built', () => {
     const text = renderOutline(crossClusterOutline({ metadata: { name: 'x' }, spec: { ...spec, config: { rules: './r.yaml' }, workloads: { copy: false } } }));
-    expect(text.split('\n').slice(2, 4).join('\n')).toMatch(/^Not executable yet: .*`migrate apply` refuses it \(exit 2\)\.\nThis outline comes from the file alone: no cluster was read/);
-    expect(text).toContain('Config: a live export of tcm (not built yet), through rules ./r.yaml, imported into primary; analyze fails on Error');
+    expect(text.split('\n')[2]).toMatch(/^This outline comes from the file alone: no cluster was read/);
+    expect(text).toContain('Config: a live export of tcm (not built yet: Init refuses it; give config.from), through rules ./r.yaml, imported into primary; analyze fails on Error');
     expect(text).toContain('Workloads: not copied: the waves wait for your pipeline to deploy them');
     expect(text).toContain('  1. shop → remote: namespaces shop\n     the source workloads keep running\n');
     expect(text).toContain('  2. pay → remote (pauses before it starts): namespaces payments\n     scale the source workloads to 0 after 5m without requests\n     LoadBalancer Services stay LoadBalancer (a new load balancer); nodePorts kept');

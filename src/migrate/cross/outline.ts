@@ -1,4 +1,4 @@
-// The spec-level outline `migrate plan` prints for a CrossCluster file while its engine is not built: read from the file (and Prometheus), no cluster.
+// The spec-level outline `migrate plan` prints for a CrossCluster file: read from the file (and Prometheus), no cluster.
 import { contextsOf, waveCluster, type MeshMigration } from '../spec.js';
 import { renderCallGraphSection, type CallGraphSection } from './call-graph-section.js';
 
@@ -28,8 +28,6 @@ export interface OutlineWave {
 export interface CrossClusterOutline {
   name: string;
   mode: 'CrossCluster';
-  /** Always false until the engine exists: `migrate apply` refuses the file. */
-  executable: false;
   /** The cluster the MeshMigration, its journal, the TrafficShifts and the imported config live in. */
   home: string;
   source: { context: string; revision?: string; managed?: string; clusterName: string };
@@ -53,7 +51,6 @@ export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>,
   return {
     name: m.metadata.name,
     mode: 'CrossCluster',
-    executable: false,
     home: spec.target.context ?? '',
     source: {
       context: source,
@@ -81,20 +78,19 @@ export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>,
   };
 }
 
-/** The outline for people; it says first that nothing of it runs yet, and that no cluster was read. */
+/** The outline for people; it says first that no cluster was read. */
 export function renderOutline(o: CrossClusterOutline): string {
   const src = `${o.source.context}${o.source.revision ? ` (revision ${o.source.revision}${o.source.managed ? `, managed ${o.source.managed}` : ''})` : o.source.managed ? ` (managed ${o.source.managed})` : ''}`;
   const out = [
     `MeshMigration ${o.name} (CrossCluster): ${src} → ${o.target.context} (revision ${o.target.revision}), workloads to ${o.target.clusters.join(', ')}`,
     '',
-    'Not executable yet: meshferry reads and checks this file, but the CrossCluster engine is not built; `migrate apply` refuses it (exit 2).',
     `This outline comes from the file${o.callGraph?.known ? ' and Prometheus' : ' alone'}: no cluster was read, so it shows no prechecks and no list of objects.`,
     '',
     `Home cluster: ${o.home} (the MeshMigration, its journal, the TrafficShifts and the imported config)`,
     `Contexts, each found in the kubeconfig: ${o.contexts.join(', ')}`,
   ];
   if (o.config) {
-    const from = o.config.from ?? `a live export of ${o.source.context} (not built yet)`;
+    const from = o.config.from ?? `a live export of ${o.source.context} (not built yet: Init refuses it; give config.from)`;
     out.push(`Config: ${from}${o.config.rules ? `, through rules ${o.config.rules}` : ''}, imported into ${o.home}; analyze fails on ${o.config.failOn}`);
   }
   const w = o.workloads;

@@ -1,0 +1,163 @@
+// The act half of the CrossCluster engine: namespaces, copies, Secrets, scale-downs; each write journaled in the cluster it changes, and the next status.
+import type { JournalTarget } from '../../journal/journal.js';
+import type { ObjectClient } from '../../kube/object-client.js';
+import type { KubeObject } from '../../resources/object.js';
+import { isSecret } from '../../resources/secrets.js';
+import { journaledWrites, STEP, type ActContext, type BatchWrite } from '../act.js';
+import type { MigrationStatus, WaveStatus } from '../spec.js';
+import type { TargetState } from '../target-state.js';
+import type { CreatedResult } from './entries.js';
+import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan } from './observe-cross.js';
+import { secretDataDigest, type PlannedCopy } from './copy-plan.js';
+import type { CrossAction } from './reconcile-cross.js';
+
+/** How many leftAlone lines a wave's status keeps (the first ones); the count is in the message. */
+const STATUS_LIST_LIMIT = 20;
+
+/** What a creating write records: the uid and resourceVersion it left, and whether it created the object. */
+function created(out: { status: number; object: KubeObject }): CreatedResult {
+  return { uid: String(out.object.metadata.uid ?? ''), resourceVersion: String(out.object.metadata.resourceVersion ?? ''), created: out.status === 201 };
+}
+
+function targetIn(obj: KubeObject, context: string | undefined): JournalTarget {
+  return { apiVersion: obj.apiVersion, kind: obj.kind, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}), name: obj.metadata.name, ...(context !== undefined ? { context } : {}) };
+}
+
+/** The journal's context of a cluster: absent for home, so home entries read like InPlace ones. */
+function contextOf(ctx: ActContext, cluster: string): string | undefined {
+  return cluster === ctx.clusters.homeContext ? undefined : cluster;
+}
+
+function markStarted(ws: WaveStatus): void {
+  if (ws.state === 'Pending' || ws.state === 'Paused') ws.state = 'OptedIn';
+  delete ws.reason;
+}
+
+function addLeftAlone(ws: WaveStatus, lines: readonly string[]): void {
+  if (lines.length === 0) return;
+  ws.leftAlone = [...new Set([...(ws.leftAlone ?? []), ...lines])].slice(0, STATUS_LIST_LIMIT);
+}
+
+/** Carries out a CrossCluster action on `next` (a copy of the status) and returns it. */
+export async function actCross(ctx: ActContext, next: MigrationStatus, action: CrossAction): Promise<MigrationStatus> {
+  switch (action.kind) {
+    case 'ensureRemoteSecret': {
+      if (!ctx.cross?.remoteSecrets) throw new TypeError('no remote-secret hook was given');
+      const r = await ctx.cross.remoteSecrets.ensure(action.cluster);
+      next.message = `remote secret for ${action.cluster} is in the primary${r.leftAlone.length ? `; left alone: ${r.leftAlone.join(', ')}` : ''}`;
+      return next;
+    }
+    case 'crossStage': {
+      const ws = next.waves[action.wave]!;
+      markStarted(ws);
+      ws.stage = action.stage;
+      if (action.counts) ws.counts = { ...ws.counts, workloads: action.counts.workloads, verifiedPods: action.counts.verifiedPods };
+      next.message = action.message;
+      return next;
+    }
+    case 'crossVerified': {
+      const ws = next.waves[action.wave]!;
+      ws.state = 'Verified';
+      delete ws.reason;
+      next.message = `wave ${ws.name}: moved to ${ctx.spec.waves[action.wave] ? (ctx.spec.waves[action.wave]!.cluster ?? ctx.spec.target.context) : ''}`;
+      return next;
+    }
+    case 'createNamespaces': {
+      const ws = next.waves[action.wave]!;
+      markStarted(ws);
+      const { cluster, client } = await waveClient(ctx, ctx.spec.waves[action.wave]!);
+      const nsRes = client.discovery.resourceFor('', 'Namespace');
+      const labels = targetNamespaceLabels(ctx.spec);
+      const items: BatchWrite[] = [];
+      for (const name of action.namespaces) {
+        const live = nsRes ? await client.get(nsRes, undefined, name) : undefined;
+        const target: JournalTarget = { apiVersion: 'v1', kind: 'Namespace', name, ...(contextOf(ctx, cluster) !== undefined ? { context: cluster } : {}) };
+        if (live) {
+          items.push({ step: STEP.namespace, target, state: { labels }, extra: { wave: action.wave } });
+          continue;
+        }
+        const set = Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => e[1] !== null));
+        const object: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: set } };
+        items.push({ step: STEP.crossNamespace, target, state: { object }, before: { object: null }, extra: { wave: action.wave }, write: async () => created(await client.create(object)) });
+      }
+      await journaledWrites(ctx, items);
+      next.message = `wave ${ws.name}: namespaces ${action.namespaces.join(', ')} ready in ${cluster} for ${ctx.spec.target.revision}`;
+      return next;
+    }
+    case 'copyObjects': {
+      const ws = next.waves[action.wave]!;
+      markStarted(ws);
+      const wave = ctx.spec.waves[action.wave]!;
+      const { cluster, client } = await waveClient(ctx, wave);
+      const plan = await waveCopyPlan(ctx, wave);
+      const wanted = new Set(action.refs);
+      const { toCopy, leftAlone } = await copyDiff(ctx, client, cluster, plan);
+      const items: BatchWrite[] = [];
+      const changed: string[] = [];
+      for (const c of toCopy.filter((x) => wanted.has(x.ref))) {
+        const w = await copyWrite(ctx, client, cluster, c, action.wave);
+        if (typeof w === 'string') changed.push(w);
+        else items.push(w);
+      }
+      const out = await journaledWrites(ctx, items);
+      const name = (r: (typeof out.refused)[number]) => `${r.item.target.kind} ${r.item.target.namespace ?? ''}/${r.item.target.name}`;
+      // A conflict is another owner: left alone. Any other refusal would be refused again on every pass: the wave stops.
+      const refused = out.refused.filter((r) => r.error.status === 409).map((r) => `${name(r)}: exists in ${cluster} or another manager owns its fields; meshferry never fights another owner`);
+      const rejected = out.refused.filter((r) => r.error.status !== 409).map((r) => `${name(r)}: ${isSecret(r.item.target) ? `HTTP ${r.error.status} ${r.error.reason}` : r.error.serverMessage}`);
+      addLeftAlone(ws, [...leftAlone, ...refused, ...changed]);
+      ws.copied = (ws.copied ?? 0) + out.written.length;
+      if (rejected.length > 0) {
+        const message = `wave ${ws.name}: ${cluster} refused ${rejected.length} copied object(s): ${rejected.slice(0, 5).join('; ')}${rejected.length > 5 ? '; ...' : ''}. Fix them in the source (or the target), then run \`meshferry migrate retry\``;
+        next.failedCheck = { name: 'Copy', retryCounter: ctx.spec.retryCounter ?? 0 };
+        ws.state = 'Failed';
+        ws.reason = message;
+        next.message = message;
+        return next;
+      }
+      next.message = `wave ${ws.name}: copied ${out.written.length} object(s) into ${cluster}${refused.length + leftAlone.length ? `; left alone ${refused.length + leftAlone.length} (see the wave's leftAlone)` : ''}`;
+      return next;
+    }
+    case 'scaleDown': {
+      const ws = next.waves[action.wave]!;
+      const sourceCtx = ctx.spec.source?.context ?? '';
+      const plan = await waveCopyPlan(ctx, ctx.spec.waves[action.wave]!, false);
+      const wanted = new Set(action.refs);
+      const items: BatchWrite[] = plan.copy
+        .filter((c) => wanted.has(c.ref))
+        .map((c) => ({ step: STEP.scale, target: targetIn(c.object, contextOf(ctx, sourceCtx)), state: { replicas: 0 } satisfies TargetState, extra: { wave: action.wave } }));
+      const out = await journaledWrites(ctx, items);
+      ws.scaledDown = (ws.scaledDown ?? 0) + out.written.length;
+      next.message = `wave ${ws.name}: scaled ${out.written.length} source workload(s) in ${sourceCtx} to 0 (their replicas are journaled; rollback restores them)`;
+      return next;
+    }
+    case 'shiftTick': {
+      if (!ctx.cross?.shifts) throw new TypeError('no shift hook was given');
+      await ctx.cross.shifts.tick(action.file, action.wave);
+      const ws = next.waves[action.wave]!;
+      next.message = `wave ${ws.name}: shifting traffic (${action.file})`;
+      return next;
+    }
+  }
+}
+
+/** The journaled write of one planned copy: server-side apply that never takes another manager's fields; a Secret created only, from the source as it is now. */
+async function copyWrite(ctx: ActContext, client: ObjectClient, cluster: string, c: PlannedCopy, wave: number): Promise<BatchWrite | string> {
+  const target = targetIn(c.object, contextOf(ctx, cluster));
+  if (!isSecret(c.object)) return { step: STEP.copy, target, state: { object: c.object }, extra: { wave }, write: async () => created(await client.apply(c.object, { force: false })) };
+  // The data is read again from the source here and goes straight to the target: never into the plan, a log or the journal.
+  const source = await sourceClient(ctx);
+  const res = source.discovery.resourceFor('', 'Secret');
+  const raw = res ? await source.get(res, c.object.metadata.namespace, c.object.metadata.name) : undefined;
+  if (!raw || secretDataDigest(raw) !== c.dataDigest) return `${c.ref}: gone or changed in the source while the wave read it; not copied (\`meshferry migrate retry\` copies it as it is then)`;
+  if (!ctx.secretDigest) throw new TypeError('copying Secrets needs the migration\'s Secret digest key');
+  const body: KubeObject = { ...c.object, ...(raw.type !== undefined ? { type: raw.type } : {}), data: raw.data ?? {} };
+  delete (body as { stringData?: unknown }).stringData;
+  return {
+    step: STEP.secret,
+    target,
+    state: { secretDigest: await ctx.secretDigest.of(raw) },
+    before: { object: null },
+    extra: { wave },
+    write: async () => created(await client.create(body)),
+  };
+}

@@ -1,0 +1,179 @@
+// The CrossCluster engine on a real two-cluster lab (issue 13): `migrate apply` of a wave from tcm (revision 1-18-5, its
+// own CA) to primary (1-31-1, another CA) creates and labels the namespace, copies workloads, Services, ConfigMaps and a
+// Secret (create-only, by digest in the journal), leaves another owner's object alone, waits for the copies to be ready
+// and injected by the target, and finishes; the source is untouched. Run as a user would: the CLI, a file, a kubeconfig.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCluster, type Cluster } from '../../src/kube/cluster.js';
+import type { Lab } from '../../src/lab/index.js';
+import { podInjection } from '../../src/migrate/cluster/injection.js';
+import { isPlainObject, type KubeObject } from '../../src/resources/object.js';
+import { runCli, hasStackTrace } from '../support/cli.js';
+import { labPerFile } from './lab-per-file.js';
+import { kubectlFor } from './lab-kubectl.js';
+import { migrationFile, ok, settled, type Kubectl } from './migrate-fixtures.js';
+
+let lab: Lab;
+let tcm: Cluster;
+let primary: Cluster;
+let kubectl: Kubectl;
+const { parent } = labPerFile('migrate-cross-', { clusters: ['tcm', 'primary'], revisions: { tcm: ['1-18-5'], primary: ['1-31-1'] }, istiodCa: 'per-cluster' }, (l, c) => {
+  lab = l;
+  tcm = c;
+});
+const stateDir = mkdtempSync(path.join(parent, 'state-'));
+const SECRET_VALUE = `s3cret-${randomBytes(12).toString('hex')}`;
+
+beforeAll(async () => {
+  primary = await openCluster({ kubeconfig: lab.kubeconfigPath, context: 'primary' });
+  kubectl = await kubectlFor(lab.kubeconfigPath);
+  // The source: namespace shop on 1-18-5 with two Deployments, a LoadBalancer Service bound to a TKE load balancer,
+  // a ConfigMap and a Secret the cart Deployment reads.
+  ok(kubectl('tcm', ['create', 'namespace', 'shop']));
+  ok(kubectl('tcm', ['label', 'namespace', 'shop', 'istio.io/rev=1-18-5']));
+  const objects: KubeObject[] = [
+    { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'shop-db', namespace: 'shop' }, stringData: { password: SECRET_VALUE } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shop-settings', namespace: 'shop' }, data: { currency: 'EUR' } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gitops-owned', namespace: 'shop' }, data: { owner: 'source' } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'frontend', namespace: 'shop', annotations: { 'service.kubernetes.io/tke-existed-lbid': 'lb-0123abcd', team: 'shop' } },
+      spec: { type: 'LoadBalancer', selector: { app: 'frontend' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    },
+    deployment('frontend', 2),
+    deployment('cart', 1, { env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'shop-db', key: 'password' } } }] }),
+  ];
+  ok(kubectl('tcm', ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects })));
+  await settled(tcm, ['shop']);
+  // The target already has the namespace (unlabelled) and one object a GitOps tool owns.
+  ok(kubectl('primary', ['create', 'namespace', 'shop']));
+  ok(kubectl('primary', ['apply', '--server-side', '--field-manager=argocd-controller', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'gitops-owned', namespace: 'shop' }, data: { owner: 'gitops' } })));
+}, 300_000);
+afterAll(() => primary?.close());
+
+function deployment(name: string, replicas: number, container: Record<string, unknown> = {}): KubeObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: 'shop', labels: { app: name } },
+    spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.k8s.io/pause:3.10', ...container }] } } },
+  };
+}
+
+const env = () => ({ MESHFERRY_STATE_DIR: stateDir });
+const get = async (c: Cluster, group: string, kind: string, ns: string | undefined, name: string) => c.client.get(c.discovery.resourceFor(group, kind)!, ns, name);
+
+describe('migrate apply, mode CrossCluster: one wave from tcm to primary', () => {
+  const spec = {
+    mode: 'CrossCluster',
+    source: { context: 'tcm', revision: '1-18-5' },
+    target: { context: 'primary', revision: '1-31-1', clusters: ['primary'] },
+    workloads: { copy: true, secrets: true },
+    waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'primary' }],
+    verify: { timeout: '4m' },
+  };
+  let file: string;
+  let result: ReturnType<typeof runCli>;
+
+  beforeAll(async () => {
+    file = await migrationFile(parent, 'exit-tcm', spec);
+  });
+
+  it('refuses to start without a call graph (no spec.prometheus, roots differ) and names the flag; nothing is written to primary', async () => {
+    const r = runCli(['migrate', 'apply', file, '--kubeconfig', lab.kubeconfigPath], { env: env() });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('the call graph is unknown');
+    expect(r.stderr).toContain('--accept-unknown-calls');
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect((await get(primary, '', 'Namespace', undefined, 'shop'))?.metadata.labels?.['istio.io/rev']).toBeUndefined();
+    expect(await get(primary, 'apps', 'Deployment', 'shop', 'frontend')).toBeUndefined();
+  });
+
+  it('with --accept-unknown-calls runs to Finished: namespace labelled, objects copied and ready on 1-31-1', async () => {
+    result = runCli(['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath], { env: env() });
+    expect(result.code, result.stderr).toBe(0);
+    expect(hasStackTrace(result.stderr)).toBe(false);
+    const status = runCli(['migrate', 'status', 'exit-tcm', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() });
+    expect(status.code, status.stderr).toBe(0);
+    const s = JSON.parse(status.stdout) as { phase: string; waves: { state: string; stage?: string; leftAlone?: string[] }[]; warnings?: string[] };
+    expect(s.phase).toBe('Finished');
+    expect(s.waves[0]!.state).toBe('Verified');
+    expect(s.warnings?.join('\n')).toContain("roots differ");
+    const ns = await get(primary, '', 'Namespace', undefined, 'shop');
+    expect(ns?.metadata.labels?.['istio.io/rev']).toBe('1-31-1');
+    for (const name of ['frontend', 'cart']) {
+      const d = await get(primary, 'apps', 'Deployment', 'shop', name);
+      expect(d, name).toBeDefined();
+      expect((d!.status as { readyReplicas?: number }).readyReplicas).toBe(name === 'frontend' ? 2 : 1);
+    }
+    const pods = await primary.client.list(primary.discovery.resourceFor('', 'Pod')!, { namespace: 'shop' });
+    expect(pods.length).toBe(3);
+    for (const p of pods) expect(podInjection(p).revision, p.metadata.name).toBe('1-31-1');
+  }, 400_000);
+
+  it('copies the LoadBalancer Service as ClusterIP without the load-balancer reuse annotation, keeping the others', async () => {
+    const svc = await get(primary, '', 'Service', 'shop', 'frontend');
+    expect((svc!.spec as { type: string }).type).toBe('ClusterIP');
+    expect(svc!.metadata.annotations?.['service.kubernetes.io/tke-existed-lbid']).toBeUndefined();
+    expect(svc!.metadata.annotations?.team).toBe('shop');
+    // The source keeps its load balancer binding.
+    expect((await get(tcm, '', 'Service', 'shop', 'frontend'))!.metadata.annotations?.['service.kubernetes.io/tke-existed-lbid']).toBe('lb-0123abcd');
+  });
+
+  it("leaves the object another manager owns in the target alone, and names it in the wave's status", async () => {
+    const cm = await get(primary, '', 'ConfigMap', 'shop', 'gitops-owned');
+    expect((cm!.data as Record<string, string>).owner).toBe('gitops');
+    const status = JSON.parse(runCli(['migrate', 'status', 'exit-tcm', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() }).stdout) as { waves: { leftAlone?: string[] }[] };
+    expect(status.waves[0]!.leftAlone?.join('\n')).toMatch(/ConfigMap shop\/gitops-owned: written in primary by argocd-controller/);
+  });
+
+  it('creates the Secret in the target with its data, and its value appears nowhere else: not in output, journal or local state', async () => {
+    const secret = await get(primary, '', 'Secret', 'shop', 'shop-db');
+    expect(Buffer.from((secret!.data as Record<string, string>).password!, 'base64').toString('utf8')).toBe(SECRET_VALUE);
+    const b64 = Buffer.from(SECRET_VALUE).toString('base64');
+    const haystacks: [string, string][] = [
+      ['stdout', result.stdout],
+      ['stderr', result.stderr],
+    ];
+    const cms = await primary.client.list(primary.discovery.resourceFor('', 'ConfigMap')!, { namespace: 'meshferry-system' });
+    expect(cms.length).toBeGreaterThan(0);
+    for (const cm of cms) haystacks.push([`ConfigMap ${cm.metadata.name}`, JSON.stringify(cm)]);
+    // The MeshMigration CRD was installed after this connection read discovery.
+    await primary.client.refreshDiscovery();
+    const mig = await primary.client.get(primary.client.discovery.resourceFor('meshferry.dev', 'MeshMigration')!, undefined, 'exit-tcm');
+    haystacks.push(['MeshMigration', JSON.stringify(mig)]);
+    for (const f of readdirSync(stateDir, { recursive: true }) as string[]) {
+      const full = path.join(stateDir, f);
+      if (statSync(full).isFile()) haystacks.push([f, readFileSync(full, 'latin1')]);
+    }
+    for (const [where, text] of haystacks) {
+      expect(text.includes(SECRET_VALUE), where).toBe(false);
+      expect(text.includes(b64), where).toBe(false);
+    }
+    const journal = cms.map((cm) => JSON.stringify(cm.data)).join('\n');
+    expect(journal).toContain('xc.secret');
+    expect(journal).toContain('secretDigest');
+  });
+
+  it('journals each copy with the uid it created; the source cluster is unchanged', async () => {
+    const cms = await primary.client.list(primary.discovery.resourceFor('', 'ConfigMap')!, { namespace: 'meshferry-system' });
+    const entries = cms.flatMap((cm) => Object.values((cm.data ?? {}) as Record<string, string>)).flatMap((v) => {
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        return Array.isArray(parsed) ? parsed : isPlainObject(parsed) && Array.isArray(parsed.entries) ? parsed.entries : [];
+      } catch {
+        return [];
+      }
+    }) as { step: string; state: string; target?: { kind: string; namespace?: string; name: string }; result?: { uid?: string } }[];
+    const copies = entries.filter((e) => e.step === 'xc.copy' && e.state === 'done');
+    expect(copies.map((e) => `${e.target!.kind} ${e.target!.name}`).sort()).toEqual(['ConfigMap shop-settings', 'Deployment cart', 'Deployment frontend', 'Service frontend']);
+    for (const e of copies) {
+      const group = e.target!.kind === 'Deployment' ? 'apps' : '';
+      expect((await get(primary, group, e.target!.kind, 'shop', e.target!.name))!.metadata.uid).toBe(e.result?.uid);
+    }
+    for (const name of ['frontend', 'cart']) expect(((await get(tcm, 'apps', 'Deployment', 'shop', name))!.spec as { replicas: number }).replicas).toBe(name === 'frontend' ? 2 : 1);
+  });
+});
