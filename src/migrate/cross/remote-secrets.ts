@@ -183,7 +183,8 @@ export async function ensureRemoteSecret(ctx: Pick<ActContext, 'clusters' | 'jou
   const remote = await remoteOf(ctx.clusters, cluster);
   const plan = await planReaderObjects(remote);
   // Created in dependency order: the namespace, then the account and its RBAC, then the token (the token
-  // controller deletes a token Secret whose ServiceAccount does not exist yet: k8s tokens_controller.go syncSecret).
+  // controller deletes a token Secret whose ServiceAccount does not exist yet: k8s.io/kubernetes
+  // pkg/controller/serviceaccount/tokens_controller.go syncSecret).
   const phases = [plan.missing.filter((o) => o.kind === 'Namespace'), plan.missing.filter((o) => o.kind !== 'Namespace' && o.kind !== 'Secret'), plan.missing.filter((o) => o.kind === 'Secret')];
   for (const phase of phases) {
     if (phase.length === 0) continue;
@@ -274,7 +275,7 @@ export function interruptedCreate(entries: readonly JournalEntry[], target: Jour
 
 /**
  * Whether meshferry created this Secret: its field manager meshferry set `type`, which the API server lets no one
- * change after creation (k8s.io/kubernetes pkg/apis/core/validation ValidateSecretUpdate), so only the creating
+ * change after creation (k8s.io/kubernetes pkg/apis/core/validation/validation.go ValidateSecretUpdate), so only the creating
  * write set it. Pure.
  */
 export function createdByMeshferry(live: KubeObject): boolean {
