@@ -1,4 +1,4 @@
-// Builds a remote secret from a live cluster: ensures the reader ServiceAccount, RBAC and token Secret (field manager meshferry).
+// Builds a remote secret from a live cluster: plans the reader ServiceAccount, RBAC and token Secret it lacks, creates them (field manager meshferry), and waits for the token.
 import { ClusterError, ExitCode, MeshferryError } from '../errors.js';
 import { sanitizeTerminalText } from '../terminal-text.js';
 import type { Cluster } from '../kube/cluster.js';
@@ -46,21 +46,29 @@ function decode(data: unknown, key: string): string | undefined {
   return Buffer.from(data[key], 'base64').toString('utf8');
 }
 
+/** What the remote-secret code reads and writes of a cluster: a connected Cluster, or any ObjectClient's parts. */
+export type RemoteCluster = Pick<Cluster, 'connection' | 'discovery' | 'client'>;
+
+/** What the remote lacks for the remote secret, planned without writing. */
+export interface ReaderPlan {
+  /** The objects to create, in the order they must be created (Namespace, ServiceAccount, ClusterRole, binding, token Secret). */
+  missing: KubeObject[];
+  /** The reader token Secret the kubeconfig's token comes from: an existing one, or the one `missing` creates. */
+  tokenSecret: string;
+}
+
+/** `Kind namespace/name`, as `created` lists it. */
+export function describeObject(obj: KubeObject): string {
+  return `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
+}
+
 /**
- * Reads (and where missing, creates) what the remote secret needs in `cluster`, then returns the Secret to
- * apply in the primary. Only missing objects are created; existing ones are never changed.
+ * Reads `cluster` and plans the reader objects it lacks, writing nothing. A reader already bound to a role that
+ * cannot read what istiod watches is refused here (exit 1), so a refusal leaves the cluster as it was.
  */
-export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOptions): Promise<RemoteSecretResult> {
+export async function planReaderObjects(cluster: RemoteCluster): Promise<ReaderPlan> {
   const client = cluster.client;
-  const log = opts.log ?? (() => undefined);
-  const created: string[] = [];
-  const ensure = async (obj: KubeObject, exists: () => Promise<boolean>) => {
-    if (await exists()) return;
-    await client.apply(obj, { fieldManager: 'meshferry' });
-    const what = `${obj.kind} ${obj.metadata.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata.name}`;
-    created.push(what);
-    log(`created ${what}`);
-  };
+  const missing: KubeObject[] = [];
   const namespaces = servedResource(cluster, '', 'v1', 'Namespace');
   const serviceAccounts = servedResource(cluster, '', 'v1', 'ServiceAccount');
   const secrets = servedResource(cluster, '', 'v1', 'Secret');
@@ -74,7 +82,6 @@ export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOpti
       Array.isArray(b.subjects) &&
       b.subjects.some((s) => isPlainObject(s) && s.kind === 'ServiceAccount' && s.name === READER_SERVICE_ACCOUNT && s.namespace === ISTIO_NAMESPACE),
   );
-  // Decided before anything is created, so a refusal leaves the cluster as it was.
   if (existing.length > 0) {
     const verdicts = await Promise.all(existing.map((b) => bindingVerdict(b, (name) => client.get(roles, undefined, name))));
     if (!verdicts.some((v) => v === undefined)) {
@@ -91,20 +98,28 @@ export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOpti
     }
   }
 
-  await ensure({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } }, async () => Boolean(await client.get(namespaces, undefined, ISTIO_NAMESPACE)));
-  await ensure(readerServiceAccount(), async () => Boolean(await client.get(serviceAccounts, ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT)));
+  if (!(await client.get(namespaces, undefined, ISTIO_NAMESPACE))) missing.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ISTIO_NAMESPACE } });
+  if (!(await client.get(serviceAccounts, ISTIO_NAMESPACE, READER_SERVICE_ACCOUNT))) missing.push(readerServiceAccount());
   if (existing.length === 0) {
-    await ensure(readerClusterRole(), async () => Boolean(await client.get(roles, undefined, READER_CLUSTER_ROLE)));
-    await ensure(readerClusterRoleBinding(), async () => Boolean(await client.get(bindings, undefined, READER_CLUSTER_ROLE)));
+    if (!(await client.get(roles, undefined, READER_CLUSTER_ROLE))) missing.push(readerClusterRole());
+    if (!(await client.get(bindings, undefined, READER_CLUSTER_ROLE))) missing.push(readerClusterRoleBinding());
   }
-
   const tokenSecretName = await findTokenSecret(cluster, secrets);
-  if (!tokenSecretName) await ensure(readerTokenSecret(), async () => false);
-  const name = tokenSecretName ?? READER_TOKEN_SECRET;
+  if (!tokenSecretName) missing.push(readerTokenSecret());
+  return { missing, tokenSecret: tokenSecretName ?? READER_TOKEN_SECRET };
+}
 
+/**
+ * Waits until the token controller has filled the reader token Secret `tokenSecret`, then returns the Secret to
+ * apply in the primary. Reads only; the token stays in the returned object and nowhere else.
+ */
+export async function awaitRemoteSecret(cluster: RemoteCluster, opts: RemoteSecretOptions, tokenSecret: string): Promise<KubeObject> {
+  const client = cluster.client;
+  const log = opts.log ?? (() => undefined);
+  const secrets = servedResource(cluster, '', 'v1', 'Secret');
   const polls = opts.polls ?? 60;
   for (let i = 0; ; i++) {
-    const s = await client.get(secrets, ISTIO_NAMESPACE, name);
+    const s = await client.get(secrets, ISTIO_NAMESPACE, tokenSecret);
     const token = decode(s?.data, 'token');
     const ca = decode(s?.data, 'ca.crt') ?? cluster.connection.tls.ca?.toString('utf8');
     if (token && ca) {
@@ -117,17 +132,34 @@ export async function buildRemoteSecret(cluster: Cluster, opts: RemoteSecretOpti
         token,
         ...(cluster.connection.tls.servername ? { tlsServerName: cluster.connection.tls.servername } : {}),
       });
-      return { secret: remoteSecret(opts.name, kubeconfig), created };
+      return remoteSecret(opts.name, kubeconfig);
     }
     if (i + 1 >= polls)
       throw new ClusterError(
         'TokenNotIssued',
-        `Secret ${ISTIO_NAMESPACE}/${name} in context "${cluster.connection.contextName}" has no ${token ? 'ca.crt' : 'token'} yet; ` +
+        `Secret ${ISTIO_NAMESPACE}/${tokenSecret} in context "${cluster.connection.contextName}" has no ${token ? 'ca.crt' : 'token'} yet; ` +
           'is the token controller (kube-controller-manager) running there?',
         { context: cluster.connection.contextName },
       );
     await sleep(opts.pollMs ?? 500);
   }
+}
+
+/**
+ * Reads (and where missing, creates) what the remote secret needs in `cluster`, then returns the Secret to
+ * apply in the primary. Only missing objects are created; existing ones are never changed.
+ */
+export async function buildRemoteSecret(cluster: RemoteCluster, opts: RemoteSecretOptions): Promise<RemoteSecretResult> {
+  const log = opts.log ?? (() => undefined);
+  const plan = await planReaderObjects(cluster);
+  const created: string[] = [];
+  for (const obj of plan.missing) {
+    await cluster.client.apply(obj, { fieldManager: 'meshferry' });
+    const what = describeObject(obj);
+    created.push(what);
+    log(`created ${what}`);
+  }
+  return { secret: await awaitRemoteSecret(cluster, opts, plan.tokenSecret), created };
 }
 
 /** Why a ClusterRoleBinding does not give the reader enough (one sentence), or undefined when it does. */
@@ -143,7 +175,7 @@ async function bindingVerdict(binding: KubeObject, readRole: (name: string) => P
 }
 
 /** An existing service-account token Secret of the reader (ours first), or undefined. Reads metadata only. */
-async function findTokenSecret(cluster: Cluster, secrets: ReturnType<typeof servedResource>): Promise<string | undefined> {
+async function findTokenSecret(cluster: RemoteCluster, secrets: ReturnType<typeof servedResource>): Promise<string | undefined> {
   const ours = await cluster.client.get(secrets, ISTIO_NAMESPACE, READER_TOKEN_SECRET);
   if (ours && ours.type === SA_TOKEN_TYPE) return READER_TOKEN_SECRET;
   const list = await cluster.client.list(secrets, { namespace: ISTIO_NAMESPACE, metadataOnly: true });

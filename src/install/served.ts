@@ -4,7 +4,7 @@ import type { Cluster } from '../kube/cluster.js';
 import type { ServedResource } from '../kube/discovery.js';
 
 /** The served resource for group/version/kind; a cluster without it cannot host what install needs. */
-export function servedResource(cluster: Cluster, group: string, version: string, kind: string): ServedResource {
+export function servedResource(cluster: Pick<Cluster, 'discovery' | 'connection'>, group: string, version: string, kind: string): ServedResource {
   const r = cluster.discovery.resourceAt(group, version, kind);
   if (!r) throw new ClusterError('NotServed', `context "${cluster.connection.contextName}" does not serve ${group ? `${group}/` : ''}${version} ${kind}`, { context: cluster.connection.contextName });
   return r;

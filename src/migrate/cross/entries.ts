@@ -7,8 +7,11 @@ import { isPlainObject } from '../../resources/object.js';
  * belongs to a wave, carries `intent.wave` (the wave's index).
  *
  *   step            target (context)                       before                 intent.state                  result
- *   xc.created      remote reader SA/ClusterRole/Binding/   {object: null}         {object: <what was created>}   CreatedResult
- *                   token Secret (the remote)                                      ({secretDigest} for the token)
+ *   xc.created      remote istio-system Namespace, reader   {object: null}         {object: <what was created>}   CreatedResult
+ *                   SA/ClusterRole/Binding, token Secret                           ({secretDigest} for the token:
+ *                   (the remote)                                                   of it as created, without data;
+ *                                                                                  see remote-secrets.ts
+ *                                                                                  interruptedCreate)
  *   xc.remoteSecret istio-system/istio-remote-secret-<c>    {object: null}         {secretDigest}                 CreatedResult
  *                   (home)
  *   xc.namespace    Namespace (wave cluster)                {object: null}         {object: <ns with labels>}     CreatedResult
