@@ -166,3 +166,19 @@ describe('checkQuiet', () => {
     expect(gate.asked[0]).toBe(r.query);
   });
 });
+
+describe('checkQuiet with many workloads', () => {
+  it('keeps the busy ones first and at most 20 lines, then counts the rest; the queries stay', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `w${String(i).padStart(2, '0')}`);
+    const gate = recordedGate(() => ({
+      traffic: names.map((w) => dst('shop', w, w === 'w29' ? 6 : 0)),
+      live: names.map((w) => count('shop', w, 1)),
+      unchanged: names.map((w) => count('shop', w, 1)),
+    }));
+    const r = await checkQuiet(gate, { namespaces: ['shop'], sourceCluster: 'tcm', window: '1m' });
+    expect(r.verdict).toBe('busy');
+    expect(r.evidence[0]).toMatch(/^shop\/w29 in cluster tcm: 6 requests over 1m \(0\.1\/s\)/);
+    expect(r.evidence[20]).toBe('… and 10 more');
+    expect(r.evidence.slice(21)).toHaveLength(3);
+  });
+});

@@ -108,6 +108,14 @@ export async function readCounters(gate: VectorGate, s: CounterSelection): Promi
   return { ok: true, things: [...things.values()].sort((a, b) => (a.thing < b.thing ? -1 : 1)), queries };
 }
 
+/** How many lines about workloads or gateways a verdict keeps (it lands in status, which must stay small). */
+export const SHOWN_LINES = 20;
+
+/** The first SHOWN_LINES lines, then how many more there were. */
+export function capped(lines: readonly string[]): string[] {
+  return lines.length > SHOWN_LINES ? [...lines.slice(0, SHOWN_LINES), `… and ${lines.length - SHOWN_LINES} more`] : [...lines];
+}
+
 /** A number for a message: whole numbers as they are, others to 3 significant digits. */
 export function shortNumber(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(3)));
@@ -144,7 +152,7 @@ export interface QuietOptions {
 /** The outcome of the quiet check: only `quiet` lets a wave scale its source down; noData is "not proven", never a pass. */
 export interface QuietCheck {
   verdict: 'quiet' | 'busy' | 'noData' | 'error';
-  /** One line per workload (and per namespace without any), then the queries asked. */
+  /** One line per workload (and per namespace without any), busy first, at most SHOWN_LINES; then the queries asked. */
   evidence: string[];
   /** The main query: the requests to the wave's workloads in the source cluster over the window. */
   query: string;
@@ -186,7 +194,7 @@ export async function checkQuiet(gate: VectorGate, opts: QuietOptions): Promise<
     ...verdicts.filter((v) => v.verdict !== 'busy').map((v) => v.line),
   ];
   const verdict = verdicts.some((v) => v.verdict === 'busy') ? 'busy' : silent.length > 0 || verdicts.some((v) => v.verdict === 'noData') ? 'noData' : 'quiet';
-  return { verdict, evidence: [...lines, ...asked(reading.queries)], query };
+  return { verdict, evidence: [...capped(lines), ...asked(reading.queries)], query };
 }
 
 /** A workload the wave scales down. */

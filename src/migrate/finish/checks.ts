@@ -8,7 +8,7 @@ import { identityOf, isPlainObject, keyOf, keyString, type KubeObject } from '..
 import { ResourceSet } from '../../resources/resource-set.js';
 import type { Vendor } from '../../resources/vendors.js';
 import { showsObject } from '../config.js';
-import { judgeThing, promString, readCounters, type VectorGate } from '../cross/quiet.js';
+import { capped, judgeThing, promString, readCounters, type VectorGate } from '../cross/quiet.js';
 import type { FinishCheck } from './check-types.js';
 
 /** How many objects a failing check names before it only counts the rest (status must stay small). */
@@ -56,7 +56,7 @@ export async function oldGatewayTraffic(gate: VectorGate, gateways: readonly Old
   const lines = [...results].sort((a, b) => order[a.verdict] - order[b.verdict]).flatMap((r) => r.lines);
   // The queries of the gateways the verdict rests on: all of them for pass, those not passing otherwise.
   const queries = results.filter((r) => verdict === 'pass' || r.verdict !== 'quiet').flatMap((r) => r.queries.map((q) => `query: ${q}`));
-  return { name, verdict, evidence: [...lines, ...queries] };
+  return { name, verdict, evidence: [...capped(lines), ...queries] };
 }
 
 /** The label istioctl's install puts on what an IstioOperator installs: those objects are the install plan's, not imported config. */
