@@ -33,7 +33,7 @@ export function regexLiteral(value: string): string {
  * Request counters picked by one selector, looked at over one window. Three instant queries; why three:
  * - `traffic`: the increase per (thing, peer). Any increase is traffic, whatever else holds.
  * - `live`: the series an instant selector returns now. Prometheus writes staleness markers as soon as a target fails
- *   a scrape ("a failed scrape is the same as an empty scrape", prometheus/prometheus scrape/scrape.go scrapeAndReport)
+ *   a scrape ("a failed scrape is the same as an empty scrape", prometheus/prometheus v0.311.3 scrape/scrape.go scrapeAndReport)
  *   and about two intervals after a target leaves discovery (scrape.go endOfRunStaleness), and an instant selector
  *   skips stale series: a series here is one whose proxy is scraped now. `up` would say the same only where the
  *   scrape config copies workload labels onto targets, which no convention guarantees.
@@ -208,7 +208,7 @@ const HPA_KIND = 'HorizontalPodAutoscaler';
 
 /**
  * The HPAs (autoscaling/v2, or v1 where v2 is not served) whose scaleTargetRef names one of `refs` (same namespace,
- * kind and name) with minReplicas ≥ 1 (an absent minReplicas is 1: k8s pkg/apis/autoscaling/v2/defaults.go), as
+ * kind and name) with minReplicas ≥ 1 (an absent minReplicas is 1: kubernetes v1.34.4 pkg/apis/autoscaling/v2/defaults.go), as
  * `HorizontalPodAutoscaler ns/name (minReplicas N) targets Deployment ns/x`, sorted.
  * Note for callers: Kubernetes' own HPA controller leaves a target at 0 replicas alone ("ScalingDisabled", k8s
  * pkg/controller/podautoscaler/horizontal.go, `currentReplicas == 0 && minReplicas != 0`); it scales the workload
