@@ -23,12 +23,13 @@ export interface OldGateway {
 /**
  * OldGatewayTraffic: no request went through any old gateway over `window` (a Prometheus range, default 10m in the
  * spec). A gateway proxy reports the requests it forwards as the client side: `reporter="source"`, itself as
- * `source_workload` in `source_workload_namespace` and `source_cluster` (istio/istio pilot/pkg/model/telemetry.go:
- * `MetricsForClass` gives ListenerClassGateway the client metrics and `workloadMode` maps it to CLIENT; only
- * waypoints get the SERVER_GATEWAY reporter, in `generateStatsConfig`; any other proxy's reporter is "inferred from the listener
- * direction, as either client or server sidecar", istio.io/api envoy/extensions/stats/config.pb.go `Reporter_UNSPECIFIED`). pass only with that gateway's series scraped
- * now and unchanged over the window (cross/quiet.ts CounterSelection); no data is notProven with the queries in the
- * evidence; any request is fail with the rate per gateway; a Prometheus error is notProven, naming it.
+ * `source_workload` in `source_workload_namespace` and `source_cluster`. Istio 1.31's pilot/pkg/model/telemetry.go:
+ * `MetricsForClass` gives ListenerClassGateway the client metrics, `workloadMode` maps it to CLIENT, and only
+ * waypoints get the SERVER_GATEWAY reporter (`generateStatsConfig`); any other proxy's reporter is "inferred from the
+ * listener direction, as either client or server sidecar" (istio.io/api envoy/extensions/stats/config.pb.go).
+ * pass only with that gateway's series scraped now and unchanged over the window (cross/quiet.ts CounterSelection);
+ * no data is notProven with the queries in the evidence; any request is fail with the rate per gateway; a
+ * Prometheus error is notProven, naming it.
  */
 export async function oldGatewayTraffic(gate: VectorGate, gateways: readonly OldGateway[], window: string): Promise<FinishCheck> {
   const name = 'OldGatewayTraffic' as const;
