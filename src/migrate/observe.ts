@@ -17,7 +17,7 @@ import { stateHolds, type StateAccess, type TargetState } from './target-state.j
 import type { SecretDigest } from '../journal/secret-digest.js';
 import { describeEntry, type MigrationClusters } from './clusters.js';
 import { analyzeConfig, compareConfig, type ConfigLoader } from './config.js';
-import { crossInitChecks, crossPrepareView, crossWaveView, type CrossHooks } from './cross/observe-cross.js';
+import { crossFinishChecks, crossInitChecks, crossPrepareView, crossWaveView, type CrossHooks } from './cross/observe-cross.js';
 
 /** What observe needs besides the cluster. */
 export interface ObserveContext {
@@ -76,8 +76,7 @@ async function observeCross(ctx: ObserveContext, status: MigrationStatus, obs: O
   } else if (status.phase === 'Migrating') {
     const index = status.waves.findIndex((w) => w.state !== 'Verified');
     if (index >= 0) obs.cross = await crossWaveView(ctx, status, index);
-    else if (ctx.cross?.finishChecks) obs.finishChecks = await ctx.cross.finishChecks();
-    else obs.finishChecks = [];
+    else obs.finishChecks = await crossFinishChecks(ctx);
   }
   return obs;
 }

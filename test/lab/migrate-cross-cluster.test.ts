@@ -92,14 +92,15 @@ describe('migrate apply, mode CrossCluster: one wave from tcm to primary', () =>
     expect(await get(primary, 'apps', 'Deployment', 'shop', 'frontend')).toBeUndefined();
   });
 
-  it('with --accept-unknown-calls runs to Finished: namespace labelled, objects copied and ready on 1-31-1', async () => {
+  it('with --accept-unknown-calls moves the wave (namespace labelled, objects copied, ready on 1-31-1), then refuses to finish while the source still runs, naming it', async () => {
     result = runCli(['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath], { env: env() });
-    expect(result.code, result.stderr).toBe(0);
+    expect(result.code, result.stderr).toBe(1);
     expect(hasStackTrace(result.stderr)).toBe(false);
+    expect(result.stderr).toContain('finish check SourcePods failed: tcm/Deployment shop/cart: replicas 1, tcm/Deployment shop/frontend: replicas 2');
     const status = runCli(['migrate', 'status', 'exit-tcm', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() });
     expect(status.code, status.stderr).toBe(0);
     const s = JSON.parse(status.stdout) as { phase: string; waves: { state: string; stage?: string; leftAlone?: string[] }[]; warnings?: string[] };
-    expect(s.phase).toBe('Finished');
+    expect(s.phase).toBe('Migrating');
     expect(s.waves[0]!.state).toBe('Verified');
     expect(s.warnings?.join('\n')).toContain("roots differ");
     const ns = await get(primary, '', 'Namespace', undefined, 'shop');
@@ -176,4 +177,14 @@ describe('migrate apply, mode CrossCluster: one wave from tcm to primary', () =>
     }
     for (const name of ['frontend', 'cart']) expect(((await get(tcm, 'apps', 'Deployment', 'shop', name))!.spec as { replicas: number }).replicas).toBe(name === 'frontend' ? 2 : 1);
   });
+
+  it('once the source is scaled to 0 by hand, `migrate retry` finishes, recording the finish checks', async () => {
+    for (const name of ['frontend', 'cart']) ok(kubectl('tcm', ['-n', 'shop', 'scale', 'deployment', name, '--replicas=0']));
+    const r = runCli(['migrate', 'retry', 'exit-tcm', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() });
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(runCli(['migrate', 'status', 'exit-tcm', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() }).stdout) as { phase: string };
+    expect(s.phase).toBe('Finished');
+    const mig = await primary.client.get(primary.client.discovery.resourceFor('meshferry.dev', 'MeshMigration')!, undefined, 'exit-tcm');
+    expect((mig!.status as { finishChecks?: { name: string; verdict: string }[] }).finishChecks?.map((c) => `${c.name} ${c.verdict}`)).toEqual(['SourcePods pass', 'OldGatewayTraffic skipped']);
+  }, 300_000);
 });

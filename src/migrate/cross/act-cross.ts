@@ -10,6 +10,7 @@ import type { CreatedResult } from './entries.js';
 import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan } from './observe-cross.js';
 import { secretDataDigest, type PlannedCopy } from './copy-plan.js';
 import type { CrossAction } from './reconcile-cross.js';
+import { ensureRemoteSecret } from './remote-secrets.js';
 
 /** How many leftAlone lines a wave's status keeps (the first ones); the count is in the message. */
 const STATUS_LIST_LIMIT = 20;
@@ -42,8 +43,7 @@ function addLeftAlone(ws: WaveStatus, lines: readonly string[]): void {
 export async function actCross(ctx: ActContext, next: MigrationStatus, action: CrossAction): Promise<MigrationStatus> {
   switch (action.kind) {
     case 'ensureRemoteSecret': {
-      if (!ctx.cross?.remoteSecrets) throw new TypeError('no remote-secret hook was given');
-      const r = await ctx.cross.remoteSecrets.ensure(action.cluster);
+      const r = await ensureRemoteSecret(ctx, action.cluster);
       next.message = `remote secret for ${action.cluster} is in the primary${r.leftAlone.length ? `; left alone: ${r.leftAlone.join(', ')}` : ''}`;
       return next;
     }
@@ -127,7 +127,11 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
         .map((c) => ({ step: STEP.scale, target: targetIn(c.object, contextOf(ctx, sourceCtx)), state: { replicas: 0 } satisfies TargetState, extra: { wave: action.wave } }));
       const out = await journaledWrites(ctx, items);
       ws.scaledDown = (ws.scaledDown ?? 0) + out.written.length;
-      next.message = `wave ${ws.name}: scaled ${out.written.length} source workload(s) in ${sourceCtx} to 0 (their replicas are journaled; rollback restores them)`;
+      // Kubernetes' HPA controller leaves a target at 0 alone (ScalingDisabled, pkg/controller/podautoscaler/horizontal.go),
+      // but autoscalers built on it (KEDA) scale from 0: named, not refused.
+      const hpas = action.autoscalers?.length ? `; HorizontalPodAutoscalers still target them (${action.autoscalers.slice(0, 5).join('; ')}): the HPA controller does not scale from 0, but an autoscaler on top of it (KEDA) may` : '';
+      next.message = `wave ${ws.name}: scaled ${out.written.length} source workload(s) in ${sourceCtx} to 0 (their replicas are journaled; rollback restores them)${hpas}`;
+      if (hpas) next.warnings = [...new Set([...(next.warnings ?? []), `wave ${ws.name}${hpas}`])];
       return next;
     }
     case 'shiftTick': {

@@ -17,22 +17,21 @@ import { PrometheusGate } from '../../traffic/gates/prometheus.js';
 import { queryCallGraph, prometheusRange } from './call-graph-query.js';
 import { callGraphBlocks, callGraphSection, DEFAULT_CALL_GRAPH_WINDOW, violationLine } from './call-graph-section.js';
 import { planCopy, type CopyPlan, type PlannedCopy } from './copy-plan.js';
-import type { CrossPrepareObservation, CrossWaveObservation, ObservedQuiet, ObservedShift } from './reconcile-cross.js';
+import type { CrossPrepareObservation, CrossWaveObservation, ObservedShift } from './reconcile-cross.js';
 import type { FinishCheck } from '../finish/check-types.js';
+import { oldGatewayTraffic } from '../finish/checks.js';
 import { STEP } from '../act.js';
+import { observeRemoteSecrets } from './remote-secrets.js';
+import { checkQuiet, hpasTargeting } from './quiet.js';
+import { DEFAULT_FINISH_WINDOW, DEFAULT_SCALE_DOWN_WINDOW } from './outline.js';
 
-/** What the CrossCluster engine calls that lives beside it: shifts, the quiet window, remote secrets, finish checks. */
+/**
+ * What the CrossCluster engine keeps per process beside the cluster: the wave shifts, whose runners hold state between
+ * ticks (landed weights, finalized steps), so the CLI (and later a controller) makes one per run.
+ */
 export interface CrossHooks {
   /** Where a wave's shift file stands (its TrafficShift in home), and one tick of it. */
   shifts?: { observe(file: string): Promise<ObservedShift>; tick(file: string, wave: number): Promise<void> };
-  /** The quiet check of a wave's source workloads over `window`. */
-  quiet?: (opts: { namespaces: string[]; sourceCluster: string; window: string }) => Promise<ObservedQuiet>;
-  /** HPAs in the source that would scale these workloads back up. */
-  autoscalers?: (source: ObjectClient, refs: { kind: string; namespace: string; name: string }[]) => Promise<string[]>;
-  /** Remote secrets: observe which are missing or foreign, and create one. */
-  remoteSecrets?: { observe(): Promise<CrossPrepareObservation>; ensure(cluster: string): Promise<{ leftAlone: string[] }> };
-  /** The finish checks (SourcePods, OldGatewayTraffic, ...). */
-  finishChecks?: () => Promise<FinishCheck[]>;
 }
 
 /** What the CrossCluster observe reads through. */
@@ -155,6 +154,8 @@ export async function crossInitChecks(ctx: CrossObserveContext, analyze = true):
     warnings.push(...graph.notes);
   }
   if (waveNsIn.length === 0) failures.push('no wave names a namespace: a CrossCluster wave moves namespaces');
+  const scaling = spec.waves.filter((w) => scaleWindow(w) !== undefined).map((w) => w.name);
+  if (scaling.length && !spec.prometheus) failures.push(`wave${scaling.length > 1 ? 's' : ''} ${scaling.join(', ')} scale${scaling.length > 1 ? '' : 's'} the source down only once Prometheus proves it receives no requests, but spec.prometheus is not set: set it, or drop scaleDownSource`);
   if (spec.config && spec.config.from === undefined) {
     failures.push(`spec.config has no "from": the live export of the source is not built yet; export it yourself (\`meshferry export --context ${sourceCtx} --output-dir DIR\`) and name that folder in spec.config.from`);
     return { failures, warnings };
@@ -183,12 +184,41 @@ async function callGraphCheck(spec: MeshMigrationSpec, annotations: Record<strin
   return { blocking: section.violations.map((v) => `a wave would split a call across the meshes: ${violationLine(v)}`), notes: [] };
 }
 
-/** Prepare's CrossCluster part: the remote secrets (through the hook; a migration without remotes needs none). */
+/** Prepare's CrossCluster part: is every remote (target.clusters other than home) known to the primary? */
 export async function crossPrepareView(ctx: CrossObserveContext): Promise<CrossPrepareObservation> {
-  const remotes = (ctx.spec.target.clusters ?? []).filter((c) => c !== ctx.clusters.homeContext);
-  if (remotes.length === 0) return { remoteSecretsMissing: [], remoteSecretsForeign: [] };
-  if (!ctx.cross?.remoteSecrets) throw new TypeError('target.clusters names remotes, but no remote-secret hook was given');
-  return ctx.cross.remoteSecrets.observe();
+  const seen = await observeRemoteSecrets(ctx);
+  return { remoteSecretsMissing: seen.filter((r) => r.state === 'missing').map((r) => r.cluster), remoteSecretsForeign: seen.filter((r) => r.state === 'differs').map((r) => `${r.cluster}: ${r.detail}`) };
+}
+
+/** The finish checks of a CrossCluster migration: nothing left running in the source, and no traffic through its old gateways. */
+export async function crossFinishChecks(ctx: CrossObserveContext): Promise<FinishCheck[]> {
+  const { spec } = ctx;
+  const window = spec.finish?.window ?? DEFAULT_FINISH_WINDOW;
+  const gateways = (spec.finish?.oldGateways ?? []).map((g) => ({ cluster: g.context === spec.source?.context ? (spec.source?.clusterName ?? g.context) : g.context, workload: g.workload }));
+  const traffic: FinishCheck =
+    gateways.length === 0 ? { name: 'OldGatewayTraffic', verdict: 'skipped', evidence: ['spec.finish.oldGateways names no gateway'] }
+    : spec.prometheus ? await oldGatewayTraffic(new PrometheusGate(spec.prometheus.address), gateways, prometheusRange(parseDuration(window)))
+    : { name: 'OldGatewayTraffic', verdict: 'notProven', evidence: ['spec.prometheus is not set: meshferry cannot see traffic through the old gateways'] };
+  return [await sourcePodsCross(ctx), traffic];
+}
+
+/** SourcePods, CrossCluster: no workload of the waves' namespaces in the source cluster keeps replicas or running pods. */
+async function sourcePodsCross(ctx: CrossObserveContext): Promise<FinishCheck> {
+  const source = await sourceClient(ctx);
+  const where = ctx.spec.source?.context ?? '';
+  const evidence: string[] = [];
+  for (const wave of ctx.spec.waves) {
+    const plan = await waveCopyPlan(ctx, wave, false);
+    const live = await readLiveState(source, plannedWorkloads(plan).map((c) => c.object));
+    for (const c of plannedWorkloads(plan)) {
+      const l = live.get(keyOf(c.object));
+      if (!l) continue;
+      const st = isPlainObject(l.status) ? l.status : {};
+      const replicas = c.object.kind === 'DaemonSet' ? Number(st.currentNumberScheduled ?? 0) : isPlainObject(l.spec) && typeof l.spec.replicas === 'number' ? l.spec.replicas : 1;
+      if (replicas > 0) evidence.push(`${where}/${c.ref}: ${c.object.kind === 'DaemonSet' ? `${replicas} pod(s) scheduled` : `replicas ${replicas}`}`);
+    }
+  }
+  return evidence.length ? { name: 'SourcePods', verdict: 'fail', evidence } : { name: 'SourcePods', verdict: 'pass', evidence: [`no workload of the waves' namespaces keeps replicas in ${where}`] };
 }
 
 /** The workload objects of a copy plan (what must run in the target). */
@@ -263,17 +293,18 @@ export async function crossWaveView(ctx: CrossObserveContext, status: MigrationS
       out.toScale = up.map((c) => c.ref);
       if (up.length === 0) return out;
       const targets = up.map((c) => ({ kind: c.object.kind, namespace: c.object.metadata.namespace ?? '', name: c.object.metadata.name }));
-      out.autoscalers = ctx.cross?.autoscalers ? await ctx.cross.autoscalers(source, targets) : [];
-      if (out.autoscalers.length) return out;
-      if (!ctx.cross?.quiet) throw new TypeError('scaleDownSource is set, but no quiet-check hook was given');
-      out.quiet = await ctx.cross.quiet({ namespaces, sourceCluster: spec.source?.clusterName ?? spec.source?.context ?? '', window });
+      out.autoscalers = await hpasTargeting(source, targets);
+      const sourceCluster = spec.source?.clusterName ?? spec.source?.context ?? '';
+      out.quiet = spec.prometheus
+        ? await checkQuiet(new PrometheusGate(spec.prometheus.address), { namespaces, sourceCluster, window: prometheusRange(parseDuration(window)) })
+        : { verdict: 'noData', evidence: ['spec.prometheus is not set: meshferry cannot prove the source receives no requests'] };
       return out;
     }
   }
 }
 
 function scaleWindow(wave: WaveSpec): string | undefined {
-  if (wave.scaleDownSource === true) return '5m';
+  if (wave.scaleDownSource === true) return DEFAULT_SCALE_DOWN_WINDOW;
   return typeof wave.scaleDownSource === 'object' ? wave.scaleDownSource.window : undefined;
 }
 

@@ -50,7 +50,7 @@ export interface CrossWaveObservation {
   verifiedPods?: number;
   /** Shifting: each shift file of the wave. */
   shifts?: ObservedShift[];
-  /** ScalingDown: source workloads still above 0 replicas, HPAs that would scale them back, and the quiet check. */
+  /** ScalingDown: source workloads still above 0 replicas, HPAs that target them (named, not refused), and the quiet check. */
   toScale?: string[];
   autoscalers?: string[];
   quiet?: ObservedQuiet;
@@ -70,7 +70,7 @@ export type CrossAction =
   | { kind: 'createNamespaces'; wave: number; namespaces: string[] }
   | { kind: 'copyObjects'; wave: number; refs: string[] }
   | { kind: 'shiftTick'; wave: number; file: string }
-  | { kind: 'scaleDown'; wave: number; refs: string[] }
+  | { kind: 'scaleDown'; wave: number; refs: string[]; autoscalers?: string[] }
   | { kind: 'crossVerified'; wave: number };
 
 /** The decisions this module returns are either its own actions or the engine's common ones. */
@@ -151,16 +151,9 @@ export function crossWave(spec: MeshMigrationSpec, status: MigrationStatus, inde
     }
     case 'ScalingDown': {
       if (!seen.toScale?.length) return advance(`wave ${wave.name}: the source keeps no replicas`);
-      if (seen.autoscalers?.length)
-        return {
-          kind: 'fail',
-          check: 'ScaleDown',
-          wave: index,
-          message: `wave ${wave.name}: HorizontalPodAutoscalers in the source would scale its workloads back up after meshferry scales them to 0: ${list(seen.autoscalers)}. Delete them (or set their minReplicas to 0 where allowed), then run \`meshferry migrate retry\``,
-        };
       const q = seen.quiet;
       if (!q) return { kind: 'wait', message: `wave ${wave.name}: the quiet check has not run` };
-      if (q.verdict === 'quiet') return { kind: 'scaleDown', wave: index, refs: seen.toScale };
+      if (q.verdict === 'quiet') return { kind: 'scaleDown', wave: index, refs: seen.toScale, ...(seen.autoscalers?.length ? { autoscalers: seen.autoscalers } : {}) };
       const what = q.verdict === 'busy' ? 'still receive requests' : q.verdict === 'noData' ? 'not proven quiet (no data: meshferry never takes that for quiet)' : 'not proven quiet (Prometheus failed)';
       return { kind: 'wait', message: `wave ${wave.name}: the source workloads ${what}: ${list(q.evidence, 3)}` };
     }
