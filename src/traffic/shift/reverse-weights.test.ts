@@ -1,10 +1,14 @@
 // The walk back to "from" after a shift ended: the file's rollback path, intent before each write and a history entry after, someone else's edit refused, idempotent after a crash; on the no-op router.
 import { describe, expect, it } from 'vitest';
 import { MeshferryError } from '../../errors.js';
+import type { ServedResource } from '../../kube/discovery.js';
+import type { ObjectClient } from '../../kube/object-client.js';
+import type { KubeObject } from '../../resources/object.js';
+import type { ClusterSet } from '../routers/router.js';
 import { NoopRouter } from '../routers/noop.js';
 import { initialState } from './decide.js';
 import type { ShiftState } from './decide.js';
-import { walkBack } from './reverse-weights.js';
+import { reverseShift, walkBack } from './reverse-weights.js';
 import type { WalkBackInput } from './reverse-weights.js';
 import type { ShiftStateStore } from './runner.js';
 import type { ShiftPlan } from './spec.js';
@@ -210,5 +214,63 @@ describe('walkBack', () => {
     expect(t.sleeps).toEqual([1000, 5000]);
     expect(history(t.store.state).slice(2)).toEqual([[10, 'rollback'], [0, 'rollback']]);
     expect(t.store.state).toMatchObject({ phase: 'Failed', message: 'failed to weight 0: no data for 60 s', rollback: { outcome: 'Failed', failed: [{ name: 'sr' }] } });
+  });
+});
+
+// ---- reverseShift around the walk: which object it follows --------------------------------------------------------
+
+const SERVICE: ServedResource = { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true, verbs: ['get', 'patch'] };
+const SHIFTS: ServedResource = { group: 'meshferry.dev', version: 'v1alpha1', kind: 'TrafficShift', plural: 'trafficshifts', namespaced: true, verbs: ['get', 'patch'] };
+const WEIGHT = 'service.beta.kubernetes.io/alibaba-cloud-loadbalancer-weight';
+
+/** A cluster that only answers reads (a reverseShift that would write fails the test). */
+function readOnlyCluster(context: string, objects: KubeObject[], crd: boolean): ObjectClient {
+  const fake = {
+    transport: { contextName: context },
+    discovery: { resourceFor: (_g: string, kind: string) => (kind === 'Service' ? SERVICE : undefined), resourceAt: (_g: string, _v: string, kind: string) => (crd && kind === 'TrafficShift' ? SHIFTS : undefined) },
+    get: (r: ServedResource, ns: string, name: string) => Promise.resolve(objects.find((o) => o.kind === r.kind && o.metadata.namespace === ns && o.metadata.name === name)),
+  };
+  return fake as unknown as ObjectClient;
+}
+
+const gw = (name: string, weight: number): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'shop', resourceVersion: '1', annotations: { [WEIGHT]: String(weight) } } });
+const SPEC = {
+  router: { lbWeight: { provider: 'ack', from: { context: 'primary', service: 'shop/gw-old' }, to: { context: 'remote', service: 'shop/gw-new' } } },
+  steps: [50, 100],
+  interval: '2s',
+};
+const shiftObject = (spec: unknown, status: unknown): KubeObject => ({ apiVersion: 'meshferry.dev/v1alpha1', kind: 'TrafficShift', metadata: { name: 'ingress', namespace: 'shop' }, spec: spec as Record<string, unknown>, status });
+
+function clusters(weights: { from: number; to: number }, shift: KubeObject | undefined) {
+  const home = readOnlyCluster('primary', [gw('gw-old', weights.from), ...(shift ? [shift] : [])], shift !== undefined);
+  const remote = readOnlyCluster('remote', [gw('gw-new', weights.to)], false);
+  const set: ClusterSet = { client: (ctx) => (ctx === 'remote' ? Promise.resolve(remote) : Promise.reject(new Error(`context ${String(ctx)} opened`))) };
+  return { home, set };
+}
+
+describe('reverseShift', () => {
+  const ref = { namespace: 'shop', name: 'ingress' };
+  it('a TrafficShift never applied (or deleted): at the source is "already"; elsewhere refused, since nothing records its writes; the journal\'s spec names the router', async () => {
+    expect(await reverseShift(clusters({ from: 100, to: 0 }, undefined), { ...ref, spec: SPEC })).toEqual({
+      restored: 'already at the source: TrafficShift shop/ingress is not in context primary (never applied, or deleted), and every target sends nothing to "to"',
+    });
+    const out = await reverseShift(clusters({ from: 0, to: 100 }, undefined), { ...ref, spec: SPEC });
+    expect(out.refused).toMatch(/^TrafficShift shop\/ingress is not in context primary \(never applied, or deleted\), so nothing records which weights meshferry wrote: remote\/Service shop\/gw-new .* is 100\./);
+    expect(await reverseShift(clusters({ from: 100, to: 0 }, undefined), ref)).toEqual({ refused: 'TrafficShift shop/ingress does not exist in context primary, and nothing else records its router: meshferry cannot tell which weights are its own' });
+  });
+
+  it('a live TrafficShift whose spec is not the one meshferry applied is not followed, naming the fields', async () => {
+    const edited = shiftObject({ ...SPEC, steps: [100] }, { phase: 'Succeeded', weight: 100 });
+    expect(await reverseShift(clusters({ from: 0, to: 100 }, edited), { ...ref, spec: SPEC })).toEqual({
+      refused: 'TrafficShift shop/ingress: spec.steps is not what meshferry applied; someone else changed it, so meshferry does not follow it. Move the traffic back yourself',
+    });
+  });
+
+  it('a stored spec that is not a valid TrafficShift is not followed; a router target that is gone is named', async () => {
+    const bad = shiftObject({ ...SPEC, rollback: { mode: 'gradual', steps: [0, 50] } }, { phase: 'Succeeded', weight: 100 });
+    expect((await reverseShift(clusters({ from: 0, to: 100 }, bad), ref)).refused).toMatch(/^TrafficShift shop\/ingress: its spec is not a valid TrafficShift, so meshferry does not follow it: .*rollback steps must descend: 50 follows 0/s);
+    const { home } = clusters({ from: 0, to: 100 }, shiftObject(SPEC, { phase: 'Succeeded', weight: 100 }));
+    const empty: ClusterSet = { client: () => Promise.resolve(readOnlyCluster('remote', [], false)) };
+    expect((await reverseShift({ home, set: empty }, ref)).refused).toBe('TrafficShift shop/ingress: remote/Service shop/gw-new: Service shop/gw-new does not exist');
   });
 });

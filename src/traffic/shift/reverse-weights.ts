@@ -8,7 +8,7 @@ import { sanitizeTerminalText } from '../../terminal-text.js';
 import { createRouter } from '../routers/create-router.js';
 import { WeightsChangedError } from '../routers/router.js';
 import type { ClusterSet, LiveWeights, Router, TargetWeights } from '../routers/router.js';
-import { halfWritten, initialState, isTerminal, rollbackPath, written } from './decide.js';
+import { halfWritten, isTerminal, rollbackPath, written } from './decide.js';
 import type { ShiftState } from './decide.js';
 import type { ShiftStateStore } from './runner.js';
 import { parseTrafficShift } from './spec.js';
@@ -86,18 +86,11 @@ export async function reverseShift(opts: ReverseShiftOptions, ref: ShiftRef): Pr
     throw err;
   }
   const router = createRouter(file.value.spec.router, homeClusterSet(home, opts.set), { namespace: ref.namespace });
-  // Without the object there is no record of what meshferry wrote: only "already at the source" can be told.
-  const store: ShiftStateStore =
-    obj && resource
-      ? new TrafficShiftStore(home, resource, ref.namespace, ref.name)
-      : {
-          load: () => Promise.resolve({ state: initialState(), requests: { pause: false, promote: false }, generation: 0 }),
-          save: () => Promise.reject(new TypeError('a TrafficShift that does not exist records nothing')),
-        };
   try {
+    if (!obj || !resource) return await withoutRecord(router, display, home.transport.contextName);
     return await walkBack({
       router,
-      store,
+      store: new TrafficShiftStore(home, resource, ref.namespace, ref.name),
       plan: file.plan,
       display,
       reason: opts.reason ?? 'traffic sent back to "from" by a rollback',
@@ -110,6 +103,17 @@ export async function reverseShift(opts: ReverseShiftOptions, ref: ShiftRef): Pr
     if (err instanceof ClusterError && REFUSED_ROUTER_ERRORS.has(err.code)) return { refused: `${display}: ${sanitizeTerminalText(err.message)}` };
     throw err;
   }
+}
+
+/**
+ * A TrafficShift that is gone (or was never applied: a crash between the journal entry and the first tick) records
+ * no weight meshferry wrote, so only "already at the source" can be told; anything else is left to a person.
+ */
+async function withoutRecord(router: Router, display: string, context: string): Promise<ReverseOutcome> {
+  const live = await router.read();
+  const show = live.targets.map((t) => `${t.target} ${t.field} is ${t.to}`).join(', ');
+  if (live.targets.every((t) => t.to === 0)) return { restored: `already at the source: ${display} is not in context ${context} (never applied, or deleted), and every target sends nothing to "to"` };
+  return { refused: sanitizeTerminalText(`${display} is not in context ${context} (never applied, or deleted), so nothing records which weights meshferry wrote: ${show}. meshferry moves no weight it cannot tell is its own; move the traffic back yourself`) };
 }
 
 /** The walk itself, over any router and state store (reverseShift's core; unit tests drive it in memory). */
