@@ -80,7 +80,7 @@ export function resolveShiftPath(base: string, p: string, wave: number, index: n
 }
 
 /** Resolves a path of the file (`field` names it in messages) against `base`, refusing one that leads outside it, also through a symlink. */
-function resolveInside(base: string, p: string, field: string, where: string): string {
+export function resolveInside(base: string, p: string, field: string, where: string): string {
   if (escapes(p)) throw new InputError(`${field} "${p}" leaves the folder of the MeshMigration file (${base}); paths in ${where} stay inside it`, { code: 'ConfigPathEscapes' });
   const full = path.resolve(base, p);
   let real: string;

@@ -1,7 +1,6 @@
 // `meshferry shift plan|run FILE`: validate a TrafficShift against the live objects, then drive it to its end.
 import { stringify } from 'yaml';
-import { ExitCode, InputErrors, UsageError } from '../../errors.js';
-import type { Problem } from '../../errors.js';
+import { ExitCode } from '../../errors.js';
 import { PrometheusGate } from '../../traffic/gates/prometheus.js';
 import type { ResolvedCheck } from '../../traffic/gates/templates.js';
 import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
@@ -9,6 +8,7 @@ import { createRouter } from '../../traffic/routers/create-router.js';
 import { NoopRouter } from '../../traffic/routers/noop.js';
 import { requireRouterContexts } from '../../traffic/routers/router-contexts.js';
 import type { Router, RouterProblem } from '../../traffic/routers/router.js';
+import { describeRouterProblem, preflightShift, problemsAsInput, shiftGate } from '../../traffic/shift/preflight.js';
 import { initialState, isTerminal } from '../../traffic/shift/decide.js';
 import type { TerminalPhase } from '../../traffic/shift/decide.js';
 import { resolveShiftChecks } from '../../traffic/shift/gate-checks.js';
@@ -41,11 +41,6 @@ interface Opened {
   checks: ResolvedCheck[];
 }
 
-function routerKind(file: LoadedTrafficShift): string {
-  const r = file.value.spec.router;
-  return r.virtualService ? 'virtualService' : r.lbWeight ? 'lbWeight' : 'httpRoute';
-}
-
 async function open(path: string, flags: ClusterFlags): Promise<Opened> {
   const file = await loadTrafficShift(path);
   if (flags.context) await requireContexts([flags.context], flags);
@@ -56,17 +51,8 @@ async function open(path: string, flags: ClusterFlags): Promise<Opened> {
   return { file, clusters, router, checks };
 }
 
-/** The router's problems as file problems at `spec.router.<kind>`: a host in no route is a fault of the file. */
-function problemsAsInput(file: LoadedTrafficShift, problems: readonly RouterProblem[]): InputErrors | undefined {
-  const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length === 0) return undefined;
-  const position = file.locate(['spec', 'router', routerKind(file)]);
-  const list: Problem[] = errors.map((p) => ({ message: `${p.target}${p.field ? ` ${p.field}` : ''}: ${p.message}`, position, fieldPath: `spec.router.${routerKind(file)}` }));
-  return new InputErrors(`${file.file}: the TrafficShift does not fit the live objects (${errors.length} problem${errors.length === 1 ? '' : 's'}):`, list, 'InvalidTrafficShift');
-}
-
 function printWarnings(problems: readonly RouterProblem[]): void {
-  for (const p of problems.filter((x) => x.severity === 'warning')) log.warn(sanitizeTerminalText(`${p.target}${p.field ? ` ${p.field}` : ''}: ${p.message}`));
+  for (const p of problems.filter((x) => x.severity === 'warning')) log.warn(sanitizeTerminalText(describeRouterProblem(p)));
 }
 
 /** `shift plan`: the file checked against the live objects, and the steps it would take. Exit 0 when it can run. */
@@ -168,18 +154,11 @@ export async function runShiftRun(path: string, flags: ShiftRunFlags): Promise<n
       ended = !flags.restart && existing !== undefined && isTerminal(statusToState(existing.status).phase);
     }
     if (!ended) {
-      const problems = await o.router.validate();
-      const bad = problemsAsInput(o.file, problems);
-      if (bad) throw bad;
-      const shared = problems.filter((p) => p.code === 'SharedOwner');
-      if (shared.length > 0 && !flags.allowSharedOwner && !flags.dryRun)
-        throw new UsageError(
-          sanitizeTerminalText(
-            `another field manager owns the weights' object, so its next sync would undo the shift: ${shared.map((p) => `${p.target} (${p.owner ?? 'unknown manager'})`).join(', ')}. ` +
-              'Suspend that sync (or let it own the weights), or run again with --allow-shared-owner to shift anyway.',
-          ),
-        );
-      printWarnings(problems);
+      const warnings = await preflightShift(o.file, o.router, {
+        allowSharedOwner: flags.allowSharedOwner === true || flags.dryRun === true,
+        sharedOwnerRemedy: 'Suspend that sync (or let it own the weights), or run again with --allow-shared-owner to shift anyway.',
+      });
+      printWarnings(warnings);
     }
     let router = o.router;
     let store: ShiftStateStore;
@@ -196,8 +175,7 @@ export async function runShiftRun(path: string, flags: ShiftRunFlags): Promise<n
       store = new MemoryStateStore();
       log.info('dry run: weights move in memory only; nothing in any cluster changes');
     }
-    const gatesSpec = o.file.value.spec.gates;
-    const gate = gatesSpec ? new PrometheusGate(gatesSpec.prometheus.address) : undefined;
+    const gate = shiftGate(o.file.value.spec);
     const runner = new ShiftRunner({
       plan: o.file.plan,
       router,

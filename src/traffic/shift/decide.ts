@@ -141,7 +141,8 @@ export function checkRecord(o: CheckOutcome): CheckRecord {
 
 const final = (plan: ShiftPlan): number => plan.steps[plan.steps.length - 1] ?? 100;
 
-function written(state: ShiftState, weight: number, why: WriteReason, now: number): ShiftState {
+/** The state after `weight` was written and found on every target: a history entry, the step starting now. */
+export function written(state: ShiftState, weight: number, why: WriteReason, now: number): ShiftState {
   const history = [...state.history, { weight, at: now, why }];
   return { ...state, weight, pendingWeight: undefined, stepStartedAt: now, history: history.slice(-HISTORY_CAP) };
 }
@@ -302,7 +303,7 @@ export function decide(input: DecideInput): Decision {
  * A pair caught between the two requests of one write: each side holds what meshferry wrote for either the recorded
  * or the pending weight, and at least one side has moved. A person's edit (any other number) is not this.
  */
-function halfWritten(t: LiveTarget, recorded: number, pending: number): boolean {
+export function halfWritten(t: LiveTarget, recorded: number, pending: number): boolean {
   if (!t.raw) return false;
   return (t.raw.to === recorded || t.raw.to === pending) && (t.raw.from === 100 - recorded || t.raw.from === 100 - pending);
 }
@@ -327,13 +328,19 @@ function beginRollback(
   mode: 'gradual' | 'instant',
   now: number,
 ): Decision {
-  const current = state.weight ?? 0;
-  // Gradual walks its steps below the current weight; anything at or above it would move traffic the wrong way.
-  const path = mode === 'gradual' && plan.rollback.mode === 'gradual' ? plan.rollback.steps.filter((w) => w < current) : [0];
-  const remaining = current === 0 ? [] : path.length > 0 && path[path.length - 1] === 0 ? path : [...path, 0];
+  const remaining = rollbackPath(plan, mode, state.weight ?? 0);
   const s: ShiftState = { ...state, phase: 'RollingBack', message: `rolling back: ${reason}`, paused: undefined, rollback: { outcome, reason, remaining, failed: [...failed] } };
   if (remaining.length === 0) return finishRollback(s);
   return rollbackStep(s, plan, now);
+}
+
+/**
+ * The weights a rollback from `current` writes, in order, ending at 0 (none when already there). Gradual walks the
+ * file's rollback steps below the current weight; anything at or above it would move traffic the wrong way.
+ */
+export function rollbackPath(plan: Pick<ShiftPlan, 'rollback'>, mode: 'gradual' | 'instant', current: number): number[] {
+  const path = mode === 'gradual' && plan.rollback.mode === 'gradual' ? plan.rollback.steps.filter((w) => w < current) : [0];
+  return current === 0 ? [] : path.length > 0 && path[path.length - 1] === 0 ? path : [...path, 0];
 }
 
 function rollbackStep(state: ShiftState, plan: ShiftPlan, now: number): Decision {

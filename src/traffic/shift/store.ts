@@ -153,6 +153,12 @@ export function requestsOf(annotations: Record<string, string> | undefined): Shi
 
 // ---- the object -----------------------------------------------------------------------------------------------------
 
+/** The TrafficShift object `applySpec` applies for a file's document: its name, namespace, labels, annotations and spec. */
+export function trafficShiftObject(doc: TrafficShiftDocument, namespace: string, name: string): KubeObject {
+  const metadata = withoutUndefined({ name, namespace, labels: doc.metadata.labels, annotations: doc.metadata.annotations }) as KubeObject['metadata'];
+  return { apiVersion: SHIFT_API_VERSION, kind: 'TrafficShift', metadata, spec: doc.spec as unknown as Record<string, unknown> };
+}
+
 /** The shift as the cluster holds it now. */
 export interface StoredShift {
   object: KubeObject;
@@ -186,8 +192,7 @@ export class TrafficShiftStore {
 
   /** Server-side applies the file's document (spec and its labels/annotations); status is left alone. */
   async applySpec(doc: TrafficShiftDocument): Promise<StoredShift> {
-    const metadata = withoutUndefined({ name: this.name, namespace: this.namespace, labels: doc.metadata.labels, annotations: doc.metadata.annotations }) as KubeObject['metadata'];
-    const res = await this.client.apply({ apiVersion: SHIFT_API_VERSION, kind: 'TrafficShift', metadata, spec: doc.spec as unknown as Record<string, unknown> });
+    const res = await this.client.apply(trafficShiftObject(doc, this.namespace, this.name));
     return this.#stored(res.object);
   }
 
