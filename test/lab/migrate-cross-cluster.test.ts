@@ -10,7 +10,8 @@ import { openCluster, type Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 import { podInjection } from '../../src/migrate/cluster/injection.js';
 import { isPlainObject, type KubeObject } from '../../src/resources/object.js';
-import { runCli, hasStackTrace } from '../support/cli.js';
+import { runCli, hasStackTrace, startCli } from '../support/cli.js';
+import { until } from '../support/poll.js';
 import { labPerFile } from './lab-per-file.js';
 import { kubectlFor } from './lab-kubectl.js';
 import { migrationFile, ok, settled, type Kubectl } from './migrate-fixtures.js';
@@ -187,4 +188,38 @@ describe('migrate apply, mode CrossCluster: one wave from tcm to primary', () =>
     const mig = await primary.client.get(primary.client.discovery.resourceFor('meshferry.dev', 'MeshMigration')!, undefined, 'exit-tcm');
     expect((mig!.status as { finishChecks?: { name: string; verdict: string }[] }).finishChecks?.map((c) => `${c.name} ${c.verdict}`)).toEqual(['SourcePods pass', 'OldGatewayTraffic skipped']);
   }, 300_000);
+});
+
+describe('migrate apply, mode CrossCluster, workloads.copy false: the wave waits for a GitOps pipeline and never writes a workload', () => {
+  it('waits until the Deployment appears in the target (applied by argocd-controller), verifies it, and never becomes one of its managers', async () => {
+    ok(kubectl('tcm', ['create', 'namespace', 'orders']));
+    ok(kubectl('tcm', ['label', 'namespace', 'orders', 'istio.io/rev=1-18-5']));
+    const api = { ...deployment('api', 1), metadata: { name: 'api', namespace: 'orders', labels: { app: 'api' } } };
+    ok(kubectl('tcm', ['apply', '-f', '-'], JSON.stringify(api)));
+    await settled(tcm, ['orders']);
+    const file = await migrationFile(parent, 'gitops-move', {
+      mode: 'CrossCluster',
+      source: { context: 'tcm', revision: '1-18-5' },
+      target: { context: 'primary', revision: '1-31-1', clusters: ['primary'] },
+      workloads: { copy: false },
+      waves: [{ name: 'orders', namespaces: ['orders'] }],
+      verify: { timeout: '4m' },
+    });
+    const run = startCli(['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath], { env: env() });
+    // The wave says what it waits for; only then does the "pipeline" deploy.
+    await until(async () => (run.stderr().includes('your pipeline deploys them') ? true : undefined));
+    expect(await get(primary, 'apps', 'Deployment', 'orders', 'api')).toBeUndefined();
+    ok(kubectl('primary', ['apply', '--server-side', '--field-manager=argocd-controller', '-f', '-'], JSON.stringify(api)));
+    const r = await run.done;
+    // Finish refuses: the source still runs (as the first case shows); the wave itself is verified.
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('finish check SourcePods failed: tcm/Deployment orders/api: replicas 1');
+    const live = await get(primary, 'apps', 'Deployment', 'orders', 'api');
+    expect((live!.status as { readyReplicas?: number }).readyReplicas).toBe(1);
+    const managers = (live!.metadata.managedFields as { manager: string }[]).map((m) => m.manager);
+    expect(managers).toContain('argocd-controller');
+    expect(managers).not.toContain('meshferry');
+    const pods = await primary.client.list(primary.discovery.resourceFor('', 'Pod')!, { namespace: 'orders' });
+    expect(pods.map((p) => podInjection(p).revision)).toEqual(['1-31-1']);
+  }, 400_000);
 });

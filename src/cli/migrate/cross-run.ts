@@ -2,7 +2,10 @@
 import type { Cluster } from '../../kube/cluster.js';
 import { MigrationClusters } from '../../migrate/clusters.js';
 import type { CrossHooks } from '../../migrate/cross/observe-cross.js';
-import { contextsOf, type MeshMigrationSpec } from '../../migrate/spec.js';
+import { contextsOf, type MeshMigration } from '../../migrate/spec.js';
+import { CONFIG_BASE_ANNOTATION } from '../../migrate/config.js';
+import { EngineShifts } from '../../migrate/cross/engine-shifts.js';
+import { WaveShifts } from '../../migrate/cross/wave-shifts.js';
 import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
 import type { ClusterFlags } from '../cluster-flags.js';
 
@@ -10,15 +13,29 @@ import type { ClusterFlags } from '../cluster-flags.js';
 export interface CrossRun {
   clusters: MigrationClusters;
   cross: CrossHooks;
-  close(): void;
+  /** Records what the shift runners hold in memory, then releases the other contexts' connections. */
+  close(): Promise<void>;
 }
 
 /**
  * Opens (lazily) every context the migration names, through one set the routers share. Only those contexts: a
  * journal entry naming another is refused (MigrationClusters).
  */
-export function crossRun(home: Cluster, spec: MeshMigrationSpec, flags: ClusterFlags): CrossRun {
+export function crossRun(home: Cluster, m: Pick<MeshMigration, 'spec' | 'metadata'>, flags: ClusterFlags, onWarning: (message: string) => void): CrossRun {
   const set = new KubeconfigClusterSet(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {});
-  const clusters = new MigrationClusters(home.client, { set, allowed: contextsOf(spec) });
-  return { clusters, cross: {}, close: () => set.close() };
+  const clusters = new MigrationClusters(home.client, { set, allowed: contextsOf(m.spec) });
+  // The shift files' folder: the MeshMigration file's, recorded by apply (and checked against the apply record by resume and retry).
+  const base = m.metadata.annotations?.[CONFIG_BASE_ANNOTATION];
+  const shifts = base === undefined ? undefined : new EngineShifts(new WaveShifts({ home: home.client, set, base, onWarning }), home.client);
+  return {
+    clusters,
+    cross: shifts ? { shifts } : {},
+    close: async () => {
+      try {
+        await shifts?.flush();
+      } finally {
+        set.close();
+      }
+    },
+  };
 }

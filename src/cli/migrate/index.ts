@@ -97,12 +97,12 @@ async function run(cluster: Cluster, name: string, flags: ClusterFlags): Promise
   const res = await ensureMigrations(cluster.client);
   const stored = await readMigration(cluster.client, res, name);
   // CrossCluster: the other clusters the file names, opened once each, and the engine's hooks.
-  const cross = stored.object.spec.mode === 'CrossCluster' ? crossRun(cluster, stored.object.spec, flags) : undefined;
+  const cross = stored.object.spec.mode === 'CrossCluster' ? crossRun(cluster, stored.object, flags, (w) => log.warn(clean(w))) : undefined;
   try {
     const r = await interruptible(name, (signal) => runMigration({ client: cluster.client, resource: res, name, signal, onAction: progress(name), ...(cross ? { clusters: cross.clusters, cross: cross.cross } : {}) }));
     return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
   } finally {
-    cross?.close();
+    await cross?.close();
   }
 }
 

@@ -11,6 +11,7 @@ import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan
 import { secretDataDigest, type PlannedCopy } from './copy-plan.js';
 import type { CrossAction } from './reconcile-cross.js';
 import { ensureRemoteSecret } from './remote-secrets.js';
+import { ensureTrafficShiftCrd } from '../../traffic/shift/store.js';
 
 /** How many leftAlone lines a wave's status keeps (the first ones); the count is in the message. */
 const STATUS_LIST_LIMIT = 20;
@@ -135,8 +136,16 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       return next;
     }
     case 'shiftTick': {
-      if (!ctx.cross?.shifts) throw new TypeError('no shift hook was given');
-      await ctx.cross.shifts.tick(action.file, action.wave);
+      const shifts = ctx.cross?.shifts;
+      if (!shifts) throw new TypeError('no shift hook was given');
+      // The TrafficShift is journaled before its first tick: rollback finds it there, and sends the traffic back.
+      const planned = await shifts.planned(action.file);
+      const home = ctx.clusters.home;
+      await ensureTrafficShiftCrd(home);
+      await journaledWrites(ctx, [
+        { step: STEP.shift, target: targetIn(planned.object, undefined), state: { object: planned.object }, extra: { wave: action.wave, shift: action.file }, write: async () => created(await home.apply(planned.object, { force: true })) },
+      ]);
+      await shifts.tick(action.file);
       const ws = next.waves[action.wave]!;
       next.message = `wave ${ws.name}: shifting traffic (${action.file})`;
       return next;

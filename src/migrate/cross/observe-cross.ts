@@ -31,7 +31,12 @@ import { DEFAULT_FINISH_WINDOW, DEFAULT_SCALE_DOWN_WINDOW } from './outline.js';
  */
 export interface CrossHooks {
   /** Where a wave's shift file stands (its TrafficShift in home), and one tick of it. */
-  shifts?: { observe(file: string): Promise<ObservedShift>; tick(file: string, wave: number): Promise<void> };
+  shifts?: {
+    /** The TrafficShift meshferry applies for the file (journaled xc.shift before the first tick). */
+    planned(file: string): Promise<{ namespace: string; name: string; object: KubeObject }>;
+    observe(file: string): Promise<ObservedShift>;
+    tick(file: string, signal?: AbortSignal): Promise<void>;
+  };
 }
 
 /** What the CrossCluster observe reads through. */
