@@ -71,3 +71,33 @@ describe('rollbackMigration and forged entries', () => {
     expect(home.server.objects.get('/apis/apps/v1/namespaces/kube-system/deployments/coredns')!.spec).toEqual({ replicas: 2 });
   });
 });
+
+describe('rollbackMigration groups config imports per cluster', () => {
+  it('undoes two imports of one name in two clusters each in its own cluster (sameTarget compares target.context)', async () => {
+    const home = await MemoryApiServer.start();
+    const remote = await MemoryApiServer.start();
+    servers.push(home.server, remote.server);
+    const res = home.client.discovery.resourceFor('meshferry.dev', MIGRATION_KIND)!;
+    const m = home.server.seed({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: 'mig' }, spec: { target: { revision: 'new' }, waves: [] }, status: { phase: 'Migrating', message: '', retryCounter: 0, observedGeneration: 1, conditions: [], waves: [] } });
+    const managedFields = [{ manager: 'meshferry', operation: 'Apply', time: '2026-11-30T01:00:00Z', apiVersion: 'v1', fieldsType: 'FieldsV1' }];
+    const inHome = home.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', managedFields } });
+    const inRemote = remote.server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', managedFields } });
+    const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-rb-'));
+    const journal = await Journal.open(home.client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'mig', uid: String(m.metadata.uid) }, { localDir });
+    const ns = { apiVersion: 'v1', kind: 'Namespace', name: 'shop' };
+    const entries = await journal.beginMany([
+      { step: STEP.import, target: ns, before: { object: null }, intent: { state: { object: { ...ns, metadata: { name: 'shop' } } } } },
+      { step: STEP.import, target: { ...ns, context: 'remote' }, before: { object: null }, intent: { state: { object: { ...ns, metadata: { name: 'shop' } } } } },
+    ]);
+    await journal.finishMany([
+      { seq: entries[0]!.seq, result: { resourceVersion: inHome.metadata.resourceVersion } },
+      { seq: entries[1]!.seq, result: { resourceVersion: inRemote.metadata.resourceVersion } },
+    ]);
+    const set = { client: (ctx: string | undefined): Promise<ObjectClient> => (ctx === 'remote' ? Promise.resolve(remote.client) : Promise.reject(new Error(`opened ${ctx}`))) };
+    const clusters = new MigrationClusters(home.client, { set, allowed: ['remote'] });
+    const r = await rollbackMigration({ client: home.client, clusters, resource: res, name: 'mig', journal: { localDir }, timeoutMs: 1000, pollMs: 10 });
+    expect(r.status.message).toBe('rolled back to revision default from the journal (2 restore step(s))');
+    expect(home.server.objects.has('/api/v1/namespaces/shop')).toBe(false);
+    expect(remote.server.objects.has('/api/v1/namespaces/shop')).toBe(false);
+  });
+});

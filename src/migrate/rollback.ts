@@ -47,10 +47,14 @@ export function rollbackOrder(entries: readonly JournalEntry[]): JournalEntry[] 
   return [...forward.filter((e) => e.step !== STEP.restart), ...forward.filter((e) => e.step === STEP.restart)];
 }
 
-function sameTarget(a: JournalEntry, b: JournalEntry): boolean {
+/**
+ * Whether two entries name one object: same group, kind, namespace, name, and cluster (one name in two clusters is
+ * two objects; no context and the home context's name are both home).
+ */
+export function sameTarget(a: JournalEntry, b: JournalEntry, home: string): boolean {
   const t = a.target!;
   const u = b.target!;
-  return t.apiVersion.split('/').length === u.apiVersion.split('/').length && t.apiVersion.replace(/\/.*$/, '') === u.apiVersion.replace(/\/.*$/, '') && t.kind === u.kind && (t.namespace ?? '') === (u.namespace ?? '') && t.name === u.name;
+  return (t.context ?? home) === (u.context ?? home) && t.apiVersion.split('/').length === u.apiVersion.split('/').length && t.apiVersion.replace(/\/.*$/, '') === u.apiVersion.replace(/\/.*$/, '') && t.kind === u.kind && (t.namespace ?? '') === (u.namespace ?? '') && t.name === u.name;
 }
 
 
@@ -170,7 +174,7 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     }
     if (e.step === STEP.import) {
       // One restore per object: the state before meshferry's first write, guarded by the version its last write left.
-      const same = order.filter((x) => x.step === STEP.import && sameTarget(x, e)).sort((a, b) => a.seq - b.seq);
+      const same = order.filter((x) => x.step === STEP.import && sameTarget(x, e, clusters.homeContext)).sort((a, b) => a.seq - b.seq);
       for (const x of same) handled.add(x.seq);
       const outcome = await restoreImported(clusters, journal, same);
       if (outcome.refused) refused.push(outcome.refused);
