@@ -1,4 +1,4 @@
-// Rollback with entries that name clusters: a context the migration does not use, and CrossCluster steps, are named and left alone; the rest is still undone.
+// Rollback with entries that name clusters: a foreign context, and CrossCluster steps in an InPlace journal, are named and left alone; the rest is still undone. CrossCluster's order and refusals.
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,7 +41,7 @@ describe('rollbackMigration across clusters', () => {
     const r = await rollbackMigration({ client: home.client, clusters, resource: res, name: 'mig', journal: { localDir }, timeoutMs: 1000, pollMs: 10 });
     expect(r.exit).toBe(1);
     expect(r.status.message).toContain('journal entry 3 (optIn.template Deployment shop/web in context "prod-admin") names context "prod-admin", which this migration does not use');
-    expect(r.status.message).toContain('journal entry 2 (xc.scale Deployment shop/web in context "remote"): meshferry cannot undo a cross-cluster step yet');
+    expect(r.status.message).toContain('journal entry 2 (xc.scale Deployment shop/web in context "remote"): a CrossCluster step in a migration whose mode is not CrossCluster');
     expect(remote.server.objects.get('/apis/apps/v1/namespaces/shop/deployments/web')!.spec).toEqual({ replicas: 0, template: { metadata: { labels: { app: 'web' } } } });
     expect(home.server.objects.get('/apis/apps/v1/namespaces/shop/deployments/web')!.spec).toEqual({ replicas: 0 });
     // The remote saw one write (the template restore); home only journal and status writes.
