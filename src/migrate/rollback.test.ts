@@ -132,7 +132,7 @@ describe('rollbackMigration of a CrossCluster journal', () => {
   const cfg = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg' };
   const mine = [{ manager: 'meshferry', operation: 'Apply', time: '2026-11-30T01:00:00Z', apiVersion: 'v1', fieldsType: 'FieldsV1' }];
 
-  async function setup(readyReplicas: number) {
+  async function setup(readyReplicas: number, extra: { step: string; target: JournalEntry['target'] }[] = []) {
     const home = await MemoryApiServer.start();
     const src = await MemoryApiServer.start();
     const remote = await MemoryApiServer.start();
@@ -156,6 +156,7 @@ describe('rollbackMigration of a CrossCluster journal', () => {
       // Forged: a scale of a DaemonSet, and one recording labels.
       { step: STEP.scale, target: { ...web, kind: 'DaemonSet', name: 'agent', context: 'src' }, before: { replicas: 3 }, intent: { wave: 0, state: { replicas: 0 } } },
       { step: STEP.scale, target: { ...web, context: 'src' }, before: { labels: { app: null } }, intent: { wave: 0, state: { labels: { app: 'x' } } } },
+      ...extra.map((x) => ({ ...x, before: { object: null }, intent: { state: { object: null } } })),
     ]);
     await journal.finishMany([
       { seq: forward[0]!.seq, result: created(copied) },
@@ -204,5 +205,13 @@ describe('rollbackMigration of a CrossCluster journal', () => {
     expect(calls).toEqual([]);
     expect(src.objects.get('/apis/apps/v1/namespaces/shop/deployments/web')!.spec).toEqual({ replicas: 3 });
     expect(remote.objects.has('/api/v1/namespaces/shop/configmaps/cfg')).toBe(true);
+  });
+
+  it('names a decommission step as never undone, and still undoes the rest', async () => {
+    const { remote, rollback } = await setup(3, [{ step: STEP.decommission, target: { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'MutatingWebhookConfiguration', name: 'istio-sidecar-injector-old', context: 'src' } }]);
+    const r = await rollback();
+    expect(r.status.message).toContain('journal entry 8 (decommission MutatingWebhookConfiguration istio-sidecar-injector-old in context "src"): meshferry never undoes a decommission step');
+    expect(r.status.message).toContain('left 5 object(s) alone');
+    expect(remote.objects.has('/api/v1/namespaces/shop/configmaps/cfg')).toBe(false);
   });
 });

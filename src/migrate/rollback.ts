@@ -330,14 +330,14 @@ async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promi
     await writeStatus(client, resource, name, status);
     return { exit: 1, status };
   };
-  const problemOf = (e: JournalEntry): string | undefined =>
-    e.step === STEP.decommission ? 'meshferry never undoes a decommission step; reinstall what it removed yourself'
-    : e.step === STEP.import ? undefined
-    : e.step === STEP.namespace ? undoProblem(e)
-    : crossEntryProblem(e, spec, home);
+  const problemOf = (e: JournalEntry): string | undefined => (e.step === STEP.import ? undefined : e.step === STEP.namespace ? undoProblem(e) : crossEntryProblem(e, spec, home));
   await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
   const valid: JournalEntry[] = [];
   for (const e of rollbackOrder(journal.entries()).filter((x) => !foreign.has(x.seq))) {
+    if (e.step === STEP.decommission) {
+      refused.push(`${describeEntry(e)}: meshferry never undoes a decommission step; reinstall what it removed yourself`);
+      continue;
+    }
     const why = problemOf(e);
     if (why) refused.push(`${describeEntry(e)}: ${why}; the entry may have been written by someone else, so meshferry leaves it alone`);
     else valid.push(e);
@@ -397,6 +397,7 @@ async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promi
     if (aborted()) return { exit: 130, status };
     note(await restoreImported(clusters, journal, g));
   }
+  ctx.deadline = Date.now() + timeoutMs;
   for (const g of remotes) {
     if (aborted()) return { exit: 130, status };
     note(await undoCreated(ctx, g));

@@ -140,8 +140,7 @@ describe('undoCreated', () => {
 
   it.each<[string, unknown[], boolean]>([
     ['meshferry alone', mine(), true],
-    ['meshferry and the cluster\'s controller (a Deployment\'s revision annotation)', [...mine(), { manager: 'kube-controller-manager', operation: 'Update', time: '2026-11-30T01:00:01Z' }], true],
-    ['meshferry, and its status written by others', [...mine(), { manager: 'someone', operation: 'Update', subresource: 'status', time: '2026-11-30T01:00:01Z' }], true],
+    ['meshferry, and its status written by the controller (a Deployment\'s revision goes through UpdateStatus)', [...mine(), { manager: 'kube-controller-manager', operation: 'Update', subresource: 'status', time: '2026-11-30T01:00:01Z' }], true],
     ['meshferry and kubectl', [...mine(), { manager: 'kubectl-edit', operation: 'Update', time: '2026-11-30T01:00:01Z' }], false],
   ])('without a recorded uid (settled by looking), deletes only what meshferry alone wrote: %s', async (_name, managedFields, deleted) => {
     const { ctx, remote, add } = await setup();

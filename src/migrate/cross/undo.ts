@@ -50,8 +50,6 @@ const OBJECT_STEPS: ReadonlySet<string> = new Set([STEP.created, STEP.remoteSecr
 /** What the remote reader needs (install/remote-secret-live.ts `buildRemoteSecret`): all xc.created may name. */
 const READER_KINDS: ReadonlySet<string> = new Set(['v1 Namespace', 'v1 ServiceAccount', 'v1 Secret', 'rbac.authorization.k8s.io/v1 ClusterRole', 'rbac.authorization.k8s.io/v1 ClusterRoleBinding']);
 const SCALED_KINDS: ReadonlySet<string> = new Set(['Deployment', 'StatefulSet']);
-/** Managers whose writes on a copy are the cluster's own (a Deployment's revision annotation), not another owner's. */
-const CLUSTER_MANAGERS: ReadonlySet<string> = new Set(['kube-controller-manager', 'kube-scheduler']);
 
 /** The key of a target's namespace (its own name for a Namespace), per cluster, for `CrossUndoContext.kept`. */
 export function namespaceKey(t: JournalTarget, home: string): string | undefined {
@@ -139,7 +137,11 @@ function contextProblem(e: JournalEntry, t: JournalTarget, spec: MeshMigrationSp
   return `a ${e.step} step acts on ${role} (${allowed.map((c) => `"${sanitizeTerminalText(c, { oneLine: true })}"`).join(', ') || 'none named'}), not on context "${sanitizeTerminalText(at, { oneLine: true })}"`;
 }
 
-/** The managers that wrote the object itself (status and scale writes are the cluster's and controllers' bookkeeping). */
+/**
+ * The managers that wrote the object itself. Subresource writes (status, scale) are controllers' bookkeeping: the
+ * deployment controller records a Deployment's revision through UpdateStatus (kubernetes
+ * pkg/controller/deployment/sync.go `getNewReplicaSet`), so its managedFields entry has subresource status.
+ */
 function writers(live: KubeObject): { manager: string; operation: unknown }[] {
   const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
   return fields.filter(isPlainObject).filter((f) => f.subresource === undefined || f.subresource === '').map((f) => ({ manager: typeof f.manager === 'string' ? f.manager : '', operation: f.operation }));
@@ -148,8 +150,7 @@ function writers(live: KubeObject): { manager: string; operation: unknown }[] {
 /**
  * Why meshferry may not delete `live` as the object an entry created, or undefined. With the uid the creating write
  * recorded, the live object must be that very incarnation and carry meshferry's write (nobody adds that without
- * write access to the object). Without one (an entry settled by looking), meshferry must be its only writer, besides
- * the cluster's own controllers.
+ * write access to the object). Without one (an entry settled by looking), meshferry must be its only writer.
  */
 function notCreatedByMeshferry(e: JournalEntry, live: KubeObject): string | undefined {
   const uid = recordedUid(e);
@@ -159,7 +160,7 @@ function notCreatedByMeshferry(e: JournalEntry, live: KubeObject): string | unde
     if (!managers.some((m) => m.manager === 'meshferry')) return 'the live object carries no write by meshferry (managedFields)';
     return undefined;
   }
-  const others = [...new Set(managers.map((m) => m.manager).filter((m) => m !== 'meshferry' && !CLUSTER_MANAGERS.has(m)))];
+  const others = [...new Set(managers.map((m) => m.manager).filter((m) => m !== 'meshferry'))];
   if (!managers.some((m) => m.manager === 'meshferry')) return 'the entry recorded no uid, and the live object carries no write by meshferry (managedFields)';
   if (others.length > 0) return `the entry recorded no uid, and others wrote the live object too (${others.map((m) => sanitizeTerminalText(m, { oneLine: true })).join(', ')})`;
   return undefined;
@@ -208,7 +209,7 @@ export async function undoCreated(ctx: CrossUndoContext, group: readonly Journal
   const gone = { object: null };
   let live = await client.get(res, ns, t.name);
   if (!live) return recordAlready(ctx, group, gone);
-  const why = notCreatedByMeshferry(last, live) ?? (first.step === STEP.copy && recordedUid(last) !== undefined ? untrustedImport(t, null, live, COPIED_KINDS) : undefined);
+  const why = notCreatedByMeshferry(last, live);
   if (why) return { refused: `${what}: ${why}; meshferry leaves it alone (${describeEntry(first)})` };
   if (t.kind === 'Namespace' && t.apiVersion === 'v1') {
     const key = namespaceKey(t, ctx.clusters.homeContext);
