@@ -319,15 +319,46 @@ export function importable(apiVersion: string, kind: string): boolean {
   return group.endsWith('.istio.io') || group === 'gateway.networking.k8s.io' || (group === '' && kind === 'Namespace');
 }
 
+/** The kinds rollback may delete or restore for one kind of journal entry, and how a refusal names them. */
+export interface RestorableKinds {
+  allows(apiVersion: string, kind: string): boolean;
+  /** Completes "<Kind> is not ...", e.g. "config the import writes (...)". */
+  says: string;
+}
+
+/** What the config import writes (`importable`). */
+export const IMPORTED_KINDS: RestorableKinds = { allows: importable, says: 'config the import writes (only Istio and Gateway API config, and namespaces)' };
+
+/** group → kinds a CrossCluster wave copies (issue 13 point 5; Secrets go by digest, never through a copy entry). */
+const COPYABLE: Readonly<Record<string, readonly string[]>> = {
+  '': ['Service', 'ServiceAccount', 'ConfigMap', 'Namespace'],
+  apps: ['Deployment', 'DaemonSet', 'StatefulSet'],
+  'rbac.authorization.k8s.io': ['Role', 'RoleBinding'],
+  autoscaling: ['HorizontalPodAutoscaler'],
+  policy: ['PodDisruptionBudget'],
+  'networking.k8s.io': ['NetworkPolicy'],
+};
+
+/** What a CrossCluster wave copies, and so the only kinds its rollback deletes or restores as copies. */
+export function copyable(apiVersion: string, kind: string): boolean {
+  const slash = apiVersion.indexOf('/');
+  const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+  return COPYABLE[group]?.includes(kind) ?? false;
+}
+
+/** What a wave copies (`copyable`). */
+export const COPIED_KINDS: RestorableKinds = { allows: copyable, says: 'a kind a wave copies (workloads, Services, ServiceAccounts, ConfigMaps, RBAC roles, HPAs, PDBs, NetworkPolicies, namespaces)' };
+
 /**
- * Why rollback must not act on an import entry, or undefined. The journal is ConfigMaps in the cluster, which
- * people with far fewer rights than the operator may be able to write, so an entry alone never decides what gets
- * deleted or overwritten: the object must be a kind Prepare imports, the recorded prior state must be that very
- * object, and the live object must carry meshferry's own server-side apply (which nobody can add without write
- * access to it); to delete, meshferry's write must be the oldest one on it (it created the object).
+ * Why rollback must not act on an import (or, with `kinds` COPIED_KINDS, a copy) entry, or undefined. The journal
+ * is ConfigMaps in the cluster, which people with far fewer rights than the operator may be able to write, so an
+ * entry alone never decides what gets deleted or overwritten: the object must be a kind that step writes, the
+ * recorded prior state must be that very object, and the live object must carry meshferry's own server-side apply
+ * (which nobody can add without write access to it); to delete, meshferry's write must be the oldest one on it (it
+ * created the object).
  */
-export function untrustedImport(target: JournalTarget, before: KubeObject | null, live: KubeObject | undefined): string | undefined {
-  if (!importable(target.apiVersion, target.kind)) return `${target.kind} is not config the import writes (only Istio and Gateway API config, and namespaces)`;
+export function untrustedImport(target: JournalTarget, before: KubeObject | null, live: KubeObject | undefined, kinds: RestorableKinds = IMPORTED_KINDS): string | undefined {
+  if (!kinds.allows(target.apiVersion, target.kind)) return `${target.kind} is not ${kinds.says}`;
   if (before !== null && !recordsTarget(before, target)) return 'the prior state recorded for it is another object';
   if (!live) return undefined;
   const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];

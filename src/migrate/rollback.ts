@@ -1,4 +1,4 @@
-// Rollback from the journal alone, in reverse, each entry in the cluster it names: prove the source injector serves, restore labels/tags/templates and the ProxyConfig, then restart stamps, then verify.
+// Rollback from the journal alone, in reverse, each entry in the cluster it names. InPlace: prove the source injector serves, restore labels/tags/templates and the ProxyConfig, then restart stamps, then verify. CrossCluster: source replicas (ready) before traffic, traffic before copies.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServedResource } from '../kube/discovery.js';
 import type { ObjectClient } from '../kube/object-client.js';
@@ -17,6 +17,8 @@ import { stateHolds, writeState, type StateAccess, type TargetState } from './ta
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { sameRestorable, untrustedImport } from './config.js';
+import { crossEntryProblem, namespaceKey, notReady, undoChanged, undoCreated, undoScale, undoShift, type CrossUndoContext, type ReverseShift, type ScaleBarrierItem, type UndoOutcome } from './cross/undo.js';
+import type { StoredMigration } from './store.js';
 
 export interface RollbackOptions {
   /** The home cluster: where the MeshMigration and its journal live. */
@@ -31,6 +33,8 @@ export interface RollbackOptions {
   /** How long restarted workloads may take to roll back; default 10 min. */
   timeoutMs?: number;
   journal?: Pick<JournalOptions, 'localDir'>;
+  /** CrossCluster: moves a wave's traffic back from its xc.shift entry; without it such entries are named, not undone (exit 1). */
+  reverseShift?: ReverseShift;
 }
 
 export interface RollbackResult {
@@ -47,10 +51,14 @@ export function rollbackOrder(entries: readonly JournalEntry[]): JournalEntry[] 
   return [...forward.filter((e) => e.step !== STEP.restart), ...forward.filter((e) => e.step === STEP.restart)];
 }
 
-function sameTarget(a: JournalEntry, b: JournalEntry): boolean {
+/**
+ * Whether two entries name one object: same group, kind, namespace, name, and cluster (one name in two clusters is
+ * two objects; no context and the home context's name are both home).
+ */
+export function sameTarget(a: JournalEntry, b: JournalEntry, home: string): boolean {
   const t = a.target!;
   const u = b.target!;
-  return t.apiVersion.split('/').length === u.apiVersion.split('/').length && t.apiVersion.replace(/\/.*$/, '') === u.apiVersion.replace(/\/.*$/, '') && t.kind === u.kind && (t.namespace ?? '') === (u.namespace ?? '') && t.name === u.name;
+  return (t.context ?? home) === (u.context ?? home) && t.apiVersion.split('/').length === u.apiVersion.split('/').length && t.apiVersion.replace(/\/.*$/, '') === u.apiVersion.replace(/\/.*$/, '') && t.kind === u.kind && (t.namespace ?? '') === (u.namespace ?? '') && t.name === u.name;
 }
 
 
@@ -132,6 +140,7 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   }
   const source = m.status.sourceRevision ?? m.object.spec.source?.revision ?? 'default';
   const status: MigrationStatus = { ...m.status, rollingBack: true };
+  if (m.object.spec.mode === 'CrossCluster') return rollbackCrossCluster(opts, { m, journal, clusters, access, foreign, refused, source, status });
   // Prove the source injector serves every namespace the journal relabelled, with the labels it will put back.
   for (const e of journal.entries().filter((x) => x.step === STEP.namespace && x.target && !foreign.has(x.seq))) {
     const before = (e.before as { labels?: Record<string, string | null> } | undefined)?.labels ?? {};
@@ -163,14 +172,14 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
   for (const e of order) {
     if (opts.signal?.aborted) return { exit: 130, status };
     if (handled.has(e.seq)) continue;
-    // Their undo needs its own order and trust checks (issue 13, step C9); until then they are named, not guessed at.
+    // Only a CrossCluster migration writes them, and only its rollback (with its order and checks) undoes them.
     if (CROSS_CLUSTER_STEPS.has(e.step)) {
-      refused.push(`${describeEntry(e)}: meshferry cannot undo a cross-cluster step yet; undo it yourself`);
+      refused.push(`${describeEntry(e)}: a CrossCluster step in a migration whose mode is not CrossCluster; the entry may have been written by someone else, so meshferry leaves it alone`);
       continue;
     }
     if (e.step === STEP.import) {
       // One restore per object: the state before meshferry's first write, guarded by the version its last write left.
-      const same = order.filter((x) => x.step === STEP.import && sameTarget(x, e)).sort((a, b) => a.seq - b.seq);
+      const same = order.filter((x) => x.step === STEP.import && sameTarget(x, e, clusters.homeContext)).sort((a, b) => a.seq - b.seq);
       for (const x of same) handled.add(x.seq);
       const outcome = await restoreImported(clusters, journal, same);
       if (outcome.refused) refused.push(outcome.refused);
@@ -245,6 +254,155 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
     }
     await sleep(opts.pollMs ?? 500);
   }
+  const done = rolledBackStatus(status, source, journal.entries().filter((e) => e.step === STEP.rollback).length);
+  await writeStatus(client, resource, name, done);
+  return { exit: 0, status: done };
+}
+
+/** CrossCluster's undo stages, in order (issue 13 §7): the reverse of the forward steps, with the source's replicas first. */
+const CROSS_STAGES: readonly (readonly string[])[] = [[STEP.scale], [STEP.shift], [STEP.copy, STEP.secret], [STEP.crossNamespace, STEP.namespace], [STEP.import], [STEP.remoteSecret, STEP.created]];
+
+/**
+ * The CrossCluster undo order of `entries` (rollbackOrder's output, newest first): six stages (scales, shifts,
+ * copies and Secrets, namespaces, config imports, remote secrets and the reader's objects), each a list of groups,
+ * newest first; a group is one object's entries of one step, oldest first. Scales and label restores are one entry each.
+ */
+export function crossRollbackStages(entries: readonly JournalEntry[], home: string): JournalEntry[][][] {
+  return CROSS_STAGES.map((steps) => {
+    const groups: JournalEntry[][] = [];
+    for (const e of entries) {
+      if (!steps.includes(e.step) || !e.target) continue;
+      const single = e.step === STEP.scale || e.step === STEP.namespace;
+      const g = single ? undefined : groups.find((x) => x[0]!.step === e.step && sameTarget(x[0]!, e, home));
+      if (g) g.unshift(e);
+      else groups.push([e]);
+    }
+    return groups;
+  });
+}
+
+interface CrossRun {
+  m: StoredMigration;
+  journal: Journal;
+  clusters: MigrationClusters;
+  access: StateAccess;
+  foreign: ReadonlySet<number>;
+  refused: string[];
+  source: string;
+  status: MigrationStatus;
+}
+
+/** Restores an opt-in label change (a namespace that existed in the target) as InPlace does. */
+async function restoreLabels(access: StateAccess, journal: Journal, e: JournalEntry): Promise<UndoOutcome> {
+  const before = e.before as TargetState;
+  if (await stateHolds(access, e.target!, before)) {
+    const skip = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
+    await journal.finish(skip.seq, { alreadyRestored: true });
+    return { already: true };
+  }
+  const entry = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
+  try {
+    await writeState(access, e.target!, before);
+  } catch (err) {
+    await recordWriteError(journal, entry.seq, err);
+    throw err;
+  }
+  await journal.finish(entry.seq);
+  return { restored: `restored ${describeTarget(e.target!)} (undoes step ${e.seq}, ${e.step})` };
+}
+
+/**
+ * CrossCluster rollback: every scale restored and ready before any traffic moves back; traffic back before any copy
+ * is deleted; then copies, namespaces, imported config, remote secrets. A refusal in the first two stages stops the
+ * rollback there (deleting what traffic may still reach would be an outage); later refusals are named and the rest
+ * goes on. Every undo is journaled (`intent.undoes`), so a second run continues and never redoes.
+ */
+async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promise<RollbackResult> {
+  const { client, resource, name } = opts;
+  const { m, journal, clusters, access, foreign, refused, source, status } = run;
+  const spec = m.object.spec;
+  const home = clusters.homeContext;
+  const say = opts.onStep ?? (() => undefined);
+  const pollMs = opts.pollMs ?? 500;
+  const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+  const stop = async (message: string): Promise<RollbackResult> => {
+    status.message = message;
+    await writeStatus(client, resource, name, status);
+    return { exit: 1, status };
+  };
+  const problemOf = (e: JournalEntry): string | undefined => (e.step === STEP.import ? undefined : e.step === STEP.namespace ? undoProblem(e) : crossEntryProblem(e, spec, home));
+  await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
+  const valid: JournalEntry[] = [];
+  for (const e of rollbackOrder(journal.entries()).filter((x) => !foreign.has(x.seq))) {
+    if (e.step === STEP.decommission) {
+      refused.push(`${describeEntry(e)}: meshferry never undoes a decommission step; reinstall what it removed yourself`);
+      continue;
+    }
+    const why = problemOf(e);
+    if (why) refused.push(`${describeEntry(e)}: ${why}; the entry may have been written by someone else, so meshferry leaves it alone`);
+    else valid.push(e);
+  }
+  const [scales, shifts, copies, namespaces, imports, remotes] = crossRollbackStages(valid, home) as [JournalEntry[][], JournalEntry[][], JournalEntry[][], JournalEntry[][], JournalEntry[][], JournalEntry[][]];
+  const kept = new Set<string>();
+  const ctx: CrossUndoContext = { clusters, journal, access, spec, reverseShift: opts.reverseShift, kept, pollMs, signal: opts.signal };
+  const note = (o: UndoOutcome, gate?: string[]) => {
+    if (o.refused) (gate ?? refused).push(o.refused);
+    else if (o.restored) say(o.restored);
+  };
+  const aborted = () => opts.signal?.aborted === true;
+
+  // 1. The source's replicas, then a barrier: each scaled workload ready with its recorded replicas.
+  const gate: string[] = [];
+  for (const [e] of scales) {
+    if (aborted()) return { exit: 130, status };
+    note(await undoScale(ctx, e!), gate);
+  }
+  if (gate.length > 0) return stop(`rollback moved no traffic back: the source is not as meshferry left it: ${[...gate, ...refused].join('; ')}`);
+  const barrier = new Map<string, ScaleBarrierItem>();
+  for (const e of journal.entries()) {
+    if (e.step !== STEP.scale || e.state !== 'done' || foreign.has(e.seq) || problemOf(e)) continue;
+    const t = e.target!;
+    const key = [t.context ?? home, t.kind, t.namespace ?? '', t.name].join('\0');
+    if (!barrier.has(key)) barrier.set(key, { target: e.target!, replicas: (e.before as { replicas: number }).replicas });
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (aborted()) return { exit: 130, status };
+    const waiting = await notReady(clusters, [...barrier.values()]);
+    if (waiting.length === 0) break;
+    if (Date.now() > deadline) return stop(`rollback restored the source replicas, but moved no traffic back: ${waiting.slice(0, 5).join('; ')}; run rollback again once they are ready`);
+    await sleep(pollMs);
+  }
+  // 2. Traffic back to the source, newest shift first.
+  for (const g of shifts) {
+    if (aborted()) return { exit: 130, status };
+    note(await undoShift(ctx, g), gate);
+  }
+  if (gate.length > 0) return stop(`rollback restored the source, but deleted none of the target's copies, since traffic may still reach them: ${[...gate, ...refused].join('; ')}`);
+  // 3-6. What the target holds, then the config and the remote secrets.
+  for (const g of copies) {
+    if (aborted()) return { exit: 130, status };
+    const first = g[0]!;
+    const o = first.step === STEP.copy && (first.before as { object: unknown }).object !== null ? await undoChanged(ctx, g) : await undoCreated(ctx, g);
+    const key = o.refused ? namespaceKey(first.target!, home) : undefined;
+    if (key) kept.add(key);
+    note(o);
+  }
+  ctx.deadline = Date.now() + timeoutMs;
+  for (const g of namespaces) {
+    if (aborted()) return { exit: 130, status };
+    note(g[0]!.step === STEP.namespace ? await restoreLabels(access, journal, g[0]!) : await undoCreated(ctx, g));
+  }
+  for (const g of imports) {
+    if (aborted()) return { exit: 130, status };
+    note(await restoreImported(clusters, journal, g));
+  }
+  ctx.deadline = Date.now() + timeoutMs;
+  for (const g of remotes) {
+    if (aborted()) return { exit: 130, status };
+    note(await undoCreated(ctx, g));
+  }
+  if (refused.length > 0) return stop(`rollback restored every other recorded change, but left ${refused.length} object(s) alone: ${refused.join('; ')}`);
   const done = rolledBackStatus(status, source, journal.entries().filter((e) => e.step === STEP.rollback).length);
   await writeStatus(client, resource, name, done);
   return { exit: 0, status: done };

@@ -24,10 +24,25 @@ import { isPlainObject } from '../../resources/object.js';
  *                                                                                   intent.shift = the file path
  *   xc.scale        Deployment/StatefulSet (source)         {replicas: n}          {replicas: 0}                  {}
  *
- * Undo rule for every entry whose `before` is `{object: null}`: delete the live object only while its uid is the
- * `result.uid` the creating write recorded (meshferry made that very object), with a uid precondition. An entry
- * without a recorded uid (it stayed pending and was settled by looking) is undone only when the live object's
- * managedFields show meshferry as its only manager. Anything else is named and left alone.
+ * Undo (cross/undo.ts; rollback.ts runs it in stages: xc.scale, then a barrier until each scaled workload has its
+ * recorded replicas ready, xc.shift, xc.copy/xc.secret, xc.namespace, config.import, xc.remoteSecret/xc.created).
+ * Every entry must first fit this table (kind, prior state's shape, and cluster: xc.scale the source, xc.shift and
+ * xc.remoteSecret home, xc.created a target cluster, the others their wave's cluster); one that does not is named
+ * and never followed.
+ * - `before` {object: null}: delete the live object only while its uid is the last entry's `result.uid` and its
+ *   managedFields carry a write by meshferry, with uid and resourceVersion preconditions. An entry without a recorded
+ *   uid (it stayed pending and was settled by looking) is undone only when meshferry is the live object's only
+ *   writer (subresource writes such as status aside). A namespace also waits for the
+ *   pods of deleted copies to go, and stays when another pod runs in it or it holds an object rollback left alone.
+ *   Already gone: recorded as restored.
+ * - xc.copy with a prior object: put back (PUT) only while the live object is at the `result.resourceVersion`
+ *   meshferry's write left, and only for a kind a wave copies (config.ts `copyable`). Secrets never come back from
+ *   the journal.
+ * - xc.scale: back to `{replicas: n}` only while the workload still has the replicas meshferry scaled it to.
+ * - xc.shift: the rollback's `reverseShift` moves the traffic back (journaled `intent.reverses`), then the
+ *   TrafficShift goes by the first rule when meshferry created it.
+ * - decommission: never undone; named.
+ * Anything else is named and left alone; the other entries are still undone.
  */
 
 /** What a creating CrossCluster write records as its entry's result. */
