@@ -84,7 +84,9 @@ const env = { MESHFERRY_STATE_DIR: path.join(parent, 'state') };
 
 beforeAll(async () => {
   set = new KubeconfigClusterSet({ kubeconfig: lab.kubeconfigPath, env: {} });
-  [tcm, primary, remote] = await Promise.all(['tcm', 'primary', 'remote'].map((c) => set.client(c)));
+  tcm = await set.client('tcm');
+  primary = await set.client('primary');
+  remote = await set.client('remote');
   for (const ns of ['shop', 'payments']) await write(tcm, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/rev': '1-18-5' } } });
   for (const c of [tcm, remote]) await write(c, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'istio-system' } });
   for (const o of [deployment('shop', 'frontend', 2), service('shop', 'frontend'), deployment('payments', 'payments', 1), service('payments', 'payments')]) await write(tcm, o);
@@ -99,11 +101,11 @@ beforeAll(async () => {
     rps: 40,
     upstream: 'shop/frontend',
     cluster: { from: 'tcm', to: 'remote' },
-    calls: [{ caller: { namespace: 'shop', name: 'frontend' }, callee: { namespace: 'payments', name: 'payments', service: 'payments' } }],
+    calls: [{ caller: { namespace: 'shop', workload: 'frontend' }, callee: { namespace: 'payments', workload: 'payments', service: 'payments' } }],
     pollMs: 250,
   });
   // The plan reads who calls whom: wait until Prometheus has scraped the call.
-  await until(async () => ((await promHas('istio_requests_total{destination_workload_namespace="payments",source_workload_namespace="shop"}')) ? true : undefined));
+  await until(async () => ((await promHas('increase(istio_requests_total{destination_workload_namespace="payments",source_workload_namespace="shop"}[2m]) > 0')) ? true : undefined));
   await until(async () => ((await replicas(tcm, 'shop', 'frontend'))?.ready === 2 ? true : undefined));
   writeFileSync(
     path.join(parent, 'shop-exit-shift.yaml'),

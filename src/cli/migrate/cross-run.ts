@@ -12,6 +12,8 @@ import type { ClusterFlags } from '../cluster-flags.js';
 /** The clusters and hooks of one CrossCluster run; `close()` releases the other contexts' connections. */
 export interface CrossRun {
   clusters: MigrationClusters;
+  /** The other contexts, opened once each (the routers of a rollback's shift reversals share it). */
+  set: KubeconfigClusterSet;
   cross: CrossHooks;
   /** Records what the shift runners hold in memory, then releases the other contexts' connections. */
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export function crossRun(home: Cluster, m: Pick<MeshMigration, 'spec' | 'metadat
   const shifts = base === undefined ? undefined : new EngineShifts(new WaveShifts({ home: home.client, set, base, onWarning }), home.client);
   return {
     clusters,
+    set,
     cross: shifts ? { shifts } : {},
     close: async () => {
       try {

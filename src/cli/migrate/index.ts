@@ -26,6 +26,7 @@ import { sanitizeTerminalText } from '../../terminal-text.js';
 import { requireRouterContexts, routerContextFields } from '../../traffic/routers/router-contexts.js';
 import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js';
 import { crossRun } from './cross-run.js';
+import { reverseShiftEntry } from '../../migrate/cross/wave-shifts.js';
 import { log, renderTable, writeStdout } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { formatOption } from '../output-flags.js';
@@ -197,14 +198,6 @@ async function crossClusterFlags(flags: Flags, file: string, m: LoadedMigration)
   return { flags: { ...flags, context: home }, m, ...(config ? { config } : {}), shifts };
 }
 
-/** The refusal of `apply`, `resume` and `retry` for a CrossCluster migration: its engine is not built, and meshferry never pretends. */
-function crossClusterNotBuilt(name: string, position?: ReturnType<LoadedMigration['locate']>): InputError {
-  return new InputError(
-    `MeshMigration ${name} is mode CrossCluster, which meshferry can read, check and outline (\`meshferry migrate plan FILE\`) but cannot execute yet: its engine is not built (issue 13). Nothing was written to any cluster`,
-    { ...(position ? { position } : {}), code: 'NotBuilt' },
-  );
-}
-
 /**
  * `migrate plan` of a CrossCluster file: the outline of the file, with the call graph from spec.prometheus (no cluster
  * is read). Exit 1 when the call graph blocks (split calls, or an unknown graph without --accept-unknown-calls), with
@@ -302,14 +295,12 @@ export function renderStatus(name: string, status: MigrationStatus): string {
   return out.join('');
 }
 
-async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'; run?: boolean; rollback?: boolean } = {}) {
+async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'; run?: boolean } = {}) {
   const res = servedMigrations(cluster.client);
   if (!res) throw new UsageError(`there is no MeshMigration "${name}" in context ${cluster.connection.contextName} (its CRD is not installed); start one with \`meshferry migrate apply FILE\``);
   const stored = await readMigration(cluster.client, res, name);
   if (opts.ended === 'refuse') refuseEnded(name, stored.status.phase);
   if (opts.run) await refuseUntrustedRun(stored, name);
-  // The InPlace rollback would read a CrossCluster journal with one cluster's client: refused until C9 builds its own.
-  if (opts.rollback && stored.object.spec.mode === 'CrossCluster') throw crossClusterNotBuilt(name);
   return res;
 }
 
@@ -354,9 +345,26 @@ export async function runRetry(name: string, flags: Flags): Promise<number> {
 /** `migrate rollback NAME`: from the journal alone, in reverse. */
 export async function runRollback(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
-    const res = await existing(cluster, name, { rollback: true });
-    const r = await interruptible(name, (signal) => rollbackMigration({ client: cluster.client, resource: res, name, signal, onStep: (m) => log.info(`rollback: ${clean(m)}`) }));
-    return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
+    const res = await existing(cluster, name);
+    const stored = await readMigration(cluster.client, res, name);
+    const say = (m: string) => log.info(`rollback: ${clean(m)}`);
+    // CrossCluster: the journal's entries name the clusters they changed; the traffic goes back through the shift's router.
+    const cross = stored.object.spec.mode === 'CrossCluster' ? crossRun(cluster, stored.object, flags, (w) => log.warn(clean(w))) : undefined;
+    try {
+      const r = await interruptible(name, (signal) =>
+        rollbackMigration({
+          client: cluster.client,
+          resource: res,
+          name,
+          signal,
+          onStep: say,
+          ...(cross ? { clusters: cross.clusters, reverseShift: reverseShiftEntry({ home: cluster.client, set: cross.set, signal, onStep: say }) } : {}),
+        }),
+      );
+      return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
+    } finally {
+      await cross?.close();
+    }
   });
 }
 
@@ -374,7 +382,7 @@ export function registerMigrate(program: Command): void {
         'differ, the call graph), Prepare imports the config into the target\'s home cluster (spec.target.context, which also holds the ' +
         'MeshMigration and its journal), and each wave creates its namespaces, copies (or awaits) its workloads, waits until they are ' +
         'ready and injected by the target, runs its TrafficShifts and scales the source down after a quiet window. `plan` outlines it from ' +
-        'the file. Rollback of a CrossCluster migration is not built yet: it refuses (exit 2).\n\n' +
+        'the file. Rollback restores the source replicas (and waits until they are ready) before it moves any traffic back, then deletes what the waves created.\n\n' +
         'Exit codes: 0 finished or paused as asked; 1 a check or verification failed (the message says what; `retry` re-runs it); ' +
         '2 bad input; 3 cluster failure after retries; 130 interrupted (resumable).',
     )
