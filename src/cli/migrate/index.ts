@@ -28,6 +28,7 @@ import { addClusterFlags, connect, type ClusterFlags } from '../cluster-flags.js
 import { log, renderTable, writeStdout } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { formatOption } from '../output-flags.js';
+import { registerMigrateFinish } from './finish.js';
 
 interface Flags extends ClusterFlags {
   output?: string;
@@ -424,4 +425,5 @@ Examples:
   rollback.action(async (name: string, flags: Flags) => {
     process.exitCode = await runRollback(name, flags);
   });
+  registerMigrateFinish(migrate);
 }
