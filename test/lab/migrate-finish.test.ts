@@ -132,6 +132,17 @@ describe('migrate finish (lab, InPlace default → canary)', () => {
     ok(kubectl('lab', ['-n', 'shop', 'delete', 'deployment', 'straggler', '--wait=false']));
     await until(async () => ((await cluster.client.list(pods, { namespace: 'shop', labelSelector: 'app=straggler' })).length === 0 ? true : undefined));
 
+    // A namespace no wave moved, still on the source with a running pod: removing the source would strand its
+    // sidecar, so --execute is refused for it too, naming the pod.
+    seedNamespace(kubectl, 'legacy', ['old-app'], 1);
+    const legacyPod = await until(async () => (await cluster.client.list(pods, { namespace: 'legacy' })).find((p) => podInjection(p).running && podInjection(p).revision === 'default'));
+    const outside = cli('migrate', 'finish', 'finish-me', '--output-dir', out, '--execute', '--yes');
+    expect(outside.code, outside.stderr).toBe(1);
+    expect(outside.stderr).toContain(`pod legacy/${legacyPod.metadata.name} in context lab runs a sidecar injected by the source revision default`);
+    expect(await decommissionEntries()).toEqual([]);
+    ok(kubectl('lab', ['-n', 'legacy', 'delete', 'deployment', 'old-app', '--wait=false']));
+    await until(async () => ((await cluster.client.list(pods, { namespace: 'legacy' })).length === 0 ? true : undefined));
+
     const run = cli('migrate', 'finish', 'finish-me', '--output-dir', out, '--execute', '--yes');
     expect(run.code, run.stderr).toBe(0);
     expect(hasStackTrace(run.stderr)).toBe(false);
@@ -153,15 +164,19 @@ describe('migrate finish (lab, InPlace default → canary)', () => {
     expect(istiodsAfter.some((d) => d.rev === 'canary')).toBe(true);
 
     const entries = await decommissionEntries();
-    const removed = ['istio-revision-tag-prod', 'istio-sidecar-injector', ...sourceValidators, 'istiod'];
+    // The namespace left on the source lost its opt-in label first (its other labels stay).
+    const legacy = await cluster.client.get(cluster.discovery.resourceFor('', 'Namespace')!, undefined, 'legacy');
+    expect(legacy?.metadata.labels).toEqual({ team: 'shop', 'kubernetes.io/metadata.name': 'legacy' });
+    const removed = ['legacy', 'istio-revision-tag-prod', 'istio-sidecar-injector', ...sourceValidators, 'istiod'];
     expect(entries.map((e) => e.target?.name).sort()).toEqual(removed.sort());
-    for (const e of entries) {
-      expect(e.state).toBe('done');
+    expect(entries.every((e) => e.state === 'done')).toBe(true);
+    // Namespace labels first, then the injectors, before the validators and istiod.
+    expect(entries[0]).toMatchObject({ target: { kind: 'Namespace', name: 'legacy' }, before: { labels: { 'istio-injection': 'enabled' } }, intent: { state: { labels: { 'istio-injection': null } } } });
+    for (const e of entries.slice(1)) {
       expect((e.before as { object: KubeObject }).object.metadata.name).toBe(e.target?.name);
       expect((e.intent as { state: unknown }).state).toEqual({ object: null });
     }
-    // Webhooks went before anything else: the injectors' entries come first.
-    expect(entries.slice(0, 2).map((e) => e.target?.name).sort()).toEqual(['istio-revision-tag-prod', 'istio-sidecar-injector']);
+    expect(entries.slice(1, 3).map((e) => e.target?.name).sort()).toEqual(['istio-revision-tag-prod', 'istio-sidecar-injector']);
     expect(entries.at(-1)?.target).toMatchObject({ kind: 'Deployment', namespace: 'istio-system', name: 'istiod' });
 
     // Nothing failed closed: shop still creates pods, injected by canary.

@@ -17,7 +17,7 @@ import { finishChecksPass, type FinishCheck } from '../../migrate/finish/check-t
 import { decommissionRunbook, decommissionSteps, residueReport, type DecommissionRunbook, type ResidueReport } from '../../migrate/finish/decommission.js';
 import { executeDecommission, planExecution, type ExecuteOutcome, type StepExecution } from '../../migrate/finish/decommission-act.js';
 import { decommissionSourceOf, readSourceResidue, residueScopeOf } from '../../migrate/finish/residue.js';
-import { readCrossClusterSourcePods, readInPlaceSourcePods } from '../../migrate/finish/source-pods.js';
+import { readDecommissionSourcePods } from '../../migrate/finish/source-pods.js';
 import { contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigrationSpec } from '../../migrate/spec.js';
 import { readMigration, servedMigrations, type StoredMigration } from '../../migrate/store.js';
 import { addClusterFlags, connect, requireContexts, type ClusterFlags } from '../cluster-flags.js';
@@ -83,12 +83,20 @@ async function oldGatewayTraffic(spec: MeshMigrationSpec): Promise<FinishCheck> 
 }
 
 /** The finish checks `--execute` re-runs live before removing anything. */
-async function liveChecks(home: ObjectClient, source: ObjectClient, m: StoredMigration): Promise<FinishCheck[]> {
+async function liveChecks(source: ObjectClient, m: StoredMigration): Promise<FinishCheck[]> {
   const spec = m.object.spec;
   const revision = m.status.sourceRevision ?? spec.source?.revision ?? 'default';
-  // Before decommission every pod on the source counts, even one no controller restarts: its sidecar loses its control plane.
-  const pods = spec.mode === 'CrossCluster' ? await readCrossClusterSourcePods(source, spec) : await readInPlaceSourcePods(home, spec, revision, 'fail');
-  return [pods, await oldGatewayTraffic(spec)];
+  // Before decommission every sidecar of the source counts, wherever it runs and whatever restarts it: it loses its control plane.
+  return [await readDecommissionSourcePods(source, spec, revision), await oldGatewayTraffic(spec)];
+}
+
+/** The CRD step is asked only on a terminal, and only once ConfigParity passed (the target holds its own copy of every custom resource). */
+function crdGate(checks: readonly FinishCheck[], tty: boolean): { allowed: true } | { allowed: false; why: string } {
+  if (!tty) return { allowed: false, why: '--yes never confirms that: it is asked only on a terminal' };
+  const parity = checks.find((c) => c.name === 'ConfigParity');
+  // LEAD: ConfigParity (src/migrate/finish/checks.ts) joins liveChecks when wired; until then this step never runs.
+  if (parity?.verdict !== 'pass') return { allowed: false, why: `the finish check ConfigParity ${parity ? `is ${parity.verdict}` : 'is not run by this build'}, so nothing proves the target holds its own copy of them` };
+  return { allowed: true };
 }
 
 function checksText(checks: readonly FinishCheck[]): string[] {
@@ -184,7 +192,7 @@ async function execute(
   const owner = { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: m.uid };
   // The contexts this run deletes in come from the object: the apply record must vouch for them, as for resume.
   await checkApplyRecord(spec, m.object.metadata.annotations, name, await readApplyRecord(localJournalDir(owner)));
-  const checks = await liveChecks(home.client, source, m);
+  const checks = await liveChecks(source, m);
   view.checks = checks;
   log.info(['migrate finish: finish checks, read now:', ...checksText(checks)].join('\n'));
   if (!finishChecksPass(checks)) {
@@ -201,7 +209,7 @@ async function execute(
     ctx,
     source,
     ...(cross ? { context: source.transport.contextName } : {}),
-    crdsAllowed: io.tty,
+    crds: crdGate(checks, io.tty),
     confirm: async (exec, i, total) => {
       if (!flags.yes) return io.ask(stepQuestion(exec, i, total));
       log.info(clean(`migrate finish: step ${i + 1}/${total}: ${exec.step.title} (--yes)`));
@@ -231,11 +239,12 @@ export function registerMigrateFinish(migrate: Command): void {
           'load balancers, Istio CRDs with their custom-resource counts, and namespaces still labelled for the source. ' +
           `Writes ${RUNBOOK_FILE} (the ordered steps, with kubectl and istioctl-<version> commands, or the vendor's step for a ` +
           `managed source) into --output-dir, atomically; nothing else is written, and nothing is removed.\n\n` +
-          '--execute carries the runbook out. First it re-runs the finish checks live (SourcePods: no pod of the waves still ' +
-          'on the source; OldGatewayTraffic when spec.finish.oldGateways is set) and refuses (exit 1, naming the evidence) ' +
+          '--execute carries the runbook out. First it re-runs the finish checks live (SourcePods: no running pod anywhere in ' +
+          'the source cluster carries a sidecar of the source, and CrossCluster: no wave workload there has replicas; ' +
+          'OldGatewayTraffic when spec.finish.oldGateways is set) and refuses (exit 1, naming the evidence) ' +
           'while one fails or is not proven. Then it runs the steps in order: namespace labels, webhooks, gateways ' +
           '(Deployments, then Services), istiod, and CRDs last only where the runbook has them (never in InPlace, where the ' +
-          'target uses them; never with --yes alone). Each removal is journaled first as step `decommission` in the ' +
+          'target uses them; never with --yes alone; only on a terminal once the ConfigParity check passed). Each removal is journaled first as step `decommission` in the ' +
           "migration's journal, with the object as it was, and deletes only the incarnation it read (uid precondition). A " +
           "managed source's vendor step is printed, never run: the run stops there, and runs on from there when repeated. " +
           'On a terminal each step is asked (y/N; no stops the run); without one, --execute needs --yes.\n\n' +

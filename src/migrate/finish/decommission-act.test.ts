@@ -83,7 +83,7 @@ describe('executeDecommission (in-memory API server)', () => {
     const ctx = { client, clusters: MigrationClusters.homeOnly(client), name: 'm', spec: { mode: 'InPlace' as const, target: { revision: 'new' }, waves: [] }, generation: 1, journal };
     const plan = planExecution(decommissionSteps(snapshot, source), snapshot, source);
     const said: string[] = [];
-    const outcome = await executeDecommission(plan, { ctx, source: client, confirm: async () => true, crdsAllowed: false, say: (l) => said.push(l), ...over });
+    const outcome = await executeDecommission(plan, { ctx, source: client, confirm: async () => true, crds: { allowed: false, why: 'no' }, say: (l) => said.push(l), ...over });
     return { outcome, said, journal: await Journal.open(client, journal.owner, { localDir: tmp }) };
   }
 
@@ -136,16 +136,16 @@ describe('executeDecommission (in-memory API server)', () => {
 
 describe('executeDecommission stops', () => {
   const step = (id: string) => ({ id, title: id, why: '', removes: [], commands: [], verify: [], destructive: true, notes: [] });
-  const opts = (confirm = async () => true): ExecuteOptions => ({ ctx: {} as ExecuteOptions['ctx'], source: {} as ObjectClient, confirm, crdsAllowed: false, say: () => undefined });
+  const opts = (confirm = async () => true): ExecuteOptions => ({ ctx: {} as ExecuteOptions['ctx'], source: {} as ObjectClient, confirm, crds: { allowed: false, why: 'ConfigParity is not run' }, say: () => undefined });
   it('at the vendor\'s step, printing it, never running it', async () => {
     const out = await executeDecommission([{ step: step('vendor-release'), mode: 'vendor', phases: [], manual: ["Vendor's step: unlink"] }], opts());
     expect(out.stopped?.reason).toMatch(/is the vendor's .*never runs it/);
     expect(out.manual).toEqual(["Vendor's step: unlink"]);
   });
-  it('at the CRDs without a terminal, before asking', async () => {
+  it('at the CRDs while they may not be asked, before asking', async () => {
     let asked = false;
     const out = await executeDecommission([{ step: step('crds'), mode: 'crds', phases: [[{ remove: { kind: 'CustomResourceDefinition', name: 'x.istio.io' } }]], manual: [] }], opts(async () => (asked = true)));
     expect(asked).toBe(false);
-    expect(out.stopped?.reason).toMatch(/--yes never confirms that/);
+    expect(out.stopped?.reason).toMatch(/deletes the Istio CRDs and every custom resource of them, and ConfigParity is not run/);
   });
 });

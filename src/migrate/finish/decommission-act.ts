@@ -76,8 +76,11 @@ export interface ExecuteOptions {
   context?: string;
   /** Asked before each step that changes something; false stops the run there. */
   confirm: (exec: StepExecution, index: number, total: number) => Promise<boolean>;
-  /** Whether CRD deletion may be confirmed at all (a terminal, never --yes alone). */
-  crdsAllowed: boolean;
+  /**
+   * Whether the CRD step may be asked at all: it deletes every custom resource of them, so only on a terminal (never
+   * --yes alone) and only once ConfigParity proved the target holds its own copy. `why` says what is missing.
+   */
+  crds: { allowed: true } | { allowed: false; why: string };
   say: (line: string) => void;
 }
 
@@ -108,8 +111,8 @@ export async function executeDecommission(plan: readonly StepExecution[], opts: 
       out.done.push(step.id);
       continue;
     }
-    if (exec.mode === 'crds' && !opts.crdsAllowed) {
-      out.stopped = { step: step.id, reason: `${label} deletes the Istio CRDs and every custom resource of them; --yes never confirms that. Run it on a terminal (asked per step), or by hand from DECOMMISSION.md` };
+    if (exec.mode === 'crds' && !opts.crds.allowed) {
+      out.stopped = { step: step.id, reason: `${label} deletes the Istio CRDs and every custom resource of them, and ${opts.crds.why}. Run it by hand from DECOMMISSION.md once nothing of them is wanted` };
       return out;
     }
     if (!(await opts.confirm(exec, i, plan.length))) {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../resources/object.js';
 import type { Workload } from '../cluster/workloads.js';
 import { MemoryApiServer } from '../../../test/support/kube/memory-apiserver.js';
-import { crossClusterSourcePods, inPlaceSourcePods, MAX_EVIDENCE, readCrossClusterSourcePods, type InPlaceSourcePodsInput } from './source-pods.js';
+import { crossClusterSourcePods, inPlaceSourcePods, MAX_EVIDENCE, readCrossClusterSourcePods, readDecommissionSourcePods, sidecarsOnSource, type InPlaceSourcePodsInput } from './source-pods.js';
 
 const pod = (ns: string, name: string, labels: Record<string, string>, rev?: string, phase = 'Running'): KubeObject => ({
   apiVersion: 'v1',
@@ -69,6 +69,28 @@ describe('crossClusterSourcePods', () => {
       server.seed(workload('Deployment', 'elsewhere', 'x', { replicas: 5 }));
       const c = await readCrossClusterSourcePods(client, { mode: 'CrossCluster', source: { context: 'fake' }, target: { context: 'p', revision: 'r' }, waves: [{ name: 'w', namespaces: ['shop', 'payments'] }] });
       expect(c).toEqual({ name: 'SourcePods', verdict: 'fail', evidence: ['StatefulSet payments/db in context fake has spec.replicas 2', 'Deployment shop/cart in context fake has spec.replicas 1'] });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('sidecarsOnSource (decommission: every sidecar of the source, wherever it runs)', () => {
+  const pods = [pod('shop', 'a', {}, 'old'), pod('untouched-ns', 'b', {}, 'old'), pod('gw', 'ingress-1', {}, 'new'), pod('x', 'plain', {}), pod('x', 'done', {}, 'old', 'Succeeded')];
+  it('one revision: its running pods in any namespace', () => {
+    expect(sidecarsOnSource(pods, ['old'], 'lab')).toEqual(['pod shop/a in context lab runs a sidecar injected by the source revision old', 'pod untouched-ns/b in context lab runs a sidecar injected by the source revision old']);
+  });
+  it('all revisions (a CrossCluster source cluster), outside the skipped namespaces', () => {
+    expect(sidecarsOnSource(pods, 'all', 'tcm', new Set(['shop']))).toEqual(['pod gw/ingress-1 in context tcm runs a sidecar injected by the source revision new', 'pod untouched-ns/b in context tcm runs a sidecar injected by the source revision old']);
+  });
+  it('CrossCluster: the waves\' replicas fail it too (the in-memory server serves no Pods)', async () => {
+    const { server, client } = await MemoryApiServer.start();
+    try {
+      const spec = { mode: 'CrossCluster' as const, source: { context: 'fake' }, target: { context: 'p', revision: 'r' }, waves: [{ name: 'w', namespaces: ['shop'] }] };
+      server.seed(workload('Deployment', 'shop', 'cart', { replicas: 0 }));
+      expect(await readDecommissionSourcePods(client, spec, 'old')).toEqual({ name: 'SourcePods', verdict: 'pass', evidence: ['no workload of shop in context fake has replicas, and no pod there runs', 'no running pod elsewhere in context fake carries a sidecar'] });
+      server.seed(workload('StatefulSet', 'shop', 'db', { replicas: 1 }));
+      expect(await readDecommissionSourcePods(client, spec, 'old')).toEqual({ name: 'SourcePods', verdict: 'fail', evidence: ['StatefulSet shop/db in context fake has spec.replicas 1'] });
     } finally {
       await server.stop();
     }

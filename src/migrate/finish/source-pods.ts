@@ -132,3 +132,40 @@ export async function readCrossClusterSourcePods(client: ObjectClient, spec: Mes
   }
   return crossClusterSourcePods({ context: client.transport.contextName, namespaces, workloads, pods });
 }
+
+/**
+ * Running pods anywhere in the cluster whose sidecar a source revision injected (`all`: any revision), outside
+ * `skipNamespaces`, one line each. Decommission's wider rule: removing the source's webhooks and istiod strands
+ * every such sidecar, in the waves' namespaces or not (a namespace or gateway no wave moved).
+ */
+export function sidecarsOnSource(pods: readonly KubeObject[], revisions: readonly string[] | 'all', context: string, skipNamespaces: ReadonlySet<string> = new Set()): string[] {
+  const lines: string[] = [];
+  for (const pod of [...pods].sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`))) {
+    if (skipNamespaces.has(pod.metadata.namespace ?? '')) continue;
+    const inj = podInjection(pod);
+    if (!inj.running || !inj.injected) continue;
+    if (revisions !== 'all' && (inj.revision === undefined || !revisions.includes(inj.revision))) continue;
+    lines.push(`pod ${pod.metadata.namespace ?? ''}/${pod.metadata.name} in context ${context} runs a sidecar injected by the source revision ${inj.revision ?? 'unknown'}`);
+  }
+  return lines;
+}
+
+/**
+ * SourcePods as `migrate finish --execute` needs it before removing anything. InPlace: no running pod of the cluster
+ * is injected by the source revision (the waves' scope and beyond). CrossCluster: crossClusterSourcePods in the
+ * source cluster, plus no running pod of its other namespaces carrying a sidecar of its mesh.
+ */
+export async function readDecommissionSourcePods(source: ObjectClient, spec: MeshMigrationSpec, sourceRevision: string): Promise<FinishCheck> {
+  const podRes = source.discovery.resourceFor('', 'Pod');
+  const pods = podRes ? await source.list(podRes) : [];
+  const context = source.transport.contextName;
+  if (spec.mode !== 'CrossCluster') {
+    const lines = sidecarsOnSource(pods, [sourceRevision], context);
+    if (lines.length) return { name: 'SourcePods', verdict: 'fail', evidence: capped(lines) };
+    return { name: 'SourcePods', verdict: 'pass', evidence: [`no running pod in context ${context} is injected by the source revision ${sourceRevision}`] };
+  }
+  const waves = await readCrossClusterSourcePods(source, spec);
+  const elsewhere = sidecarsOnSource(pods, 'all', context, new Set(spec.waves.flatMap((w) => w.namespaces ?? [])));
+  if (waves.verdict === 'pass' && elsewhere.length === 0) return { ...waves, evidence: [...waves.evidence, `no running pod elsewhere in context ${context} carries a sidecar`] };
+  return { name: 'SourcePods', verdict: 'fail', evidence: capped([...(waves.verdict === 'fail' ? waves.evidence : []), ...elsewhere]) };
+}
