@@ -9,6 +9,7 @@ import type { Cluster } from '../../src/kube/cluster.js';
 import type { Lab } from '../../src/lab/index.js';
 import { Journal } from '../../src/journal/index.js';
 import { podInjection } from '../../src/migrate/cluster/injection.js';
+import { runFinish } from '../../src/cli/migrate/finish.js';
 import type { KubeObject } from '../../src/resources/object.js';
 import { hasStackTrace, runCli } from '../support/cli.js';
 import { until } from '../support/poll.js';
@@ -142,6 +143,23 @@ describe('migrate finish (lab, InPlace default → canary)', () => {
     expect(await decommissionEntries()).toEqual([]);
     ok(kubectl('lab', ['-n', 'legacy', 'delete', 'deployment', 'old-app', '--wait=false']));
     await until(async () => ((await cluster.client.list(pods, { namespace: 'legacy' })).length === 0 ? true : undefined));
+
+    // On a terminal each step is asked: yes to the first (the namespace labels), no to the second stops the run there.
+    const questions: string[] = [];
+    const answers = [true, false];
+    process.env.MESHFERRY_STATE_DIR = path.join(parent, 'state');
+    let asked: number;
+    try {
+      asked = await runFinish('finish-me', { kubeconfig: lab.kubeconfigPath, context: 'lab', outputDir: out, execute: true, output: 'json' }, { tty: true, ask: async (q) => (questions.push(q), answers.shift() ?? false) });
+    } finally {
+      delete process.env.MESHFERRY_STATE_DIR;
+    }
+    expect(asked).toBe(1);
+    expect(questions).toHaveLength(2);
+    expect(questions[0]).toMatch(/Step 1\/\d: Remove the source mesh labels from namespaces[\s\S]*removes Namespace legacy: istio-injection[\s\S]*Run this step\? \[y\/N\] $/);
+    expect(questions[1]).toMatch(/Step 2\/\d: Delete the injector webhooks and revision tags \(destructive\)/);
+    expect((await decommissionEntries()).map((e) => e.target?.name)).toEqual(['legacy']);
+    expect(await names(mwc())).toEqual(before.mutating);
 
     const run = cli('migrate', 'finish', 'finish-me', '--output-dir', out, '--execute', '--yes');
     expect(run.code, run.stderr).toBe(0);

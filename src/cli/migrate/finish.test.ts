@@ -22,7 +22,15 @@ describe('renderResidue', () => {
     expect(text).toMatch(/\d+ object\(s\) of the source mesh left in context old-prod; the steps that remove them, in order, are in \/x\/DECOMMISSION.md/);
   });
   it('says when nothing is left', () => {
-    expect(renderResidue({ context: 'lab', groups: [], total: 0 }, 'D')).toMatch(/^Nothing of the source mesh is left in context lab\./);
+    expect(renderResidue({ context: 'lab', groups: [], total: 0 }, 'D')).toMatch(/^Nothing of the source mesh is left to remove in context lab\.\n$/);
+  });
+  it('CRDs the target shares (InPlace) are not rows: the runbook keeps them, and says why', async () => {
+    const { snapshot } = parse(await readFile(FIXTURE, 'utf8')) as { snapshot: SourceResidueSnapshot };
+    const text = renderResidue(residueReport(snapshot), 'D', { groups: ['crds'], why: ['The 3 Istio CRD(s): the target mesh in this cluster uses them.'] });
+    expect(text).not.toMatch(/^crds /m);
+    expect(text).toMatch(/^Kept: The 3 Istio CRD\(s\): the target mesh in this cluster uses them\.$/m);
+    const onlyCrds = renderResidue({ groups: [{ id: 'crds', title: 't', items: [{ kind: 'CustomResourceDefinition', name: 'x.istio.io', why: 'w' }] }], total: 1 }, 'D', { groups: ['crds'], why: ['k'] });
+    expect(onlyCrds).toBe('Nothing of the source mesh is left to remove in the current context.\nKept: k\n');
   });
   it('drops terminal controls a cluster could put in a name', () => {
     const text = renderResidue({ groups: [{ id: 'istiod', title: 't', items: [{ kind: 'Deployment', name: 'x\u001b]0;owned\u0007', why: 'w' }] }], total: 1 }, 'D');

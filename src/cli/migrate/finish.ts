@@ -55,12 +55,17 @@ async function askOnTerminal(question: string): Promise<boolean> {
 
 const TERMINAL: FinishIo = { tty: Boolean(process.stdin.isTTY && process.stderr.isTTY), ask: askOnTerminal };
 
-/** The kubectl-like table of the residue: one row per object, grouped. */
-export function renderResidue(report: ResidueReport, runbookFile: string): string {
+/**
+ * The kubectl-like table of the residue: one row per object, grouped. Objects the runbook keeps (`kept`: the CRDs a
+ * target in the same cluster uses) are not rows, since nothing will remove them; the runbook's reason is printed instead.
+ */
+export function renderResidue(report: ResidueReport, runbookFile: string, kept: { groups: readonly string[]; why: readonly string[] } = { groups: [], why: [] }): string {
   const where = report.context ? `context ${report.context}` : 'the current context';
-  if (report.total === 0) return clean(`Nothing of the source mesh is left in ${where}.`) + `\n(${clean(runbookFile)} says so too.)\n`;
-  const rows = report.groups.flatMap((g) => g.items.map((i) => [g.id, i.kind, `${i.namespace ? `${i.namespace}/` : ''}${i.name}`, i.why]));
-  return `${sanitizeTerminalText(renderTable(['group', 'kind', 'name', 'why'], rows))}\n${report.total} object(s) of the source mesh left in ${clean(where)}; the steps that remove them, in order, are in ${clean(runbookFile)}.\n`;
+  const keptLines = kept.why.map((k) => `Kept: ${clean(k)}\n`).join('');
+  const groups = report.groups.filter((g) => !kept.groups.includes(g.id));
+  const rows = groups.flatMap((g) => g.items.map((i) => [g.id, i.kind, `${i.namespace ? `${i.namespace}/` : ''}${i.name}`, i.why]));
+  if (rows.length === 0) return `${clean(`Nothing of the source mesh is left to remove in ${where}.`)}\n${keptLines}`;
+  return `${sanitizeTerminalText(renderTable(['group', 'kind', 'name', 'why'], rows))}\n${rows.length} object(s) of the source mesh left in ${clean(where)}; the steps that remove them, in order, are in ${clean(runbookFile)}.\n${keptLines}`;
 }
 
 /** Writes DECOMMISSION.md inside `dir` (atomically); a symbolic link in its place is refused, never followed out of the folder. */
@@ -164,7 +169,7 @@ async function finish(home: Cluster, set: KubeconfigClusterSet, name: string, fl
   const residue = residueReport(snap);
   const file = await writeRunbook(flags.outputDir ?? '.', decommissionRunbook(snap, decommission));
   const view: FinishView = { migration: name, mode: spec.mode, context, file, residue, runbook };
-  if (flags.output !== 'json') await writeStdout(renderResidue(residue, file));
+  if (flags.output !== 'json') await writeStdout(renderResidue(residue, file, { groups: decommission.crdsShared ? ['crds'] : [], why: runbook.kept }));
   log.info(clean(`migrate finish: wrote ${file}`));
   if (!flags.execute) {
     if (residue.total > 0) log.info(clean(`migrate finish: nothing was removed. Run the steps of ${RUNBOOK_FILE} in order, or \`meshferry migrate finish ${name} --execute\` to have meshferry run them, journaled`));
@@ -219,7 +224,7 @@ async function execute(
   });
   view.execution = outcome;
   if (outcome.stopped) {
-    log.info(clean(`migrate finish: stopped at ${outcome.stopped.reason}`));
+    log.info(clean(`migrate finish: stopped: ${outcome.stopped.reason}`));
     return ExitCode.findings;
   }
   log.info(clean(`migrate finish: every step ran (${outcome.done.join(', ') || 'none'}); ${outcome.removed.length} change(s) journaled in MeshMigration ${name}'s journal`));
