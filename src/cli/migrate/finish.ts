@@ -110,11 +110,11 @@ function checksText(checks: readonly FinishCheck[]): string[] {
 
 function stepQuestion(exec: StepExecution, index: number, total: number): string {
   const s = exec.step;
-  const lines = [`\nStep ${index + 1}/${total}: ${s.title}${s.destructive ? ' (destructive)' : ''}`, `  why now: ${s.why}`];
+  const lines = [`Step ${index + 1}/${total}: ${s.title}${s.destructive ? ' (destructive)' : ''}`, `  why now: ${s.why}`];
   if (s.requires) lines.push(`  only if ${s.requires.condition}`);
   for (const n of s.notes) lines.push(`  note: ${n}`);
   for (const r of s.removes) lines.push(`  removes ${r}`);
-  return `${lines.map(clean).join('\n')}\nRun this step? [y/N] `;
+  return `\n${lines.map(clean).join('\n')}\nRun this step? [y/N] `;
 }
 
 interface FinishView {
