@@ -30,6 +30,7 @@ import { reverseShiftEntry } from '../../migrate/cross/wave-shifts.js';
 import { log, renderTable, writeStdout } from '../io.js';
 import { onInterrupt } from '../lifecycle.js';
 import { formatOption } from '../output-flags.js';
+import { registerMigrateFinish } from './finish.js';
 
 interface Flags extends ClusterFlags {
   output?: string;
@@ -448,4 +449,5 @@ Examples:
   rollback.action(async (name: string, flags: Flags) => {
     process.exitCode = await runRollback(name, flags);
   });
+  registerMigrateFinish(migrate);
 }
