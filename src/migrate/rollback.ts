@@ -186,7 +186,6 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       else if (outcome.restored) say(outcome.restored);
       continue;
     }
-    const before = e.before as TargetState;
     // A forged or corrupt entry (undoProblem) is named and left alone, never followed.
     const why = undoProblem(e);
     if (why) {
@@ -194,21 +193,8 @@ export async function rollbackMigration(opts: RollbackOptions): Promise<Rollback
       continue;
     }
     if (e.step === STEP.restart) restarted.push(e);
-    if (await stateHolds(access, e.target!, before)) {
-      const skip = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
-      await journal.finish(skip.seq, { alreadyRestored: true });
-      continue;
-    }
-
-    const entry = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
-    try {
-      await writeState(access, e.target!, before);
-    } catch (err) {
-      await recordWriteError(journal, entry.seq, err);
-      throw err;
-    }
-    await journal.finish(entry.seq);
-    say(`restored ${describeTarget(e.target!)} (undoes step ${e.seq}, ${e.step})`);
+    const outcome = await restoreState(access, journal, e);
+    if (outcome.restored) say(outcome.restored);
   }
   if (refused.length > 0) {
     status.message = `rollback restored every other recorded change, but left ${refused.length} object(s) alone: ${refused.join('; ')}`;
@@ -292,8 +278,8 @@ interface CrossRun {
   status: MigrationStatus;
 }
 
-/** Restores an opt-in label change (a namespace that existed in the target) as InPlace does. */
-async function restoreLabels(access: StateAccess, journal: Journal, e: JournalEntry): Promise<UndoOutcome> {
+/** Restores the small prior state an entry records (labels, a tag, a restart stamp, a ProxyConfig), journaled; already as it was: recorded, not written. */
+async function restoreState(access: StateAccess, journal: Journal, e: JournalEntry): Promise<UndoOutcome> {
   const before = e.before as TargetState;
   if (await stateHolds(access, e.target!, before)) {
     const skip = await journal.begin(STEP.rollback, { target: e.target!, intent: { undoes: e.seq, state: before } });
@@ -391,7 +377,7 @@ async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promi
   ctx.deadline = Date.now() + timeoutMs;
   for (const g of namespaces) {
     if (aborted()) return { exit: 130, status };
-    note(g[0]!.step === STEP.namespace ? await restoreLabels(access, journal, g[0]!) : await undoCreated(ctx, g));
+    note(g[0]!.step === STEP.namespace ? await restoreState(access, journal, g[0]!) : await undoCreated(ctx, g));
   }
   for (const g of imports) {
     if (aborted()) return { exit: 130, status };

@@ -97,7 +97,7 @@ describe('migrate apply, mode CrossCluster: one wave from tcm to primary', () =>
     result = runCli(['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath], { env: env() });
     expect(result.code, result.stderr).toBe(1);
     expect(hasStackTrace(result.stderr)).toBe(false);
-    expect(result.stderr).toContain('finish check SourcePods failed: tcm/Deployment shop/cart: replicas 1, tcm/Deployment shop/frontend: replicas 2');
+    expect(result.stderr).toContain('finish check SourcePods failed: Deployment shop/cart in context tcm has spec.replicas 1, Deployment shop/frontend in context tcm has spec.replicas 2');
     const status = runCli(['migrate', 'status', 'exit-tcm', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() });
     expect(status.code, status.stderr).toBe(0);
     const s = JSON.parse(status.stdout) as { phase: string; waves: { state: string; stage?: string; leftAlone?: string[] }[]; warnings?: string[] };
@@ -213,7 +213,7 @@ describe('migrate apply, mode CrossCluster, workloads.copy false: the wave waits
     const r = await run.done;
     // Finish refuses: the source still runs (as the first case shows); the wave itself is verified.
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain('finish check SourcePods failed: tcm/Deployment orders/api: replicas 1');
+    expect(r.stderr).toContain('finish check SourcePods failed: Deployment orders/api in context tcm has spec.replicas 1');
     const live = await get(primary, 'apps', 'Deployment', 'orders', 'api');
     expect((live!.status as { readyReplicas?: number }).readyReplicas).toBe(1);
     const managers = (live!.metadata.managedFields as { manager: string }[]).map((m) => m.manager);

@@ -14,6 +14,7 @@ import { KubeconfigClusterSet } from '../../traffic/routers/cluster-set.js';
 import { MigrationClusters } from '../../migrate/clusters.js';
 import { checkApplyRecord, readApplyRecord } from '../../migrate/config.js';
 import { finishChecksPass, type FinishCheck } from '../../migrate/finish/check-types.js';
+import { oldGatewayTrafficOf } from '../../migrate/finish/checks.js';
 import { decommissionRunbook, decommissionSteps, residueReport, type DecommissionRunbook, type ResidueReport } from '../../migrate/finish/decommission.js';
 import { executeDecommission, planExecution, type ExecuteOutcome, type StepExecution } from '../../migrate/finish/decommission-act.js';
 import { decommissionSourceOf, readSourceResidue, residueScopeOf } from '../../migrate/finish/residue.js';
@@ -77,22 +78,12 @@ export async function writeRunbook(dir: string, text: string): Promise<string> {
   return file;
 }
 
-/**
- * OldGatewayTraffic: no request through the source's gateways over finish.window.
- * LEAD: the single call site of the check built in src/migrate/finish/checks.ts (issue 13, D1). Until it is wired,
- * the check is skipped and the output says so.
- */
-async function oldGatewayTraffic(spec: MeshMigrationSpec): Promise<FinishCheck> {
-  if (!spec.finish?.oldGateways?.length) return { name: 'OldGatewayTraffic', verdict: 'skipped', evidence: ['spec.finish.oldGateways names no gateway'] };
-  return { name: 'OldGatewayTraffic', verdict: 'skipped', evidence: ['not checked: this build of `migrate finish` does not run the traffic check yet; look at the old gateways\' traffic yourself before going on'] };
-}
-
 /** The finish checks `--execute` re-runs live before removing anything. */
 async function liveChecks(source: ObjectClient, m: StoredMigration): Promise<FinishCheck[]> {
   const spec = m.object.spec;
   const revision = m.status.sourceRevision ?? spec.source?.revision ?? 'default';
   // Before decommission every sidecar of the source counts, wherever it runs and whatever restarts it: it loses its control plane.
-  return [await readDecommissionSourcePods(source, spec, revision), await oldGatewayTraffic(spec)];
+  return [await readDecommissionSourcePods(source, spec, revision), await oldGatewayTrafficOf(spec)];
 }
 
 /** The CRD step is asked only on a terminal, and only once ConfigParity passed (the target holds its own copy of every custom resource). */

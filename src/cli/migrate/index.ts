@@ -53,7 +53,8 @@ const named = (message: string, name: string) => message.replace(/`meshferry mig
 function progress(name: string): (a: Action, s: MigrationStatus) => void {
   let last = '';
   return (a, s) => {
-    if (a.kind === 'wait' && s.message === last) return;
+    // A wait, or a shift step waiting for its next tick, says the same thing again: once is enough.
+    if ((a.kind === 'wait' || a.kind === 'shiftTick') && s.message === last) return;
     last = s.message;
     const done = s.waves.filter((w) => w.state === 'Verified').length;
     const bar = process.stderr.isTTY ? `[${'#'.repeat(done)}${'-'.repeat(s.waves.length - done)}] ` : '';

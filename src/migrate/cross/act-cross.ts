@@ -145,9 +145,9 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       await journaledWrites(ctx, [
         { step: STEP.shift, target: targetIn(planned.object, undefined), state: { object: planned.object }, extra: { wave: action.wave, shift: action.file }, write: async () => created(await home.apply(planned.object, { force: true })) },
       ]);
-      await shifts.tick(action.file);
+      const t = await shifts.tick(action.file);
       const ws = next.waves[action.wave]!;
-      next.message = `wave ${ws.name}: shifting traffic (${action.file})`;
+      next.message = `wave ${ws.name}: TrafficShift ${t ? `${t.ref} ${t.phase}: ${t.message}` : `${planned.namespace}/${planned.name} started`}`;
       return next;
     }
   }

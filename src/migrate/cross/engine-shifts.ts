@@ -48,16 +48,17 @@ export class EngineShifts {
     return { file, ref, done: false };
   }
 
-  /** One tick of the file's shift if it is due; else a short wait. */
-  async tick(file: string, signal?: AbortSignal): Promise<void> {
+  /** One tick of the file's shift if it is due (its outcome), else a short wait (the last outcome, if any). */
+  async tick(file: string, signal?: AbortSignal): Promise<WaveShiftTick | undefined> {
     const wait = (this.#due.get(file) ?? 0) - Date.now();
     if (wait > 0) {
       await sleep(Math.min(wait, MAX_WAIT_MS), undefined, signal ? { signal } : {}).catch(() => undefined);
-      return;
+      return this.#last.get(file);
     }
     const t = await this.#shifts.tick(file, signal);
     this.#last.set(file, t);
     this.#due.set(file, t.nextTickAt ?? 0);
+    return t;
   }
 
   /** Records what the runners hold in memory (call when the engine stops). */

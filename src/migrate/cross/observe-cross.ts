@@ -19,11 +19,12 @@ import { callGraphBlocks, callGraphSection, DEFAULT_CALL_GRAPH_WINDOW, violation
 import { planCopy, type CopyPlan, type PlannedCopy } from './copy-plan.js';
 import type { CrossPrepareObservation, CrossWaveObservation, ObservedShift } from './reconcile-cross.js';
 import type { FinishCheck } from '../finish/check-types.js';
-import { oldGatewayTraffic } from '../finish/checks.js';
+import { oldGatewayTrafficOf } from '../finish/checks.js';
+import { readCrossClusterSourcePods } from '../finish/source-pods.js';
 import { STEP } from '../act.js';
 import { observeRemoteSecrets } from './remote-secrets.js';
 import { checkQuiet, hpasTargeting } from './quiet.js';
-import { DEFAULT_FINISH_WINDOW, DEFAULT_SCALE_DOWN_WINDOW } from './outline.js';
+import { DEFAULT_SCALE_DOWN_WINDOW } from './outline.js';
 
 /**
  * What the CrossCluster engine keeps per process beside the cluster: the wave shifts, whose runners hold state between
@@ -35,7 +36,8 @@ export interface CrossHooks {
     /** The TrafficShift meshferry applies for the file (journaled xc.shift before the first tick). */
     planned(file: string): Promise<{ namespace: string; name: string; object: KubeObject }>;
     observe(file: string): Promise<ObservedShift>;
-    tick(file: string, signal?: AbortSignal): Promise<void>;
+    /** One tick when due; what the shift says now (its phase and message), when known. */
+    tick(file: string, signal?: AbortSignal): Promise<{ ref: string; phase: string; message: string } | undefined>;
   };
 }
 
@@ -198,32 +200,7 @@ export async function crossPrepareView(ctx: CrossObserveContext): Promise<CrossP
 /** The finish checks of a CrossCluster migration: nothing left running in the source, and no traffic through its old gateways. */
 export async function crossFinishChecks(ctx: CrossObserveContext): Promise<FinishCheck[]> {
   const { spec } = ctx;
-  const window = spec.finish?.window ?? DEFAULT_FINISH_WINDOW;
-  const gateways = (spec.finish?.oldGateways ?? []).map((g) => ({ cluster: g.context === spec.source?.context ? (spec.source?.clusterName ?? g.context) : g.context, workload: g.workload }));
-  const traffic: FinishCheck =
-    gateways.length === 0 ? { name: 'OldGatewayTraffic', verdict: 'skipped', evidence: ['spec.finish.oldGateways names no gateway'] }
-    : spec.prometheus ? await oldGatewayTraffic(new PrometheusGate(spec.prometheus.address), gateways, prometheusRange(parseDuration(window)))
-    : { name: 'OldGatewayTraffic', verdict: 'notProven', evidence: ['spec.prometheus is not set: meshferry cannot see traffic through the old gateways'] };
-  return [await sourcePodsCross(ctx), traffic];
-}
-
-/** SourcePods, CrossCluster: no workload of the waves' namespaces in the source cluster keeps replicas or running pods. */
-async function sourcePodsCross(ctx: CrossObserveContext): Promise<FinishCheck> {
-  const source = await sourceClient(ctx);
-  const where = ctx.spec.source?.context ?? '';
-  const evidence: string[] = [];
-  for (const wave of ctx.spec.waves) {
-    const plan = await waveCopyPlan(ctx, wave, false);
-    const live = await readLiveState(source, plannedWorkloads(plan).map((c) => c.object));
-    for (const c of plannedWorkloads(plan)) {
-      const l = live.get(keyOf(c.object));
-      if (!l) continue;
-      const st = isPlainObject(l.status) ? l.status : {};
-      const replicas = c.object.kind === 'DaemonSet' ? Number(st.currentNumberScheduled ?? 0) : isPlainObject(l.spec) && typeof l.spec.replicas === 'number' ? l.spec.replicas : 1;
-      if (replicas > 0) evidence.push(`${where}/${c.ref}: ${c.object.kind === 'DaemonSet' ? `${replicas} pod(s) scheduled` : `replicas ${replicas}`}`);
-    }
-  }
-  return evidence.length ? { name: 'SourcePods', verdict: 'fail', evidence } : { name: 'SourcePods', verdict: 'pass', evidence: [`no workload of the waves' namespaces keeps replicas in ${where}`] };
+  return [await readCrossClusterSourcePods(await sourceClient(ctx), spec), await oldGatewayTrafficOf(spec)];
 }
 
 /** The workload objects of a copy plan (what must run in the target). */

@@ -67,5 +67,10 @@ describe('prepareCross and crossFinish', () => {
     expect(crossFinish([{ name: 'SourcePods', verdict: 'pass', evidence: [] }, { name: 'OldGatewayTraffic', verdict: 'skipped', evidence: [] }])).toMatchObject({ kind: 'finishCross' });
     expect(crossFinish([{ name: 'SourcePods', verdict: 'pass', evidence: [] }, { name: 'OldGatewayTraffic', verdict: 'notProven', evidence: ['no data for q'] }])).toMatchObject({ kind: 'fail', check: 'Finish', message: 'finish check OldGatewayTraffic not proven: no data for q' });
     expect(crossFinish([{ name: 'SourcePods', verdict: 'fail', evidence: ['tcm/Deployment shop/a: replicas 1'] }])).toMatchObject({ kind: 'fail', message: expect.stringContaining('SourcePods failed: tcm/Deployment shop/a: replicas 1') });
+    // What waiting can end (pods terminating, the old gateway's last requests in the window) waits; never a pass.
+    const going = { name: 'SourcePods' as const, verdict: 'fail' as const, evidence: ['pod shop/a-1 in context tcm is Running'], transient: true };
+    const settling = { name: 'OldGatewayTraffic' as const, verdict: 'notProven' as const, evidence: ['counter moved in the window'], transient: true };
+    expect(crossFinish([going, settling])).toMatchObject({ kind: 'wait', message: expect.stringContaining('waiting for the finish checks') });
+    expect(crossFinish([going, { ...settling, transient: undefined }])).toMatchObject({ kind: 'fail' });
   });
 });

@@ -165,6 +165,9 @@ export function crossFinish(checks: readonly FinishCheck[] | undefined): CommonA
   if (!checks) return { kind: 'wait', message: 'finish checks have not run' };
   if (finishChecksPass(checks)) return { kind: 'finishCross', checks: [...checks] };
   const bad = checks.filter((c) => c.verdict === 'fail' || c.verdict === 'notProven');
+  const words = bad.map((c) => `${c.name} ${c.verdict === 'fail' ? 'failed' : 'not proven'}: ${list(c.evidence, 3)}`).join('; ');
+  // What passes by waiting (pods terminating, the old gateway's last requests inside the window) is waited for.
+  if (bad.every((c) => c.transient)) return { kind: 'wait', message: `waiting for the finish checks: ${words}` };
   return {
     kind: 'fail',
     check: 'Finish',

@@ -11,6 +11,12 @@ export interface FinishCheck {
   verdict: FinishVerdict;
   /** What the verdict rests on, one line each: objects with their context, a PromQL query and its answer. */
   evidence: string[];
+  /**
+   * The failure (or the lack of proof) can end by waiting alone (pods still terminating after a scale-down; an old
+   * gateway's counter that moved inside the window before the traffic left it): the engine waits (up to
+   * verify.timeout) instead of failing. Waiting never makes it a pass: the check must be run again and pass.
+   */
+  transient?: boolean;
 }
 
 /** Whether a set of checks lets the migration finish: every one passes or does not apply. */

@@ -10,6 +10,10 @@ import type { Vendor } from '../../resources/vendors.js';
 import { showsObject } from '../config.js';
 import { capped, judgeThing, promString, readCounters, type VectorGate } from '../cross/quiet.js';
 import type { FinishCheck } from './check-types.js';
+import { PrometheusGate } from '../../traffic/gates/prometheus.js';
+import { prometheusRange } from '../cross/call-graph-query.js';
+import { DEFAULT_FINISH_WINDOW } from '../cross/outline.js';
+import { parseDuration, type MeshMigrationSpec } from '../spec.js';
 
 /** How many objects a failing check names before it only counts the rest (status must stay small). */
 const SHOWN = 20;
@@ -46,11 +50,12 @@ export async function oldGatewayTraffic(gate: VectorGate, gateways: readonly Old
       if (!reading.ok) return { verdict: 'error' as const, lines: [`${g.workload}${where}: not proven: ${reading.error}`], queries: reading.queries };
       const thing = reading.things.find((t) => t.thing === g.workload) ?? { thing: g.workload, traffic: [], live: 0, unchanged: 0 };
       const judged = judgeThing(thing, where, window);
+      const absent = thing.live === 0 && thing.traffic.length === 0;
       const line =
-        judged.verdict === 'noData' && thing.live === 0 && thing.traffic.length === 0
+        judged.verdict === 'noData' && absent
           ? `${g.workload}${where}: not proven: Prometheus at ${gate.address} has no request counter of this gateway (reporter="source"): it never forwarded a request, or its proxy is not scraped`
           : judged.line;
-      return { verdict: judged.verdict, lines: [line], queries: reading.queries };
+      return { verdict: judged.verdict, lines: [line], queries: reading.queries, absent };
     }),
   );
   const verdict = results.some((r) => r.verdict === 'busy') ? 'fail' : results.every((r) => r.verdict === 'quiet') ? 'pass' : 'notProven';
@@ -58,7 +63,10 @@ export async function oldGatewayTraffic(gate: VectorGate, gateways: readonly Old
   const lines = [...results].sort((a, b) => order[a.verdict] - order[b.verdict]).flatMap((r) => r.lines);
   // The queries of the gateways the verdict rests on: all of them for pass, those not passing otherwise.
   const queries = results.filter((r) => verdict === 'pass' || r.verdict !== 'quiet').flatMap((r) => r.queries.map((q) => `query: ${q}`));
-  return { name, verdict, evidence: [...capped(lines), ...queries] };
+  // Requests (or a counter that moved) inside the window may be the last ones before the traffic moved: waiting a
+  // window tells. A gateway Prometheus never saw, or a failing Prometheus, does not pass by waiting.
+  const transient = verdict !== 'pass' && results.every((r) => r.verdict === 'quiet' || r.verdict === 'busy' || (r.verdict === 'noData' && !('absent' in r && r.absent)));
+  return { name, verdict, evidence: [...capped(lines), ...queries], ...(transient ? { transient: true } : {}) };
 }
 
 /** The label istioctl's install puts on what an IstioOperator installs: those objects are the install plan's, not imported config. */
@@ -172,3 +180,17 @@ export function vendorTraces(objects: readonly KubeObject[], opts: VendorTraceOp
     evidence: [traces.length ? `${scanned}: ${traces.length} trace(s)` : `${scanned}: none`, ...listed('trace', traces), ...notes],
   };
 }
+
+/**
+ * OldGatewayTraffic for a migration's spec: its finish.oldGateways (a gateway in the source context is known to
+ * Prometheus by source.clusterName when set) over finish.window (default 10m), through spec.prometheus. Without
+ * gateways it is skipped; without Prometheus it is not proven, never passed.
+ */
+export async function oldGatewayTrafficOf(spec: MeshMigrationSpec): Promise<FinishCheck> {
+  const window = spec.finish?.window ?? DEFAULT_FINISH_WINDOW;
+  const gateways = (spec.finish?.oldGateways ?? []).map((g) => ({ cluster: g.context === spec.source?.context ? (spec.source?.clusterName ?? g.context) : g.context, workload: g.workload }));
+  if (gateways.length === 0) return { name: 'OldGatewayTraffic', verdict: 'skipped', evidence: ['spec.finish.oldGateways names no gateway'] };
+  if (!spec.prometheus) return { name: 'OldGatewayTraffic', verdict: 'notProven', evidence: ['spec.prometheus is not set: meshferry cannot see traffic through the old gateways'] };
+  return oldGatewayTraffic(new PrometheusGate(spec.prometheus.address), gateways, prometheusRange(parseDuration(window)));
+}
+

@@ -52,7 +52,7 @@ describe('crossClusterSourcePods', () => {
     ['replicas absent means 1', [workload('StatefulSet', 'shop', 'db', {})], [], 'fail', ['StatefulSet shop/db in context tcm has spec.replicas 1']],
     ['a DaemonSet with a scheduled pod', [workload('DaemonSet', 'shop', 'agent', {}, { currentNumberScheduled: 1, desiredNumberScheduled: 1 })], [], 'fail', ['DaemonSet shop/agent in context tcm still schedules pods (1 scheduled, 1 desired)']],
     ['a DaemonSet scheduling nothing', [workload('DaemonSet', 'shop', 'agent', {}, { currentNumberScheduled: 0, desiredNumberScheduled: 0 })], [], 'pass', ['no workload of shop in context tcm has replicas, and no pod there runs']],
-    ['a running pod left (a bare pod, or one still terminating)', [workload('Deployment', 'shop', 'cart', { replicas: 0 })], [pod('shop', 'cart-1', {})], 'fail', ['pod shop/cart-1 in context tcm is Running']],
+    ['a running bare pod left (it never goes by itself)', [workload('Deployment', 'shop', 'cart', { replicas: 0 })], [pod('shop', 'cart-1', {})], 'fail', ['pod shop/cart-1 in context tcm is Running']],
     ['a completed pod does not count', [], [pod('shop', 'job-1', {}, undefined, 'Succeeded')], 'pass', ['no workload of shop in context tcm has replicas, and no pod there runs']],
     ['outside the waves\' namespaces does not count', [workload('Deployment', 'other', 'x', { replicas: 3 })], [pod('other', 'x-1', {})], 'pass', ['no workload of shop in context tcm has replicas, and no pod there runs']],
   ];

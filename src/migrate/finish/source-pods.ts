@@ -107,14 +107,19 @@ export function crossClusterSourcePods(input: CrossClusterSourcePodsInput): Fini
       if (replicas > 0) failing.push(`${ref} has spec.replicas ${replicas}`);
     }
   }
+  let stays = failing.length;
   for (const p of [...input.pods].sort(order)) {
     if (!scope.has(p.metadata.namespace ?? '')) continue;
     const phase = isPlainObject(p.status) && typeof p.status.phase === 'string' ? p.status.phase : 'Unknown';
     if (phase === 'Succeeded' || phase === 'Failed') continue;
     failing.push(`pod ${p.metadata.namespace}/${p.metadata.name} in context ${input.context} is ${phase}`);
+    // A pod being deleted, or kept by a controller (its workload is at 0), goes by itself; a bare pod stays.
+    const owned = Array.isArray(p.metadata.ownerReferences) && p.metadata.ownerReferences.some((r) => isPlainObject(r) && r.controller === true);
+    if (p.metadata.deletionTimestamp === undefined && !owned) stays++;
   }
   const where = [...scope].sort().join(', ') || '(no namespace)';
-  if (failing.length) return { name: 'SourcePods', verdict: 'fail', evidence: capped(failing) };
+  // Only pods that are going (a scale-down's pods terminating), no workload keeping replicas: waiting tells.
+  if (failing.length) return { name: 'SourcePods', verdict: 'fail', evidence: capped(failing), ...(stays === 0 ? { transient: true } : {}) };
   return { name: 'SourcePods', verdict: 'pass', evidence: [`no workload of ${where} in context ${input.context} has replicas, and no pod there runs`] };
 }
 
