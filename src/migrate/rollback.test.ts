@@ -126,7 +126,7 @@ describe('crossRollbackStages', () => {
 });
 
 describe('rollbackMigration of a CrossCluster journal', () => {
-  const spec = { mode: 'CrossCluster', source: { context: 'src', revision: 'old' }, target: { context: 'fake', revision: 'new', clusters: ['remote'] }, waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote' }] };
+  const spec = { mode: 'CrossCluster', source: { context: 'src', revision: 'old' }, target: { context: 'fake', revision: 'new', clusters: ['remote'] }, waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote', shifts: ['shift.yaml'] }] };
   const ts = { apiVersion: 'meshferry.dev/v1alpha1', kind: 'TrafficShift', namespace: 'shop', name: 'to-new' };
   const web = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
   const cfg = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg' };

@@ -11,13 +11,13 @@ import { describeEntry, describeTarget, MigrationClusters } from './clusters.js'
 import { SecretDigest } from '../journal/secret-digest.js';
 import { sanitizeTerminalText } from '../terminal-text.js';
 import { observePending } from './observe.js';
-import { MIGRATION_API_VERSION, MIGRATION_KIND, type MigrationStatus } from './spec.js';
+import { MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigrationSpec, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
 import { stateHolds, writeState, type StateAccess, type TargetState } from './target-state.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
 import { sameRestorable, untrustedImport } from './config.js';
-import { crossEntryProblem, namespaceKey, notReady, undoChanged, undoCreated, undoScale, undoShift, type CrossUndoContext, type ReverseShift, type ScaleBarrierItem, type UndoOutcome } from './cross/undo.js';
+import { crossEntryProblem, crossLabelProblem, namespaceKey, notReady, undoChanged, undoCreated, undoScale, undoShift, type CrossUndoContext, type ReverseShift, type ScaleBarrierItem, type UndoOutcome } from './cross/undo.js';
 import type { StoredMigration } from './store.js';
 
 export interface RollbackOptions {
@@ -316,7 +316,7 @@ async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promi
     await writeStatus(client, resource, name, status);
     return { exit: 1, status };
   };
-  const problemOf = (e: JournalEntry): string | undefined => (e.step === STEP.import ? undefined : e.step === STEP.namespace ? undoProblem(e) : crossEntryProblem(e, spec, home));
+  const problemOf = (e: JournalEntry): string | undefined => (e.step === STEP.import ? undefined : e.step === STEP.namespace ? (undoProblem(e) ?? crossLabelProblem(e, spec, home)) : crossEntryProblem(e, spec, home));
   await writeStatus(client, resource, name, { ...status, message: 'rolling back' });
   const valid: JournalEntry[] = [];
   for (const e of rollbackOrder(journal.entries()).filter((x) => !foreign.has(x.seq))) {
@@ -365,6 +365,11 @@ async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promi
     note(await undoShift(ctx, g), gate);
   }
   if (gate.length > 0) return stop(`rollback restored the source, but deleted none of the target's copies, since traffic may still reach them: ${[...gate, ...refused].join('; ')}`);
+  // Before any copy goes: a copied workload that serves in the target must have ready replicas in the source again
+  // (someone may have scaled the source down by hand, outside the journal): else deleting it would leave none anywhere.
+  const stranded = await strandedCopies(clusters, spec, copies.map((g) => g[0]!));
+  if (stranded.length > 0)
+    return stop(`rollback restored what it recorded, but deleted none of the target's copies: ${stranded.slice(0, 5).join('; ')}${stranded.length > 5 ? `; ... (${stranded.length} in all)` : ''}. Scale the source up (it was scaled down outside meshferry, so the journal holds no replicas to restore), then run rollback again`);
   // 3-6. What the target holds, then the config and the remote secrets.
   for (const g of copies) {
     if (aborted()) return { exit: 130, status };
@@ -392,6 +397,26 @@ async function rollbackCrossCluster(opts: RollbackOptions, run: CrossRun): Promi
   const done = rolledBackStatus(status, source, journal.entries().filter((e) => e.step === STEP.rollback).length);
   await writeStatus(client, resource, name, done);
   return { exit: 0, status: done };
+}
+
+/** Copied workloads ready in the target whose source counterpart has no ready replica: deleting them would strand their traffic. */
+async function strandedCopies(clusters: MigrationClusters, spec: MeshMigrationSpec, entries: readonly JournalEntry[]): Promise<string[]> {
+  const out: string[] = [];
+  const source = spec.source?.context;
+  if (!source) return out;
+  for (const e of entries) {
+    const t = e.target!;
+    if (e.step !== STEP.copy || (t.kind !== 'Deployment' && t.kind !== 'StatefulSet')) continue;
+    const ready = async (context: string | undefined) => {
+      const client = await clusters.clientFor(context, describeTarget(t));
+      const res = workloadResource(client, t.kind as WorkloadKind);
+      const live = res ? await client.get(res, t.namespace, t.name) : undefined;
+      return live && isPlainObject(live.status) ? Number(live.status.readyReplicas ?? 0) : 0;
+    };
+    if ((await ready(t.context)) > 0 && (await ready(source === clusters.homeContext ? undefined : source)) === 0)
+      out.push(`${describeTarget(t)} serves with ready replicas, but ${t.kind} ${t.namespace}/${t.name} in the source (context "${sanitizeTerminalText(source, { oneLine: true })}") has none`);
+  }
+  return out;
 }
 
 /**

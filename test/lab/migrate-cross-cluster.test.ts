@@ -7,10 +7,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCluster, type Cluster } from '../../src/kube/cluster.js';
-import type { Lab } from '../../src/lab/index.js';
+import { startApiServer, stopApiServer, type Lab } from '../../src/lab/index.js';
 import { podInjection } from '../../src/migrate/cluster/injection.js';
 import { isPlainObject, type KubeObject } from '../../src/resources/object.js';
-import { runCli, hasStackTrace, startCli } from '../support/cli.js';
+import { runCli, runCliAsync, hasStackTrace, startCli } from '../support/cli.js';
 import { until } from '../support/poll.js';
 import { labPerFile } from './lab-per-file.js';
 import { kubectlFor } from './lab-kubectl.js';
@@ -20,7 +20,7 @@ let lab: Lab;
 let tcm: Cluster;
 let primary: Cluster;
 let kubectl: Kubectl;
-const { parent } = labPerFile('migrate-cross-', { clusters: ['tcm', 'primary'], revisions: { tcm: ['1-18-5'], primary: ['1-31-1'] }, istiodCa: 'per-cluster' }, (l, c) => {
+const { parent, dir } = labPerFile('migrate-cross-', { clusters: ['tcm', 'primary'], revisions: { tcm: ['1-18-5'], primary: ['1-31-1'] }, istiodCa: 'per-cluster' }, (l, c) => {
   lab = l;
   tcm = c;
 });
@@ -222,4 +222,57 @@ describe('migrate apply, mode CrossCluster, workloads.copy false: the wave waits
     const pods = await primary.client.list(primary.discovery.resourceFor('', 'Pod')!, { namespace: 'orders' });
     expect(pods.map((p) => podInjection(p).revision)).toEqual(['1-31-1']);
   }, 400_000);
+});
+
+describe('migrate apply, mode CrossCluster: the target API server dies mid-copy', () => {
+  it('stops with exit 3 in one line; after a restart, resume completes, and every object meshferry wrote there is in the journal', async () => {
+    const ns = 'bulk';
+    ok(kubectl('tcm', ['create', 'namespace', ns]));
+    ok(kubectl('tcm', ['label', 'namespace', ns, 'istio.io/rev=1-18-5']));
+    const items: KubeObject[] = Array.from({ length: 60 }, (_, i) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `settings-${i}`, namespace: ns }, data: { n: String(i) } }));
+    items.push({ ...deployment('worker', 1), metadata: { name: 'worker', namespace: ns, labels: { app: 'worker' } } });
+    ok(kubectl('tcm', ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items })));
+    await settled(tcm, [ns]);
+    const file = await migrationFile(parent, 'bulk-move', {
+      mode: 'CrossCluster',
+      source: { context: 'tcm', revision: '1-18-5' },
+      target: { context: 'primary', revision: '1-31-1', clusters: ['primary'] },
+      waves: [{ name: 'bulk', namespaces: [ns] }],
+      verify: { timeout: '4m' },
+    });
+    const run = startCli(['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath], { env: env() });
+    // Anchored to work, not the clock: the API server goes down once the copy's intents are journaled (the local copy
+    // of the journal is written with every journal write).
+    const copyJournaled = () => (readdirSync(stateDir, { recursive: true }) as string[]).some((f) => f.endsWith('.json') && statSync(path.join(stateDir, f)).isFile() && /"step": ?"xc\.copy"[^}]*"namespace": ?"bulk"|"namespace": ?"bulk"[^}]*"step": ?"xc\.copy"/s.test(readFileSync(path.join(stateDir, f), 'utf8')));
+    await until(async () => (copyJournaled() || run.stderr().includes('copied') ? true : undefined));
+    await stopApiServer(dir, 'primary', { graceMs: 0 });
+    const r = await run.done;
+    expect(r.code, r.stderr).toBe(3);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('error:'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('primary');
+    await startApiServer(dir, 'primary');
+    await primary.client.refreshDiscovery();
+    ok(kubectl('tcm', ['-n', ns, 'scale', 'deployment', 'worker', '--replicas=0']));
+    const resumed = await runCliAsync(['migrate', 'resume', 'bulk-move', '--kubeconfig', lab.kubeconfigPath, '--context', 'primary'], { env: env() });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    // Every object of the namespace that meshferry wrote has a done (or settled) journal entry; none is left unrecorded.
+    const cms = await primary.client.list(primary.discovery.resourceFor('', 'ConfigMap')!, { namespace: 'meshferry-system' });
+    const entries = cms.flatMap((cm) => Object.values((cm.data ?? {}) as Record<string, string>)).flatMap((v) => {
+      try {
+        const parsed = JSON.parse(v) as unknown;
+        return Array.isArray(parsed) ? parsed : [];
+      } catch {
+        return [];
+      }
+    }) as { step: string; state: string; target?: { kind: string; namespace?: string; name: string } }[];
+    const recorded = new Set(entries.filter((e) => e.step === 'xc.copy' && e.state === 'done' && e.target?.namespace === ns).map((e) => `${e.target!.kind} ${e.target!.name}`));
+    const wrote: string[] = [];
+    for (const [group, kind] of [['', 'ConfigMap'], ['apps', 'Deployment']] as const)
+      for (const o of await primary.client.list(primary.discovery.resourceFor(group, kind)!, { namespace: ns }))
+        if ((o.metadata.managedFields as { manager?: string }[] | undefined)?.some((m) => m.manager === 'meshferry')) wrote.push(`${kind} ${o.metadata.name}`);
+    expect(wrote.length).toBe(61);
+    expect(wrote.filter((w) => !recorded.has(w))).toEqual([]);
+  }, 600_000);
 });

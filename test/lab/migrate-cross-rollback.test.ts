@@ -87,7 +87,7 @@ describe('CrossCluster rollback across src and dst', () => {
       mode: 'CrossCluster',
       source: { context: 'src', revision: 'old' },
       target: { context: 'dst', revision: 'new', clusters: ['dst'] },
-      waves: [{ name: 'shop', namespaces: ['c9-shop', 'c9-pay'], cluster: 'dst' }],
+      waves: [{ name: 'shop', namespaces: ['c9-shop', 'c9-pay'], cluster: 'dst', shifts: ['shop-shift.yaml'] }],
     };
     const m = await applyMigration(dst, migrations, { metadata: { name: 'c9' }, spec });
     const localDir = mkdtempSync(path.join(parent, 'journal-'));

@@ -36,6 +36,20 @@ describe('migrate status table', () => {
     expect(text).toMatch(/^first +Verified +2 +2 +4 +0/m);
   });
 
+  it('a CrossCluster wave shows its stage, copies, objects left alone and scale-downs, and the finish checks', () => {
+    const cross = {
+      ...finished,
+      residue: undefined,
+      waves: [{ name: 'shop', state: 'OptedIn' as const, stage: 'Ready' as const, copied: 12, scaledDown: 0, leftAlone: ['ConfigMap shop/x: written in remote by argocd-controller; meshferry never fights another owner'], counts: { workloads: 2, restarted: 0, verifiedPods: 3, untouched: 0 } }],
+      finishChecks: [{ name: 'SourcePods' as const, verdict: 'fail' as const, evidence: ['Deployment shop/a in context tcm has spec.replicas 1'] }],
+    };
+    const text = renderStatus('exit', cross);
+    expect(text).toMatch(/^WAVE +STATE +STAGE +COPIED +LEFT ALONE +VERIFIED PODS +SCALED DOWN +REASON$/m);
+    expect(text).toMatch(/^shop +OptedIn +Ready +12 +1 +3 +0/m);
+    expect(text).toContain('Left alone by wave shop (another owner, or a Secret that exists):\n  - ConfigMap shop/x: written in remote by argocd-controller');
+    expect(text).toContain('Finish checks:\n  - SourcePods: fail (Deployment shop/a in context tcm has spec.replicas 1)');
+  });
+
   it('says nothing of residue or warnings when there are none', () => {
     const { residue: _r, warnings: _w, ...bare } = finished;
     const text = renderStatus('up', bare);

@@ -1,4 +1,4 @@
-// `meshferry migrate plan|apply|status|resume|retry|rollback`: the phased, journaled MeshMigration (InPlace runs; CrossCluster is read, checked and outlined).
+// `meshferry migrate plan|apply|status|resume|retry|rollback|finish`: the phased, journaled MeshMigration, in place (InPlace) or across clusters (CrossCluster).
 import path from 'node:path';
 import type { Command } from 'commander';
 import { stringify } from 'yaml';
@@ -63,13 +63,13 @@ function progress(name: string): (a: Action, s: MigrationStatus) => void {
 }
 
 /** Runs `fn` with an AbortSignal that Ctrl-C trips; the run stops at the next action boundary, journal consistent. */
-async function interruptible<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function interruptible<T>(name: string, fn: (signal: AbortSignal) => Promise<T>, verb: 'resume' | 'rollback' = 'resume'): Promise<T> {
   const ctl = new AbortController();
   let finished: Promise<unknown> = Promise.resolve();
   const off = onInterrupt(async () => {
     ctl.abort();
     await finished.catch(() => undefined);
-    log.info(clean(`migrate: stopped between two steps; the journal is consistent. Continue with \`meshferry migrate resume ${name}\`.`));
+    log.info(clean(`migrate: stopped between two steps; the journal is consistent. Continue with \`meshferry migrate ${verb} ${name}\`.`));
   });
   try {
     const p = fn(ctl.signal);
@@ -250,6 +250,8 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
     const res = await ensureMigrations(cluster.client);
     const live = await cluster.client.get(res, undefined, m.value.metadata.name);
     if (live) refuseEnded(m.value.metadata.name, isPlainObject(live.status) && typeof live.status.phase === 'string' ? live.status.phase : undefined);
+    if (live && isPlainObject(live.status) && live.status.rollingBack === true)
+      throw new InputError(`MeshMigration ${m.value.metadata.name} is being rolled back (a rollback ran and did not finish): continue it with \`meshferry migrate rollback ${m.value.metadata.name}\`; it never goes forward again`, { code: 'RollingBack' });
     // The folder spec.config's and the shifts' paths are relative to.
     const needsBase = m.value.spec.config !== undefined || m.value.spec.waves.some((w) => w.shifts?.length);
     // --accept-unknown-calls is recorded on the object, so resume and retry need no flag (and `status` shows it).
@@ -276,7 +278,7 @@ export async function runStatus(name: string, flags: Flags): Promise<number> {
     const res = servedMigrations(cluster.client);
     if (!res) throw new UsageError(`there is no MeshMigration "${name}": the MeshMigration CRD is not installed in context ${cluster.connection.contextName}`);
     const { status } = await readMigration(cluster.client, res, name);
-    const view = { phase: status.phase, message: status.message, retryCounter: status.retryCounter, observedGeneration: status.observedGeneration, waves: status.waves, ...(status.failedCheck ? { failedCheck: status.failedCheck } : {}), ...(status.residue ? { residue: status.residue } : {}), ...(status.warnings ? { warnings: status.warnings } : {}), conditions: status.conditions };
+    const view = { phase: status.phase, message: status.message, retryCounter: status.retryCounter, observedGeneration: status.observedGeneration, waves: status.waves, ...(status.failedCheck ? { failedCheck: status.failedCheck } : {}), ...(status.residue ? { residue: status.residue } : {}), ...(status.warnings ? { warnings: status.warnings } : {}), ...(status.finishChecks ? { finishChecks: status.finishChecks } : {}), conditions: status.conditions };
     if (flags.output === 'json') await writeStdout(`${JSON.stringify(view, null, 2)}\n`);
     else if (flags.output === 'yaml') await writeStdout(stringify(view, { lineWidth: 0 }));
     else await writeStdout(renderStatus(name, status));
@@ -288,11 +290,21 @@ export async function runStatus(name: string, flags: Flags): Promise<number> {
 export function renderStatus(name: string, status: MigrationStatus): string {
   // The status is written by whoever can write the object: every field of it is server text.
   const out = [`${clean(name)}: ${clean(String(status.phase))} (retryCounter ${clean(String(status.retryCounter))})\n${clean(status.message)}\n\n`];
-  out.push(sanitizeTerminalText(renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')]))));
+  // A CrossCluster wave moves through stages and copies objects; an InPlace wave restarts workloads.
+  const cross = status.waves.some((w) => w.stage !== undefined || w.copied !== undefined);
+  out.push(
+    sanitizeTerminalText(
+      cross
+        ? renderTable(['wave', 'state', 'stage', 'copied', 'left alone', 'verified pods', 'scaled down', 'reason'], status.waves.map((w) => [w.name, w.state, w.stage ?? '', String(w.copied ?? 0), String(w.leftAlone?.length ?? 0), String(w.counts.verifiedPods), String(w.scaledDown ?? 0), clean(w.reason ?? '')]))
+        : renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')])),
+    ),
+  );
   const list = (title: string, items: readonly string[] | undefined) => {
     if (items?.length) out.push(`\n${title}:\n${items.map((i) => `  - ${clean(i)}\n`).join('')}`);
   };
   list('Residue (still uses the source; meshferry lists it, never removes it)', status.residue);
+  for (const w of status.waves) list(`Left alone by wave ${w.name} (another owner, or a Secret that exists)`, w.leftAlone);
+  list('Finish checks', status.finishChecks?.map((c) => `${c.name}: ${c.verdict}${c.evidence[0] ? ` (${c.evidence[0]})` : ''}`));
   list('Warnings', status.warnings);
   return out.join('');
 }
@@ -303,6 +315,9 @@ async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'
   const stored = await readMigration(cluster.client, res, name);
   if (opts.ended === 'refuse') refuseEnded(name, stored.status.phase);
   if (opts.run) await refuseUntrustedRun(stored, name);
+  // A rollback under way (or interrupted) only goes on backwards: a forward run would redo what it has undone.
+  if (opts.run && stored.status.rollingBack)
+    throw new InputError(`MeshMigration ${name} is being rolled back (a rollback ran and did not finish): continue it with \`meshferry migrate rollback ${name}\`; it never goes forward again`, { code: 'RollingBack' });
   return res;
 }
 
@@ -362,6 +377,7 @@ export async function runRollback(name: string, flags: Flags): Promise<number> {
           onStep: say,
           ...(cross ? { clusters: cross.clusters, reverseShift: reverseShiftEntry({ home: cluster.client, set: cross.set, signal, onStep: say }) } : {}),
         }),
+        'rollback',
       );
       return r.exit === 130 ? ExitCode.interrupted : finalWord(r.exit, r.status, name);
     } finally {
@@ -374,7 +390,7 @@ export async function runRollback(name: string, flags: Flags): Promise<number> {
 export function registerMigrate(program: Command): void {
   const migrate = program
     .command('migrate')
-    .summary('move workloads to another control plane in place: phases, waves, journal, resume, rollback')
+    .summary('move workloads to another control plane, in place or across clusters: phases, waves, journal, resume, rollback')
     .description(
       'Run a MeshMigration (apiVersion meshferry.dev/v1alpha1, schemas/mesh-migration.schema.json): Init checks (with spec.config: ' +
         'analyze the config) → Prepare (import spec.config, journaled; required proxy metadata) → ' +

@@ -10,7 +10,7 @@ import type { CreatedResult } from './entries.js';
 import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan } from './observe-cross.js';
 import { secretDataDigest, type PlannedCopy } from './copy-plan.js';
 import type { CrossAction } from './reconcile-cross.js';
-import { ensureRemoteSecret } from './remote-secrets.js';
+import { ensureRemoteSecret, secretSafe } from './remote-secrets.js';
 import { ensureTrafficShiftCrd } from '../../traffic/shift/store.js';
 
 /** How many leftAlone lines a wave's status keeps (the first ones); the count is in the message. */
@@ -143,7 +143,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       const home = ctx.clusters.home;
       await ensureTrafficShiftCrd(home);
       await journaledWrites(ctx, [
-        { step: STEP.shift, target: targetIn(planned.object, undefined), state: { object: planned.object }, extra: { wave: action.wave, shift: action.file }, write: async () => created(await home.apply(planned.object, { force: true })) },
+        { step: STEP.shift, target: targetIn(planned.object, undefined), state: { object: planned.object }, extra: { wave: action.wave, shift: action.file }, write: async () => created(await home.apply(planned.object, { force: false })) },
       ]);
       const t = await shifts.tick(action.file);
       const ws = next.waves[action.wave]!;
@@ -165,12 +165,20 @@ async function copyWrite(ctx: ActContext, client: ObjectClient, cluster: string,
   if (!ctx.secretDigest) throw new TypeError('copying Secrets needs the migration\'s Secret digest key');
   const body: KubeObject = { ...c.object, ...(raw.type !== undefined ? { type: raw.type } : {}), data: raw.data ?? {} };
   delete (body as { stringData?: unknown }).stringData;
-  return {
+  const item: BatchWrite = {
     step: STEP.secret,
     target,
     state: { secretDigest: await ctx.secretDigest.of(raw) },
     before: { object: null },
     extra: { wave },
-    write: async () => created(await client.create(body)),
+    write: async () => {
+      try {
+        return created(await client.create(body));
+      } catch (err) {
+        // Whatever the server answered about a Secret may quote it: only its status and reason go on.
+        throw secretSafe(err, [item]);
+      }
+    },
   };
+  return item;
 }

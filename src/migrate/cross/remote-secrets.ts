@@ -247,7 +247,8 @@ async function record(access: ActContext, items: BatchWrite[], out: EnsureRemote
  * An API error about a Secret write keeps only its status and reason: a server's message about a Secret may quote
  * what was sent (the reader token inside the kubeconfig). Other errors pass unchanged.
  */
-function secretSafe(err: unknown, items: readonly BatchWrite[]): unknown {
+/** A server error about a batch with a Secret in it, reduced to its status and reason: a validation message may quote what was sent. */
+export function secretSafe(err: unknown, items: readonly BatchWrite[]): unknown {
   if (!(err instanceof KubeApiError) || !items.some((i) => isSecret(i.target))) return err;
   return new KubeApiError(err.status, err.reason, `HTTP ${err.status} ${err.reason} writing ${items.map((i) => describeObject({ apiVersion: i.target.apiVersion, kind: i.target.kind, metadata: { name: i.target.name, ...(i.target.namespace ? { namespace: i.target.namespace } : {}) } })).join(', ')}`, {
     ...(err.context === undefined ? {} : { context: err.context }),

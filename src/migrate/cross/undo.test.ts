@@ -16,7 +16,7 @@ const SPEC: MeshMigrationSpec = {
   mode: 'CrossCluster',
   source: { context: 'src', revision: 'old' },
   target: { context: 'home', revision: 'new', clusters: ['home', 'remote'] },
-  waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote' }],
+  waves: [{ name: 'shop', namespaces: ['shop'], cluster: 'remote', shifts: ['./shift.yaml'] }],
 };
 
 const entry = (step: string, target: Record<string, string>, before: unknown, extra: Partial<JournalEntry> = {}): JournalEntry => ({
@@ -34,11 +34,18 @@ const cm = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg'
 
 describe('crossEntryProblem: an entry alone never decides what rollback deletes, restores or scales', () => {
   it.each<[string, JournalEntry, RegExp | undefined]>([
-    ['a scale-down of a source Deployment', entry(STEP.scale, { ...web, context: 'src' }, { replicas: 3 }), undefined],
+    ['a scale-down of a source Deployment', entry(STEP.scale, { ...web, context: 'src' }, { replicas: 3 }, { intent: { wave: 0, state: { replicas: 0 } } }), undefined],
+    ['a scale that did not go to 0 (meshferry only scales down to 0)', entry(STEP.scale, { ...web, context: 'src' }, { replicas: 3 }, { intent: { wave: 0, state: { replicas: 5 } } }), /its intent is not \{replicas: 0\}/],
+    ['a scale of a workload outside the wave\'s namespaces', entry(STEP.scale, { ...web, namespace: 'kube-system', name: 'coredns', context: 'src' }, { replicas: 2 }, { intent: { wave: 0, state: { replicas: 0 } } }), /not in the namespaces of the wave/],
+    ['a copy outside the wave\'s namespaces', entry(STEP.copy, { ...cm, namespace: 'payments', context: 'remote' }, { object: null }), /not in the namespaces of the wave/],
+    ['a namespace that is not the wave\'s', entry(STEP.crossNamespace, { apiVersion: 'v1', kind: 'Namespace', name: 'payments', context: 'remote' }, { object: null }), /not a namespace of the wave/],
+    ['a remote secret of a cluster the migration does not name', entry(STEP.remoteSecret, { apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: 'istio-remote-secret-prod' }, { object: null }), /not the remote secret of a remote/],
+    ['a reader object under another name', entry(STEP.created, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'cluster-admin', context: 'remote' }, { object: null }), /not one of the remote reader's objects/],
+    ['a shift naming no shift file of its wave', entry(STEP.shift, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'TrafficShift', namespace: 'shop', name: 's' }, { object: null }, { intent: { wave: 0, shift: './other.yaml', state: {} } }), /names no shift file of the wave/],
     ['a scale of a DaemonSet (it has no replicas to restore)', entry(STEP.scale, { ...web, kind: 'DaemonSet', context: 'src' }, { replicas: 3 }), /DaemonSet shop\/web in context "src" is not what a xc.scale step writes/],
     ['a scale recording labels', entry(STEP.scale, { ...web, context: 'src' }, { labels: { app: null } }), /prior state other than \{replicas: n\}/],
     ['a scale recording negative replicas', entry(STEP.scale, { ...web, context: 'src' }, { replicas: -1 }), /prior state other than/],
-    ['a scale aimed at the target cluster', entry(STEP.scale, { ...web, context: 'remote' }, { replicas: 3 }), /xc\.scale step acts on the source cluster \("src"\), not on context "remote"/],
+    ['a scale aimed at the target cluster', entry(STEP.scale, { ...web, context: 'remote' }, { replicas: 3 }, { intent: { wave: 0, state: { replicas: 0 } } }), /xc\.scale step acts on the source cluster \("src"\), not on context "remote"/],
     ['a copy meshferry created in its wave\'s cluster', entry(STEP.copy, { ...cm, context: 'remote' }, { object: null }), undefined],
     ['a copy that changed a prior object', entry(STEP.copy, { ...cm, context: 'remote' }, { object: { ...cm, metadata: { name: 'cfg', namespace: 'shop' } } }), undefined],
     ['a copy whose prior object is another one', entry(STEP.copy, { ...cm, context: 'remote' }, { object: { ...cm, metadata: { name: 'other', namespace: 'shop' } } }), /prior state is not \{object: null\} nor that very object/],
@@ -51,10 +58,10 @@ describe('crossEntryProblem: an entry alone never decides what rollback deletes,
     ['a Secret step aimed at a ConfigMap', entry(STEP.secret, { ...cm, context: 'remote' }, { object: null }), /not what a xc\.secret step writes/],
     ['the remote secret in home', entry(STEP.remoteSecret, { apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: 'istio-remote-secret-remote' }, { object: null }), undefined],
     ['the remote secret in a remote', entry(STEP.remoteSecret, { apiVersion: 'v1', kind: 'Secret', namespace: 'istio-system', name: 'istio-remote-secret-remote', context: 'remote' }, { object: null }), /home cluster/],
-    ['the reader ClusterRole in the remote', entry(STEP.created, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'istio-reader', context: 'remote' }, { object: null }), undefined],
+    ['the reader ClusterRole in the remote', entry(STEP.created, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: 'istio-reader-clusterrole-istio-system', context: 'remote' }, { object: null }), undefined],
     ['a reader object of another kind', entry(STEP.created, { ...web, context: 'remote' }, { object: null }), /not what a xc\.created step writes/],
     ['a shift aimed at a Deployment', entry(STEP.shift, web, { object: null }), /not what a xc\.shift step writes/],
-    ['a shift in home', entry(STEP.shift, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'TrafficShift', namespace: 'shop', name: 's' }, { object: null }), undefined],
+    ['a shift in home', entry(STEP.shift, { apiVersion: 'meshferry.dev/v1alpha1', kind: 'TrafficShift', namespace: 'shop', name: 's' }, { object: null }, { intent: { wave: 0, shift: './shift.yaml', state: {} } }), undefined],
     ['an in-place step', entry(STEP.restart, web, { restartedAt: null }), /not a CrossCluster step/],
   ])('%s', (_name, e, want) => {
     const why = crossEntryProblem(e, SPEC, 'home');
@@ -136,6 +143,18 @@ describe('undoCreated', () => {
     const e = await add({ step: STEP.copy, target: { ...cm, context: 'remote' }, before: { object: null }, intent: { wave: 0, state: {} } }, { uid: live.metadata.uid, resourceVersion: '1', created: true });
     expect((await undoCreated(ctx, [e])).refused).toMatch(/carries no write by meshferry/);
     expect(remote.objects.has(CM_PATH)).toBe(true);
+  });
+
+  it('refuses a recorded uid on an object someone else created and meshferry only wrote to later (a forged entry on a namespace meshferry relabelled)', async () => {
+    const { ctx, remote, add } = await setup();
+    const live = remote.seed({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'shop', managedFields: [{ manager: 'kubectl-create', operation: 'Update', time: '2026-11-30T00:00:00Z' }, { manager: 'meshferry', operation: 'Update', time: '2026-11-30T01:00:00Z' }] },
+    });
+    const e = await add({ step: STEP.crossNamespace, target: { apiVersion: 'v1', kind: 'Namespace', name: 'shop', context: 'remote' }, before: { object: null }, intent: { wave: 0, state: {} } }, { uid: live.metadata.uid, resourceVersion: '1', created: true });
+    expect((await undoCreated(ctx, [e])).refused).toMatch(/others wrote it before meshferry did \(kubectl-create\), so meshferry did not create it/);
+    expect(remote.writes).toEqual([]);
   });
 
   it.each<[string, unknown[], boolean]>([

@@ -15,6 +15,9 @@ import { COPIED_KINDS, copyable, sameRestorable, untrustedImport } from '../conf
 import { waveCluster, type MeshMigrationSpec } from '../spec.js';
 import { readState, writeState, type StateAccess } from '../target-state.js';
 import { entryWave, recordedUid } from './entries.js';
+import { targetNamespaceLabels } from './observe-cross.js';
+import { ISTIO_NAMESPACE } from '../../install/topology.js';
+import { READER_CLUSTER_ROLE, READER_SERVICE_ACCOUNT, READER_TOKEN_SECRET, remoteSecretName } from '../../install/remote-secret.js';
 
 /**
  * Moves a wave's traffic back to the source from its `xc.shift` entry (built in cross/wave-shifts.ts). It owns that
@@ -102,7 +105,73 @@ export function crossEntryProblem(e: JournalEntry, spec: MeshMigrationSpec, home
   }
   if (!problem && OBJECT_STEPS.has(e.step) && e.step !== STEP.copy && e.step !== STEP.shift && !createdBefore) problem = 'its prior state is not {object: null} (meshferry only creates these)';
   if (problem) return problem;
-  return contextProblem(e, t, spec, home);
+  return scopeProblem(e, t, spec, home) ?? contextProblem(e, t, spec, home);
+}
+
+/**
+ * Why a CrossCluster label entry (an existing namespace of a wave relabelled in the wave's cluster) cannot be one
+ * meshferry wrote, or undefined: its namespace must be the wave's, in the wave's cluster, and its labels only those a
+ * wave sets (targetNamespaceLabels). Otherwise a forged entry could set or strip any label (pod security, say) of
+ * any namespace in any cluster the migration names.
+ */
+export function crossLabelProblem(e: JournalEntry, spec: MeshMigrationSpec, home: string): string | undefined {
+  const t = e.target!;
+  const index = entryWave(e);
+  const wave = index === undefined ? undefined : spec.waves[index];
+  if (!wave || !(wave.namespaces ?? []).includes(t.name)) return `${describeTarget(t)} is not a namespace of the wave the entry names`;
+  const allowed = new Set(Object.keys(targetNamespaceLabels(spec)));
+  const labels = isPlainObject(e.before) && isPlainObject(e.before.labels) ? Object.keys(e.before.labels) : [];
+  const other = labels.filter((k) => !allowed.has(k));
+  if (other.length) return `it restores label(s) a wave never sets: ${other.map((k) => sanitizeTerminalText(k, { oneLine: true })).join(', ')}`;
+  const at = t.context ?? home;
+  const cluster = waveCluster(spec, wave);
+  return cluster === at ? undefined : `a wave's namespace labels are in its cluster "${sanitizeTerminalText(cluster ?? '', { oneLine: true })}", not in context "${sanitizeTerminalText(at, { oneLine: true })}"`;
+}
+
+/** The objects the remote reader step creates, by kind and name (install/remote-secret.ts). */
+const READER_OBJECTS: ReadonlySet<string> = new Set([
+  `Namespace ${ISTIO_NAMESPACE}`,
+  `ServiceAccount ${ISTIO_NAMESPACE}/${READER_SERVICE_ACCOUNT}`,
+  `Secret ${ISTIO_NAMESPACE}/${READER_TOKEN_SECRET}`,
+  `ClusterRole ${READER_CLUSTER_ROLE}`,
+  `ClusterRoleBinding ${READER_CLUSTER_ROLE}`,
+]);
+
+/**
+ * Why an entry's object is outside what its step ever writes, or undefined: a wave's steps write only in that
+ * wave's namespaces (a scale-down only to 0), the remote secret step only `istio-system/istio-remote-secret-<remote>`,
+ * the reader step only the reader's fixed objects, a shift only a TrafficShift of a wave's shift file. The journal is
+ * ConfigMaps others may write: without this, a forged entry could aim rollback at any object of the right kind.
+ */
+function scopeProblem(e: JournalEntry, t: JournalTarget, spec: MeshMigrationSpec, home: string): string | undefined {
+  const index = entryWave(e);
+  const wave = index === undefined ? undefined : spec.waves[index];
+  const inWave = (ns: string | undefined) => wave !== undefined && ns !== undefined && (wave.namespaces ?? []).includes(ns);
+  const what = describeTarget(t);
+  switch (e.step) {
+    case STEP.scale: {
+      if (!inWave(t.namespace)) return `${what} is not in the namespaces of the wave the entry names`;
+      const state = isPlainObject(e.intent) && isPlainObject(e.intent.state) ? e.intent.state : undefined;
+      return state && Object.keys(state).length === 1 && state.replicas === 0 ? undefined : 'its intent is not {replicas: 0}, the only scale meshferry makes';
+    }
+    case STEP.copy:
+    case STEP.secret:
+      return inWave(t.namespace) ? undefined : `${what} is not in the namespaces of the wave the entry names`;
+    case STEP.crossNamespace:
+      return inWave(t.name) ? undefined : `${what} is not a namespace of the wave the entry names`;
+    case STEP.remoteSecret: {
+      const remotes = (spec.target.clusters ?? []).filter((c) => c !== (spec.target.context ?? home));
+      return t.namespace === ISTIO_NAMESPACE && remotes.some((c) => remoteSecretName(c) === t.name) ? undefined : `${what} is not the remote secret of a remote this migration names`;
+    }
+    case STEP.created:
+      return READER_OBJECTS.has(`${t.kind} ${t.namespace ? `${t.namespace}/` : ''}${t.name}`) ? undefined : `${what} is not one of the remote reader's objects`;
+    case STEP.shift: {
+      const file = isPlainObject(e.intent) ? e.intent.shift : undefined;
+      return wave !== undefined && typeof file === 'string' && (wave.shifts ?? []).includes(file) ? undefined : 'it names no shift file of the wave it names';
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Why an entry's cluster is not one its step acts on, or undefined. */
@@ -142,9 +211,12 @@ function contextProblem(e: JournalEntry, t: JournalTarget, spec: MeshMigrationSp
  * deployment controller records a Deployment's revision through UpdateStatus (kubernetes
  * pkg/controller/deployment/sync.go `getNewReplicaSet`), so its managedFields entry has subresource status.
  */
-function writers(live: KubeObject): { manager: string; operation: unknown }[] {
+function writers(live: KubeObject): { manager: string; operation: unknown; time: number }[] {
   const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
-  return fields.filter(isPlainObject).filter((f) => f.subresource === undefined || f.subresource === '').map((f) => ({ manager: typeof f.manager === 'string' ? f.manager : '', operation: f.operation }));
+  return fields
+    .filter(isPlainObject)
+    .filter((f) => f.subresource === undefined || f.subresource === '')
+    .map((f) => ({ manager: typeof f.manager === 'string' ? f.manager : '', operation: f.operation, time: typeof f.time === 'string' ? Date.parse(f.time) : Number.NaN }));
 }
 
 /**
@@ -157,7 +229,13 @@ function notCreatedByMeshferry(e: JournalEntry, live: KubeObject): string | unde
   const managers = writers(live);
   if (uid !== undefined) {
     if (live.metadata.uid !== uid) return `it is not the object meshferry created (uid ${String(live.metadata.uid)}, meshferry recorded ${uid}): someone made it again since`;
-    if (!managers.some((m) => m.manager === 'meshferry')) return 'the live object carries no write by meshferry (managedFields)';
+    const ours = managers.filter((m) => m.manager === 'meshferry');
+    if (ours.length === 0) return 'the live object carries no write by meshferry (managedFields)';
+    const mine = { time: Math.min(...ours.map((m) => m.time)) };
+    // A uid can be copied into a forged entry by anyone who can read the object: meshferry's write must also be the
+    // oldest on it (it created the object), as a config import's delete requires (config.ts untrustedImport).
+    const older = managers.filter((m) => m.manager !== 'meshferry' && m.time < mine.time).map((m) => m.manager);
+    if (Number.isNaN(mine.time) || older.length > 0) return `others wrote it before meshferry did (${[...new Set(older)].map((m) => sanitizeTerminalText(m, { oneLine: true })).join(', ') || 'no time recorded'}), so meshferry did not create it`;
     return undefined;
   }
   const others = [...new Set(managers.map((m) => m.manager).filter((m) => m !== 'meshferry'))];
