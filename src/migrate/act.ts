@@ -284,6 +284,7 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
     case 'shiftTick':
       return actCross(ctx, next, action);
     case 'finishCross':
+      delete next.failedCheck;
       next.phase = 'Finished';
       next.finishChecks = action.checks;
       next.message = `finished: every wave moved, and the finish checks pass (${action.checks.map((c) => `${c.name} ${c.verdict}`).join(', ') || 'none configured'}); \`meshferry migrate finish ${ctx.name}\` lists what is left of the source`;

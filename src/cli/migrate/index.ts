@@ -272,11 +272,14 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
   });
 }
 
+/** A MeshMigration lives in one cluster: a CrossCluster one in its home, spec.target.context, which may not be the current context. */
+const NOT_HERE_HINT = '; a CrossCluster migration lives in its home cluster (spec.target.context): pass --context with that context';
+
 /** `migrate status NAME`. */
 export async function runStatus(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
     const res = servedMigrations(cluster.client);
-    if (!res) throw new UsageError(`there is no MeshMigration "${name}": the MeshMigration CRD is not installed in context ${cluster.connection.contextName}`);
+    if (!res) throw new UsageError(`there is no MeshMigration "${name}": the MeshMigration CRD is not installed in context ${cluster.connection.contextName}${NOT_HERE_HINT}`);
     const { status } = await readMigration(cluster.client, res, name);
     const view = { phase: status.phase, message: status.message, retryCounter: status.retryCounter, observedGeneration: status.observedGeneration, waves: status.waves, ...(status.failedCheck ? { failedCheck: status.failedCheck } : {}), ...(status.residue ? { residue: status.residue } : {}), ...(status.warnings ? { warnings: status.warnings } : {}), ...(status.finishChecks ? { finishChecks: status.finishChecks } : {}), conditions: status.conditions };
     if (flags.output === 'json') await writeStdout(`${JSON.stringify(view, null, 2)}\n`);
@@ -311,7 +314,7 @@ export function renderStatus(name: string, status: MigrationStatus): string {
 
 async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'; run?: boolean } = {}) {
   const res = servedMigrations(cluster.client);
-  if (!res) throw new UsageError(`there is no MeshMigration "${name}" in context ${cluster.connection.contextName} (its CRD is not installed); start one with \`meshferry migrate apply FILE\``);
+  if (!res) throw new UsageError(`there is no MeshMigration "${name}" in context ${cluster.connection.contextName} (its CRD is not installed)${NOT_HERE_HINT}; start one with \`meshferry migrate apply FILE\``);
   const stored = await readMigration(cluster.client, res, name);
   if (opts.ended === 'refuse') refuseEnded(name, stored.status.phase);
   if (opts.run) await refuseUntrustedRun(stored, name);

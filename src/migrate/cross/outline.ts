@@ -110,6 +110,6 @@ export function renderOutline(o: CrossClusterOutline): string {
     for (const p of o.crossMeshPaths) out.push(`  ${p.from} → ${p.to} via ${p.via}`);
   }
   if (o.callGraph) out.push('', ...renderCallGraphSection(o.callGraph));
-  out.push('', `Finish: ${o.finish.oldGateways.length ? `old gateways without requests for ${o.finish.window}: ${o.finish.oldGateways.map((g) => `${g.context}/${g.workload}`).join(', ')}` : `the old gateways of the waves' shifts without requests for ${o.finish.window}`}`);
+  out.push('', `Finish: ${o.finish.oldGateways.length ? `no pod left in the source (SourcePods), and old gateways without requests for ${o.finish.window}: ${o.finish.oldGateways.map((g) => `${g.context}/${g.workload}`).join(', ')}` : 'no pod left in the source (SourcePods); no old gateway is named (finish.oldGateways), so the traffic check is skipped'}`);
   return `${out.join('\n')}\n`;
 }
