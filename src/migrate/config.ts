@@ -143,6 +143,8 @@ export interface ApplyRecord {
   /** Absent only in a record written before contexts were recorded (config-source.json). */
   contexts?: string[];
   shifts: RecordedShift[];
+  /** CrossCluster: specDigest of the spec as the cluster stored it when apply ran (absent in older records). */
+  spec?: string;
 }
 
 const APPLY_RECORD_FILE = 'apply-record.json';
@@ -163,6 +165,17 @@ export async function applyRecordFor(spec: MeshMigrationSpec, base: string): Pro
   return { base, ...(config?.from ? { from: config.from } : {}), ...(config?.rules ? { rules: config.rules } : {}), contexts: contextsOf(spec), shifts };
 }
 
+/**
+ * `sha256:<hex>` of a spec with sorted keys, without retryCounter (which `migrate retry` moves): what a CrossCluster
+ * apply record pins, so an edit of the object (a context swapped for another, a namespace added to a wave) is refused
+ * by resume, retry and rollback, and stops a run under way.
+ */
+export function specDigest(spec: MeshMigrationSpec): string {
+  const { retryCounter: _ignored, ...rest } = spec;
+  const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical) : isPlainObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v);
+  return `sha256:${sha256(JSON.stringify(canonical(rest)))}`;
+}
+
 /** Writes the apply record beside the local journal copy (every mode: it carries the contexts even without spec.config). */
 export async function recordApply(journalDir: string, record: ApplyRecord): Promise<void> {
   await mkdir(journalDir, { recursive: true });
@@ -170,8 +183,9 @@ export async function recordApply(journalDir: string, record: ApplyRecord): Prom
 }
 
 /** Records spec.config's source, the contexts and the shift files (`applyRecordFor` + `recordApply`). */
-export async function recordConfigSource(journalDir: string, spec: MeshMigrationSpec, base: string): Promise<void> {
-  await recordApply(journalDir, await applyRecordFor(spec, base));
+export async function recordConfigSource(journalDir: string, spec: MeshMigrationSpec, base: string, stored?: MeshMigrationSpec): Promise<void> {
+  const record = await applyRecordFor(spec, base);
+  await recordApply(journalDir, spec.mode === 'CrossCluster' && stored ? { ...record, spec: specDigest(stored) } : record);
 }
 
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
@@ -192,6 +206,7 @@ export async function readApplyRecord(journalDir: string): Promise<ApplyRecord |
       ...(typeof v.from === 'string' ? { from: v.from } : {}),
       ...(typeof v.rules === 'string' ? { rules: v.rules } : {}),
       ...(strings(v.contexts) ? { contexts: v.contexts } : {}),
+      ...(typeof v.spec === 'string' ? { spec: v.spec } : {}),
       shifts,
     };
   }
@@ -219,6 +234,8 @@ export async function checkApplyRecord(spec: MeshMigrationSpec, annotations: Rec
     if (spec.mode === 'CrossCluster') refuse('has no apply record on this machine (the contexts and shift files `migrate apply` vouched for)');
     return;
   }
+  if (spec.mode === 'CrossCluster' && record.spec !== undefined && record.spec !== specDigest(spec))
+    refuse('has a spec other than the one `migrate apply` recorded (a context, a wave or a namespace changed in the cluster)');
   const named = contextsOf(spec);
   if (record.contexts !== undefined || spec.mode === 'CrossCluster') {
     const recorded = record.contexts ?? [];

@@ -8,7 +8,8 @@ import { MigrationClusters } from './clusters.js';
 import { act } from './act.js';
 import { observe } from './observe.js';
 import type { CrossHooks } from './cross/observe-cross.js';
-import { configLoaderFor, readConfigSource } from './config.js';
+import { configLoaderFor, readConfigSource, specDigest } from './config.js';
+import { InputError } from '../errors.js';
 import { reconcile, terminal, type Action } from './reconcile.js';
 import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TIMEOUT_MS, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
@@ -47,8 +48,12 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
   // The key stays beside the local journal copy; nothing is created until a Secret is journaled.
   const secretDigest = SecretDigest.at(journal.localDir);
   let waitingSince: number | undefined;
+  // A CrossCluster run reaches what its spec names: the spec it started with is the one it runs to the end.
+  const startedWith = m.object.spec.mode === 'CrossCluster' ? specDigest(m.object.spec) : undefined;
   for (;;) {
     m = await readMigration(client, resource, name);
+    if (startedWith !== undefined && specDigest(m.object.spec) !== startedWith)
+      throw new InputError(`MeshMigration ${name}'s spec changed in the cluster while it ran; meshferry stopped between two steps. Run \`meshferry migrate apply FILE\` with the migration's file to go on with what it names`, { code: 'SpecChanged' });
     const config = configLoaderFor(m.object.spec, m.object.metadata.annotations, name, m.object.spec.config ? await readConfigSource(journal.localDir) : undefined);
     const ctx = { client, clusters, secretDigest, name, spec: m.object.spec, generation: m.generation, journal, annotations: m.object.metadata.annotations, ...(config ? { config } : {}), ...(opts.cross ? { cross: opts.cross } : {}) };
     const status = m.status;

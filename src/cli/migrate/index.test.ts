@@ -12,6 +12,7 @@ import { parseMigration } from '../../migrate/load.js';
 import { rolledBackStatus } from '../../migrate/rollback.js';
 import { contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigration, type MeshMigrationSpec, type MigrationStatus } from '../../migrate/spec.js';
 import { refuseUntrustedRun, renderStatus } from './index.js';
+import { specDigest } from '../../migrate/config.js';
 
 const finished: MigrationStatus = {
   phase: 'Finished',
@@ -299,6 +300,13 @@ describe('resume and retry trust only what apply recorded', () => {
   const inPlace: MeshMigrationSpec = { mode: 'InPlace', source: { context: 'prod' }, target: { revision: 'canary' }, waves: [{ name: 'a', namespaces: ['shop'] }] };
   const recordFor = async (spec: MeshMigrationSpec, uid: string) => recordApply(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'm', uid }, home), { base: home, contexts: contextsOf(spec), shifts: [] });
   const noShifts = { ...crossSpec, waves: crossSpec.waves.map(({ shifts: _s, ...w }) => w) };
+
+  it('a CrossCluster object whose spec changed since apply recorded it (same contexts, a namespace added to a wave) is refused; retryCounter may move', async () => {
+    await recordApply(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'm', uid: 'u-spec' }, home), { base: home, contexts: contextsOf(noShifts), shifts: [], spec: specDigest(noShifts) });
+    await expect(refuseUntrustedRun(stored({ ...noShifts, retryCounter: 3 }, 'u-spec'), 'm', home)).resolves.toBeUndefined();
+    const edited = { ...noShifts, waves: noShifts.waves.map((w, i) => (i === 0 ? { ...w, namespaces: [...(w.namespaces ?? []), 'kube-system'] } : w)) };
+    await expect(refuseUntrustedRun(stored(edited, 'u-spec'), 'm', home)).rejects.toMatchObject({ code: 'ApplyRecordMismatch', message: expect.stringMatching(/has a spec other than the one `migrate apply` recorded/) });
+  });
 
   it('a CrossCluster object that names what apply recorded may run', async () => {
     await recordFor(noShifts, 'u1');

@@ -261,7 +261,7 @@ export async function runApply(file: string, flags: Flags): Promise<number> {
     const annotations = Object.keys(merged).length ? merged : undefined;
     const stored = await applyMigration(cluster.client, res, { ...m.value, metadata: { ...m.value.metadata, ...(annotations ? { annotations } : {}) } });
     // This machine vouches for the folder, the contexts and the shift files it read; retry and resume trust no other (config.ts).
-    await recordConfigSource(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: m.value.metadata.name, uid: stored.uid }), m.value.spec, configBase(file));
+    await recordConfigSource(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: m.value.metadata.name, uid: stored.uid }), m.value.spec, configBase(file), stored.object.spec);
     // The flag an earlier run's Init asked for: its check runs again now, without a separate `migrate retry`.
     const wasAccepted = live?.metadata.annotations?.[ACCEPT_UNKNOWN_CALLS_ANNOTATION] === 'true';
     if (flags.acceptUnknownCalls && !wasAccepted && stored.status.failedCheck?.name === 'Init') {
@@ -367,6 +367,12 @@ export async function runRollback(name: string, flags: Flags): Promise<number> {
   return withCluster(flags, async (cluster) => {
     const res = await existing(cluster, name);
     const stored = await readMigration(cluster.client, res, name);
+    // A CrossCluster object whose spec differs from the one apply recorded here is refused: rollback reaches the
+    // clusters and namespaces the spec names. (Without a record, from another machine, the journal's checks apply.)
+    if (stored.object.spec.mode === 'CrossCluster') {
+      const record = await readApplyRecord(localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: stored.uid }));
+      if (record) await checkApplyRecord(stored.object.spec, stored.object.metadata.annotations, name, record);
+    }
     const say = (m: string) => log.info(`rollback: ${clean(m)}`);
     // CrossCluster: the journal's entries name the clusters they changed; the traffic goes back through the shift's router.
     const cross = stored.object.spec.mode === 'CrossCluster' ? crossRun(cluster, stored.object, flags, (w) => log.warn(clean(w))) : undefined;
