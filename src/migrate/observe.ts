@@ -36,7 +36,7 @@ export interface ObserveContext {
   config?: ConfigLoader;
   /** The MeshMigration's annotations (CrossCluster: --accept-unknown-calls is recorded there). */
   annotations?: Record<string, string> | undefined;
-  /** CrossCluster: the shifts, quiet checks, remote secrets and finish checks the engine calls. */
+  /** CrossCluster: the wave shifts of this process (their runners keep state between ticks). */
   cross?: CrossHooks;
 }
 

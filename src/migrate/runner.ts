@@ -28,7 +28,7 @@ export interface RunOptions {
   /** Pause between polls while rollouts run; default 500 ms. */
   pollMs?: number;
   journal?: Pick<JournalOptions, 'localDir'>;
-  /** CrossCluster: the shifts, quiet checks, remote secrets and finish checks the engine calls. */
+  /** CrossCluster: the wave shifts of this process (their runners keep state between ticks). */
   cross?: CrossHooks;
 }
 
