@@ -326,8 +326,8 @@ async function existing(cluster: Cluster, name: string, opts: { ended?: 'refuse'
 
 /**
  * Before `resume` or `retry` runs a migration: the object must name the contexts and shift files `migrate apply`
- * recorded on this machine (else exit 2: an edit of the object could aim the run at another cluster), and a
- * CrossCluster one stops there, since its engine is not built.
+ * recorded on this machine (else exit 2: an edit of the object could aim the run at another cluster); a CrossCluster
+ * one also needs that record, and the spec it pins.
  */
 export async function refuseUntrustedRun(stored: Pick<StoredMigration, 'object' | 'uid'>, name: string, journalHome?: string): Promise<void> {
   const dir = localJournalDir({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: stored.uid }, ...(journalHome ? [journalHome] : []));

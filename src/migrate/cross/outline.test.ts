@@ -1,4 +1,4 @@
-// The CrossCluster outline `migrate plan` prints while the engine is not built: defaults filled in, nothing claimed that did not run.
+// The CrossCluster outline `migrate plan` prints from the file: defaults filled in, nothing claimed that did not run.
 import { describe, expect, it } from 'vitest';
 import type { MeshMigrationSpec } from '../spec.js';
 import { crossClusterOutline, renderOutline } from './outline.js';
