@@ -17,14 +17,13 @@ import { PrometheusGate } from '../../traffic/gates/prometheus.js';
 import { queryCallGraph, prometheusRange } from './call-graph-query.js';
 import { callGraphBlocks, callGraphSection, DEFAULT_CALL_GRAPH_WINDOW, violationLine } from './call-graph-section.js';
 import { planCopy, type CopyPlan, type PlannedCopy } from './copy-plan.js';
-import type { CrossPrepareObservation, CrossWaveObservation, ObservedShift } from './reconcile-cross.js';
+import { scaleDownWindow, type CrossPrepareObservation, type CrossWaveObservation, type ObservedShift } from './reconcile-cross.js';
 import type { FinishCheck } from '../finish/check-types.js';
 import { oldGatewayTrafficOf } from '../finish/checks.js';
 import { readCrossClusterSourcePods } from '../finish/source-pods.js';
 import { STEP } from '../act.js';
 import { observeRemoteSecrets } from './remote-secrets.js';
 import { checkQuiet, hpasTargeting } from './quiet.js';
-import { DEFAULT_SCALE_DOWN_WINDOW } from './outline.js';
 
 /**
  * What the CrossCluster engine keeps per process beside the cluster: the wave shifts, whose runners hold state between
@@ -161,7 +160,7 @@ export async function crossInitChecks(ctx: CrossObserveContext, analyze = true):
     warnings.push(...graph.notes);
   }
   if (waveNsIn.length === 0) failures.push('no wave names a namespace: a CrossCluster wave moves namespaces');
-  const scaling = spec.waves.filter((w) => scaleWindow(w) !== undefined).map((w) => w.name);
+  const scaling = spec.waves.filter((w) => scaleDownWindow(w) !== undefined).map((w) => w.name);
   if (scaling.length && !spec.prometheus) failures.push(`wave${scaling.length > 1 ? 's' : ''} ${scaling.join(', ')} scale${scaling.length > 1 ? '' : 's'} the source down only once Prometheus proves it receives no requests, but spec.prometheus is not set: set it, or drop scaleDownSource`);
   if (spec.config && spec.config.from === undefined) {
     failures.push(`spec.config has no "from": the live export of the source is not built yet; export it yourself (\`meshferry export --context ${sourceCtx} --output-dir DIR\`) and name that folder in spec.config.from`);
@@ -262,7 +261,7 @@ export async function crossWaveView(ctx: CrossObserveContext, status: MigrationS
       return out;
     }
     case 'ScalingDown': {
-      const window = scaleWindow(wave);
+      const window = scaleDownWindow(wave);
       if (window === undefined) return { ...out, toScale: [] };
       const source = await sourceClient(ctx);
       const plan = await waveCopyPlan(ctx, wave, false);
@@ -283,11 +282,6 @@ export async function crossWaveView(ctx: CrossObserveContext, status: MigrationS
       return out;
     }
   }
-}
-
-function scaleWindow(wave: WaveSpec): string | undefined {
-  if (wave.scaleDownSource === true) return DEFAULT_SCALE_DOWN_WINDOW;
-  return typeof wave.scaleDownSource === 'object' ? wave.scaleDownSource.window : undefined;
 }
 
 /** The objects of a copy plan still to write in the target, and those left alone (another manager owns them; a Secret exists). */

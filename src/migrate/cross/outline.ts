@@ -1,6 +1,7 @@
 // The spec-level outline `migrate plan` prints for a CrossCluster file: read from the file (and Prometheus), no cluster.
 import { contextsOf, waveCluster, type MeshMigration } from '../spec.js';
 import { renderCallGraphSection, type CallGraphSection } from './call-graph-section.js';
+import { scaleDownWindow } from './reconcile-cross.js';
 
 /** What the issue and the plan give as defaults (docs/plan-cross-cluster.md): a quiet window of 5m, finish window 10m. */
 export const DEFAULT_SCALE_DOWN_WINDOW = '5m';
@@ -67,7 +68,7 @@ export function crossClusterOutline(m: Pick<MeshMigration, 'metadata' | 'spec'>,
       cluster: waveCluster(spec, w) ?? '',
       namespaces: w.namespaces ?? [],
       shifts: (w.shifts ?? []).map((file) => ({ file, name: shifts.find((s) => s.wave === w.name && s.file === file)?.name ?? '' })),
-      scaleDownSource: w.scaleDownSource === true ? DEFAULT_SCALE_DOWN_WINDOW : typeof w.scaleDownSource === 'object' ? w.scaleDownSource.window : false,
+      scaleDownSource: scaleDownWindow(w) ?? false,
       loadBalancer: w.services?.loadBalancer ?? 'clusterIP',
       keepNodePorts: w.services?.keepNodePorts ?? false,
       pauseBefore: w.pauseBefore ?? false,

@@ -3,6 +3,7 @@ import type { FinishCheck } from '../finish/check-types.js';
 import { finishChecksPass } from '../finish/check-types.js';
 import type { CrossStage, MeshMigrationSpec, MigrationStatus, WaveSpec } from '../spec.js';
 import { CROSS_STAGES } from '../spec.js';
+import { DEFAULT_SCALE_DOWN_WINDOW } from './outline.js';
 
 /** A pod of a copied workload that failed verification in the target. */
 export interface CrossPodProblem {
@@ -100,9 +101,9 @@ export function prepareCross(prep: CrossPrepareObservation | undefined): CrossAc
   return missing === undefined ? undefined : { kind: 'ensureRemoteSecret', cluster: missing };
 }
 
-/** The scale-down window of a wave, or undefined when its source keeps running. */
-export function scaleDownWindow(wave: WaveSpec, dflt: string): string | undefined {
-  if (wave.scaleDownSource === true) return dflt;
+/** The scale-down window of a wave (`true`: the default, 5m), or undefined when its source keeps running. */
+export function scaleDownWindow(wave: WaveSpec): string | undefined {
+  if (wave.scaleDownSource === true) return DEFAULT_SCALE_DOWN_WINDOW;
   return typeof wave.scaleDownSource === 'object' ? wave.scaleDownSource.window : undefined;
 }
 
