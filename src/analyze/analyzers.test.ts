@@ -488,7 +488,7 @@ const rows: Row[] = [
   },
   // policy.SelectorAnalyzer
   {
-    title: 'an AuthorizationPolicy and a Sidecar selecting nothing',
+    title: 'an AuthorizationPolicy (Warning, as Istio IST0127) and a Sidecar (Error) selecting nothing',
     analyzer: 'policy.SelectorAnalyzer',
     yaml: docs(
       deploy('web', 'default', { app: 'web' }),
@@ -496,7 +496,7 @@ const rows: Row[] = [
       `apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: default}\nspec:\n  workloadSelector: {labels: {app: api}}\n  egress: [{hosts: ["./*"]}]\n`,
     ),
     want: [
-      ['ReferencedResourceNotFound', 'AuthorizationPolicy default/p'],
+      ['NoMatchingWorkloadsFound', 'AuthorizationPolicy default/p'],
       ['ReferencedResourceNotFound', 'Sidecar default/s'],
     ],
   },
@@ -529,7 +529,7 @@ const rows: Row[] = [
     ),
     want: [
       ['ReferencedResourceNotFound', 'RequestAuthentication default/r'],
-      ['ReferencedResourceNotFound', 'AuthorizationPolicy empty/ns-wide'],
+      ['NoMatchingWorkloadsFound', 'AuthorizationPolicy empty/ns-wide'],
     ],
   },
   {

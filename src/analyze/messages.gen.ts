@@ -212,6 +212,14 @@ export const CATALOG = {
     template: "{kind}: {count} object(s) were not analyzed: no meshferry check reads this kind",
     args: [{ name: "kind", type: "string" }, { name: "count", type: "number" }],
   },
+  NoMatchingWorkloadsFound: {
+    code: "MF0027",
+    name: "NoMatchingWorkloadsFound",
+    level: "Warning",
+    description: "An AuthorizationPolicy selects no workload: its selector matches no pod template, or it is namespace-wide in a namespace where no workload runs (only checked when workloads are known). It protects nothing yet, which is legitimate for a namespace prepared ahead of its workloads; Istio's authz analyzer reports the same as IST0127 at Warning.",
+    template: "No matching workloads for this AuthorizationPolicy: {labels}",
+    args: [{ name: "labels", type: "string" }],
+  },
 } as const satisfies Record<string, MessageType>;
 
 export type MessageName = keyof typeof CATALOG;
@@ -273,4 +281,6 @@ export const msg = {
   RevisionNotChecked: (label: string, revision: string): Message => makeMessage(CATALOG.RevisionNotChecked, { label, revision }),
   /** MF0026 (Info): Objects of a kind no meshferry check reads (an Ingress, a Job, a custom resource, an IstioOperator, ...) pass through unanalyzed; one note per kind says so. */
   KindNotAnalyzed: (kind: string, count: number): Message => makeMessage(CATALOG.KindNotAnalyzed, { kind, count }),
+  /** MF0027 (Warning): An AuthorizationPolicy selects no workload: its selector matches no pod template, or it is namespace-wide in a namespace where no workload runs (only checked when workloads are known). It protects nothing yet, which is legitimate for a namespace prepared ahead of its workloads; Istio's authz analyzer reports the same as IST0127 at Warning. */
+  NoMatchingWorkloadsFound: (labels: string): Message => makeMessage(CATALOG.NoMatchingWorkloadsFound, { labels }),
 };

@@ -21,7 +21,7 @@ export const CODE_MAP: Readonly<Record<string, readonly MessageName[]>> = {
   IST0118: ['PortNameIsNotUnderNamingConvention'],
   IST0123: ['NamespaceMultipleInjectionLabels'],
   // NoMatchingWorkloadsFound: meshferry has one name for every selector that selects no workload.
-  IST0127: ['ReferencedResourceNotFound'],
+  IST0127: ['NoMatchingWorkloadsFound'],
   IST0130: ['VirtualServiceUnreachableRule'],
   IST0132: ['VirtualServiceHostNotFoundInGateway'],
   // istio's generic "schema warning" carries deprecations and filter-name notices that meshferry names precisely.

@@ -1,4 +1,4 @@
-// ReferencedResourceNotFound for policies (authorization, authentication, telemetry, sidecar, extensions) whose workload selector matches nothing (only where workloads are known).
+// ReferencedResourceNotFound (NoMatchingWorkloadsFound for an AuthorizationPolicy) for policies (authorization, authentication, telemetry, sidecar, extensions) whose workload selector matches nothing (only where workloads are known).
 import type { PathSegment } from '../../../resources/resource-set.js';
 import type { Analyzer } from '../../analyzer.js';
 import { asMap, namespaceOf, specOf } from '../../fields.js';
@@ -44,7 +44,7 @@ export const policySelectorAnalyzer: Analyzer = {
           // A namespace-wide AuthorizationPolicy where no workload runs protects nothing (istio authz
           // analyzeNoMatchingWorkloads); only a complete read can say that a namespace has no workloads.
           if (kind === K.AuthorizationPolicy && !meshWide && covered(ns) && !workloads.knownIn(ns))
-            ctx.report(r, msg.ReferencedResourceNotFound('workload', `any workload in namespace ${ns}`), ['metadata', 'namespace']);
+            ctx.report(r, msg.NoMatchingWorkloadsFound(`any workload in namespace ${ns}`), ['metadata', 'namespace']);
           continue;
         }
         if (meshWide ? !workloads.any() && !covered(ns) : !covered(ns)) {
@@ -53,7 +53,9 @@ export const policySelectorAnalyzer: Analyzer = {
         }
         if (!workloads.selectsAny(labels, meshWide ? undefined : ns)) {
           const at: PathSegment[] = ['spec', ...path, keys[0] as string];
-          ctx.report(r, msg.ReferencedResourceNotFound('workload selector', selectorString(labels)), at);
+          // Istio reports an AuthorizationPolicy that selects nothing at Warning (IST0127, authz analyzer), and a
+          // Sidecar's or Telemetry's at Error (IST0101, sidecar/selector.go, telemetry/selector.go).
+          ctx.report(r, kind === K.AuthorizationPolicy ? msg.NoMatchingWorkloadsFound(selectorString(labels)) : msg.ReferencedResourceNotFound('workload selector', selectorString(labels)), at);
         }
       }
     }
