@@ -287,18 +287,31 @@ export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<str
 }
 
 /**
- * Analyzes the config together with the live cluster's Istio config and the objects around it (files win over the
+ * Analyzes the config together with the live cluster's Istio config (and the workloads, Services and Secrets of the
+ * mesh's `others` clusters) and the objects around it (files win over the
  * live object they name), against the revisions installed. Only findings on objects of the config at or above
  * `failOn` are returned: the live cluster's own problems are not this migration's to fix.
  */
-export async function analyzeConfig(client: ObjectClient, input: ConfigInput, found: ControlPlaneDiscovery, failOn: Level): Promise<ConfigFinding[]> {
+export async function analyzeConfig(client: ObjectClient, input: ConfigInput, found: ControlPlaneDiscovery, failOn: Level, others: readonly ObjectClient[] = []): Promise<ConfigFinding[]> {
   const live = await exportObjects({ client, discovery: client.discovery }, { withContext: true });
   const set = ResourceSet.of(live.objects);
+  // The other clusters of the target mesh (CrossCluster: the remotes) run workloads the config selects, above all the
+  // ingress gateways, and hold their credentialName Secrets: `istioctl analyze --remote-contexts` reads them too. Only
+  // their workloads, Services and Secrets join; the config cluster's own copy of a name wins.
+  const contextOnly = new Set(['Namespace', 'Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'Secret']);
+  let complete = live.kinds.filter((k) => !k.skipped).map((k) => `${k.kind.group}/${k.kind.kind}`);
+  for (const other of others) {
+    const theirs = await exportObjects({ client: other, discovery: other.discovery }, { withContext: true });
+    for (const object of theirs.objects) if (contextOnly.has(object.kind) && !set.has(keyOf(object))) set.add({ object });
+    // A kind is known completely only when every cluster listed it.
+    const read = new Set(theirs.kinds.filter((k) => !k.skipped).map((k) => `${k.kind.group}/${k.kind.kind}`));
+    complete = complete.filter((k) => !contextOnly.has(k.slice(k.indexOf('/') + 1)) || read.has(k));
+  }
   for (const r of input.set) set.add(r, 'replace');
   const revisions = [...new Set(found.controlPlanes.flatMap((cp) => [cp.revision, ...cp.tags]))];
   const result = analyzeResources(set, {
     target: { revisions, revisionsKnown: true },
-    completeKinds: live.kinds.filter((k) => !k.skipped).map((k) => kindRef(k.kind.group, k.kind.kind)),
+    completeKinds: complete.map((k) => kindRef(k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1))),
     clusterName: client.transport.contextName,
   });
   return result.findings

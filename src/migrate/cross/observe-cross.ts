@@ -169,7 +169,9 @@ export async function crossInitChecks(ctx: CrossObserveContext, analyze = true):
   if (!spec.config || !analyze || !homeFound) return { failures, warnings };
   const failOn = spec.config.analyze?.failOn ?? 'Error';
   if (!ctx.config) throw new TypeError('spec.config is set but no config loader was given');
-  const findings = await analyzeConfig(home, await ctx.config(), homeFound, failOn);
+  // The target mesh spans its clusters: a Gateway's selector and credentialName Secret live where the gateway runs.
+  const others = [...new Set([...(spec.target.clusters ?? []), ...targetClusters])].filter((c) => c !== ctx.clusters.homeContext);
+  const findings = await analyzeConfig(home, await ctx.config(), homeFound, failOn, await Promise.all(others.map((c) => ctx.clusters.clientFor(c, `target cluster ${c}`))));
   return { failures, warnings, analyze: { failOn, findings } };
 }
 
