@@ -257,6 +257,7 @@ const rows: Row[] = [
     [
       [configMap('kube-root-ca.crt'), 'ConfigMap shop/kube-root-ca.crt', 'kube-controller-manager'],
       [configMap('istio-ca-root-cert'), 'ConfigMap shop/istio-ca-root-cert', 'istiod'],
+      [configMap('istio-ca-crl'), 'ConfigMap shop/istio-ca-crl', 'revocation list'],
       [obj('apps/v1', 'ReplicaSet', 'cart-5d8f', {}, owned('Deployment', 'cart')), 'ReplicaSet shop/cart-5d8f', "made by its Deployment's controller"],
       [obj('apps/v1', 'ControllerRevision', 'db-1', {}, owned('StatefulSet', 'db')), 'ControllerRevision shop/db-1', "made by its workload's controller"],
       [obj('v1', 'Pod', 'cart-5d8f-x', {}, owned('ReplicaSet', 'cart-5d8f')), 'Pod shop/cart-5d8f-x', "made by its workload's controller"],

@@ -122,6 +122,8 @@ const CONTROLLER_KEPT: Record<string, string> = {
 const CONTROLLER_CONFIGMAPS: Record<string, string> = {
   'kube-root-ca.crt': "published into every namespace by kube-controller-manager (the cluster's CA); the target has its own",
   'istio-ca-root-cert': "written into every namespace by istiod (the mesh's root certificate); the target's istiod writes its own",
+  // istio pilot/pkg/serviceregistry/kube/controller/namespacecontroller.go (CRLNamespaceConfigMap, PILOT_CRL_CONFIGMAP).
+  'istio-ca-crl': "written into every namespace by istiod when its plugged-in CA has a revocation list; the target's istiod writes its own",
 };
 
 const SERVICE_ACCOUNT_TOKEN = 'kubernetes.io/service-account-token';
