@@ -16,7 +16,7 @@ import { effectiveOptIn, type MeshMigrationSpec, type MigrationStatus } from './
 import { stateHolds, type StateAccess, type TargetState } from './target-state.js';
 import type { SecretDigest } from '../journal/secret-digest.js';
 import { describeEntry, type MigrationClusters } from './clusters.js';
-import { analyzeConfig, compareConfig, type ConfigLoader } from './config.js';
+import { analyzeConfig, compareConfig, copyable, type ConfigLoader } from './config.js';
 import { crossFinishChecks, crossInitChecks, crossPrepareView, crossWaveView, type CrossHooks } from './cross/observe-cross.js';
 
 /** What observe needs besides the cluster. */
@@ -263,6 +263,11 @@ function observedWorkloads(refs: readonly Workload[], objects: Map<string, KubeO
   });
 }
 
+function movedByWave(spec: ObserveContext['spec'], o: KubeObject): boolean {
+  if (spec.mode !== 'CrossCluster' || !copyable(o.apiVersion, o.kind)) return false;
+  return spec.waves.some((w) => (w.namespaces ?? []).includes(o.metadata.namespace ?? ''));
+}
+
 async function prepareView(ctx: ObserveContext, status: MigrationStatus, source: string): Promise<NonNullable<Observation['prepare']>> {
   const { client, spec } = ctx;
   let config: NonNullable<Observation['prepare']>['config'];
@@ -270,7 +275,9 @@ async function prepareView(ctx: ObserveContext, status: MigrationStatus, source:
     const items = await compareConfig(client, await configLoader(ctx)());
     config = {
       toImport: items.filter((i): i is typeof i & { change: 'create' | 'change' } => i.change === 'create' || i.change === 'change').map((i) => ({ ref: i.ref, change: i.change })),
-      skipped: items.filter((i) => i.change === 'skip').map((i) => i.ref),
+      // CrossCluster: a workload, Service or ConfigMap of a wave's namespace is the wave's to copy (or await), not the
+      // user's to create, so the export's copy of it is no "not imported" warning.
+      skipped: items.filter((i) => i.change === 'skip' && !movedByWave(spec, i.object)).map((i) => i.ref),
     };
   }
   // Import first: the proxy metadata is looked at once the config is in.
