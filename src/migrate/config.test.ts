@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeshferryError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { KubeObject } from '../resources/object.js';
-import { applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
+import { applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, onlySubresourceWritesSince, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
 import { rollbackOrder } from './rollback.js';
 import type { MeshMigrationSpec } from './spec.js';
 
@@ -202,6 +202,15 @@ describe('the import\'s comparison', () => {
     expect(showsObject(vs, live({ spec: { hosts: ['b'], http: vs.spec ? (vs.spec as { http: unknown }).http : [] } }))).toBe(false);
     expect(showsObject(vs, { ...live(), metadata: { ...live().metadata, labels: { extra: 'kept' } } })).toBe(false);
     expect(showsObject(vs, live({ spec: { hosts: ['a', 'c'], http: (vs.spec as { http: unknown }).http } }))).toBe(false);
+  });
+  it('an object meshferry created and only a controller\'s status write touched since is still meshferry\'s to delete; any other writer, or a changed field, is not', () => {
+    const mf = { manager: 'meshferry', operation: 'Apply', time: '2026-11-30T05:00:00Z', fieldsType: 'FieldsV1', fieldsV1: {} };
+    const status = { manager: 'pilot-discovery', operation: 'Update', subresource: 'status', time: '2026-11-30T05:00:01Z', fieldsType: 'FieldsV1', fieldsV1: {} };
+    const other = { manager: 'kubectl-edit', operation: 'Update', time: '2026-11-30T05:00:02Z', fieldsType: 'FieldsV1', fieldsV1: {} };
+    const withFields = (managedFields: unknown[], o = live()) => ({ ...o, metadata: { ...o.metadata, managedFields } });
+    expect(onlySubresourceWritesSince(vs, withFields([mf, status]))).toBe(true);
+    expect(onlySubresourceWritesSince(vs, withFields([mf, status, other]))).toBe(false);
+    expect(onlySubresourceWritesSince(vs, withFields([mf, status], live({ spec: { hosts: ['b'] } })))).toBe(false);
   });
   it('the restorable form drops status and what the server sets, and compares equal across versions', () => {
     const r = restorable(live());

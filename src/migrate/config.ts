@@ -448,6 +448,18 @@ export function showsObject(want: KubeObject, live: KubeObject): boolean {
   return Object.entries(want).every(([k, v]) => k === 'apiVersion' || k === 'kind' || k === 'metadata' || k === 'status' || subset(v, live[k]));
 }
 
+/**
+ * Whether an object meshferry created has been written since only through a subresource (status, scale), which moves
+ * its resourceVersion but not the object: istiod's ipallocate controller (on by default, PILOT_ENABLE_IP_AUTOALLOCATE)
+ * patches the status of every ServiceEntry without addresses (istio pilot/pkg/controllers/ipallocate/ipallocate.go
+ * PatchStatus). True when the live object still shows what meshferry wrote and no other manager wrote the object itself.
+ */
+export function onlySubresourceWritesSince(wrote: KubeObject, live: KubeObject): boolean {
+  const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
+  const others = fields.filter((f) => !isPlainObject(f) || (f.manager !== 'meshferry' && (f.subresource === undefined || f.subresource === '')));
+  return others.length === 0 && showsObject(wrote, live);
+}
+
 const SERVER_METADATA = ['managedFields', 'uid', 'resourceVersion', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;
 
 /** The live object as rollback would put it back: everything but status and the fields the server sets. */
