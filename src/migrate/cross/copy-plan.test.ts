@@ -127,7 +127,7 @@ const rows: Row[] = [
       ['networking.k8s.io/v1', 'NetworkPolicy', 'NetworkPolicy shop/settings'],
       ['v1', 'ServiceAccount', 'ServiceAccount shop/settings'],
     ] as const
-  ).map(([apiVersion, kind, ref]): Row => ({ name: `${kind} is copied, neat`, objects: [obj(apiVersion, kind, 'settings', { status: { x: 1 } })], want: { copy: [{ ref, object: { apiVersion, kind, metadata: { name: 'settings', namespace: 'shop' } }, createOnly: false, changes: [] }], skipped: [] } })),
+  ).map(([apiVersion, kind, ref]): Row => ({ name: `${kind} is copied, neat`, objects: [obj(apiVersion, kind, 'settings', { status: { x: 1 } }, { labels: { app: 'settings' } })], want: { copy: [{ ref, object: { apiVersion, kind, metadata: { name: 'settings', namespace: 'shop', labels: { app: 'settings' } } }, createOnly: false, changes: [] }], skipped: [] } })),
   {
     name: 'copies come in apply order: ServiceAccounts, Secrets, ConfigMaps, RBAC, Services, policies, workloads, HPAs',
     opts: { secrets: true, statefulSets: { allowEmptyVolumes: true } },
@@ -251,6 +251,11 @@ const rows: Row[] = [
     opts: { secrets: true },
     objects: [serviceAccount('builder', { secrets: [{ name: 'builder-token-x7k2p' }, { name: 'extra' }] }), secret('builder-token-x7k2p', 'kubernetes.io/service-account-token')],
     want: { copy: [{ ref: 'ServiceAccount shop/builder', object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'builder', namespace: 'shop' }, secrets: [{ name: 'extra' }] }, changes: ["secrets: the source's ServiceAccount token Secrets dropped"] }] },
+  },
+  {
+    name: 'a bare ServiceAccount (nothing but its name) gets one annotation, so that the copy carries a write by meshferry for rollback to find',
+    objects: [serviceAccount('frontend')],
+    want: { copy: [{ ref: 'ServiceAccount shop/frontend', object: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'frontend', namespace: 'shop', annotations: { 'meshferry.dev/copied': 'true' } } }, changes: ["annotation meshferry.dev/copied: the copy has no other field, and rollback deletes only what carries meshferry's write"] }] },
   },
   // Kept by a controller, or not the wave's to copy
   ...(

@@ -225,6 +225,7 @@ function cleanCopy(source: KubeObject, ref: string, opts: CopyOptions, tokenSecr
       break;
   }
   tidyMetadata(object);
+  markIfBare(object, changes);
   return { ref, object, createOnly: dataDigest !== undefined, ...(dataDigest !== undefined ? { dataDigest } : {}), changes };
 }
 
@@ -287,6 +288,22 @@ function cleanClaimTemplates(sts: KubeObject): void {
     delete t.status;
     if (isPlainObject(t.metadata) && t.metadata.creationTimestamp === null) delete t.metadata.creationTimestamp;
   }
+}
+
+/** The annotation a copy that would otherwise hold nothing but its name gets (`markIfBare`). */
+export const COPIED_ANNOTATION = 'meshferry.dev/copied';
+
+/**
+ * A copy with no field but its identity (a bare ServiceAccount) leaves no managedFields entry for meshferry: the API
+ * server drops an applier's empty field set. Rollback deletes only what carries meshferry's write, so it would leave
+ * such a copy behind; one annotation gives meshferry a field to own.
+ */
+function markIfBare(obj: KubeObject, changes: string[]): void {
+  const meta = obj.metadata;
+  const bare = Object.keys(obj).every((k) => k === 'apiVersion' || k === 'kind' || k === 'metadata') && Object.keys(meta).every((k) => k === 'name' || k === 'namespace');
+  if (!bare) return;
+  meta.annotations = { [COPIED_ANNOTATION]: 'true' };
+  changes.push(`annotation ${COPIED_ANNOTATION}: the copy has no other field, and rollback deletes only what carries meshferry's write`);
 }
 
 function tidyMetadata(obj: KubeObject): void {
