@@ -61,7 +61,7 @@ async function journalOf(name: string): Promise<JournalEntry[]> {
 const statusOf = async (name: string) => {
   const r = await runCliAsync(['migrate', 'status', name, '-o', 'json', ...home()], { env });
   expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { phase: string; waves: { name: string; state: string; stage?: string }[] };
+  return JSON.parse(r.stdout) as { phase: string; waves: { name: string; state: string; stage?: string; counts?: unknown; copied?: number; scaledDown?: number; leftAlone?: string[] }[] };
 };
 
 /** The done steps of a journal, one line each (step, kind, namespace/name, cluster), normalized for the run's prefix. */
@@ -267,8 +267,10 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
     expect(killJournal.filter((e) => e.state === 'pending')).toEqual([]);
     const killWorld = await runWorld(c, 'kill');
     expect(isDeepStrictEqual(killWorld, calmWorld), `the killed run's clusters differ from the calm run's (-calm +kill):\n${diffLines(calmWorld, killWorld)}`).toBe(true);
-    const waves = (s: Awaited<ReturnType<typeof statusOf>>) => ({ phase: s.phase, waves: s.waves.map((w) => ({ name: w.name, state: w.state, stage: w.stage })) });
-    expect(waves(await statusOf(kill.migration))).toEqual(waves(calmStatus));
+    // The status: phase, and each wave's state, stage, counts, and what it copied, scaled down and left alone.
+    const waves = (s: Awaited<ReturnType<typeof statusOf>>, prefix: string) =>
+      normalized({ phase: s.phase, waves: s.waves.map((w) => ({ name: w.name, state: w.state, stage: w.stage, counts: w.counts, copied: w.copied, scaledDown: w.scaledDown, leftAlone: w.leftAlone })) }, prefix);
+    expect(waves(await statusOf(kill.migration), 'kill')).toEqual(waves(calmStatus, 'calm'));
     const calmSteps = doneSteps(calmJournal, 'calm');
     const killSteps = doneSteps(killJournal, 'kill');
     expect(new Set(calmSteps).size, 'each calm step once').toBe(calmSteps.length);
