@@ -112,12 +112,11 @@ afterAll(async () => {
   set?.close();
 });
 
-/** The kinds of write a kill point aims at, in the order a run makes them. */
+/** The kinds of write the kill points cover, in the order a run makes them (the journal steps of each, act.ts STEP). */
 const KINDS = ['remoteSecret', 'import', 'namespace', 'copy', 'shift', 'scale'] as const;
 type Kind = (typeof KINDS)[number];
 const kindOf = (step: string): Kind | undefined =>
-  step === 'xc.created' || step === 'xc.remoteSecret' ? 'remoteSecret' : step === 'config.import' ? 'import' : step === 'xc.namespace' || step === 'namespace' ? 'namespace' : step === 'xc.copy' || step === 'xc.secret' ? 'copy' : step === 'xc.shift' ? 'shift' : step === 'xc.scale' ? 'scale' : undefined;
-const rank = (k: Kind) => KINDS.indexOf(k);
+  step === 'xc.created' || step === 'xc.remoteSecret' ? 'remoteSecret' : step === 'config.import' ? 'import' : step === 'xc.namespace' || step === 'optIn.namespace' ? 'namespace' : step === 'xc.copy' || step === 'xc.secret' ? 'copy' : step === 'xc.shift' ? 'shift' : step === 'xc.scale' ? 'scale' : undefined;
 
 /** One write of a run, in order: a journal entry (its step and target, prefix-normalized) or the n-th weight a shift tick writes. */
 interface Work {
