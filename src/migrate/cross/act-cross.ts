@@ -6,7 +6,7 @@ import { isSecret } from '../../resources/secrets.js';
 import { journaledWrites, STEP, type ActContext, type BatchWrite } from '../act.js';
 import type { MigrationStatus, WaveStatus } from '../spec.js';
 import type { TargetState } from '../target-state.js';
-import type { CreatedResult } from './entries.js';
+import { waveDoneObjects, type CreatedResult } from './entries.js';
 import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan } from './observe-cross.js';
 import { secretDataDigest, type PlannedCopy } from './copy-plan.js';
 import type { CrossAction } from './reconcile-cross.js';
@@ -35,6 +35,19 @@ function markStarted(ws: WaveStatus): void {
   delete ws.reason;
 }
 
+/**
+ * Sets what the wave copied and scaled down from its journal's done entries, not by adding up this run's writes: a
+ * run killed between a write and its status saved leaves entries the next run settles by looking (and then has
+ * nothing left to write), and the status must still count them.
+ */
+function countWrites(ctx: ActContext, ws: WaveStatus, wave: number, set: { copied?: boolean; scaledDown?: boolean } = {}): void {
+  const entries = ctx.journal.entries();
+  const copied = waveDoneObjects(entries, wave, [STEP.copy, STEP.secret]);
+  const scaledDown = waveDoneObjects(entries, wave, [STEP.scale]);
+  if (set.copied || copied > 0 || ws.copied !== undefined) ws.copied = copied;
+  if (set.scaledDown || scaledDown > 0 || ws.scaledDown !== undefined) ws.scaledDown = scaledDown;
+}
+
 function addLeftAlone(ws: WaveStatus, lines: readonly string[]): void {
   if (lines.length === 0) return;
   ws.leftAlone = [...new Set([...(ws.leftAlone ?? []), ...lines])].slice(0, STATUS_LIST_LIMIT);
@@ -52,6 +65,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       const ws = next.waves[action.wave]!;
       markStarted(ws);
       ws.stage = action.stage;
+      countWrites(ctx, ws, action.wave);
       if (action.counts) ws.counts = { ...ws.counts, workloads: action.counts.workloads, verifiedPods: action.counts.verifiedPods };
       next.message = action.message;
       return next;
@@ -60,6 +74,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       const ws = next.waves[action.wave]!;
       ws.state = 'Verified';
       delete ws.reason;
+      countWrites(ctx, ws, action.wave);
       next.message = `wave ${ws.name}: moved to ${ctx.spec.waves[action.wave] ? (ctx.spec.waves[action.wave]!.cluster ?? ctx.spec.target.context) : ''}`;
       return next;
     }
@@ -106,7 +121,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       const refused = out.refused.filter((r) => r.error.status === 409).map((r) => `${name(r)}: exists in ${cluster} or another manager owns its fields; meshferry never fights another owner`);
       const rejected = out.refused.filter((r) => r.error.status !== 409).map((r) => `${name(r)}: ${isSecret(r.item.target) ? `HTTP ${r.error.status} ${r.error.reason}` : r.error.serverMessage}`);
       addLeftAlone(ws, [...leftAlone, ...refused, ...changed]);
-      ws.copied = (ws.copied ?? 0) + out.written.length;
+      countWrites(ctx, ws, action.wave, { copied: true });
       if (rejected.length > 0) {
         const message = `wave ${ws.name}: ${cluster} refused ${rejected.length} copied object(s): ${rejected.slice(0, 5).join('; ')}${rejected.length > 5 ? '; ...' : ''}. Fix them in the source (or the target), then run \`meshferry migrate retry\``;
         next.failedCheck = { name: 'Copy', retryCounter: ctx.spec.retryCounter ?? 0 };
@@ -127,7 +142,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
         .filter((c) => wanted.has(c.ref))
         .map((c) => ({ step: STEP.scale, target: targetIn(c.object, contextOf(ctx, sourceCtx)), state: { replicas: 0 } satisfies TargetState, extra: { wave: action.wave } }));
       const out = await journaledWrites(ctx, items);
-      ws.scaledDown = (ws.scaledDown ?? 0) + out.written.length;
+      countWrites(ctx, ws, action.wave, { scaledDown: true });
       // Kubernetes' HPA controller leaves a target at 0 alone (ScalingDisabled, pkg/controller/podautoscaler/horizontal.go),
       // but autoscalers built on it (KEDA) scale from 0: named, not refused.
       const hpas = action.autoscalers?.length ? `; HorizontalPodAutoscalers still target them (${action.autoscalers.slice(0, 5).join('; ')}): the HPA controller does not scale from 0, but an autoscaler on top of it (KEDA) may` : '';

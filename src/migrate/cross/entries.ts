@@ -65,3 +65,15 @@ export function recordedUid(e: Pick<JournalEntry, 'result'>): string | undefined
 export function entryWave(e: Pick<JournalEntry, 'intent'>): number | undefined {
   return isPlainObject(e.intent) && typeof e.intent.wave === 'number' ? e.intent.wave : undefined;
 }
+
+/**
+ * How many distinct objects (by cluster and reference) the done entries of `steps` in wave `wave` name: what the wave
+ * copied or scaled down, counted from the journal, so a write whose run was killed before its status was saved (and
+ * whose entry the next run settled by looking) still counts, and a write redone counts once.
+ */
+export function waveDoneObjects(entries: readonly Pick<JournalEntry, 'step' | 'state' | 'target' | 'intent'>[], wave: number, steps: readonly string[]): number {
+  const keys = new Set<string>();
+  for (const e of entries)
+    if (e.state === 'done' && e.target && steps.includes(e.step) && entryWave(e) === wave) keys.add(JSON.stringify([e.target.context ?? '', e.target.apiVersion, e.target.kind, e.target.namespace ?? '', e.target.name]));
+  return keys.size;
+}
