@@ -74,6 +74,8 @@ describe('the README TCM scenario on the bundled export (scripts/example-tcm.sh)
     // ConfigMaps (istio-ca-root-cert, istio-ca-crl) are never copied, so never "left alone" either.
     expect(run.stderr).not.toMatch(/not imported[^\n]*Deployment shop\//);
     expect(run.stdout).not.toMatch(/istio-ca-(crl|root-cert)/);
+    // Progress says each thing once: the last step of a phase that leaves the message as it was prints no second line.
+    expect(run.stderr.match(/^Finished: /gm)).toHaveLength(1);
     const runbook = readFileSync(path.join(out, 'DECOMMISSION.md'), 'utf8');
     // A managed source: the vendor's step, never an istioctl uninstall.
     expect(runbook).toMatch(/TCM|Tencent/);

@@ -53,12 +53,14 @@ const named = (message: string, name: string) => message.replace(/`meshferry mig
 function progress(name: string): (a: Action, s: MigrationStatus) => void {
   let last = '';
   return (a, s) => {
-    // A wait, or a shift step waiting for its next tick, says the same thing again: once is enough.
-    if ((a.kind === 'wait' || a.kind === 'shiftTick') && s.message === last) return;
-    last = s.message;
+    // A wait, a shift step waiting for its next tick, or the last step of a phase that leaves the message as it was,
+    // says the same thing again: once is enough.
+    const line = `${clean(s.phase)}: ${clean(named(s.message || a.kind, name))}`;
+    if (line === last) return;
+    last = line;
     const done = s.waves.filter((w) => w.state === 'Verified').length;
     const bar = process.stderr.isTTY ? `[${'#'.repeat(done)}${'-'.repeat(s.waves.length - done)}] ` : '';
-    log.info(`${bar}${clean(s.phase)}: ${clean(named(s.message || a.kind, name))}`);
+    log.info(`${bar}${line}`);
   };
 }
 
