@@ -8,19 +8,37 @@
 # Prometheus gates, tcm scaled down once proven quiet), and `migrate finish` writes DECOMMISSION.md.
 # Usage: scripts/example-tcm.sh [OUT]   (default out/example-tcm; the lab stays up afterwards, see the last lines)
 set -euo pipefail
+# OUT is the caller's: a relative one is resolved from the folder the script was started in, before the cd below.
+case "${1:-}" in
+  "") out="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/out/example-tcm" ;;
+  /*) out="$1" ;;
+  *) out="$PWD/$1" ;;
+esac
+out="${out%/}"
+[ -n "$out" ] || { echo "example-tcm: name a folder other than /: scripts/example-tcm.sh DIR" >&2; exit 2; }
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# OUT is replaced on every run, so only a folder this script made (it holds the marker) or an empty or new one is
+# taken; a symlink, or any other non-empty folder, is the user's and is never touched.
+marker="$out/.meshferry-example-tcm"
+if [ -L "$out" ]; then echo "example-tcm: $out is a symlink; name a real folder: scripts/example-tcm.sh DIR" >&2; exit 2; fi
+if [ -e "$out" ] && [ ! -d "$out" ]; then echo "example-tcm: $out is not a folder; name a new or empty one: scripts/example-tcm.sh DIR" >&2; exit 2; fi
+if [ -d "$out" ] && [ -n "$(ls -A -- "$out")" ] && [ ! -f "$marker" ]; then
+  echo "example-tcm: $out exists, is not empty and was not made by this script; name a new or empty folder: scripts/example-tcm.sh DIR" >&2
+  exit 2
+fi
 [ -d node_modules ] || npm ci --no-audit --no-fund
-npm run --silent build
-out="${1:-out/example-tcm}"
+# The lab test that runs this script sets MESHFERRY_EXAMPLE_SKIP_BUILD=1: dist/ is already built from this tree.
+[ "${MESHFERRY_EXAMPLE_SKIP_BUILD:-}" = 1 ] || npm run --silent build
 lab="$out/lab"
 work="$out/tcm-exit"
 mf() { node dist/cli/main.js "$@"; }
 step() { printf '\n== %s\n' "$*" >&2; }
 
 # A lab left by an earlier run of this script goes first: a fresh lab per run keeps the rehearsal repeatable.
-if [ -f "$lab/kubeconfig" ]; then mf lab down --dir "$lab" >/dev/null 2>&1 || true; fi
-rm -rf "$out"
-mkdir -p "$work"
+if [ -f "$marker" ] && [ -f "$lab/kubeconfig" ]; then mf lab down --dir "$lab" >/dev/null 2>&1 || true; fi
+if [ -f "$marker" ]; then rm -rf -- "$out"; fi
+mkdir -p -- "$work"
+: > "$marker"
 
 step "1/8 lab up: tcm (1-18-5), primary and remote (1-31-1), a mesh root per cluster, a real Prometheus (first use builds the lab: ~30 min)"
 mf lab up --dir "$lab" --clusters tcm,primary,remote --revisions tcm=1-18-5,primary=1-31-1,remote=1-31-1 --istiod-ca per-cluster --prometheus -o json > "$out/lab.json"
