@@ -2,7 +2,7 @@
 import type { Journal, JournalEntry, JournalOutcome, JournalTarget } from '../journal/journal.js';
 import { isSecret } from '../resources/secrets.js';
 import { mapLimit } from '../concurrency.js';
-import { isPlainObject } from '../resources/object.js';
+import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
 import { parseWorkloadRef, workloadRef } from './observed.js';
@@ -300,13 +300,23 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
 }
 
 /** A settled import entry records the resourceVersion it left, as a finished one does: rollback's precondition. */
-export async function settledVersion(ctx: Pick<ActContext, 'clusters' | 'journal'>, seq: number): Promise<{ resourceVersion?: string }> {
+export async function settledVersion(ctx: Pick<ActContext, 'clusters' | 'journal'>, seq: number): Promise<{ resourceVersion?: string; uid?: string; generation?: number }> {
   const e = ctx.journal.entries().find((x) => x.seq === seq);
   if (e?.step !== STEP.import || !e.target) return {};
   const client = await ctx.clusters.clientOf(e.target);
   const res = client.resourceOf(e.target);
   const live = res ? await client.get(res, res.namespaced ? e.target.namespace : undefined, e.target.name) : undefined;
-  return typeof live?.metadata.resourceVersion === 'string' ? { resourceVersion: live.metadata.resourceVersion } : {};
+  return live ? importVersion(live) : {};
+}
+
+/** What an import records of the object it left: resourceVersion, uid and generation (rollback's preconditions). */
+export function importVersion(live: KubeObject): { resourceVersion?: string; uid?: string; generation?: number } {
+  const m = live.metadata;
+  return {
+    ...(typeof m.resourceVersion === 'string' ? { resourceVersion: m.resourceVersion } : {}),
+    ...(typeof m.uid === 'string' ? { uid: m.uid } : {}),
+    ...(typeof m.generation === 'number' ? { generation: m.generation } : {}),
+  };
 }
 
 /**
@@ -332,7 +342,7 @@ async function importConfig(ctx: ActContext, wanted: ReadonlySet<string>): Promi
     const entry = await ctx.journal.begin(STEP.import, { target, before, intent: { state, change: item.change } });
     try {
       const out = await applyValidated(ctx.client, obj, { mode: 'strict' });
-      await ctx.journal.finish(entry.seq, { resourceVersion: out.object.metadata.resourceVersion, created: out.status === 201 });
+      await ctx.journal.finish(entry.seq, { ...importVersion(out.object), created: out.status === 201 });
     } catch (err) {
       // Only a definite refusal of this object (4xx) lets the others still land; a 5xx or no answer may mean it
       // landed, so its entry stays pending (recordWriteError) and the run stops for resume to settle it.

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeshferryError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { KubeObject } from '../resources/object.js';
-import { applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, onlySubresourceWritesSince, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
+import { applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, onlyStatusWrittenSince, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
 import { rollbackOrder } from './rollback.js';
 import type { MeshMigrationSpec } from './spec.js';
 
@@ -203,14 +203,20 @@ describe('the import\'s comparison', () => {
     expect(showsObject(vs, { ...live(), metadata: { ...live().metadata, labels: { extra: 'kept' } } })).toBe(false);
     expect(showsObject(vs, live({ spec: { hosts: ['a', 'c'], http: (vs.spec as { http: unknown }).http } }))).toBe(false);
   });
-  it('an object meshferry created and only a controller\'s status write touched since is still meshferry\'s to delete; any other writer, or a changed field, is not', () => {
-    const mf = { manager: 'meshferry', operation: 'Apply', time: '2026-11-30T05:00:00Z', fieldsType: 'FieldsV1', fieldsV1: {} };
-    const status = { manager: 'pilot-discovery', operation: 'Update', subresource: 'status', time: '2026-11-30T05:00:01Z', fieldsType: 'FieldsV1', fieldsV1: {} };
-    const other = { manager: 'kubectl-edit', operation: 'Update', time: '2026-11-30T05:00:02Z', fieldsType: 'FieldsV1', fieldsV1: {} };
-    const withFields = (managedFields: unknown[], o = live()) => ({ ...o, metadata: { ...o.metadata, managedFields } });
-    expect(onlySubresourceWritesSince(vs, withFields([mf, status]))).toBe(true);
-    expect(onlySubresourceWritesSince(vs, withFields([mf, status, other]))).toBe(false);
-    expect(onlySubresourceWritesSince(vs, withFields([mf, status], live({ spec: { hosts: ['b'] } })))).toBe(false);
+  it('an object meshferry created and only its status written since is still meshferry\'s to delete; a new incarnation, a moved generation, changed metadata, a Namespace or a forged record are not', () => {
+    const target = { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'shop', name: 'r' };
+    const at = (o: KubeObject, m: Record<string, unknown>) => ({ ...o, metadata: { ...o.metadata, uid: 'u1', generation: 1, ...m } });
+    const left = { resourceVersion: '10', uid: 'u1', generation: 1 };
+    const wrote = { ...vs, metadata: { ...vs.metadata, labels: { app: 'r', extra: 'kept' } } };
+    expect(onlyStatusWrittenSince(target, wrote, left, at(live(), { resourceVersion: '12' }))).toBe(true);
+    expect(onlyStatusWrittenSince(target, wrote, left, at(live(), { uid: 'u2' }))).toBe(false);
+    expect(onlyStatusWrittenSince(target, wrote, left, at(live(), { generation: 2 }))).toBe(false);
+    expect(onlyStatusWrittenSince(target, wrote, left, at(live(), { labels: { ...live().metadata.labels, more: 'x' } }))).toBe(false);
+    expect(onlyStatusWrittenSince(target, wrote, left, at(live(), { finalizers: ['keep'] }))).toBe(false);
+    expect(onlyStatusWrittenSince(target, wrote, { resourceVersion: '10' }, at(live(), {}))).toBe(false);
+    expect(onlyStatusWrittenSince(target, { metadata: {} }, left, at(live(), {}))).toBe(false);
+    expect(onlyStatusWrittenSince(target, {}, left, at(live(), {}))).toBe(false);
+    expect(onlyStatusWrittenSince({ apiVersion: 'v1', kind: 'Namespace', name: 'shop' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } }, left, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', uid: 'u1', generation: 1 } })).toBe(false);
   });
   it('the restorable form drops status and what the server sets, and compares equal across versions', () => {
     const r = restorable(live());

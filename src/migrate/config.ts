@@ -449,15 +449,28 @@ export function showsObject(want: KubeObject, live: KubeObject): boolean {
 }
 
 /**
- * Whether an object meshferry created has been written since only through a subresource (status, scale), which moves
- * its resourceVersion but not the object: istiod's ipallocate controller (on by default, PILOT_ENABLE_IP_AUTOALLOCATE)
- * patches the status of every ServiceEntry without addresses (istio pilot/pkg/controllers/ipallocate/ipallocate.go
- * PatchStatus). True when the live object still shows what meshferry wrote and no other manager wrote the object itself.
+ * Whether an object meshferry created (never a Namespace: objects made inside one move no resourceVersion of it) has
+ * been written since only through its status, which moves its resourceVersion but not the object: istiod's ipallocate
+ * controller (on by default, PILOT_ENABLE_IP_AUTOALLOCATE) patches the status of every ServiceEntry without addresses
+ * (istio pilot/pkg/controllers/ipallocate/ipallocate.go PatchStatus). It holds when the live object is the very one
+ * the import left (its recorded uid), its generation has not moved (any change outside metadata and status moves it),
+ * and its labels, annotations, finalizers and owners are exactly what meshferry wrote. managedFields are not trusted:
+ * a client can set them.
  */
-export function onlySubresourceWritesSince(wrote: KubeObject, live: KubeObject): boolean {
-  const fields = Array.isArray(live.metadata.managedFields) ? (live.metadata.managedFields as unknown[]) : [];
-  const others = fields.filter((f) => !isPlainObject(f) || (f.manager !== 'meshferry' && (f.subresource === undefined || f.subresource === '')));
-  return others.length === 0 && showsObject(wrote, live);
+export function onlyStatusWrittenSince(target: JournalTarget, wrote: unknown, left: unknown, live: KubeObject): boolean {
+  if (target.kind === 'Namespace' || !isPlainObject(wrote) || !isPlainObject(wrote.metadata) || !isPlainObject(left)) return false;
+  if (!recordsTarget(wrote as unknown as KubeObject, target)) return false;
+  if (typeof left.uid !== 'string' || typeof left.generation !== 'number') return false;
+  const m = live.metadata;
+  if (m.uid !== left.uid || m.generation !== left.generation) return false;
+  const w = wrote.metadata as KubeObject['metadata'];
+  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
+  const sameList = (a: unknown, b: unknown) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
+  return same(sortedKeys(w.labels), sortedKeys(m.labels)) && same(sortedKeys(w.annotations), sortedKeys(m.annotations)) && sameList(w.finalizers, m.finalizers) && sameList(w.ownerReferences, m.ownerReferences);
+}
+
+function sortedKeys(o: unknown): Record<string, unknown> | undefined {
+  return isPlainObject(o) ? Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))) : undefined;
 }
 
 const SERVER_METADATA = ['managedFields', 'uid', 'resourceVersion', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;

@@ -16,7 +16,7 @@ import { readMigration, writeStatus } from './store.js';
 import { stateHolds, writeState, type StateAccess, type TargetState } from './target-state.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeObject } from '../resources/object.js';
-import { onlySubresourceWritesSince, sameRestorable, untrustedImport } from './config.js';
+import { onlyStatusWrittenSince, sameRestorable, untrustedImport } from './config.js';
 import { crossEntryProblem, crossLabelProblem, namespaceKey, notReady, undoChanged, undoCreated, undoScale, undoShift, type CrossUndoContext, type ReverseShift, type ScaleBarrierItem, type UndoOutcome } from './cross/undo.js';
 import type { StoredMigration } from './store.js';
 
@@ -95,7 +95,7 @@ async function restoreImported(clusters: MigrationClusters, journal: Journal, en
   if (!live) return { refused: `${what} was deleted by someone else after meshferry ${before === null ? 'created' : 'changed'} it; recreate it yourself if it should stay` };
   const rv = live.metadata.resourceVersion;
   const wrote = (last.intent as { state?: { object?: unknown } } | undefined)?.state?.object;
-  const statusOnly = before === null && isPlainObject(wrote) && onlySubresourceWritesSince(wrote as KubeObject, live);
+  const statusOnly = before === null && onlyStatusWrittenSince(target, wrote, last.result, live);
   if (expected === undefined || (rv !== expected && !statusOnly))
     return {
       refused: `${what} was changed by someone else after meshferry ${before === null ? 'created' : 'changed'} it (resourceVersion ${String(rv)}, meshferry left ${expected ?? 'none recorded'}); meshferry will not ${before === null ? 'delete' : 'overwrite'} it: ${before === null ? 'delete it yourself' : 'restore it yourself'} if it should go, then run rollback again`,
