@@ -16,7 +16,7 @@ import type { Journal } from '../../journal/journal.js';
 import { PrometheusGate } from '../../traffic/gates/prometheus.js';
 import { queryCallGraph, prometheusRange } from './call-graph-query.js';
 import { callGraphBlocks, callGraphSection, DEFAULT_CALL_GRAPH_WINDOW, violationLine } from './call-graph-section.js';
-import { planCopy, type CopyPlan, type PlannedCopy } from './copy-plan.js';
+import { COPIED_ANNOTATION, planCopy, type CopyPlan, type PlannedCopy } from './copy-plan.js';
 import { scaleDownWindow, type CrossPrepareObservation, type CrossWaveObservation, type ObservedShift } from './reconcile-cross.js';
 import type { FinishCheck } from '../finish/check-types.js';
 import { oldGatewayTrafficOf } from '../finish/checks.js';
@@ -316,9 +316,20 @@ export async function copyDiff(ctx: Pick<CrossObserveContext, 'journal' | 'clust
       leftAlone.push(`${c.ref}: written in ${cluster} by ${foreign.join(', ')}; meshferry never fights another owner`);
       continue;
     }
-    if (!mine(c.object) && !showsObject(c.object, l)) toCopy.push(c);
+    if (!mine(c.object) && !showsObject(unmarked(c.object), l)) toCopy.push(c);
   }
   return { toCopy, leftAlone };
+}
+
+/** A bare copy as it was before `markIfBare` gave it meshferry's annotation: an equal object already there is not written. */
+function unmarked(o: KubeObject): KubeObject {
+  const a = o.metadata.annotations;
+  if (!a || !(COPIED_ANNOTATION in a)) return o;
+  const { [COPIED_ANNOTATION]: _mark, ...rest } = a;
+  const metadata = { ...o.metadata };
+  if (Object.keys(rest).length) metadata.annotations = rest;
+  else delete metadata.annotations;
+  return { ...o, metadata };
 }
 
 /** Secrets the wave's workloads reference that the target lacks (`ns/name (referrer)`). */
