@@ -51,6 +51,13 @@ describe('migrate status table', () => {
     expect(text).toContain('Finish checks:\n  - SourcePods: fail (Deployment shop/a in context tcm has spec.replicas 1)');
   });
 
+  it('a wave name or stage someone wrote into the status with terminal escapes is shown inert', () => {
+    const evil = 'shop\u001b]0;owned\u0007';
+    const cross = { ...finished, residue: undefined, waves: [{ name: evil, state: 'OptedIn' as const, stage: 'Ready\u001b[2J' as 'Ready', copied: 1, leftAlone: ['x'], counts: { workloads: 1, restarted: 0, verifiedPods: 0, untouched: 0 } }] };
+    expect(renderStatus('exit', cross)).not.toContain('\u001b');
+    expect(renderStatus('up', { ...finished, waves: [{ ...finished.waves[0]!, name: evil }] })).not.toContain('\u001b');
+  });
+
   it('says nothing of residue or warnings when there are none', () => {
     const { residue: _r, warnings: _w, ...bare } = finished;
     const text = renderStatus('up', bare);

@@ -300,15 +300,15 @@ export function renderStatus(name: string, status: MigrationStatus): string {
   out.push(
     sanitizeTerminalText(
       cross
-        ? renderTable(['wave', 'state', 'stage', 'copied', 'left alone', 'verified pods', 'scaled down', 'reason'], status.waves.map((w) => [w.name, w.state, w.stage ?? '', String(w.copied ?? 0), String(w.leftAlone?.length ?? 0), String(w.counts.verifiedPods), String(w.scaledDown ?? 0), clean(w.reason ?? '')]))
-        : renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [w.name, w.state, String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')])),
+        ? renderTable(['wave', 'state', 'stage', 'copied', 'left alone', 'verified pods', 'scaled down', 'reason'], status.waves.map((w) => [clean(w.name), clean(String(w.state)), clean(w.stage ?? ''), String(w.copied ?? 0), String(w.leftAlone?.length ?? 0), String(w.counts.verifiedPods), String(w.scaledDown ?? 0), clean(w.reason ?? '')]))
+        : renderTable(['wave', 'state', 'workloads', 'restarted', 'verified pods', 'untouched', 'reason'], status.waves.map((w) => [clean(w.name), clean(String(w.state)), String(w.counts.workloads), String(w.counts.restarted), String(w.counts.verifiedPods), String(w.counts.untouched), clean(w.reason ?? '')])),
     ),
   );
   const list = (title: string, items: readonly string[] | undefined) => {
     if (items?.length) out.push(`\n${title}:\n${items.map((i) => `  - ${clean(i)}\n`).join('')}`);
   };
   list('Residue (still uses the source; meshferry lists it, never removes it)', status.residue);
-  for (const w of status.waves) list(`Left alone by wave ${w.name} (another owner, or a Secret that exists)`, w.leftAlone);
+  for (const w of status.waves) list(`Left alone by wave ${clean(w.name)} (another owner, or a Secret that exists)`, w.leftAlone);
   list('Finish checks', status.finishChecks?.map((c) => `${c.name}: ${c.verdict}${c.evidence[0] ? ` (${c.evidence[0]})` : ''}`));
   list('Warnings', status.warnings);
   return out.join('');
