@@ -97,7 +97,7 @@ async function liveChecks(source: ObjectClient, m: StoredMigration, cross: { run
 }
 
 /** The CRD step is asked only on a terminal, and only once ConfigParity passed (the target holds its own copy of every custom resource). */
-function crdGate(checks: readonly FinishCheck[], tty: boolean): { allowed: true } | { allowed: false; why: string } {
+export function crdGate(checks: readonly FinishCheck[], tty: boolean): { allowed: true } | { allowed: false; why: string } {
   if (!tty) return { allowed: false, why: '--yes never confirms that: it is asked only on a terminal' };
   const parity = checks.find((c) => c.name === 'ConfigParity');
   // InPlace never runs it (the target shares the CRDs, so the runbook keeps them); a CrossCluster finish reads it live.
