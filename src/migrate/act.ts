@@ -214,13 +214,13 @@ export async function act(ctx: ActContext, status: MigrationStatus, action: Acti
     case 'importConfig': {
       const failed = await importConfig(ctx, new Set(action.objects));
       if (failed.length > 0) {
-        const message = `config import failed for ${failed.length} object(s): ${failed.slice(0, 10).join('; ')}${failed.length > 10 ? '; ...' : ''}. Fix them in ${ctx.spec.config?.from ?? 'the config'} (or the cluster), then run \`meshferry migrate retry\``;
+        const message = `config import failed for ${failed.length} object(s): ${failed.slice(0, 10).join('; ')}${failed.length > 10 ? '; ...' : ''}. Fix them in ${ctx.spec.config?.from ?? 'the rules (spec.config.rules): the live export of the source that Init analyzed is what Prepare imports, so an edit of the source shows only after a rollback and a new apply'} (or the cluster), then run \`meshferry migrate retry\``;
         next.failedCheck = { name: 'ConfigImport', retryCounter: ctx.spec.retryCounter ?? 0 };
         next.message = message;
         next.conditions = condition(next, 'Ready', false, 'ConfigImportFailed', message, at);
         return next;
       }
-      next.message = `imported ${action.objects.length} config object(s) from ${ctx.spec.config?.from ?? 'the config'}`;
+      next.message = `imported ${action.objects.length} config object(s) from ${ctx.spec.config?.from ?? `the live export of ${ctx.spec.source?.context ?? 'the source'}`}`;
       return next;
     }
     case 'restart': {

@@ -48,6 +48,19 @@ describe('spec.config files', () => {
     expect(input.changedByRules).toBe(1);
   });
 
+  it('without `from` (CrossCluster), reads the live export\'s folder through the rules; findings name files relative to that folder', async () => {
+    const live = { describe: 'the live export of tcm (kept in /state/source-export)', folder: async () => path.join(base, 'export') };
+    const cross: MeshMigrationSpec = { mode: 'CrossCluster', source: { context: 'tcm' }, target: { context: 'primary', revision: '1-31-1' }, config: { rules: 'rules.yaml' }, waves: [{ name: 'one', namespaces: ['shop'] }] };
+    const input = await loadConfig(cross, base, live);
+    expect((input.set.list()[0]!.object.spec as { hosts: string[] }).hosts).toEqual(['shop.example.net']);
+    expect(input.base).toBe(path.join(base, 'export'));
+    expect(input.from).toBe(live.describe);
+    // The loader of the object: trusted by the recorded folder and rules alone, and it reads through `live`.
+    const loaded = await configLoaderFor(cross, { [CONFIG_BASE_ANNOTATION]: base }, 'm', { base, rules: 'rules.yaml' }, live)!();
+    expect(loaded.set.size).toBe(1);
+    await expect(configLoaderFor(cross, { [CONFIG_BASE_ANNOTATION]: base }, 'm', { base, from: './export', rules: 'rules.yaml' }, live)!()).rejects.toThrow(/reads its config from .* \(the live export of the source, rules rules\.yaml\), which is not what `migrate apply` recorded/);
+  });
+
   it('refuses a path that leaves the folder through a symlink, naming where it leads (exit 2)', () => {
     expect(inputError(() => resolveConfigPath(base, 'sneaky', 'from'))).toMatch(/spec\.config\.from "sneaky" leads outside the folder of the MeshMigration file through a symlink/);
   });
@@ -109,8 +122,8 @@ describe('the apply record: contexts and shift files resume and retry trust', ()
     const dir = path.join(root, 'record-cross');
     await recordApply(dir, record);
     expect(await readApplyRecord(dir)).toEqual(record);
-    // No `from`: nothing for the config loader to trust.
-    expect(await readConfigSource(dir)).toBeUndefined();
+    // No `from`: the loader trusts the folder and the rules, and reads the source's live export.
+    expect(await readConfigSource(dir)).toEqual({ base: crossBase, rules: './rules.yaml' });
   });
 
   it('InPlace records its contexts too, with or without spec.config', async () => {

@@ -97,19 +97,30 @@ export function resolveInside(base: string, p: string, field: string, where: str
   return full;
 }
 
-/** Reads the config and applies the rules, as `meshferry transform` would; bad files throw InputError (exit 2) with file:line. */
-export async function loadConfig(spec: MeshMigrationSpec, base: string): Promise<ConfigInput> {
+/** The folder a CrossCluster migration without spec.config.from reads its config from (cross/source-export.ts LiveSourceConfig). */
+export interface LiveConfigFolder {
+  /** How messages name the config ("the live export of tcm (kept in ...)"). */
+  readonly describe: string;
+  folder(): Promise<string>;
+}
+
+/**
+ * Reads the config and applies the rules, as `meshferry transform` would; bad files throw InputError (exit 2) with
+ * file:line. Without `from` (CrossCluster only: the loader refuses it in InPlace) the config is the source's live
+ * export, read from the folder `live` gives, so findings still carry file:line.
+ */
+export async function loadConfig(spec: MeshMigrationSpec, base: string, live?: LiveConfigFolder): Promise<ConfigInput> {
   const config = spec.config;
   if (!config) throw new TypeError('the migration has no spec.config');
-  // Only CrossCluster may leave `from` out (the loader refuses it in InPlace), and its live export is not built yet.
-  if (config.from === undefined) throw new InputError('spec.config has no `from`: reading the config from a live export of the source cluster (mode CrossCluster) is not built yet; export it with `meshferry export` and name the folder in spec.config.from', { code: 'NotBuilt' });
-  const from = resolveConfigPath(base, config.from, 'from');
+  if (config.from === undefined && !live) throw new TypeError('spec.config has no `from`, and no live export of the source was given');
   const rulesFile = config.rules ? resolveConfigPath(base, config.rules, 'rules') : undefined;
   const rules = rulesFile ? await loadTransformRules(rulesFile) : undefined;
+  const from = config.from !== undefined ? resolveConfigPath(base, config.from, 'from') : await live!.folder();
   const read = await readResources([from]);
-  if (read.size === 0) throw new InputError(`spec.config.from "${config.from}" holds no Kubernetes object (${from}): a wrong path or an empty folder?`, { code: 'NoObjects' });
-  const result = rules ? applyRules(read, rules.rules, rules) : undefined;
-  return { base, from: config.from, ...(config.rules ? { rules: config.rules } : {}), set: result?.set ?? read, changedByRules: result?.changedObjects ?? 0 };
+  if (read.size === 0 && config.from !== undefined) throw new InputError(`spec.config.from "${config.from}" holds no Kubernetes object (${from}): a wrong path or an empty folder?`, { code: 'NoObjects' });
+  const result = rules && read.size > 0 ? applyRules(read, rules.rules, rules) : undefined;
+  // A live export's findings name files relative to the kept export's folder, not the MeshMigration file's.
+  return { base: config.from !== undefined ? base : from, from: config.from ?? live!.describe, ...(config.rules ? { rules: config.rules } : {}), set: result?.set ?? read, changedByRules: result?.changedObjects ?? 0 };
 }
 
 /**
@@ -119,7 +130,8 @@ export async function loadConfig(spec: MeshMigrationSpec, base: string): Promise
  */
 export interface ConfigSource {
   base: string;
-  from: string;
+  /** Absent: the live export of the source (CrossCluster). */
+  from?: string;
   rules?: string;
 }
 
@@ -213,10 +225,10 @@ export async function readApplyRecord(journalDir: string): Promise<ApplyRecord |
   return undefined;
 }
 
-/** spec.config's recorded source, for `configLoaderFor`; undefined without a record or without a recorded `from`. */
+/** spec.config's recorded source, for `configLoaderFor`; undefined without a record. A record without `from` trusts the live export of the source, through the recorded rules. */
 export async function readConfigSource(journalDir: string): Promise<ConfigSource | undefined> {
   const r = await readApplyRecord(journalDir);
-  return r?.from !== undefined ? { base: r.base, from: r.from, ...(r.rules !== undefined ? { rules: r.rules } : {}) } : undefined;
+  return r ? { base: r.base, ...(r.from !== undefined ? { from: r.from } : {}), ...(r.rules !== undefined ? { rules: r.rules } : {}) } : undefined;
 }
 
 /**
@@ -270,7 +282,7 @@ export async function checkApplyRecord(spec: MeshMigrationSpec, annotations: Rec
  * The loader for a migration object: its spec.config read relative to the folder `migrate apply` recorded, and only
  * when the object's folder, `from` and `rules` are the ones this machine recorded (`trusted`).
  */
-export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<string, string> | undefined, name: string, trusted: ConfigSource | undefined): ConfigLoader | undefined {
+export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<string, string> | undefined, name: string, trusted: ConfigSource | undefined, live?: LiveConfigFolder): ConfigLoader | undefined {
   if (!spec.config) return undefined;
   const config = spec.config;
   const base = annotations?.[CONFIG_BASE_ANNOTATION];
@@ -279,10 +291,11 @@ export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<str
       throw new InputError(`MeshMigration ${name} has spec.config but no ${CONFIG_BASE_ANNOTATION} annotation, so its relative paths cannot be resolved; run \`meshferry migrate apply FILE\` with its file`, { code: 'ConfigBaseUnknown' });
     if (!trusted || trusted.base !== base || trusted.from !== config.from || (trusted.rules ?? '') !== (config.rules ?? ''))
       throw new InputError(
-        `MeshMigration ${name} reads its config from ${base} (${config.from}${config.rules ? `, rules ${config.rules}` : ''}), which is not what \`migrate apply\` recorded on this machine${trusted ? ` (${trusted.base}: ${trusted.from}${trusted.rules ? `, rules ${trusted.rules}` : ''})` : ''}: the object in the cluster may have been changed, or apply ran elsewhere. Run \`meshferry migrate apply FILE\` with the migration's file: it continues where the migration stopped and reads the files you name`,
+        `MeshMigration ${name} reads its config from ${base} (${config.from ?? 'the live export of the source'}${config.rules ? `, rules ${config.rules}` : ''}), which is not what \`migrate apply\` recorded on this machine${trusted ? ` (${trusted.base}: ${trusted.from ?? 'the live export of the source'}${trusted.rules ? `, rules ${trusted.rules}` : ''})` : ''}: the object in the cluster may have been changed, or apply ran elsewhere. Run \`meshferry migrate apply FILE\` with the migration's file: it continues where the migration stopped and reads the files you name`,
         { code: 'ConfigBaseUntrusted' },
       );
-    return loadConfig(spec, base);
+    if (config.from === undefined && !live) throw new TypeError('spec.config has no `from`, and no live export of the source was given');
+    return loadConfig(spec, base, live);
   };
 }
 

@@ -34,6 +34,8 @@ export interface ObserveContext {
   now?: () => Date;
   /** Reads spec.config (files, then rules); set when the spec has one. */
   config?: ConfigLoader;
+  /** CrossCluster: the config as the source says it now (ConfigParity); default `config`. */
+  configNow?: ConfigLoader;
   /** The MeshMigration's annotations (CrossCluster: --accept-unknown-calls is recorded there). */
   annotations?: Record<string, string> | undefined;
   /** CrossCluster: the wave shifts of this process (their runners keep state between ticks). */
@@ -76,7 +78,7 @@ async function observeCross(ctx: ObserveContext, status: MigrationStatus, obs: O
   } else if (status.phase === 'Migrating') {
     const index = status.waves.findIndex((w) => w.state !== 'Verified');
     if (index >= 0) obs.cross = await crossWaveView(ctx, status, index);
-    else obs.finishChecks = await crossFinishChecks(ctx);
+    else obs.finishChecks = await crossFinishChecks(ctx, status.sourceRevision);
   }
   return obs;
 }

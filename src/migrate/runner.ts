@@ -8,10 +8,11 @@ import { MigrationClusters } from './clusters.js';
 import { act } from './act.js';
 import { observe } from './observe.js';
 import type { CrossHooks } from './cross/observe-cross.js';
-import { configLoaderFor, readConfigSource, specDigest } from './config.js';
+import { configLoaderFor, readConfigSource, specDigest, type ConfigLoader } from './config.js';
+import { LiveSourceConfig } from './cross/source-export.js';
 import { InputError } from '../errors.js';
 import { reconcile, terminal, type Action } from './reconcile.js';
-import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TIMEOUT_MS, type MigrationStatus } from './spec.js';
+import { MIGRATION_API_VERSION, MIGRATION_KIND, parseDuration, DEFAULT_VERIFY_TIMEOUT_MS, type MeshMigrationSpec, type MigrationStatus } from './spec.js';
 import { readMigration, writeStatus } from './store.js';
 
 export interface RunOptions {
@@ -54,8 +55,8 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
     m = await readMigration(client, resource, name);
     if (startedWith !== undefined && specDigest(m.object.spec) !== startedWith)
       throw new InputError(`MeshMigration ${name}'s spec changed in the cluster while it ran; meshferry stopped between two steps. Run \`meshferry migrate apply FILE\` with the migration's file to go on with what it names`, { code: 'SpecChanged' });
-    const config = configLoaderFor(m.object.spec, m.object.metadata.annotations, name, m.object.spec.config ? await readConfigSource(journal.localDir) : undefined);
-    const ctx = { client, clusters, secretDigest, name, spec: m.object.spec, generation: m.generation, journal, annotations: m.object.metadata.annotations, ...(config ? { config } : {}), ...(opts.cross ? { cross: opts.cross } : {}) };
+    const loaders = await configLoaders(m, name, journal.localDir, clusters);
+    const ctx = { client, clusters, secretDigest, name, spec: m.object.spec, generation: m.generation, journal, annotations: m.object.metadata.annotations, ...loaders, ...(opts.cross ? { cross: opts.cross } : {}) };
     const status = m.status;
     if (opts.signal?.aborted) return { exit: 130, status, last: { kind: 'wait', message: 'interrupted' } };
     const obs = await observe(ctx, status);
@@ -72,6 +73,26 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
     if (exit !== undefined) return { exit, status: next, last: action };
     if (action.kind === 'wait') await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal }).catch(() => undefined);
   }
+}
+
+/**
+ * spec.config's loaders for one engine step: `config` (what Init analyzes and Prepare imports) and, in CrossCluster,
+ * `configNow` (what the source says now, for ConfigParity). Without spec.config.from (CrossCluster) both read the
+ * source's live export (cross/source-export.ts says why Init's export is kept for the import).
+ */
+export async function configLoaders(m: { object: { spec: MeshMigrationSpec; metadata: { annotations?: Record<string, string> } }; status: MigrationStatus }, name: string, localDir: string, clusters: MigrationClusters): Promise<{ config?: ConfigLoader; configNow?: ConfigLoader }> {
+  const spec = m.object.spec;
+  if (!spec.config) return {};
+  const trusted = await readConfigSource(localDir);
+  const annotations = m.object.metadata.annotations;
+  if (spec.mode !== 'CrossCluster' || spec.config.from !== undefined) {
+    const config = configLoaderFor(spec, annotations, name, trusted);
+    return config ? { config } : {};
+  }
+  const source = () => clusters.clientFor(spec.source?.context, 'the source cluster (spec.source.context)');
+  const config = configLoaderFor(spec, annotations, name, trusted, new LiveSourceConfig({ localDir, phase: m.status.phase, source, spec }));
+  const configNow = configLoaderFor(spec, annotations, name, trusted, new LiveSourceConfig({ localDir, phase: 'now', source, spec }));
+  return { ...(config ? { config } : {}), ...(configNow ? { configNow } : {}) };
 }
 
 /** Releases a wave paused by pauseBefore (what `migrate resume` does before running again). */

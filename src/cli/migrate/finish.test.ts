@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../errors.js';
 import { residueReport, type SourceResidueSnapshot } from '../../migrate/finish/decommission.js';
 import { runCli } from '../../../test/support/cli.js';
-import { renderResidue, runFinish, RUNBOOK_FILE, writeRunbook } from './finish.js';
+import { crdGate, renderResidue, runFinish, RUNBOOK_FILE, writeRunbook } from './finish.js';
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../migrate/finish/fixtures/input/1-self-built.yaml');
 
@@ -84,5 +84,18 @@ describe('migrate finish --help', () => {
     const help = r.stdout.replace(/\s+/g, ' ');
     for (const phrase of ['phase Finished', 'spec.source.context', 'DECOMMISSION.md', 'nothing is removed', 're-runs the finish checks live', 'refuses (exit 1, naming the evidence)', 'journaled first as step `decommission`', 'uid precondition', "vendor step is printed, never run", 'without one, --execute needs --yes', 'never with --yes alone'])
       expect(help).toContain(phrase);
+  });
+});
+
+describe('the CRD step of --execute follows the ConfigParity verdict read live', () => {
+  const check = (verdict: 'pass' | 'fail' | 'notProven' | 'skipped') => ({ name: 'ConfigParity' as const, verdict, evidence: [] });
+  it.each([
+    ['passed, on a terminal: asked', [check('pass')], true, { allowed: true }],
+    ['passed, without a terminal: never (--yes alone never confirms it)', [check('pass')], false, { allowed: false, why: '--yes never confirms that: it is asked only on a terminal' }],
+    ['failed: refused, naming the verdict', [check('fail')], true, { allowed: false, why: 'the finish check ConfigParity is fail, so nothing proves the target holds its own copy of them' }],
+    ['skipped (no config imported): refused', [check('skipped')], true, { allowed: false, why: 'the finish check ConfigParity is skipped, so nothing proves the target holds its own copy of them' }],
+    ['not run (InPlace): refused', [], true, { allowed: false, why: 'the finish check ConfigParity is not run for this migration, so nothing proves the target holds its own copy of them' }],
+  ])('%s', (_name, checks, tty, want) => {
+    expect(crdGate(checks, tty)).toEqual(want);
   });
 });

@@ -15,6 +15,9 @@ import { MigrationClusters } from '../../migrate/clusters.js';
 import { checkApplyRecord, readApplyRecord } from '../../migrate/config.js';
 import { finishChecksPass, type FinishCheck } from '../../migrate/finish/check-types.js';
 import { oldGatewayTrafficOf } from '../../migrate/finish/checks.js';
+import { crossConfigChecks } from '../../migrate/cross/observe-cross.js';
+import { configLoaders } from '../../migrate/runner.js';
+import { crossRun, type CrossRun } from './cross-run.js';
 import { decommissionRunbook, decommissionSteps, residueReport, type DecommissionRunbook, type ResidueReport } from '../../migrate/finish/decommission.js';
 import { executeDecommission, planExecution, type ExecuteOutcome, type StepExecution } from '../../migrate/finish/decommission-act.js';
 import { decommissionSourceOf, readSourceResidue, residueScopeOf } from '../../migrate/finish/residue.js';
@@ -78,20 +81,27 @@ export async function writeRunbook(dir: string, text: string): Promise<string> {
   return file;
 }
 
-/** The finish checks `--execute` re-runs live before removing anything. */
-async function liveChecks(source: ObjectClient, m: StoredMigration): Promise<FinishCheck[]> {
+/**
+ * The finish checks `--execute` re-runs live before removing anything; CrossCluster adds ConfigParity (against a
+ * fresh export of the source) and VendorTraces, read through the migration's own clusters and config loaders.
+ */
+async function liveChecks(source: ObjectClient, m: StoredMigration, cross: { run: CrossRun; name: string; localDir: string } | undefined): Promise<FinishCheck[]> {
   const spec = m.object.spec;
   const revision = m.status.sourceRevision ?? spec.source?.revision ?? 'default';
   // Before decommission every sidecar of the source counts, wherever it runs and whatever restarts it: it loses its control plane.
-  return [await readDecommissionSourcePods(source, spec, revision), await oldGatewayTrafficOf(spec)];
+  const checks = [await readDecommissionSourcePods(source, spec, revision), await oldGatewayTrafficOf(spec)];
+  if (!cross) return checks;
+  const loaders = await configLoaders(m, cross.name, cross.localDir, cross.run.clusters);
+  const ctx = { clusters: cross.run.clusters, spec, annotations: m.object.metadata.annotations, ...loaders, cross: cross.run.cross };
+  return [...checks, ...(await crossConfigChecks(ctx, m.status.sourceRevision))];
 }
 
 /** The CRD step is asked only on a terminal, and only once ConfigParity passed (the target holds its own copy of every custom resource). */
-function crdGate(checks: readonly FinishCheck[], tty: boolean): { allowed: true } | { allowed: false; why: string } {
+export function crdGate(checks: readonly FinishCheck[], tty: boolean): { allowed: true } | { allowed: false; why: string } {
   if (!tty) return { allowed: false, why: '--yes never confirms that: it is asked only on a terminal' };
   const parity = checks.find((c) => c.name === 'ConfigParity');
-  // LEAD: ConfigParity (src/migrate/finish/checks.ts) joins liveChecks when wired; until then this step never runs.
-  if (parity?.verdict !== 'pass') return { allowed: false, why: `the finish check ConfigParity ${parity ? `is ${parity.verdict}` : 'is not run by this build'}, so nothing proves the target holds its own copy of them` };
+  // InPlace never runs it (the target shares the CRDs, so the runbook keeps them); a CrossCluster finish reads it live.
+  if (parity?.verdict !== 'pass') return { allowed: false, why: `the finish check ConfigParity ${parity ? `is ${parity.verdict}` : 'is not run for this migration'}, so nothing proves the target holds its own copy of them` };
   return { allowed: true };
 }
 
@@ -188,7 +198,13 @@ async function execute(
   const owner = { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name, uid: m.uid };
   // The contexts this run deletes in come from the object: the apply record must vouch for them, as for resume.
   await checkApplyRecord(spec, m.object.metadata.annotations, name, await readApplyRecord(localJournalDir(owner)));
-  const checks = await liveChecks(source, m);
+  const crossHooks = spec.mode === 'CrossCluster' ? crossRun(home, m.object, flags, (w) => log.warn(clean(w))) : undefined;
+  let checks: FinishCheck[];
+  try {
+    checks = await liveChecks(source, m, crossHooks ? { run: crossHooks, name, localDir: localJournalDir(owner) } : undefined);
+  } finally {
+    await crossHooks?.close();
+  }
   view.checks = checks;
   log.info(['migrate finish: finish checks, read now:', ...checksText(checks)].join('\n'));
   if (!finishChecksPass(checks)) {

@@ -21,6 +21,7 @@ import { scaleDownWindow, type CrossPrepareObservation, type CrossWaveObservatio
 import type { FinishCheck } from '../finish/check-types.js';
 import { oldGatewayTrafficOf } from '../finish/checks.js';
 import { readCrossClusterSourcePods } from '../finish/source-pods.js';
+import { readConfigParity, readTargetObjects, vendorTracesAcross, type TargetObjects } from '../finish/config-checks.js';
 import { STEP } from '../act.js';
 import { observeRemoteSecrets } from './remote-secrets.js';
 import { checkQuiet, hpasTargeting } from './quiet.js';
@@ -47,6 +48,8 @@ export interface CrossObserveContext {
   annotations?: Record<string, string> | undefined;
   journal: Journal;
   config?: ConfigLoader | undefined;
+  /** The config as the source says it now, for ConfigParity (a fresh live export without spec.config.from); default `config`. */
+  configNow?: ConfigLoader | undefined;
   cross?: CrossHooks | undefined;
 }
 
@@ -162,10 +165,6 @@ export async function crossInitChecks(ctx: CrossObserveContext, analyze = true):
   if (waveNsIn.length === 0) failures.push('no wave names a namespace: a CrossCluster wave moves namespaces');
   const scaling = spec.waves.filter((w) => scaleDownWindow(w) !== undefined).map((w) => w.name);
   if (scaling.length && !spec.prometheus) failures.push(`wave${scaling.length > 1 ? 's' : ''} ${scaling.join(', ')} scale${scaling.length > 1 ? '' : 's'} the source down only once Prometheus proves it receives no requests, but spec.prometheus is not set: set it, or drop scaleDownSource`);
-  if (spec.config && spec.config.from === undefined) {
-    failures.push(`spec.config has no "from": the live export of the source is not built yet; export it yourself (\`meshferry export --context ${sourceCtx} --output-dir DIR\`) and name that folder in spec.config.from`);
-    return { failures, warnings };
-  }
   if (!spec.config || !analyze || !homeFound) return { failures, warnings };
   const failOn = spec.config.analyze?.failOn ?? 'Error';
   if (!ctx.config) throw new TypeError('spec.config is set but no config loader was given');
@@ -198,10 +197,41 @@ export async function crossPrepareView(ctx: CrossObserveContext): Promise<CrossP
   return { remoteSecretsMissing: seen.filter((r) => r.state === 'missing').map((r) => r.cluster), remoteSecretsForeign: seen.filter((r) => r.state === 'differs').map((r) => `${r.cluster}: ${r.detail}`) };
 }
 
-/** The finish checks of a CrossCluster migration: nothing left running in the source, and no traffic through its old gateways. */
-export async function crossFinishChecks(ctx: CrossObserveContext): Promise<FinishCheck[]> {
+/**
+ * The finish checks of a CrossCluster migration: nothing left running in the source (SourcePods), no traffic through
+ * its old gateways (OldGatewayTraffic), the imported config still equal to the source's (ConfigParity), and no
+ * trace of the source mesh in the target (VendorTraces). `sourceRevision` is the one Init recorded.
+ */
+export async function crossFinishChecks(ctx: CrossObserveContext, sourceRevision?: string): Promise<FinishCheck[]> {
+  const sourcePods = await readCrossClusterSourcePods(await sourceClient(ctx), ctx.spec);
+  const traffic = await oldGatewayTrafficOf(ctx.spec);
+  return [sourcePods, traffic, ...(await crossConfigChecks(ctx, sourceRevision))];
+}
+
+/** ConfigParity and VendorTraces of a CrossCluster migration (also what `migrate finish --execute` re-reads). */
+export async function crossConfigChecks(ctx: Omit<CrossObserveContext, 'journal'>, sourceRevision?: string): Promise<FinishCheck[]> {
   const { spec } = ctx;
-  return [await readCrossClusterSourcePods(await sourceClient(ctx), spec), await oldGatewayTrafficOf(spec)];
+  const routers: KubeObject[] = [];
+  const hooks = ctx.cross?.shifts;
+  for (const file of spec.waves.flatMap((w) => w.shifts ?? [])) {
+    if (!hooks) throw new TypeError('the waves have shifts, but no shift hook was given');
+    routers.push((await hooks.planned(file)).object);
+  }
+  const parity = await readConfigParity(spec, ctx.clusters.home, ctx.configNow ?? ctx.config, routers);
+  // The target: home (its Istio config) and each wave's cluster (the waves' namespaces and what was copied there).
+  const byCluster = new Map<string, string[]>([[ctx.clusters.homeContext, []]]);
+  for (const w of spec.waves) {
+    const c = waveCluster(spec, w) ?? ctx.clusters.homeContext;
+    byCluster.set(c, [...(byCluster.get(c) ?? []), ...(w.namespaces ?? [])]);
+  }
+  const targets: TargetObjects[] = [];
+  for (const [context, namespaces] of byCluster) {
+    const client = await ctx.clusters.clientFor(context, `target cluster ${context}`);
+    targets.push({ context, objects: await readTargetObjects(client, [...new Set(namespaces)], context === ctx.clusters.homeContext, (c, ns) => readSourceObjects(c, ns, false)) });
+  }
+  const revision = sourceRevision ?? spec.source?.revision;
+  const traces = vendorTracesAcross(targets, { ...(spec.source?.managed ? { managed: spec.source.managed } : {}), ...(revision ? { sourceRevision: revision } : {}), targetRevisions: [spec.target.revision] });
+  return [parity, traces];
 }
 
 /** The workload objects of a copy plan (what must run in the target). */

@@ -21,13 +21,13 @@ describe('crossClusterOutline', () => {
     ]);
   });
 
-  it('says first that it read no cluster; a config without from is the live export, marked not built', () => {
+  it('says first that it read no cluster; a config without from is the live export taken at Init', () => {
     const text = renderOutline(crossClusterOutline({ metadata: { name: 'x' }, spec: { ...spec, config: { rules: './r.yaml' }, workloads: { copy: false } } }));
     expect(text.split('\n')[2]).toMatch(/^This outline comes from the file alone: no cluster was read/);
-    expect(text).toContain('Config: a live export of tcm (not built yet: Init refuses it; give config.from), through rules ./r.yaml, imported into primary; analyze fails on Error');
+    expect(text).toContain("Config: a live export of tcm, taken at Init (Istio and Gateway API config in istio-system and the waves' namespaces), through rules ./r.yaml, imported into primary; analyze fails on Error");
     expect(text).toContain('Workloads: not copied: the waves wait for your pipeline to deploy them');
     expect(text).toContain('  1. shop → remote: namespaces shop\n     the source workloads keep running\n');
     expect(text).toContain('  2. pay → remote (pauses before it starts): namespaces payments\n     scale the source workloads to 0 after 5m without requests\n     LoadBalancer Services stay LoadBalancer (a new load balancer); nodePorts kept');
-    expect(text).toContain('Finish: no pod left in the source (SourcePods); no old gateway is named (finish.oldGateways), so the traffic check is skipped');
+    expect(text).toContain("Finish: no pod left in the source (SourcePods); no old gateway is named (finish.oldGateways), so the traffic check is skipped\n        the config in primary still equals the source's after the rules (ConfigParity); no trace of the source mesh left in the target (VendorTraces)");
   });
 });

@@ -34,7 +34,7 @@ export interface CrossClusterOutline {
   source: { context: string; revision?: string; managed?: string; clusterName: string };
   target: { context: string; revision: string; clusters: string[] };
   contexts: string[];
-  /** `from` absent: the live export of the source (not built). */
+  /** `from` absent: the live export of the source, taken at Init. */
   config?: { from?: string; rules?: string; failOn: string };
   workloads: { copy: boolean; secrets: boolean; allowEmptyVolumes: boolean };
   waves: OutlineWave[];
@@ -91,7 +91,7 @@ export function renderOutline(o: CrossClusterOutline): string {
     `Contexts, each found in the kubeconfig: ${o.contexts.join(', ')}`,
   ];
   if (o.config) {
-    const from = o.config.from ?? `a live export of ${o.source.context} (not built yet: Init refuses it; give config.from)`;
+    const from = o.config.from ?? `a live export of ${o.source.context}, taken at Init (Istio and Gateway API config in istio-system and the waves' namespaces)`;
     out.push(`Config: ${from}${o.config.rules ? `, through rules ${o.config.rules}` : ''}, imported into ${o.home}; analyze fails on ${o.config.failOn}`);
   }
   const w = o.workloads;
@@ -112,5 +112,6 @@ export function renderOutline(o: CrossClusterOutline): string {
   }
   if (o.callGraph) out.push('', ...renderCallGraphSection(o.callGraph));
   out.push('', `Finish: ${o.finish.oldGateways.length ? `no pod left in the source (SourcePods), and old gateways without requests for ${o.finish.window}: ${o.finish.oldGateways.map((g) => `${g.context}/${g.workload}`).join(', ')}` : 'no pod left in the source (SourcePods); no old gateway is named (finish.oldGateways), so the traffic check is skipped'}`);
+  out.push(`        ${o.config ? `the config in ${o.home} still equals the source's after the rules (ConfigParity)` : 'no config is imported, so ConfigParity is skipped'}; no trace of the source mesh left in the target (VendorTraces)`);
   return `${out.join('\n')}\n`;
 }
