@@ -142,4 +142,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// `npm run bench:migrate -- cross` (or BENCH_CASE=cross) runs the cross-cluster case (cross.ts) instead.
+if (process.argv[2] === 'cross' || process.env.BENCH_CASE === 'cross') await (await import('./cross.js')).crossCase();
+else await main();

@@ -121,6 +121,32 @@ describe('importConfig: a write whose answer was lost', () => {
   });
 });
 
+describe('importConfig: many objects', () => {
+  it('journals the whole import with one write before and one after (not two per object, each rewriting the shard), and imports every object', async () => {
+    const { server, client } = await MemoryApiServer.start();
+    try {
+      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+      // The memory server's apply patches, never creates: the namespaces exist with other labels.
+      for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `imported-${n}`, labels: { team: 'old' } } });
+      const before = server.writes.length;
+      const set = ResourceSet.of(names.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `imported-${n}`, labels: { team: n } } })));
+      const config = () => Promise.resolve({ base: localDir, from: 'config', set, changedByRules: 0 } as ConfigInput);
+      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
+      const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
+      const next = await act(ctx, status, { kind: 'importConfig', objects: names.map((n) => `Namespace imported-${n}`) } as Action);
+      expect(next.failedCheck, next.message).toBeUndefined();
+      expect(server.writes.slice(before).filter((w) => w.path.includes('/configmaps')).length).toBe(2);
+      expect(journal.entries().map((e) => [e.step, e.target?.name, e.state, (e.intent as { change?: string }).change])).toEqual(names.map((n) => ['config.import', `imported-${n}`, 'done', 'change']));
+      for (const n of names) expect(server.objects.get(`/api/v1/namespaces/imported-${n}`)?.metadata.labels).toEqual({ team: n });
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('revertOptIn: the journal is ConfigMaps others can edit', () => {
   it('restores the labels an opt-in recorded, and names (never applies or deletes) an entry whose prior state is a whole object', async () => {
     const { server, client } = await MemoryApiServer.start();

@@ -1,0 +1,218 @@
+// bench/migrate, case `cross`: moving N Deployments (with their Services, ConfigMaps and Istio config) from cluster src
+// (1-18-5) to dst (1-31-1), `meshferry export` + `migrate apply` (CrossCluster) side by side with the seed's kubectl path.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT, loadBuilt, mustSucceed, printTable, seconds, timeCommand, type Timed } from '../export/harness.js';
+
+const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
+const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 10);
+/** Waves of the meshferry run: the namespaces split evenly, in order (default one wave per namespace). */
+const WAVES = Number(process.env.BENCH_WAVES ?? NAMESPACES);
+const HERE = path.join(ROOT, 'bench', 'migrate');
+/** A folder to keep meshferry's request timelines and stderr in (for finding where its time goes); off by default. */
+const KEEP = process.env.BENCH_KEEP;
+// dist/ itself, not the harness's snapshot: the snapshot folder has no schemas/ beside it, and migrate loads one.
+const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
+const SOURCE = { context: 'src', revision: '1-18-5' } as const;
+const TARGET = { context: 'dst', revision: '1-31-1' } as const;
+
+interface Measured {
+  ms: number;
+  peakRssMiB: number;
+  requests: number;
+}
+
+type Obj = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
+
+/** Runs a command under `/usr/bin/time -v` (peak RSS of the process and its children). */
+async function measured(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number }> {
+  const t = await timeCommand('/usr/bin/time', ['-v', cmd, ...args], { env });
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t.stderr)?.[1] ?? 0);
+  return { ...t, peakRssMiB: kb / 1024 };
+}
+
+/** The namespaces of one tool's set. */
+const namespacesOf = (prefix: string): string[] => Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
+
+/**
+ * One tool's set in src: `prefix-0..M-1` on revision 1-18-5, N/M Deployments (one replica, reading their ConfigMap),
+ * each with a Service, a ConfigMap, a VirtualService and a DestinationRule.
+ */
+function objectsFor(prefix: string): Obj[] {
+  const perNs = Math.ceil(DEPLOYMENTS / NAMESPACES);
+  const out: Obj[] = [];
+  namespacesOf(prefix).forEach((ns, n) => {
+    out.push({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'istio.io/rev': SOURCE.revision } } });
+    for (let d = 0; d < perNs && n * perNs + d < DEPLOYMENTS; d++) {
+      const name = `svc-${d}`;
+      const host = `${name}.${ns}.svc.cluster.local`;
+      out.push(
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-settings`, namespace: ns }, data: { LOG_LEVEL: 'info', UPSTREAM: host } },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name, namespace: ns, labels: { app: name } },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name, version: 'v1' } },
+              spec: { containers: [{ name: 'app', image: 'registry.k8s.io/pause:3.10', ports: [{ containerPort: 8080 }], envFrom: [{ configMapRef: { name: `${name}-settings` } }] }] },
+            },
+          },
+        },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns, labels: { app: name } }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'DestinationRule',
+          metadata: { name, namespace: ns },
+          spec: { host, trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 100 } } }, subsets: [{ name: 'v1', labels: { version: 'v1' } }] },
+        },
+        {
+          apiVersion: 'networking.istio.io/v1',
+          kind: 'VirtualService',
+          metadata: { name, namespace: ns },
+          spec: { hosts: [host], http: [{ route: [{ destination: { host, subset: 'v1' } }], timeout: '5s', retries: { attempts: 2, perTryTimeout: '2s' } }] },
+        },
+      );
+    }
+  });
+  return out;
+}
+
+/** The MeshMigration meshferry applies: config from its export, copies, WAVES waves of the namespaces into dst, no shifts. */
+function migrationYaml(namespaces: readonly string[]): string {
+  const waves = Array.from({ length: WAVES }, (_, w) => namespaces.filter((_, i) => Math.floor((i * WAVES) / namespaces.length) === w));
+  return [
+    'apiVersion: meshferry.dev/v1alpha1',
+    'kind: MeshMigration',
+    'metadata: {name: bench-cross}',
+    'spec:',
+    '  mode: CrossCluster',
+    `  source: {context: ${SOURCE.context}, revision: ${SOURCE.revision}}`,
+    `  target: {context: ${TARGET.context}, revision: ${TARGET.revision}, clusters: [${TARGET.context}]}`,
+    // The runbook's hand adjustment, as rules: the exported namespaces carry istio.io/rev=1-18-5, which dst lacks.
+    '  config: {from: ./export, rules: ./rules.yaml}',
+    '  workloads: {copy: true}',
+    '  verify: {timeout: 30m}',
+    '  waves:',
+    ...waves.filter((w) => w.length).map((w, i) => `  - {name: w${i}, namespaces: [${w.join(', ')}], cluster: ${TARGET.context}}`),
+    '',
+  ].join('\n');
+}
+
+/** API requests in a kubectl `-v=6` log (one line per request), as the InPlace case counts them. */
+const kubectlRequests = (stderr: string): number => stderr.split('\n').filter((l) => /round_trippers.*("Response"|(GET|POST|PATCH|PUT|DELETE) https?:\/\/)/.test(l)).length;
+
+export async function crossCase(): Promise<void> {
+  const { lab: labApi } = await loadBuilt();
+  const kube = (await import(path.join(ROOT, 'dist/kube/index.js'))) as typeof import('../../src/kube/index.js');
+  const cluster = (await import(path.join(ROOT, 'dist/migrate/cluster/index.js'))) as typeof import('../../src/migrate/cluster/index.js');
+  if (KEEP) await mkdir(KEEP, { recursive: true });
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshferry-bench-cross-'));
+  const nodes = Math.ceil((2 * DEPLOYMENTS) / 100) + 1;
+  console.log(
+    `bench/migrate cross: ${DEPLOYMENTS} Deployments + Services + ConfigMaps + VS + DR over ${NAMESPACES} namespaces per tool, ` +
+      `${SOURCE.context} (${SOURCE.revision}) → ${TARGET.context} (${TARGET.revision}), ${WAVES} meshferry wave(s), ${nodes} kwok nodes per cluster (work dir ${tmp})`,
+  );
+  const lab = await labApi.startLab({
+    dir: path.join(tmp, 'lab'),
+    clusters: [SOURCE.context, TARGET.context],
+    revisions: { [SOURCE.context]: [SOURCE.revision], [TARGET.context]: [TARGET.revision] },
+    istiodCa: 'per-cluster',
+    nodes,
+    log: (m) => process.stderr.write(`${m}\n`),
+  });
+  const src = await kube.openCluster({ kubeconfig: lab.kubeconfigPath, context: SOURCE.context });
+  const dst = await kube.openCluster({ kubeconfig: lab.kubeconfigPath, context: TARGET.context });
+  try {
+    const podsOf = (c: typeof src) => c.client.discovery.resourceFor('', 'Pod')!;
+    /** Running pods of `prefix`'s namespaces in a cluster, by injecting revision. */
+    const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> => {
+      const counts = new Map<string, number>();
+      for (const p of await c.client.list(podsOf(c))) {
+        if (!p.metadata.namespace?.startsWith(`${prefix}-`)) continue;
+        const inj = cluster.podInjection(p);
+        if (!inj.running) continue;
+        const key = inj.injected ? (inj.revision ?? '?') : 'none';
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      return counts;
+    };
+    const prefixes = ['viascript', 'viamf'] as const;
+    const all = prefixes.flatMap(objectsFor);
+    const t0 = Date.now();
+    await kube.mapLimit(all.filter((o) => o.kind === 'Namespace'), 16, (o) => src.client.apply(o as never, { force: true }));
+    await kube.mapLimit(all.filter((o) => o.kind !== 'Namespace'), 16, (o) => src.client.apply(o as never, { force: true }));
+    for (const p of prefixes)
+      for (;;) {
+        const c = await revisions(src, p);
+        if (c.get(SOURCE.revision) === DEPLOYMENTS && c.size === 1) break;
+        await sleep(2000);
+      }
+    console.log(`seeded ${all.length} objects in ${SOURCE.context}, every pod Running and injected by ${SOURCE.revision}, in ${seconds(Date.now() - t0)}`);
+
+    const kubectl = (await labApi.ensureLabBinaries({ build: false })).paths.kubectl;
+    const neat = `${process.execPath} ${CLI} neat -`;
+
+    // The anchor: one bash process running the whole seed path, timed from its start to its last check.
+    const scriptNs = namespacesOf('viascript');
+    const script = await measured('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, lab.kubeconfigPath, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs]);
+    mustSucceed('seed path (cross-anchor.sh)', script);
+    const scriptResult = await revisions(dst, 'viascript');
+
+    // meshferry: the export of the source's config (what kubedump does), then the migration until it stops.
+    const work = path.join(tmp, 'meshferry');
+    await mkdir(work, { recursive: true });
+    const mfNs = namespacesOf('viamf');
+    const file = path.join(work, 'migration.yaml');
+    await writeFile(file, migrationYaml(mfNs));
+    await writeFile(path.join(work, 'rules.yaml'), ['apiVersion: meshferry.dev/v1alpha1', 'kind: TransformRules', 'metadata: {name: to-dst}', 'rules:', `- setRevision: {to: ${TARGET.revision}}`, ''].join('\n'));
+    const env = { MESHFERRY_STATE_DIR: path.join(tmp, 'state') };
+    const counted = async (name: string, args: readonly string[]) => {
+      const requestsFile = path.join(tmp, `requests-${name}`);
+      const log = KEEP ? { MESHFERRY_BENCH_REQUESTS_LOG: path.join(KEEP, `requests-${name}.log`) } : {};
+      const m = await measured(process.execPath, ['--require', path.join(HERE, 'count-requests.cjs'), CLI, ...args], { ...env, ...log, MESHFERRY_BENCH_REQUESTS_FILE: requestsFile });
+      if (KEEP) await writeFile(path.join(KEEP, `stderr-${name}.log`), m.stderr);
+      return { ...m, requests: Number(await readFile(requestsFile, 'utf8').catch(() => 'NaN')) };
+    };
+    const exported = await counted('export', ['export', '--kubeconfig', lab.kubeconfigPath, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
+    mustSucceed('meshferry export', exported);
+    const applied = await counted('apply', ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath]);
+    // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
+    // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
+    mustSucceed('meshferry migrate apply', applied, [0, 1]);
+    const statusRun = mustSucceed('meshferry migrate status', await timeCommand(process.execPath, [CLI, 'migrate', 'status', 'bench-cross', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', TARGET.context], { env }));
+    const status = JSON.parse(statusRun.stdout) as { phase: string; message?: string; waves: { state: string; counts?: { verifiedPods?: number } }[] };
+    const unverified = status.waves.filter((w) => w.state !== 'Verified').length;
+    const endedRight = status.phase === 'Finished' || (applied.code === 1 && /finish check SourcePods failed/.test(applied.stderr));
+    if (unverified > 0 || !endedRight) throw new Error(`meshferry did not reach the verified end state (phase ${status.phase}, ${unverified} wave(s) not Verified): ${applied.stderr.slice(-2000)}`);
+    const mfResult = await revisions(dst, 'viamf');
+    const mf: Measured = { ms: exported.ms + applied.ms, peakRssMiB: Math.max(exported.peakRssMiB, applied.peakRssMiB), requests: exported.requests + applied.requests };
+    const show = (m: Map<string, number>) => [...m].map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
+    for (const [name, m] of [['seed path', scriptResult], ['meshferry', mfResult]] as const)
+      if (m.get(TARGET.revision) !== DEPLOYMENTS || m.size !== 1) throw new Error(`${name}: pods in ${TARGET.context} are ${show(m)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
+
+    const results: [string, Measured, Map<string, number>][] = [
+      ['seed path (kubedump loop + apply, get|neat|apply per ns, rollout status, injection check)', { ms: script.ms, peakRssMiB: script.peakRssMiB, requests: kubectlRequests(script.stderr) }, scriptResult],
+      ['meshferry export + migrate apply (CrossCluster, copy, every pod verified, journal)', mf, mfResult],
+    ];
+    console.log('');
+    printTable([
+      ['', 'wall time', 'peak RSS', 'API requests', 'requests / Deployment', `pods in ${TARGET.context} after`],
+      ...results.map(([name, m, r]) => [name, seconds(m.ms), `${m.peakRssMiB.toFixed(0)} MiB`, String(m.requests), (m.requests / DEPLOYMENTS).toFixed(2), show(r)]),
+    ]);
+    console.log('');
+    console.log(`meshferry: export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}`);
+    console.log(`speed-up seed path / meshferry = ${(script.ms / mf.ms).toFixed(2)}x   goal >= 10x`);
+    console.log(`meshferry's last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-2).join(' | ')}`);
+    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    src.close();
+    dst.close();
+    await lab.stop({ purge: true });
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
