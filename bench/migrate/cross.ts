@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, loadBuilt, mustSucceed, printTable, seconds, timeCommand, type Timed } from '../export/harness.js';
+import { revisionCounts } from './pods.js';
 
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 10);
@@ -130,17 +131,7 @@ export async function crossCase(): Promise<void> {
   try {
     const podsOf = (c: typeof src) => c.client.discovery.resourceFor('', 'Pod')!;
     /** Running pods of `prefix`'s namespaces in a cluster, by injecting revision. */
-    const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> => {
-      const counts = new Map<string, number>();
-      for (const p of await c.client.list(podsOf(c))) {
-        if (!p.metadata.namespace?.startsWith(`${prefix}-`)) continue;
-        const inj = cluster.podInjection(p);
-        if (!inj.running) continue;
-        const key = inj.injected ? (inj.revision ?? '?') : 'none';
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return counts;
-    };
+    const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> => revisionCounts(await c.client.list(podsOf(c)), prefix, cluster.podInjection);
     const prefixes = ['viascript', 'viamf'] as const;
     const all = prefixes.flatMap(objectsFor);
     const t0 = Date.now();

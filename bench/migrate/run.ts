@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, loadBuilt, mustSucceed, printTable, seconds, timeCommand, type Timed } from '../export/harness.js';
+import { revisionCounts } from './pods.js';
 
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 1000);
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 20);
@@ -68,17 +69,7 @@ async function main(): Promise<void> {
     await kube.mapLimit(all.filter((o) => o.kind === 'Namespace'), 16, (o) => admin.client.apply(o as never, { force: true }));
     await kube.mapLimit(all.filter((o) => o.kind !== 'Namespace'), 16, (o) => admin.client.apply(o as never, { force: true }));
     /** Running pods of the namespaces of `prefix`, by injecting revision. */
-    const revisions = async (prefix: string): Promise<Map<string, number>> => {
-      const counts = new Map<string, number>();
-      for (const p of await admin.client.list(pods)) {
-        if (!p.metadata.namespace?.startsWith(`${prefix}-`)) continue;
-        const inj = cluster.podInjection(p);
-        if (!inj.running) continue;
-        const key = inj.injected ? (inj.revision ?? '?') : 'none';
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-      }
-      return counts;
-    };
+    const revisions = async (prefix: string): Promise<Map<string, number>> => revisionCounts(await admin.client.list(pods), prefix, cluster.podInjection);
     const settled = async (prefix: string, revision: string) => {
       for (;;) {
         const c = await revisions(prefix);

@@ -35,7 +35,8 @@ export function runRouter(prefix: string): RouterSpec {
   return { lbWeight: { provider: 'ack', from: { context: 'tcm', service: `istio-system/${n.oldGateway}` }, to: { context: 'remote', configContext: 'primary', service: `istio-system/${n.newGateway}` } } };
 }
 
-function deployment(ns: string, name: string, replicas: number): KubeObject {
+/** A one-container Deployment labelled app=<name>. */
+export function deployment(ns: string, name: string, replicas: number): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -43,7 +44,8 @@ function deployment(ns: string, name: string, replicas: number): KubeObject {
     spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.k8s.io/pause:3.10' }] } } },
   };
 }
-const service = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+/** A Service selecting app=<name> on port 80. */
+export const service = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
 const gatewayService = (lb: string, name: string, weight: number): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Service',

@@ -17,6 +17,7 @@ import { SHIFT_API_VERSION } from '../../src/traffic/shift/store.js';
 import { hasStackTrace, runCliAsync } from '../support/cli.js';
 import { until } from '../support/poll.js';
 import { labPerFile } from './lab-per-file.js';
+import { deployment, service } from './cross-fixtures.js';
 import { migrationFile } from './migrate-fixtures.js';
 
 let lab: Lab;
@@ -35,15 +36,6 @@ const router: RouterSpec = {
   lbWeight: { provider: 'ack', from: { context: 'tcm', service: 'istio-system/istio-ingressgateway' }, to: { context: 'remote', configContext: 'primary', service: 'istio-system/istio-ingressgateway-new' } },
 };
 
-function deployment(ns: string, name: string, replicas: number): KubeObject {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns, labels: { app: name } },
-    spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name, image: 'registry.k8s.io/pause:3.10' }] } } },
-  };
-}
-const service = (ns: string, name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
 const gatewayService = (name: string, weight: number): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Service',
