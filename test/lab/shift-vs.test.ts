@@ -342,7 +342,10 @@ describe('shift run on a VirtualService, gated by a real Prometheus over lab tra
         return s?.phase === 'Holding' || (s && isTerminal(s.phase)) ? s : undefined;
       }, GUARD_MS);
       expect(held.phase, `shift run's output so far:\n${run.stderr()}`).toBe('Holding');
-      expect(run.stderr()).toMatch(/hold: holding at weight 50: Prometheus error 1\/1000 in a row \(not a failed check\): .*unreachable/);
+      // The run writes Holding into the TrafficShift before it prints the line: wait for the line, do not race it.
+      const says = /hold: holding at weight 50: Prometheus error 1\/1000 in a row \(not a failed check\): .*unreachable/;
+      await eventually('the run says it holds on the Prometheus error', () => (says.test(run.stderr()) ? true : undefined), GUARD_MS).catch(() => undefined);
+      expect(run.stderr()).toMatch(says);
       expect((await shiftState('hold'))?.weight).toBe(50);
       await restart();
       const res = await run.done;
