@@ -1,11 +1,12 @@
 // spec.config of a MeshMigration: reads the config (export folder, then TransformRules), analyzes it with the live cluster, and compares it with what is live.
+import { isDeepStrictEqual } from 'node:util';
 import { createHash } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyzeResources, atLeast, kindRef, type Level } from '../analyze/index.js';
 import { InputError } from '../errors.js';
-import { exportObjects } from '../kube/export.js';
+import { CONTEXT_KINDS, exportObjects } from '../kube/export.js';
 import { readLiveState } from '../kube/live.js';
 import type { ObjectClient } from '../kube/object-client.js';
 import { writeFileAtomic } from '../resources/atomic-write.js';
@@ -294,7 +295,6 @@ export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<str
         `MeshMigration ${name} reads its config from ${base} (${config.from ?? 'the live export of the source'}${config.rules ? `, rules ${config.rules}` : ''}), which is not what \`migrate apply\` recorded on this machine${trusted ? ` (${trusted.base}: ${trusted.from ?? 'the live export of the source'}${trusted.rules ? `, rules ${trusted.rules}` : ''})` : ''}: the object in the cluster may have been changed, or apply ran elsewhere. Run \`meshferry migrate apply FILE\` with the migration's file: it continues where the migration stopped and reads the files you name`,
         { code: 'ConfigBaseUntrusted' },
       );
-    if (config.from === undefined && !live) throw new TypeError('spec.config has no `from`, and no live export of the source was given');
     return loadConfig(spec, base, live);
   };
 }
@@ -311,7 +311,7 @@ export async function analyzeConfig(client: ObjectClient, input: ConfigInput, fo
   // The other clusters of the target mesh (CrossCluster: the remotes) run workloads the config selects, above all the
   // ingress gateways, and hold their credentialName Secrets: `istioctl analyze --remote-contexts` reads them too. Only
   // their workloads, Services and Secrets join; the config cluster's own copy of a name wins.
-  const contextOnly = new Set(['Namespace', 'Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'Secret']);
+  const contextOnly = new Set(CONTEXT_KINDS.map((k) => k.kind));
   let complete = live.kinds.filter((k) => !k.skipped).map((k) => `${k.kind.group}/${k.kind.kind}`);
   for (const other of others) {
     const theirs = await exportObjects({ client: other, discovery: other.discovery }, { withContext: true });
@@ -477,13 +477,8 @@ export function onlyStatusWrittenSince(target: JournalTarget, wrote: unknown, le
   const m = live.metadata;
   if (m.uid !== left.uid || m.generation !== left.generation) return false;
   const w = wrote.metadata as KubeObject['metadata'];
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? {}) === JSON.stringify(b ?? {});
-  const sameList = (a: unknown, b: unknown) => JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
-  return same(sortedKeys(w.labels), sortedKeys(m.labels)) && same(sortedKeys(w.annotations), sortedKeys(m.annotations)) && sameList(w.finalizers, m.finalizers) && sameList(w.ownerReferences, m.ownerReferences);
-}
-
-function sortedKeys(o: unknown): Record<string, unknown> | undefined {
-  return isPlainObject(o) ? Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))) : undefined;
+  // isDeepStrictEqual ignores the order of an object's keys, not a list's.
+  return isDeepStrictEqual(w.labels ?? {}, m.labels ?? {}) && isDeepStrictEqual(w.annotations ?? {}, m.annotations ?? {}) && isDeepStrictEqual(w.finalizers ?? [], m.finalizers ?? []) && isDeepStrictEqual(w.ownerReferences ?? [], m.ownerReferences ?? []);
 }
 
 const SERVER_METADATA = ['managedFields', 'uid', 'resourceVersion', 'creationTimestamp', 'generation', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'] as const;

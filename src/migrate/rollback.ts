@@ -5,7 +5,7 @@ import type { ObjectClient } from '../kube/object-client.js';
 import { Journal, type JournalEntry, type JournalOptions } from '../journal/journal.js';
 import { isPlainObject } from '../resources/object.js';
 import { podInjection, proveInjection } from './cluster/injection.js';
-import { othersIn } from './cluster/namespace-contents.js';
+import { othersRefusal } from './cluster/namespace-contents.js';
 import { advanceOnDelete, rolloutVerdict, workloadResource, type WorkloadKind } from './cluster/workloads.js';
 import { CROSS_CLUSTER_STEPS, FORWARD_STEPS, recordWriteError, settledVersion, STEP, undoProblem } from './act.js';
 import { describeEntry, describeTarget, MigrationClusters } from './clusters.js';
@@ -105,8 +105,8 @@ async function restoreImported(clusters: MigrationClusters, journal: Journal, en
     const pods = client.discovery.resourceFor('', 'Pod');
     const inside = pods ? await client.list(pods, { namespace: target.name }) : [];
     if (inside.length > 0) return { refused: `${what}: meshferry created it, but ${inside.length} pod(s) run in it now; delete it yourself if it should go` };
-    const others = await othersIn(client, target.name);
-    if (others.length > 0) return { refused: `${what}: meshferry created it, but it holds what others put there since (${others.slice(0, 5).join(', ')}${others.length > 5 ? `, and ${others.length - 5} more` : ''}), which deleting it would delete too; delete it yourself if it should go` };
+    const crowded = await othersRefusal(client, target.name);
+    if (crowded) return { refused: `${what}: ${crowded}` };
   }
   const entry = await journal.begin(STEP.rollback, { target, intent });
   try {

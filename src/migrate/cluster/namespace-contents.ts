@@ -48,3 +48,10 @@ function listable(resources: readonly ServedResource[]): ServedResource[] {
   }
   return out;
 }
+
+/** Why rollback may not delete namespace `ns` that meshferry created (others put objects there since), or undefined. */
+export async function othersRefusal(client: ObjectClient, ns: string): Promise<string | undefined> {
+  const others = await othersIn(client, ns);
+  if (others.length === 0) return undefined;
+  return `meshferry created it, but it holds what others put there since (${others.slice(0, 5).join(', ')}${others.length > 5 ? `, and ${others.length - 5} more` : ''}), which deleting it would delete too; delete it yourself if it should go`;
+}

@@ -7,7 +7,7 @@ import { KubeApiError } from '../../kube/errors.js';
 import type { ObjectClient } from '../../kube/object-client.js';
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { isSecret } from '../../resources/secrets.js';
-import { othersIn } from '../cluster/namespace-contents.js';
+import { othersRefusal } from '../cluster/namespace-contents.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { recordWriteError, STEP } from '../act.js';
 import { workloadResource } from '../cluster/workloads.js';
@@ -295,8 +295,8 @@ export async function undoCreated(ctx: CrossUndoContext, group: readonly Journal
     if (key && ctx.kept?.has(key)) return { refused: `${what}: meshferry created it, but it holds an object rollback left alone (named above); delete it yourself if it should go` };
     const blocked = await awaitPodsGone(ctx, client, t.name);
     if (blocked) return { refused: `${what}: meshferry created it, but ${blocked}; delete it yourself if it should go` };
-    const others = await othersIn(client, t.name);
-    if (others.length > 0) return { refused: `${what}: meshferry created it, but it holds what others put there since (${others.slice(0, 5).join(', ')}${others.length > 5 ? `, and ${others.length - 5} more` : ''}), which deleting it would delete too; delete it yourself if it should go` };
+    const crowded = await othersRefusal(client, t.name);
+    if (crowded) return { refused: `${what}: ${crowded}` };
     live = await client.get(res, ns, t.name);
     if (!live) return recordAlready(ctx, group, gone);
   }
