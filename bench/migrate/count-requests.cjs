@@ -1,5 +1,5 @@
 // Preloaded into meshferry (node --require) by bench/migrate: counts HTTPS requests and writes the count at exit;
-// with MESHFERRY_BENCH_REQUESTS_LOG, also one line per request (ms since start, method, port, path) and per progress line, to find where time goes.
+// with MESHFERRY_BENCH_REQUESTS_LOG, also one line per request (ms since start, method, port, path, how long its answer took) and per progress line, to find where time goes.
 const https = require('node:https');
 const fs = require('node:fs');
 const { syncBuiltinESMExports } = require('node:module');
@@ -13,7 +13,12 @@ https.request = function countedRequest(...args) {
     const o = args.find((a) => a && typeof a === 'object' && !(a instanceof URL)) ?? {};
     const u = args.find((a) => typeof a === 'string' || a instanceof URL);
     const where = u ? new URL(String(u)) : undefined;
-    lines.push(`${Date.now() - t0} ${o.method ?? 'GET'} ${where ? `${where.port} ${where.pathname}${where.search}` : `${o.port ?? ''} ${o.path ?? ''}`}`);
+    const start = Date.now();
+    const i = lines.push(`${start - t0} ${o.method ?? 'GET'} ${where ? `${where.port} ${where.pathname}${where.search}` : `${o.port ?? ''} ${o.path ?? ''}`}`) - 1;
+    const req = original.apply(this, args);
+    // Each request's line ends with how long its answer took (until the body ended), when it came.
+    req.on('response', (res) => res.on('end', () => (lines[i] += ` ${Date.now() - start}ms`)));
+    return req;
   }
   return original.apply(this, args);
 };

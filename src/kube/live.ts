@@ -9,7 +9,7 @@ import { mapLimit } from '../concurrency.js';
 export interface LiveState {
   /** The live object for a key, if it exists. */
   get(key: ObjectKey): KubeObject | undefined;
-  /** Namespaces that exist, or undefined when the user may not list them (then every namespace is assumed to). */
+  /** Namespaces that exist; undefined when the user may not list them (then every namespace is assumed to) or with `byNamespace`. */
   namespaces: ReadonlySet<string> | undefined;
   /** Every live object of the listed kinds (all namespaces); empty for kinds that fell back to single GETs. */
   listed: readonly KubeObject[];
@@ -17,10 +17,19 @@ export interface LiveState {
 
 /**
  * Reads the live objects matching `objects`: one paginated LIST per kind across all namespaces (a few
- * requests for thousands of objects). Where listing is forbidden, it falls back to a GET per object, which
+ * requests for thousands of objects), or per kind and namespace (`byNamespace`). Where listing is forbidden, it falls back to a GET per object, which
  * RBAC may still allow. Objects of unserved kinds are ignored (the caller reports them).
  */
-export async function readLiveState(client: ObjectClient, objects: readonly KubeObject[]): Promise<LiveState> {
+export interface LiveStateOptions {
+  /**
+   * LIST each namespaced kind only in the namespaces `objects` name (one LIST per kind and namespace) instead of
+   * across the cluster: what a wave reads on every poll, where the cluster may hold thousands of others. `listed`
+   * then holds only those namespaces' objects, and `namespaces` is not read (undefined).
+   */
+  byNamespace?: boolean;
+}
+
+export async function readLiveState(client: ObjectClient, objects: readonly KubeObject[], opts: LiveStateOptions = {}): Promise<LiveState> {
   const byResource = new Map<string, { resource: ServedResource; objects: KubeObject[] }>();
   for (const obj of objects) {
     const resource = client.resourceOf(obj);
@@ -32,7 +41,7 @@ export async function readLiveState(client: ObjectClient, objects: readonly Kube
   }
   const live = new Map<string, KubeObject>();
   const listed: KubeObject[] = [];
-  const nsResource = client.discovery.resourceFor('', 'Namespace');
+  const nsResource = opts.byNamespace ? undefined : client.discovery.resourceFor('', 'Namespace');
   const [namespaces] = await Promise.all([
     nsResource
       ? client.list(nsResource).then(
@@ -45,7 +54,9 @@ export async function readLiveState(client: ObjectClient, objects: readonly Kube
       : Promise.resolve(undefined),
     ...[...byResource.values()].map(async ({ resource, objects: wanted }) => {
       try {
-        for (const item of await client.list(resource)) {
+        const namespaces = opts.byNamespace && resource.namespaced ? [...new Set(wanted.map((o) => o.metadata.namespace ?? ''))] : undefined;
+        const items = namespaces ? (await mapLimit(namespaces, 8, (namespace) => client.list(resource, { namespace }))).flat() : await client.list(resource);
+        for (const item of items) {
           live.set(keyString(keyOf(item)), item);
           listed.push(item);
         }

@@ -1,7 +1,6 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
 import type { Journal, JournalEntry, JournalOutcome, JournalTarget } from '../journal/journal.js';
 import { isSecret } from '../resources/secrets.js';
-import { mapLimit } from '../concurrency.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
@@ -10,7 +9,7 @@ import { discoverSourceRevision, snapshot, proxyConfigName, proxyConfigSpec, ROO
 import { waveOptIn, waveWorkloads } from './opt-in.js';
 import type { Action } from './reconcile.js';
 import type { Condition, MeshMigrationSpec, MigrationStatus } from './spec.js';
-import { readState, stateHolds, stateMismatch, targetOf, writeState, type TargetState } from './target-state.js';
+import { readState, readTargets, stateHolds, stateHoldsIn, stateIn, stateMismatch, targetOf, writeState, type TargetState } from './target-state.js';
 import { applyValidated } from '../kube/apply.js';
 import { KubeApiError } from '../kube/errors.js';
 import { compareConfig } from './config.js';
@@ -111,16 +110,20 @@ export interface BatchOutcome {
  */
 export async function journaledWrites(ctx: ActContext, items: readonly BatchWrite[]): Promise<BatchOutcome> {
   // Hundreds of objects: their reads go out together (bounded), not one round trip after another.
-  const holds = await mapLimit(items, BATCH_READS, (item) => stateHolds(ctx, item.target, item.state));
-  const todo = items.filter((_, i) => !holds[i]);
-  const intents = await mapLimit(todo, BATCH_READS, async (item) => ({ step: item.step, target: item.target, before: item.before ?? (await readState(ctx, item.target, item.state)), intent: { ...item.extra, state: item.state } }));
+  // Each target is read once (a LIST per kind and namespace for many of them): whether it already holds, and its before.
+  const read = await readTargets(ctx, items.map((item) => item.target), BATCH_READS);
+  const holds = await Promise.all(items.map((item, i) => stateHoldsIn(ctx, item.target, item.state, read[i]!.obj, read[i]!.context)));
+  const todo = items.flatMap((item, i) => (holds[i] ? [] : [{ item, read: read[i]! }]));
+  const intents = await Promise.all(
+    todo.map(async ({ item, read: r }) => ({ step: item.step, target: item.target, before: item.before ?? (await stateIn(ctx, item.target, item.state, r.obj, r.context)), intent: { ...item.extra, state: item.state } })),
+  );
   const entries = await ctx.journal.beginMany(intents);
-  const settled = await Promise.allSettled(todo.map((item) => (item.write ?? (() => writeState(ctx, item.target, item.state)))()));
+  const settled = await Promise.allSettled(todo.map(({ item }) => (item.write ?? (() => writeState(ctx, item.target, item.state)))()));
   const outcome: BatchOutcome = { written: [], refused: [] };
   const records: JournalOutcome[] = [];
   let lost: unknown;
   for (const [i, s] of settled.entries()) {
-    const item = todo[i]!;
+    const { item } = todo[i]!;
     const entry = entries[i]!;
     if (s.status === 'fulfilled') {
       records.push({ seq: entry.seq, ...(s.value ? { result: s.value } : {}) });

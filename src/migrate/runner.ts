@@ -26,7 +26,7 @@ export interface RunOptions {
   onAction?: (action: Action, status: MigrationStatus) => void | Promise<void>;
   /** Stops between actions (SIGINT): the journal is consistent at every action boundary. */
   signal?: AbortSignal;
-  /** Pause between polls while rollouts run; default 500 ms. */
+  /** Longest pause between polls while rollouts run; default 500 ms. A wait that follows a change polls sooner (firstPoll). */
   pollMs?: number;
   journal?: Pick<JournalOptions, 'localDir'>;
   /** CrossCluster: the wave shifts of this process (their runners keep state between ticks). */
@@ -49,6 +49,7 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
   // The key stays beside the local journal copy; nothing is created until a Secret is journaled.
   const secretDigest = SecretDigest.at(journal.localDir);
   let waitingSince: number | undefined;
+  let polls = 0;
   // A CrossCluster run reaches what its spec names: the spec it started with is the one it runs to the end.
   const startedWith = m.object.spec.mode === 'CrossCluster' ? specDigest(m.object.spec) : undefined;
   for (;;) {
@@ -65,14 +66,30 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
       waitingSince ??= Date.now();
       const limit = m.object.spec.verify?.timeout ? parseDuration(m.object.spec.verify.timeout) : DEFAULT_VERIFY_TIMEOUT_MS;
       if (Date.now() - waitingSince > limit) action = { kind: 'fail', check: 'Rollout', message: `${action.message} for longer than verify.timeout (${m.object.spec.verify?.timeout ?? '10m'})` };
-    } else waitingSince = undefined;
+    } else {
+      waitingSince = undefined;
+      polls = 0;
+    }
     const next = await act(ctx, status, action);
     if (JSON.stringify(next) !== JSON.stringify(status)) await writeStatus(client, resource, name, next);
     await opts.onAction?.(action, next);
     const exit = terminal(action);
     if (exit !== undefined) return { exit, status: next, last: action };
-    if (action.kind === 'wait') await sleep(opts.pollMs ?? 500, undefined, { signal: opts.signal }).catch(() => undefined);
+    if (action.kind === 'wait') await sleep(pollDelay(polls++, opts.pollMs ?? DEFAULT_POLL_MS), undefined, { signal: opts.signal }).catch(() => undefined);
   }
+}
+
+const DEFAULT_POLL_MS = 500;
+/** The first pause of a wait: what was just written (a copy, a restart) often settles within it. */
+const FIRST_POLL_MS = 100;
+
+/**
+ * The pause before the next look while a wait goes on: 100 ms after the change that began it, doubling up to
+ * `maxMs`. A rollout on a real cluster takes seconds, so a wait reaches `maxMs` after three looks; a small wave
+ * (bench/migrate cross: pods ready within half a second) is seen ready without waiting out a whole `maxMs`.
+ */
+export function pollDelay(polls: number, maxMs: number): number {
+  return Math.min(maxMs, FIRST_POLL_MS * 2 ** Math.min(polls, 16));
 }
 
 /**

@@ -10,6 +10,8 @@ import { isSecret, redactSecret } from '../resources/secrets.js';
 import { describeTarget as describe, type MigrationClusters } from './clusters.js';
 import { effectiveChange, type LabelChange } from './opt-in.js';
 import { applyValidated } from '../kube/apply.js';
+import { KubeApiError } from '../kube/errors.js';
+import { mapLimit } from '../concurrency.js';
 import { restorable, showsObject } from './config.js';
 
 /** One recordable state of a target; a step's `before` and `intent` are each one of these. */
@@ -52,6 +54,51 @@ async function getTarget(client: ObjectClient, t: JournalTarget): Promise<KubeOb
   return client.get(resourceOf(client, t), t.namespace, t.name);
 }
 
+/** How many targets of one kind in one namespace a batch reads with one LIST instead of a GET each. */
+const LIST_FROM = 8;
+
+/** A target as its cluster holds it (undefined: absent), and the cluster's context name for errors. */
+export interface ReadTarget {
+  obj: KubeObject | undefined;
+  context: string;
+}
+
+/**
+ * Reads a batch's targets, in order: one LIST per kind and namespace where the batch holds at least LIST_FROM of
+ * them (hundreds of imported objects were two GETs each), a GET for the rest. Secrets are always read one by one:
+ * a LIST would fetch every other Secret's data in the namespace. A LIST the user may not make falls back to GETs.
+ */
+export async function readTargets(access: StateAccess, targets: readonly JournalTarget[], reads = 16): Promise<ReadTarget[]> {
+  const clients = await Promise.all(targets.map((t) => access.clusters.clientOf(t)));
+  const groups = new Map<string, number[]>();
+  targets.forEach((t, i) => {
+    if (isSecret(t)) return;
+    const res = resourceOf(clients[i]!, t);
+    const key = `${clients[i]!.transport.contextName}\0${res.group}/${res.version}/${res.plural}\0${res.namespaced ? (t.namespace ?? '') : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  const out: (ReadTarget | undefined)[] = targets.map(() => undefined);
+  const listed = [...groups.values()].filter((idx) => idx.length >= LIST_FROM);
+  await mapLimit(listed, reads, async (idx) => {
+    const first = targets[idx[0]!]!;
+    const client = clients[idx[0]!]!;
+    const res = resourceOf(client, first);
+    const items = await client.list(res, res.namespaced && first.namespace ? { namespace: first.namespace } : {}).catch((err: unknown) => {
+      if (err instanceof KubeApiError && err.isForbidden) return undefined;
+      throw err;
+    });
+    if (!items) return;
+    const byName = new Map(items.map((o) => [o.metadata.name, o]));
+    for (const i of idx) out[i] = { obj: byName.get(targets[i]!.name), context: client.transport.contextName };
+  });
+  const rest = out.flatMap((r, i) => (r === undefined ? [i] : []));
+  await mapLimit(rest, reads, async (i) => {
+    const client = clients[i]!;
+    out[i] = { obj: await getTarget(client, targets[i]!), context: client.transport.contextName };
+  });
+  return out as ReadTarget[];
+}
+
 function templateOf(obj: KubeObject): { labels: Record<string, string>; annotations: Record<string, string> } {
   const spec = isPlainObject(obj.spec) ? obj.spec : {};
   const meta = isPlainObject(spec.template) && isPlainObject(spec.template.metadata) ? spec.template.metadata : {};
@@ -86,11 +133,18 @@ export function stateMismatch(t: JournalTarget, state: TargetState): string | un
 /** Reads the target's current state in the shape of `like` (the keys of a label change, say), in the target's cluster. */
 export async function readState(access: StateAccess, t: JournalTarget, like: TargetState): Promise<TargetState> {
   const client = await access.clusters.clientOf(t);
-  const obj = await getTarget(client, t);
+  return stateIn(access, t, like, await getTarget(client, t), client.transport.contextName);
+}
+
+/**
+ * The target's state in the shape of `like`, from `obj` as the target's cluster holds it (undefined: absent), read by
+ * the caller (one LIST for a batch, say). `context` names the cluster in errors.
+ */
+export async function stateIn(access: StateAccess, t: JournalTarget, like: TargetState, obj: KubeObject | undefined, context: string): Promise<TargetState> {
   // A Secret's data never leaves this function: the object form says only whether it exists.
   if ('object' in like) return { object: obj ? (isSecret(t) ? redactSecret(restorable(obj)) : restorable(obj)) : null };
   if ('proxyConfig' in like) return { proxyConfig: obj && isPlainObject(obj.spec) ? obj.spec : null };
-  if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context: client.transport.contextName });
+  if (!obj) throw new ClusterError('TargetGone', `${describe(t)} does not exist`, { context });
   if ('labels' in like) {
     const labels = labelsOf(t, obj);
     return { labels: Object.fromEntries(Object.keys(like.labels).map((k) => [k, labels[k] ?? null])) };
@@ -118,9 +172,15 @@ function digestKey(access: StateAccess, t: JournalTarget): SecretDigest {
 
 /** Whether the cluster shows `state` on the target (a pending step already applied; a restore already done). */
 export async function stateHolds(access: StateAccess, t: JournalTarget, state: TargetState): Promise<boolean> {
+  const client = await access.clusters.clientOf(t);
+  return stateHoldsIn(access, t, state, await getTarget(client, t), client.transport.contextName);
+}
+
+/** stateHolds on `obj`, the target as its cluster holds it (undefined: absent), read by the caller. */
+export async function stateHoldsIn(access: StateAccess, t: JournalTarget, state: TargetState, obj: KubeObject | undefined, context: string): Promise<boolean> {
   // A digest made with another machine's key cannot be compared: that is said, not taken for "changed".
   if ('secretDigest' in state) await digestKey(access, t).check(state.secretDigest, describe(t));
-  const now = await readState(access, t, state).catch((err: unknown) => {
+  const now = await stateIn(access, t, state, obj, context).catch((err: unknown) => {
     if (err instanceof ClusterError && err.code === 'TargetGone') return undefined;
     throw err;
   });

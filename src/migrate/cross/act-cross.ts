@@ -7,9 +7,9 @@ import { journaledWrites, STEP, type ActContext, type BatchWrite } from '../act.
 import type { MigrationStatus, WaveStatus } from '../spec.js';
 import type { TargetState } from '../target-state.js';
 import { waveDoneObjects, type CreatedResult } from './entries.js';
-import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan } from './observe-cross.js';
+import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan, waveWorkloads } from './observe-cross.js';
 import { secretDataDigest, type PlannedCopy } from './copy-plan.js';
-import type { CrossAction } from './reconcile-cross.js';
+import { nextStage, type CrossAction } from './reconcile-cross.js';
 import { ensureRemoteSecret, secretSafe } from './remote-secrets.js';
 import { ensureTrafficShiftCrd } from '../../traffic/shift/store.js';
 
@@ -131,14 +131,21 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
         return next;
       }
       next.message = `wave ${ws.name}: copied ${out.written.length} object(s) into ${cluster}${refused.length + leftAlone.length ? `; left alone ${refused.length + leftAlone.length} (see the wave's leftAlone)` : ''}`;
+      // The server's answers are the look the next pass would take: the objects this pass wrote are the journal's
+      // now (copyDiff never diffs them again) and the conflicts are left alone, so the wave goes on to Ready. Not when
+      // the source changed under the pass, or the plan holds copies the observation did not: the next pass copies them.
+      if (changed.length === 0 && toCopy.every((c) => wanted.has(c.ref))) {
+        ws.stage = nextStage('Workloads')!;
+        next.message += `; workloads in ${cluster}`;
+      }
       return next;
     }
     case 'scaleDown': {
       const ws = next.waves[action.wave]!;
       const sourceCtx = ctx.spec.source?.context ?? '';
-      const plan = await waveCopyPlan(ctx, ctx.spec.waves[action.wave]!, false);
+      const { planned } = await waveWorkloads(ctx, ctx.spec.waves[action.wave]!);
       const wanted = new Set(action.refs);
-      const items: BatchWrite[] = plan.copy
+      const items: BatchWrite[] = planned
         .filter((c) => wanted.has(c.ref))
         .map((c) => ({ step: STEP.scale, target: targetIn(c.object, contextOf(ctx, sourceCtx)), state: { replicas: 0 } satisfies TargetState, extra: { wave: action.wave } }));
       const out = await journaledWrites(ctx, items);

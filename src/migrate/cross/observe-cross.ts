@@ -2,13 +2,13 @@
 import { mapLimit } from '../../concurrency.js';
 import type { ObjectClient } from '../../kube/object-client.js';
 import { readLiveState } from '../../kube/live.js';
-import { keyOf, isPlainObject, type KubeObject } from '../../resources/object.js';
+import { keyOf, keyString, isPlainObject, type KubeObject } from '../../resources/object.js';
 import { isSecret } from '../../resources/secrets.js';
 import { discoverControlPlanes } from '../cluster/control-planes.js';
 import { podInjection, proveInjection } from '../cluster/injection.js';
 import { compareRoots, controlPlaneRoots } from '../cluster/roots.js';
 import { selectorMatches, parseLabelSelector } from '../cluster/webhook-selectors.js';
-import { rolloutVerdict, workloadResource, type WorkloadKind } from '../cluster/workloads.js';
+import { rolloutVerdict, type WorkloadKind } from '../cluster/workloads.js';
 import { analyzeConfig, showsObject, type ConfigLoader } from '../config.js';
 import type { Observation } from '../reconcile.js';
 import { ACCEPT_UNKNOWN_CALLS_ANNOTATION, effectiveOptIn, parseDuration, waveCluster, type MeshMigrationSpec, type MigrationStatus, type WaveSpec } from '../spec.js';
@@ -71,6 +71,9 @@ const SOURCE_KINDS: readonly [string, string][] = [
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'DaemonSet', 'StatefulSet']);
 
+/** The workload kinds of SOURCE_KINDS: whether a workload is copied depends on the workload alone (planCopy's skipReason). */
+const SOURCE_WORKLOAD_KINDS = SOURCE_KINDS.filter(([, kind]) => WORKLOAD_KINDS.has(kind));
+
 /** Field managers whose fields never make an object "someone else's": the API server's own controllers writing status. */
 const SYSTEM_MANAGERS = new Set(['kube-controller-manager', 'kube-scheduler', 'kube-apiserver']);
 
@@ -85,12 +88,15 @@ export async function waveClient(ctx: Pick<CrossObserveContext, 'clusters' | 'sp
   return { cluster, client: await ctx.clusters.clientFor(cluster, `the cluster of wave ${wave.name}`) };
 }
 
+/** A wave reads only its own namespaces, on every poll: never the whole cluster. */
+const BY_NAMESPACE = { byNamespace: true } as const;
+
 /** LISTs of the source in flight at once while reading a wave's objects. */
 const SOURCE_READS = 8;
 
 /** Every object of the wave's namespaces the copy plan looks at, read from the source. Secrets (with data) only when copied. */
-export async function readSourceObjects(source: ObjectClient, namespaces: readonly string[], withSecrets: boolean): Promise<KubeObject[]> {
-  const kinds = withSecrets ? [['', 'Secret'] as [string, string], ...SOURCE_KINDS] : SOURCE_KINDS;
+export async function readSourceObjects(source: ObjectClient, namespaces: readonly string[], withSecrets: boolean, only: readonly [string, string][] = SOURCE_KINDS): Promise<KubeObject[]> {
+  const kinds = withSecrets ? [['', 'Secret'] as [string, string], ...only] : only;
   const reads = namespaces.flatMap((ns) => kinds.map(([group, kind]) => ({ ns, group, kind, res: source.discovery.resourceFor(group, kind) })));
   // The LISTs at once, a few at a time (bench/migrate cross: one after the other they were a wave step's longest wait);
   // mapLimit keeps their order, so the plan stays the same for the same objects.
@@ -105,6 +111,17 @@ export async function waveCopyPlan(ctx: Pick<CrossObserveContext, 'clusters' | '
   const objects = await readSourceObjects(await sourceClient(ctx), wave.namespaces ?? [], secrets);
   const allow = ctx.spec.workloads?.statefulSets?.allowEmptyVolumes === true;
   return planCopy(objects, { secrets, statefulSets: { allowEmptyVolumes: allow }, keepLoadBalancer: wave.services?.loadBalancer === 'keep' });
+}
+
+/**
+ * The workloads a wave copies (what must run in the target), as the source holds them now: only the workload kinds are
+ * read, since whether a workload is copied depends on it alone. What Ready, ScalingDown and copy: false poll.
+ */
+export async function waveWorkloads(ctx: Pick<CrossObserveContext, 'clusters' | 'spec'>, wave: WaveSpec): Promise<{ planned: PlannedCopy[]; source: Map<string, KubeObject> }> {
+  const objects = await readSourceObjects(await sourceClient(ctx), wave.namespaces ?? [], false, SOURCE_WORKLOAD_KINDS);
+  const allow = ctx.spec.workloads?.statefulSets?.allowEmptyVolumes === true;
+  const plan = planCopy(objects, { secrets: false, statefulSets: { allowEmptyVolumes: allow } });
+  return { planned: plannedWorkloads(plan), source: new Map(objects.map((o) => [keyString(keyOf(o)), o])) };
 }
 
 /** The managers of a live object that are neither meshferry nor the cluster's own controllers (status writers). */
@@ -275,13 +292,13 @@ export async function crossWaveView(ctx: CrossObserveContext, status: MigrationS
       return out;
     }
     case 'Workloads': {
-      const plan = await waveCopyPlan(ctx, wave);
       if (spec.workloads?.copy === false) {
-        const live = await readLiveState(client, plannedWorkloads(plan).map((c) => c.object));
-        out.awaited = plannedWorkloads(plan).filter((c) => !live.get(keyOf(c.object))).map((c) => c.ref);
+        const { planned } = await waveWorkloads(ctx, wave);
+        const live = await readLiveState(client, planned.map((c) => c.object), BY_NAMESPACE);
+        out.awaited = planned.filter((c) => !live.get(keyOf(c.object))).map((c) => c.ref);
         return out;
       }
-      const { toCopy, leftAlone } = await copyDiff(ctx, client, cluster, plan);
+      const { toCopy, leftAlone } = await copyDiff(ctx, client, cluster, await waveCopyPlan(ctx, wave));
       out.toCopy = toCopy.map((c) => c.ref);
       out.leftAlone = leftAlone;
       return out;
@@ -299,11 +316,10 @@ export async function crossWaveView(ctx: CrossObserveContext, status: MigrationS
       const window = scaleDownWindow(wave);
       if (window === undefined) return { ...out, toScale: [] };
       const source = await sourceClient(ctx);
-      const plan = await waveCopyPlan(ctx, wave, false);
-      const refs = plannedWorkloads(plan).filter((c) => c.object.kind !== 'DaemonSet');
-      const live = await readLiveState(source, refs.map((c) => c.object));
+      const { planned, source: live } = await waveWorkloads(ctx, wave);
+      const refs = planned.filter((c) => c.object.kind !== 'DaemonSet');
       const up = refs.filter((c) => {
-        const l = live.get(keyOf(c.object));
+        const l = live.get(keyString(keyOf(c.object)));
         return l && isPlainObject(l.spec) && (typeof l.spec.replicas === 'number' ? l.spec.replicas : 1) > 0;
       });
       out.toScale = up.map((c) => c.ref);
@@ -321,7 +337,7 @@ export async function crossWaveView(ctx: CrossObserveContext, status: MigrationS
 
 /** The objects of a copy plan still to write in the target, and those left alone (another manager owns them; a Secret exists). */
 export async function copyDiff(ctx: Pick<CrossObserveContext, 'journal' | 'clusters'>, client: ObjectClient, cluster: string, plan: CopyPlan): Promise<{ toCopy: PlannedCopy[]; leftAlone: string[] }> {
-  const live = await readLiveState(client, plan.copy.map((c) => c.object));
+  const live = await readLiveState(client, plan.copy.map((c) => c.object), BY_NAMESPACE);
   const homeCluster = ctx.clusters.homeContext;
   const toCopy: PlannedCopy[] = [];
   const leftAlone: string[] = [];
@@ -379,15 +395,18 @@ async function secretsMissing(ctx: CrossObserveContext, wave: WaveSpec, target: 
 /** The Ready stage: each workload rolled out in the target, with at least the source's ready replicas, its pods injected by the target. */
 async function readiness(ctx: CrossObserveContext, wave: WaveSpec, target: ObjectClient): Promise<Partial<CrossWaveObservation>> {
   const { spec } = ctx;
-  const plan = await waveCopyPlan(ctx, wave, false);
-  const workloads = plannedWorkloads(plan);
-  const source = await sourceClient(ctx);
-  const [live, srcLive] = await Promise.all([readLiveState(target, workloads.map((c) => c.object)), readLiveState(source, workloads.map((c) => c.object))]);
+  const { planned: workloads, source: srcLive } = await waveWorkloads(ctx, wave);
+  const podRes = target.discovery.resourceFor('', 'Pod');
+  // The target's workloads and pods at once: one round trip for each poll, not one per namespace after another.
+  const podNamespaces = [...new Set(workloads.map((c) => c.object.metadata.namespace ?? ''))];
+  const [live, podLists] = await Promise.all([
+    readLiveState(target, workloads.map((c) => c.object), BY_NAMESPACE),
+    mapLimit(podNamespaces, SOURCE_READS, async (ns) => (podRes ? await target.list(podRes, { namespace: ns }) : [])),
+  ]);
+  const pods = new Map(podNamespaces.map((ns, i) => [ns, podLists[i]!]));
   const notReady: string[] = [];
   const problems: { pod: string; reason: string }[] = [];
   let verifiedPods = 0;
-  const podRes = target.discovery.resourceFor('', 'Pod');
-  const pods = new Map<string, KubeObject[]>();
   for (const c of workloads) {
     const ns = c.object.metadata.namespace ?? '';
     const ref = { kind: c.object.kind as WorkloadKind, namespace: ns, name: c.object.metadata.name };
@@ -402,13 +421,12 @@ async function readiness(ctx: CrossObserveContext, wave: WaveSpec, target: Objec
       notReady.push(`${c.ref}: ${verdict.message}`);
       continue;
     }
-    const srcObj = srcLive.get(keyOf(c.object));
+    const srcObj = srcLive.get(keyString(keyOf(c.object)));
     const ready = (o: KubeObject | undefined) => (o && isPlainObject(o.status) ? Number(o.kind === 'DaemonSet' ? (o.status.numberReady ?? 0) : (o.status.readyReplicas ?? 0)) : 0);
     if (ready(obj) < ready(srcObj)) {
       notReady.push(`${c.ref}: ${ready(obj)} ready replica(s), the source has ${ready(srcObj)}`);
       continue;
     }
-    if (!pods.has(ns)) pods.set(ns, podRes ? await target.list(podRes, { namespace: ns }) : []);
     const selector = parseLabelSelector(isPlainObject(obj.spec) ? obj.spec.selector : undefined);
     for (const pod of pods.get(ns)!) {
       if (!selector || !selectorMatches(selector, pod.metadata.labels ?? {})) continue;

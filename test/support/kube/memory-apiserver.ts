@@ -35,8 +35,12 @@ export class MemoryApiServer {
   readonly objects = new Map<string, KubeObject>();
   /** Requests that wrote (POST, PUT, PATCH, DELETE), in order: what a test counts. */
   readonly writes: FakeRequest[] = [];
+  /** Requests that read (GET), in order: what a test counts. */
+  readonly reads: FakeRequest[] = [];
   /** Set to answer writes with this response instead (a failing server); a function picks the writes it fails. */
   failWrites: FakeResponse | ((req: FakeRequest) => FakeResponse | undefined) | undefined;
+  /** Picks reads to answer with its response instead (a LIST RBAC forbids, say). */
+  failReads: ((req: FakeRequest) => FakeResponse | undefined) | undefined;
   #server: FakeApiServer;
   #rv = 1;
   #uid = 1;
@@ -72,6 +76,10 @@ export class MemoryApiServer {
       this.writes.push(req);
       const fail = typeof this.failWrites === 'function' ? this.failWrites(req) : this.failWrites;
       if (fail) return fail;
+    } else {
+      this.reads.push(req);
+      const fail = this.failReads?.(req);
+      if (fail) return fail;
     }
     const status = req.path.endsWith('/status');
     if (status) return this.#status(req, req.path.slice(0, -'/status'.length));
@@ -82,7 +90,11 @@ export class MemoryApiServer {
     if (req.method === 'GET' && !item) {
       const selector = req.query.get('labelSelector');
       const [k, v] = selector ? selector.split('=') : [];
-      const items = [...this.objects.entries()].filter(([p, o]) => p.startsWith(`${collection}/`) && p.split('/').length === collection.split('/').length + 1 && (!k || o.metadata.labels?.[k] === v)).map(([, o]) => o);
+      // A namespaced kind listed across the cluster (`/api/v1/configmaps`) holds it in every namespace.
+      const base = collection.replace(/^(\/api\/v1|\/apis\/[^/]+\/[^/]+)\//, '');
+      const acrossNamespaces = new RegExp(`^${collection.slice(0, collection.length - base.length).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}namespaces/[^/]+/${base}/[^/]+$`);
+      const inCollection = (p: string) => (p.startsWith(`${collection}/`) && p.split('/').length === collection.split('/').length + 1) || (!collection.includes('/namespaces/') && acrossNamespaces.test(p));
+      const items = [...this.objects.entries()].filter(([p, o]) => inCollection(p) && (!k || o.metadata.labels?.[k] === v)).map(([, o]) => o);
       return { body: { kind: 'List', metadata: {}, items } };
     }
     const body = req.body ? (JSON.parse(req.body) as KubeObject) : undefined;
