@@ -1,6 +1,7 @@
 // bench/migrate, case `cross`: moving N Deployments (with their Services, ConfigMaps and Istio config) from cluster src
 // (1-18-5) to dst (1-31-1), `meshferry export` + `migrate apply` (CrossCluster) side by side with the seed's kubectl path.
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,6 +112,21 @@ function migrationYaml(namespaces: readonly string[]): string {
 /** API requests in a kubectl `-v=6` log (one line per request), as the InPlace case counts them. */
 const kubectlRequests = (stderr: string): number => stderr.split('\n').filter((l) => /round_trippers.*("Response"|(GET|POST|PATCH|PUT|DELETE) https?:\/\/)/.test(l)).length;
 
+/**
+ * Mean wall time of one run of `cmd args` fed `input` (n runs, one after another). The seed path's neat is one process
+ * per object, and kubectl-neat (a Go binary, run as `kubectl neat`) cannot be fetched here (the Go module proxy does not
+ * serve it), so the anchor runs `meshferry neat -` (Node.js) in its place. What one call of each costs, measured in
+ * the same run, bounds how much of the anchor's time is that substitute's.
+ */
+function meanCallMs(cmd: string, args: readonly string[], input: string, n = 20): number {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const r = spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'ignore'] });
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}`);
+  }
+  return (performance.now() - t0) / n;
+}
+
 export async function crossCase(): Promise<void> {
   const { lab: labApi } = await loadBuilt();
   const kube = (await import(path.join(ROOT, 'dist/kube/index.js'))) as typeof import('../../src/kube/index.js');
@@ -157,6 +173,10 @@ export async function crossCase(): Promise<void> {
     const script = ANCHOR ? await measured('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, lab.kubeconfigPath, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs]) : undefined;
     if (script) mustSucceed('seed path (cross-anchor.sh)', script);
     const scriptResult = script ? await revisions(dst, 'viascript') : undefined;
+    // One object as kubectl prints it, through one neat call each way: `meshferry neat -` (the anchor's) and a kubectl
+    // start (`kubectl version --client`), the least a `kubectl neat` call costs: kubectl starts, then runs the plugin.
+    const sample = JSON.stringify({ ...objectsFor('viascript').find((o) => o.kind === 'VirtualService')!, status: {} });
+    const neatCalls = ANCHOR ? { meshferry: meanCallMs(process.execPath, [CLI, 'neat', '-'], sample), kubectl: meanCallMs(kubectl, ['version', '--client', '-o', 'json'], ''), count: 2 * DEPLOYMENTS + NAMESPACES } : undefined;
 
     // meshferry: the export of the source's config (what kubedump does), then the migration until it stops.
     const work = path.join(tmp, 'meshferry');
@@ -205,6 +225,15 @@ export async function crossCase(): Promise<void> {
     console.log('');
     console.log(`meshferry: export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}`);
     console.log(script ? `speed-up seed path / meshferry = ${(script.ms / mf.ms).toFixed(2)}x   goal >= 10x` : 'speed-up: not measured (BENCH_ANCHOR=skip ran meshferry alone)');
+    if (script && neatCalls) {
+      // The seed path's neat calls (one per Istio object of the kubedump loop, one per namespace for the workloads),
+      // each as cheap as a kubectl start instead of a Node.js start: what the anchor would take with kubectl-neat at best.
+      const saved = neatCalls.count * Math.max(0, neatCalls.meshferry - neatCalls.kubectl);
+      console.log(
+        `neat in the seed path: ${neatCalls.count} calls of \`meshferry neat -\` at ${neatCalls.meshferry.toFixed(0)} ms each; a kubectl start takes ${neatCalls.kubectl.toFixed(0)} ms, ` +
+          `so with kubectl-neat the seed path would take at least ${seconds(script.ms - saved)} (${(saved / 1000).toFixed(1)} s less): speed-up ${((script.ms - saved) / mf.ms).toFixed(2)}x against that`,
+      );
+    }
     console.log(`meshferry's last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-2).join(' | ')}`);
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {

@@ -85,6 +85,23 @@ describe('journaledWrites: the batch path', () => {
     expect(journalWrites()).toBe(2);
   });
 
+  it('writes tier by tier: a higher tier starts only once every write of the lower one is answered, refusals included', async () => {
+    const { ctx, journal } = await context();
+    const log: string[] = [];
+    const slow = (name: string, ms: number, fail?: boolean) => async () => {
+      log.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, ms));
+      log.push(`end ${name}`);
+      if (fail) throw new KubeApiError(422, 'Invalid', 'refused');
+    };
+    const out = await journaledWrites(ctx, [{ ...label('c', slow('c', 5)), tier: 1 }, { ...label('a', slow('a', 40)), tier: 0 }, { ...label('b', slow('b', 10, true)), tier: 0 }, { ...label('d', slow('d', 1)), tier: 1 }]);
+    expect(log.slice(0, 2).sort()).toEqual(['start a', 'start b']);
+    expect(log.indexOf('start c')).toBeGreaterThan(log.indexOf('end a'));
+    expect(log.indexOf('start d')).toBeGreaterThan(log.indexOf('end a'));
+    expect(out.refused.map((r) => r.item.target.name)).toEqual(['b']);
+    expect(journal.entries().map((e) => [e.target?.name, e.state])).toEqual([['c', 'done'], ['a', 'done'], ['b', 'failed'], ['d', 'done']]);
+  });
+
   it('a refused Secret keeps only the status and reason: the server message may quote the value', async () => {
     const { ctx, journal } = await context();
     const digest = await ctx.secretDigest!.of({ data: { p: 'eA==' } });

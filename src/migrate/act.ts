@@ -93,6 +93,8 @@ export interface BatchWrite {
   extra?: Record<string, unknown>;
   /** How to write it; default writeState. What it returns is recorded as the entry's result. */
   write?: () => Promise<WriteResult | void>;
+  /** Writes of a lower tier are answered before any of a higher one starts (a pod's ConfigMap before its Deployment); default 0. */
+  tier?: number;
 }
 
 export interface BatchOutcome {
@@ -105,6 +107,7 @@ export interface BatchOutcome {
 /**
  * Journals a batch of writes with one intent write before them and one result write after them (per journal
  * shard), instead of two whole-shard writes per object. Writes the cluster already shows are skipped, unjournaled.
+ * The writes of a tier go out together; the next tier starts once each of them is answered (or refused).
  * A write that threw anything but a 4xx answer may have landed: its entry stays pending (as recordWriteError
  * leaves it), and the first such error is thrown once every outcome is recorded.
  */
@@ -118,7 +121,12 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
     todo.map(async ({ item, read: r }) => ({ step: item.step, target: item.target, before: item.before ?? (await stateIn(ctx, item.target, item.state, r.obj, r.context)), intent: { ...item.extra, state: item.state } })),
   );
   const entries = await ctx.journal.beginMany(intents);
-  const settled = await Promise.allSettled(todo.map(({ item }) => (item.write ?? (() => writeState(ctx, item.target, item.state)))()));
+  const settled: PromiseSettledResult<WriteResult | void>[] = [];
+  for (const tier of [...new Set(todo.map(({ item }) => item.tier ?? 0))].sort((a, b) => a - b)) {
+    const at = todo.flatMap(({ item }, i) => ((item.tier ?? 0) === tier ? [i] : []));
+    const done = await Promise.allSettled(at.map((i) => (todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)))()));
+    at.forEach((i, k) => (settled[i] = done[k]!));
+  }
   const outcome: BatchOutcome = { written: [], refused: [] };
   const records: JournalOutcome[] = [];
   let lost: unknown;

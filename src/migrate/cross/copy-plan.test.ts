@@ -1,6 +1,6 @@
 // The copy plan on objects as a source cluster returns them: one row per rule (copied and how, skipped and why, Secrets required).
 import { describe, expect, it } from 'vitest';
-import { KEEP_NODE_PORTS_ANNOTATION, LOAD_BALANCER_REUSE_KEYS, planCopy, secretDataDigest, type CopyOptions, type RequiredSecret } from './copy-plan.js';
+import { KEEP_NODE_PORTS_ANNOTATION, LOAD_BALANCER_REUSE_KEYS, planCopy, secretDataDigest, writtenFirst, type CopyOptions, type RequiredSecret } from './copy-plan.js';
 import type { KubeObject } from '../../resources/object.js';
 import { PROVIDERS } from '../../install/providers/index.js';
 
@@ -129,11 +129,11 @@ const rows: Row[] = [
     ] as const
   ).map(([apiVersion, kind, ref]): Row => ({ name: `${kind} is copied, neat`, objects: [obj(apiVersion, kind, 'settings', { status: { x: 1 } }, { labels: { app: 'settings' } })], want: { copy: [{ ref, object: { apiVersion, kind, metadata: { name: 'settings', namespace: 'shop', labels: { app: 'settings' } } }, createOnly: false, changes: [] }], skipped: [] } })),
   {
-    name: 'copies come in apply order: Services (the slowest writes), ServiceAccounts, Secrets, ConfigMaps, RBAC, policies, workloads, HPAs',
+    name: 'copies come in apply order: ServiceAccounts, Secrets, ConfigMaps, RBAC, policies, workloads, Services (the slowest writes, nothing waits on them), HPAs',
     opts: { secrets: true, statefulSets: { allowEmptyVolumes: true } },
     objects: [obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'cart'), statefulSet(), deployment(), obj('policy/v1', 'PodDisruptionBudget', 'cart'), obj('networking.k8s.io/v1', 'NetworkPolicy', 'deny'), service({}), obj('rbac.authorization.k8s.io/v1', 'RoleBinding', 'r'), obj('rbac.authorization.k8s.io/v1', 'Role', 'r'), configMap('b'), configMap('a'), secret('s'), serviceAccount('builder')],
     want: {
-      copy: ['Service shop/web', 'ServiceAccount shop/builder', 'Secret shop/s', 'ConfigMap shop/a', 'ConfigMap shop/b', 'Role shop/r', 'RoleBinding shop/r', 'NetworkPolicy shop/deny', 'PodDisruptionBudget shop/cart', 'Deployment shop/cart', 'StatefulSet shop/db', 'HorizontalPodAutoscaler shop/cart'].map((ref) => ({ ref })),
+      copy: ['ServiceAccount shop/builder', 'Secret shop/s', 'ConfigMap shop/a', 'ConfigMap shop/b', 'Role shop/r', 'RoleBinding shop/r', 'NetworkPolicy shop/deny', 'PodDisruptionBudget shop/cart', 'Deployment shop/cart', 'StatefulSet shop/db', 'Service shop/web', 'HorizontalPodAutoscaler shop/cart'].map((ref) => ({ ref })),
       skipped: [],
     },
   },
@@ -339,6 +339,14 @@ describe('planCopy', () => {
       const refs = (objects: typeof all) => planCopy(objects, opts).copy.filter((c) => workload(c.object)).map((c) => c.ref);
       expect(refs(all.filter(workload))).toEqual(refs(all));
     }
+  });
+
+  it('writes what a pod needs or what governs it from its first moment before the workloads; the rest with them', () => {
+    const first = (apiVersion: string, kind: string) => writtenFirst(obj(apiVersion, kind, 'x'));
+    expect(['ServiceAccount', 'Secret', 'ConfigMap'].map((k) => first('v1', k))).toEqual([true, true, true]);
+    expect(first('rbac.authorization.k8s.io/v1', 'Role') && first('rbac.authorization.k8s.io/v1', 'RoleBinding')).toBe(true);
+    expect(first('networking.k8s.io/v1', 'NetworkPolicy') && first('policy/v1', 'PodDisruptionBudget')).toBe(true);
+    expect([first('apps/v1', 'Deployment'), first('apps/v1', 'DaemonSet'), first('apps/v1', 'StatefulSet'), first('v1', 'Service'), first('autoscaling/v2', 'HorizontalPodAutoscaler')]).toEqual([false, false, false, false, false]);
   });
 
   it('leaves the objects it was given as they were', () => {

@@ -50,7 +50,7 @@ export interface RequiredSecret {
 }
 
 export interface CopyPlan {
-  /** In apply order: what pods need (ServiceAccounts, Secrets, ConfigMaps, RBAC) before the workloads. */
+  /** In apply order: what pods need (ServiceAccounts, Secrets, ConfigMaps, RBAC, NetworkPolicies) before the workloads. */
   copy: PlannedCopy[];
   skipped: SkippedObject[];
   requiredSecrets: RequiredSecret[];
@@ -91,23 +91,20 @@ const SERVER_SET_ANNOTATIONS = [
   'autoscaling.alpha.kubernetes.io/current-metrics',
 ];
 
-/** Copyable kinds (group/Kind), in apply order: a pod's ServiceAccount and volumes exist before its workload. */
-const APPLY_ORDER = [
-  // First, though nothing waits on them: the API server allocates each a cluster IP, and in bench/migrate cross they
-  // were a wave's slowest writes (half a second each behind the others); started last, they held up the whole wave.
-  '/Service',
-  '/ServiceAccount',
-  '/Secret',
-  '/ConfigMap',
-  'rbac.authorization.k8s.io/Role',
-  'rbac.authorization.k8s.io/RoleBinding',
-  'networking.k8s.io/NetworkPolicy',
-  'policy/PodDisruptionBudget',
-  'apps/Deployment',
-  'apps/DaemonSet',
-  'apps/StatefulSet',
-  'autoscaling/HorizontalPodAutoscaler',
-];
+/**
+ * Copyable kinds (group/Kind), in apply order. The first ones (FIRST) are what a pod needs or what must govern it from
+ * its first moment: its ServiceAccount, volumes and RBAC, the NetworkPolicies that restrict it, the budget that guards
+ * it. A wave writes them, and has their answers, before any workload (journaledWrites' tiers). Then the workloads, so
+ * their pods start as soon as can be, and the Services after them: nothing waits on a Service, and the API server
+ * allocates each a cluster IP, the slowest writes of a wave in bench/migrate cross.
+ */
+const FIRST = ['/ServiceAccount', '/Secret', '/ConfigMap', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget'];
+const APPLY_ORDER = [...FIRST, 'apps/Deployment', 'apps/DaemonSet', 'apps/StatefulSet', '/Service', 'autoscaling/HorizontalPodAutoscaler'];
+
+/** Whether a copy is written (and answered) before the workloads of its wave: see FIRST. */
+export function writtenFirst(obj: KubeObject): boolean {
+  return FIRST.includes(groupKind(obj));
+}
 
 /** Kinds a controller keeps, in either cluster: the target's controllers make their own. */
 const CONTROLLER_KEPT: Record<string, string> = {

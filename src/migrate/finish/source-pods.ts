@@ -1,4 +1,5 @@
 // The SourcePods finish check: no pod in the migration's scope still runs on the source mesh (InPlace: injected by the source revision; CrossCluster: running in the source cluster).
+import { mapLimit } from '../../concurrency.js';
 import type { ObjectClient } from '../../kube/object-client.js';
 import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { podInjection } from '../cluster/injection.js';
@@ -129,12 +130,11 @@ export async function readCrossClusterSourcePods(client: ObjectClient, spec: Mes
   const d = client.discovery;
   const kinds = ['Deployment', 'StatefulSet', 'DaemonSet'].map((k) => d.resourceFor('apps', k)).filter((r) => r !== undefined);
   const podRes = d.resourceFor('', 'Pod');
-  const workloads: KubeObject[] = [];
-  const pods: KubeObject[] = [];
-  for (const ns of namespaces) {
-    for (const res of kinds) workloads.push(...(await client.list(res, { namespace: ns })).map((o) => ({ ...o, kind: o.kind || res.kind })));
-    if (podRes) pods.push(...(await client.list(podRes, { namespace: ns })));
-  }
+  // Every LIST at once (the client bounds them); mapLimit keeps their order, so the evidence stays the same.
+  const reads = namespaces.flatMap((ns) => [...kinds.map((res) => ({ ns, res, pods: false })), ...(podRes ? [{ ns, res: podRes, pods: true }] : [])]);
+  const lists = await mapLimit(reads, 8, async ({ ns, res }) => (await client.list(res, { namespace: ns })).map((o) => ({ ...o, kind: o.kind || res.kind })));
+  const workloads = lists.flatMap((l, i) => (reads[i]!.pods ? [] : l));
+  const pods = lists.flatMap((l, i) => (reads[i]!.pods ? l : []));
   return crossClusterSourcePods({ context: client.transport.contextName, namespaces, workloads, pods });
 }
 
