@@ -102,6 +102,28 @@ describe('journaledWrites: the batch path', () => {
     expect(journal.entries().map((e) => [e.target?.name, e.state])).toEqual([['c', 'done'], ['a', 'done'], ['b', 'failed'], ['d', 'done']]);
   });
 
+  it('writes the aside tier from the start, beside the tiers, at most 4 at a time, and waits for it before the results', async () => {
+    const { ctx, journal, server } = await context();
+    for (const n of ['e', 'f', 'g', 'h']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
+    const log: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const write = (name: string, ms: number, aside = false) => async () => {
+      log.push(`start ${name}`);
+      if (aside) most = Math.max(most, ++inFlight);
+      await new Promise((r) => setTimeout(r, ms));
+      if (aside) inFlight--;
+      log.push(`end ${name}`);
+    };
+    const asides = ['c', 'd', 'e', 'f', 'g', 'h'].map((n) => ({ ...label(n, write(n, 15, true)), tier: 'aside' as const }));
+    await journaledWrites(ctx, [{ ...label('b', write('b', 5)), tier: 1 }, ...asides, { ...label('a', write('a', 30)), tier: 0 }]);
+    expect(log.indexOf('start c')).toBeLessThan(log.indexOf('end a'));
+    expect(log.indexOf('start b')).toBeGreaterThan(log.indexOf('end a'));
+    expect(most).toBe(4);
+    expect(journal.entries().every((e) => e.state === 'done')).toBe(true);
+    expect(journal.entries()).toHaveLength(8);
+  });
+
   it('a refused Secret keeps only the status and reason: the server message may quote the value', async () => {
     const { ctx, journal } = await context();
     const digest = await ctx.secretDigest!.of({ data: { p: 'eA==' } });

@@ -8,7 +8,7 @@ import type { MigrationStatus, WaveStatus } from '../spec.js';
 import type { TargetState } from '../target-state.js';
 import { waveDoneObjects, type CreatedResult } from './entries.js';
 import { copyDiff, sourceClient, targetNamespaceLabels, waveClient, waveCopyPlan, waveWorkloads } from './observe-cross.js';
-import { secretDataDigest, writtenFirst, type PlannedCopy } from './copy-plan.js';
+import { secretDataDigest, writeTier, type PlannedCopy } from './copy-plan.js';
 import { nextStage, type CrossAction } from './reconcile-cross.js';
 import { ensureRemoteSecret, secretSafe } from './remote-secrets.js';
 import { ensureTrafficShiftCrd } from '../../traffic/shift/store.js';
@@ -178,7 +178,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
 /** The journaled write of one planned copy: server-side apply that never takes another manager's fields; a Secret created only, from the source as it is now. */
 async function copyWrite(ctx: ActContext, client: ObjectClient, cluster: string, c: PlannedCopy, wave: number): Promise<BatchWrite | string> {
   const target = targetIn(c.object, contextOf(ctx, cluster));
-  const tier = writtenFirst(c.object) ? 0 : 1;
+  const tier = { first: 0, then: 1, aside: 'aside' as const }[writeTier(c.object)];
   if (!isSecret(c.object)) return { step: STEP.copy, target, state: { object: c.object }, extra: { wave }, tier, write: async () => created(await client.apply(c.object, { force: false })) };
   // The data is read again from the source here and goes straight to the target: never into the plan, a log or the journal.
   const source = await sourceClient(ctx);

@@ -1,6 +1,6 @@
 // The copy plan on objects as a source cluster returns them: one row per rule (copied and how, skipped and why, Secrets required).
 import { describe, expect, it } from 'vitest';
-import { KEEP_NODE_PORTS_ANNOTATION, LOAD_BALANCER_REUSE_KEYS, planCopy, secretDataDigest, writtenFirst, type CopyOptions, type RequiredSecret } from './copy-plan.js';
+import { KEEP_NODE_PORTS_ANNOTATION, LOAD_BALANCER_REUSE_KEYS, planCopy, secretDataDigest, writeTier, type CopyOptions, type RequiredSecret } from './copy-plan.js';
 import type { KubeObject } from '../../resources/object.js';
 import { PROVIDERS } from '../../install/providers/index.js';
 
@@ -341,12 +341,21 @@ describe('planCopy', () => {
     }
   });
 
-  it('writes what a pod needs or what governs it from its first moment before the workloads; the rest with them', () => {
-    const first = (apiVersion: string, kind: string) => writtenFirst(obj(apiVersion, kind, 'x'));
-    expect(['ServiceAccount', 'Secret', 'ConfigMap'].map((k) => first('v1', k))).toEqual([true, true, true]);
-    expect(first('rbac.authorization.k8s.io/v1', 'Role') && first('rbac.authorization.k8s.io/v1', 'RoleBinding')).toBe(true);
-    expect(first('networking.k8s.io/v1', 'NetworkPolicy') && first('policy/v1', 'PodDisruptionBudget')).toBe(true);
-    expect([first('apps/v1', 'Deployment'), first('apps/v1', 'DaemonSet'), first('apps/v1', 'StatefulSet'), first('v1', 'Service'), first('autoscaling/v2', 'HorizontalPodAutoscaler')]).toEqual([false, false, false, false, false]);
+  it.each([
+    ['v1', 'ServiceAccount', 'first'],
+    ['v1', 'Secret', 'first'],
+    ['v1', 'ConfigMap', 'first'],
+    ['rbac.authorization.k8s.io/v1', 'Role', 'first'],
+    ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'first'],
+    ['networking.k8s.io/v1', 'NetworkPolicy', 'first'],
+    ['policy/v1', 'PodDisruptionBudget', 'first'],
+    ['apps/v1', 'Deployment', 'then'],
+    ['apps/v1', 'DaemonSet', 'then'],
+    ['apps/v1', 'StatefulSet', 'then'],
+    ['autoscaling/v2', 'HorizontalPodAutoscaler', 'then'],
+    ['v1', 'Service', 'aside'],
+  ] as const)('writes a %s %s %s (what a pod needs or what governs it from its first moment, before any workload)', (apiVersion, kind, tier) => {
+    expect(writeTier(obj(apiVersion, kind, 'x'))).toBe(tier);
   });
 
   it('leaves the objects it was given as they were', () => {

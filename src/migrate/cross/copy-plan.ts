@@ -94,16 +94,21 @@ const SERVER_SET_ANNOTATIONS = [
 /**
  * Copyable kinds (group/Kind), in apply order. The first ones (FIRST) are what a pod needs or what must govern it from
  * its first moment: its ServiceAccount, volumes and RBAC, the NetworkPolicies that restrict it, the budget that guards
- * it. A wave writes them, and has their answers, before any workload (journaledWrites' tiers). Then the workloads, so
- * their pods start as soon as can be, and the Services after them: nothing waits on a Service, and the API server
- * allocates each a cluster IP, the slowest writes of a wave in bench/migrate cross.
+ * it. A wave writes them, and has their answers, before any workload (writeTier). Then the workloads, so their pods
+ * start as soon as can be. The Services are the slowest writes of a wave in bench/migrate cross (the API server
+ * allocates each a cluster IP, one after another) and nothing waits on them: they run beside the others.
  */
 const FIRST = ['/ServiceAccount', '/Secret', '/ConfigMap', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget'];
 const APPLY_ORDER = [...FIRST, 'apps/Deployment', 'apps/DaemonSet', 'apps/StatefulSet', '/Service', 'autoscaling/HorizontalPodAutoscaler'];
 
-/** Whether a copy is written (and answered) before the workloads of its wave: see FIRST. */
-export function writtenFirst(obj: KubeObject): boolean {
-  return FIRST.includes(groupKind(obj));
+/**
+ * When a wave writes a copy (journaledWrites' tiers): `first`, answered before any workload (see FIRST); `aside`, a
+ * Service, which nothing waits on: from the start, beside the others, a few at a time (the API server answers Service
+ * creates one after another); `then`, the workloads and the rest.
+ */
+export function writeTier(obj: KubeObject): 'first' | 'aside' | 'then' {
+  const gk = groupKind(obj);
+  return FIRST.includes(gk) ? 'first' : gk === '/Service' ? 'aside' : 'then';
 }
 
 /** Kinds a controller keeps, in either cluster: the target's controllers make their own. */
