@@ -85,16 +85,18 @@ describe('journaledWrites: the batch path', () => {
     expect(journalWrites()).toBe(2);
   });
 
-  it('writes tier by tier: a higher tier starts only once every write of the lower one is answered, refusals included', async () => {
+  const slowWrite = (log: string[], name: string, ms: number, error?: unknown) => async () => {
+    log.push(`start ${name}`);
+    await new Promise((r) => setTimeout(r, ms));
+    log.push(`end ${name}`);
+    if (error) throw error;
+  };
+
+  it('writes tier by tier: a higher tier starts only once every write of the lower one is answered; a conflict (409) does not stop it', async () => {
     const { ctx, journal } = await context();
     const log: string[] = [];
-    const slow = (name: string, ms: number, fail?: boolean) => async () => {
-      log.push(`start ${name}`);
-      await new Promise((r) => setTimeout(r, ms));
-      log.push(`end ${name}`);
-      if (fail) throw new KubeApiError(422, 'Invalid', 'refused');
-    };
-    const out = await journaledWrites(ctx, [{ ...label('c', slow('c', 5)), tier: 1 }, { ...label('a', slow('a', 40)), tier: 0 }, { ...label('b', slow('b', 10, true)), tier: 0 }, { ...label('d', slow('d', 1)), tier: 1 }]);
+    const conflict = new KubeApiError(409, 'Conflict', 'Apply failed with 1 conflict: conflict with "argocd-controller"');
+    const out = await journaledWrites(ctx, [{ ...label('c', slowWrite(log, 'c', 5)), tier: 1 }, { ...label('a', slowWrite(log, 'a', 40)), tier: 0 }, { ...label('b', slowWrite(log, 'b', 10, conflict)), tier: 0 }, { ...label('d', slowWrite(log, 'd', 1)), tier: 1 }]);
     expect(log.slice(0, 2).sort()).toEqual(['start a', 'start b']);
     expect(log.indexOf('start c')).toBeGreaterThan(log.indexOf('end a'));
     expect(log.indexOf('start d')).toBeGreaterThan(log.indexOf('end a'));
@@ -102,26 +104,25 @@ describe('journaledWrites: the batch path', () => {
     expect(journal.entries().map((e) => [e.target?.name, e.state])).toEqual([['c', 'done'], ['a', 'done'], ['b', 'failed'], ['d', 'done']]);
   });
 
-  it('writes the aside tier from the start, beside the tiers, at most 4 at a time, and waits for it before the results', async () => {
-    const { ctx, journal, server } = await context();
-    for (const n of ['e', 'f', 'g', 'h']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
+  it.each([
+    ['refused (422)', new KubeApiError(422, 'Invalid', 'data: Invalid value'), 'failed'],
+    ['lost (no answer)', new ClusterError('Unreachable', 'cannot reach the API server'), 'pending'],
+  ] as const)('a tier with a write %s is the last: the higher tiers are journaled "not written", never sent', async (_why, error, state) => {
+    const { ctx, journal } = await context();
     const log: string[] = [];
-    let inFlight = 0;
-    let most = 0;
-    const write = (name: string, ms: number, aside = false) => async () => {
-      log.push(`start ${name}`);
-      if (aside) most = Math.max(most, ++inFlight);
-      await new Promise((r) => setTimeout(r, ms));
-      if (aside) inFlight--;
-      log.push(`end ${name}`);
-    };
-    const asides = ['c', 'd', 'e', 'f', 'g', 'h'].map((n) => ({ ...label(n, write(n, 15, true)), tier: 'aside' as const }));
-    await journaledWrites(ctx, [{ ...label('b', write('b', 5)), tier: 1 }, ...asides, { ...label('a', write('a', 30)), tier: 0 }]);
-    expect(log.indexOf('start c')).toBeLessThan(log.indexOf('end a'));
-    expect(log.indexOf('start b')).toBeGreaterThan(log.indexOf('end a'));
-    expect(most).toBe(4);
-    expect(journal.entries().every((e) => e.state === 'done')).toBe(true);
-    expect(journal.entries()).toHaveLength(8);
+    const run = journaledWrites(ctx, [{ ...label('a', slowWrite(log, 'a', 5, error)), tier: 0 }, { ...label('b', slowWrite(log, 'b', 1)), tier: 0 }, { ...label('c', slowWrite(log, 'c', 1)), tier: 1 }, { ...label('d', () => Promise.reject(new Error('never called'))), tier: 2 }]);
+    if (state === 'pending') await expect(run).rejects.toBe(error);
+    else expect((await run).notWritten.map((n) => n.item.target.name)).toEqual(['c', 'd']);
+    expect(log).not.toContain('start c');
+    expect(journal.entries().map((e) => [e.target?.name, e.state])).toEqual([['a', state], ['b', 'done'], ['c', 'failed'], ['d', 'failed']]);
+    expect(journal.entries()[2]!.result).toEqual({ reason: expect.stringMatching(/^not written: /) });
+  });
+
+  it('a write function that throws at once is a refusal like any other, recorded, not an escape past the journal', async () => {
+    const { ctx, journal } = await context();
+    const out = await journaledWrites(ctx, [label('a', () => { throw new KubeApiError(422, 'Invalid', 'bad'); }), label('b')]);
+    expect(out.refused.map((r) => r.item.target.name)).toEqual(['a']);
+    expect(journal.entries().map((e) => [e.target?.name, e.state])).toEqual([['a', 'failed'], ['b', 'done']]);
   });
 
   it('a refused Secret keeps only the status and reason: the server message may quote the value', async () => {
@@ -161,7 +162,35 @@ describe('journaledWrites: reading the targets', () => {
       const befores = new Map(journal.entries().map((e) => [e.target!.name, e.before as { object: KubeObject | null }]));
       expect(befores.get('cm-1')!.object).toMatchObject({ metadata: { name: 'cm-1', namespace: 'shop' }, data: { v: 'old' } });
       expect(befores.get('cm-2')).toEqual({ object: null });
-      expect(befores.get('db')).toEqual({ object: null });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('reads many cluster-scoped targets with one LIST; a namespaced target without its namespace alone, never matched across namespaces', async () => {
+    const { server, client } = await MemoryApiServer.start();
+    try {
+      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: {} as MeshMigrationSpec, generation: 1, journal };
+      const names = Array.from({ length: 9 }, (_, i) => `ns-${i}`);
+      for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
+      // The same names in namespace `other`: a target without a namespace must not find them.
+      for (const n of names) server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'other' }, data: { v: 'new' } });
+      const nsItems: BatchWrite[] = names.map((name) => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name }, state: { labels: { 'istio.io/rev': 'new' } } }));
+      const bare: BatchWrite[] = names.map((name) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', name }, state: { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { v: 'new' } } }, write: () => Promise.resolve() }));
+      const before = server.reads.length;
+      const out = await journaledWrites(ctx, [...nsItems, ...bare]);
+      const reads = server.reads.slice(before).map((r) => r.path);
+      // One LIST for the 9 Namespaces' states; the 9 GETs by name are the label writes' own (writeState reads, then patches).
+      const nsReads = reads.filter((p) => p.startsWith('/api/v1/namespaces') && !p.includes('/configmaps'));
+      expect(nsReads.filter((p) => p === '/api/v1/namespaces')).toHaveLength(1);
+      expect(nsReads.filter((p) => p !== '/api/v1/namespaces').sort()).toEqual(names.map((n) => `/api/v1/namespaces/${n}`).sort());
+      expect(reads.filter((p) => p.includes('configmaps')).sort()).toEqual(names.map((n) => `/api/v1/configmaps/${n}`).sort());
+      // Absent where they name (no namespace): written, each with a null before; none taken for `other`'s object.
+      expect(out.written).toHaveLength(18);
+      expect(journal.entries().filter((e) => e.target?.kind === 'ConfigMap').map((e) => e.before)).toEqual(names.map(() => ({ object: null })));
     } finally {
       await server.stop();
     }

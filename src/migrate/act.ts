@@ -1,7 +1,6 @@
 // The act half of the engine: carries out one reconcile action, journaling intent before each change and its result after, and returns the next status.
 import type { Journal, JournalEntry, JournalOutcome, JournalTarget } from '../journal/journal.js';
 import { isSecret } from '../resources/secrets.js';
-import { mapLimit } from '../concurrency.js';
 import { isPlainObject, type KubeObject } from '../resources/object.js';
 import { discoverControlPlanes } from './cluster/control-planes.js';
 import { restartWorkload } from './cluster/workloads.js';
@@ -96,31 +95,34 @@ export interface BatchWrite {
   write?: () => Promise<WriteResult | void>;
   /**
    * Writes of a lower tier are answered before any of a higher one starts (a pod's ConfigMap before its Deployment);
-   * default 0. `aside`: a write nothing waits on (a Service), started with the first tier and run beside the tiers,
-   * ASIDE_WRITES at a time.
+   * default 0. A tier with a write refused for any reason but a conflict (409), or whose answer was lost, is the last:
+   * the higher tiers are not written.
    */
-  tier?: number | 'aside';
+  tier?: number;
 }
-
-/**
- * Writes of the `aside` tier in flight at once. The API server answers Service creates one after another (it
- * allocates each a cluster IP; in bench/migrate cross the answers came ~50 ms apart), so more in flight would only
- * hold the client's write slots that the tiers' writes need.
- */
-const ASIDE_WRITES = 4;
 
 export interface BatchOutcome {
   /** Entries written (done), in batch order. */
   written: { item: BatchWrite; entry: JournalEntry; result?: WriteResult }[];
   /** Writes the server refused (4xx): journaled failed, returned for the caller to name (a 409 left alone, say). */
   refused: { item: BatchWrite; entry: JournalEntry; error: KubeApiError }[];
+  /** Writes of a higher tier never sent, since a lower tier failed: journaled failed ("not written"). */
+  notWritten: { item: BatchWrite; entry: JournalEntry }[];
+}
+
+/** Why a write of a higher tier was never sent. */
+class NotWritten extends Error {}
+
+/** Whether a settled write stops the higher tiers: refused for another reason than a conflict, or its answer lost. */
+function stopsTiers(s: PromiseSettledResult<unknown>): boolean {
+  return s.status === 'rejected' && !(s.reason instanceof KubeApiError && s.reason.status === 409);
 }
 
 /**
  * Journals a batch of writes with one intent write before them and one result write after them (per journal
  * shard), instead of two whole-shard writes per object. Writes the cluster already shows are skipped, unjournaled.
- * The writes of a tier go out together; the next tier starts once each of them is answered (or refused). Writes
- * nothing waits on (`aside`) run beside the tiers from the start, a few at a time.
+ * The writes of a tier go out together; the next tier starts once each of them is answered, and only when none was
+ * refused (but for a conflict) or lost: a Deployment is never written when its ConfigMap failed.
  * A write that threw anything but a 4xx answer may have landed: its entry stays pending (as recordWriteError
  * leaves it), and the first such error is thrown once every outcome is recorded.
  */
@@ -134,28 +136,26 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
     todo.map(async ({ item, read: r }) => ({ step: item.step, target: item.target, before: item.before ?? (await stateIn(ctx, item.target, item.state, r.obj, r.context)), intent: { ...item.extra, state: item.state } })),
   );
   const entries = await ctx.journal.beginMany(intents);
-  const settled: PromiseSettledResult<WriteResult | void>[] = [];
-  const run = (i: number) => (todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)))();
-  const aside = todo.flatMap(({ item }, i) => (item.tier === 'aside' ? [i] : []));
-  const besides = mapLimit(aside, ASIDE_WRITES, async (i) => {
-    settled[i] = await run(i).then(
-      (value): PromiseSettledResult<WriteResult | void> => ({ status: 'fulfilled', value }),
-      (reason: unknown): PromiseSettledResult<WriteResult | void> => ({ status: 'rejected', reason }),
-    );
-  });
-  const tiers = [...new Set(todo.flatMap(({ item }) => (item.tier === 'aside' ? [] : [item.tier ?? 0])))].sort((a, b) => a - b);
-  for (const tier of tiers) {
-    const at = todo.flatMap(({ item }, i) => (item.tier !== 'aside' && (item.tier ?? 0) === tier ? [i] : []));
+  const settled: PromiseSettledResult<WriteResult | void>[] = todo.map(() => ({ status: 'rejected', reason: new NotWritten() }));
+  // Promise.resolve().then: a write function that throws at once is a rejection too, never an escape past the journal.
+  const run = (i: number) => Promise.resolve().then(todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)));
+  for (const tier of [...new Set(todo.map(({ item }) => item.tier ?? 0))].sort((a, b) => a - b)) {
+    const at = todo.flatMap(({ item }, i) => ((item.tier ?? 0) === tier ? [i] : []));
     const done = await Promise.allSettled(at.map(run));
     at.forEach((i, k) => (settled[i] = done[k]!));
+    if (done.some(stopsTiers)) break;
   }
-  await besides;
-  const outcome: BatchOutcome = { written: [], refused: [] };
+  const outcome: BatchOutcome = { written: [], refused: [], notWritten: [] };
   const records: JournalOutcome[] = [];
   let lost: unknown;
   for (const [i, s] of settled.entries()) {
     const { item } = todo[i]!;
     const entry = entries[i]!;
+    if (s.status === 'rejected' && s.reason instanceof NotWritten) {
+      records.push({ seq: entry.seq, failed: 'not written: a write it waits on (its ServiceAccount, ConfigMap, ...) failed in the same batch' });
+      outcome.notWritten.push({ item, entry });
+      continue;
+    }
     if (s.status === 'fulfilled') {
       records.push({ seq: entry.seq, ...(s.value ? { result: s.value } : {}) });
       outcome.written.push({ item, entry, ...(s.value ? { result: s.value } : {}) });

@@ -26,7 +26,7 @@ export interface RunOptions {
   onAction?: (action: Action, status: MigrationStatus) => void | Promise<void>;
   /** Stops between actions (SIGINT): the journal is consistent at every action boundary. */
   signal?: AbortSignal;
-  /** Longest pause between polls while rollouts run; default 500 ms. A wait that follows a change polls sooner (firstPoll). */
+  /** Longest pause between polls while rollouts run; default 500 ms. A wait that follows a change polls sooner (pollDelay). */
   pollMs?: number;
   journal?: Pick<JournalOptions, 'localDir'>;
   /** CrossCluster: the wave shifts of this process (their runners keep state between ticks). */

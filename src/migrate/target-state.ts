@@ -72,9 +72,10 @@ export async function readTargets(access: StateAccess, targets: readonly Journal
   const clients = await Promise.all(targets.map((t) => access.clusters.clientOf(t)));
   const groups = new Map<string, number[]>();
   targets.forEach((t, i) => {
-    if (isSecret(t)) return;
     const res = resourceOf(clients[i]!, t);
-    const key = `${clients[i]!.transport.contextName}\0${res.group}/${res.version}/${res.plural}\0${res.namespaced ? (t.namespace ?? '') : ''}`;
+    // A namespaced target without its namespace is read alone (a GET answers "absent"), never matched across namespaces.
+    if (isSecret(t) || (res.namespaced && !t.namespace)) return;
+    const key = `${clients[i]!.transport.contextName}\0${res.group}/${res.version}/${res.plural}\0${res.namespaced ? t.namespace : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   });
   const out: (ReadTarget | undefined)[] = targets.map(() => undefined);
@@ -88,7 +89,7 @@ export async function readTargets(access: StateAccess, targets: readonly Journal
       throw err;
     });
     if (!items) return;
-    const byName = new Map(items.map((o) => [o.metadata.name, o]));
+    const byName = new Map(items.filter((o) => (res.namespaced ? o.metadata.namespace === first.namespace : true)).map((o) => [o.metadata.name, o]));
     for (const i of idx) out[i] = { obj: byName.get(targets[i]!.name), context: client.transport.contextName };
   });
   const rest = out.flatMap((r, i) => (r === undefined ? [i] : []));

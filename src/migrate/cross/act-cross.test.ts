@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Journal, JournalEntry } from '../../journal/journal.js';
 import type { ActContext } from '../act.js';
 import type { MeshMigrationSpec, MigrationStatus } from '../spec.js';
-import { actCross } from './act-cross.js';
+import { actCross, copiedAll } from './act-cross.js';
 
 const SPEC: MeshMigrationSpec = {
   mode: 'CrossCluster',
@@ -45,5 +45,18 @@ describe('actCross counts from the journal', () => {
     const entries = [done(1, 'xc.scale', 'Deployment', 'frontend', 'tcm'), done(2, 'xc.scale', 'Deployment', 'payments', 'tcm')];
     const next = await actCross(ctxWith(entries), status({ stage: 'ScalingDown' }), { kind: 'crossVerified', wave: 0 });
     expect(next.waves[0]).toMatchObject({ state: 'Verified', scaledDown: 2 });
+  });
+});
+
+describe('copiedAll: a copy pass moves the wave to Ready without another look', () => {
+  const wanted = new Set(['ConfigMap shop/a', 'Deployment shop/cart']);
+  it.each([
+    ['everything the observation named, written or left alone', { changed: [], notWritten: 0, toCopy: ['ConfigMap shop/a', 'Deployment shop/cart'], wanted }, true],
+    ['nothing left to copy when the pass read the plan again', { changed: [], notWritten: 0, toCopy: [], wanted }, true],
+    ['a Secret changed in the source under the pass: the next pass copies it as it is then', { changed: ['Secret shop/db: gone or changed'], notWritten: 0, toCopy: ['ConfigMap shop/a'], wanted }, false],
+    ['a write waited on one that failed', { changed: [], notWritten: 2, toCopy: ['ConfigMap shop/a'], wanted }, false],
+    ['the plan read by the pass holds a copy the observation did not name', { changed: [], notWritten: 0, toCopy: ['ConfigMap shop/a', 'Service shop/new'], wanted }, false],
+  ])('%s: %s', (_why, pass, want) => {
+    expect(copiedAll(pass)).toBe(want);
   });
 });

@@ -123,7 +123,8 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
       addLeftAlone(ws, [...leftAlone, ...refused, ...changed]);
       countWrites(ctx, ws, action.wave, { copied: true });
       if (rejected.length > 0) {
-        const message = `wave ${ws.name}: ${cluster} refused ${rejected.length} copied object(s): ${rejected.slice(0, 5).join('; ')}${rejected.length > 5 ? '; ...' : ''}. Fix them in the source (or the target), then run \`meshferry migrate retry\``;
+        const waiting = out.notWritten.length ? `; ${out.notWritten.length} object(s) that wait on them (workloads, RoleBindings) were not written` : '';
+        const message = `wave ${ws.name}: ${cluster} refused ${rejected.length} copied object(s): ${rejected.slice(0, 5).join('; ')}${rejected.length > 5 ? '; ...' : ''}${waiting}. Fix them in the source (or the target), then run \`meshferry migrate retry\``;
         next.failedCheck = { name: 'Copy', retryCounter: ctx.spec.retryCounter ?? 0 };
         ws.state = 'Failed';
         ws.reason = message;
@@ -131,10 +132,7 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
         return next;
       }
       next.message = `wave ${ws.name}: copied ${out.written.length} object(s) into ${cluster}${refused.length + leftAlone.length ? `; left alone ${refused.length + leftAlone.length} (see the wave's leftAlone)` : ''}`;
-      // The server's answers are the look the next pass would take: the objects this pass wrote are the journal's
-      // now (copyDiff never diffs them again) and the conflicts are left alone, so the wave goes on to Ready. Not when
-      // the source changed under the pass, or the plan holds copies the observation did not: the next pass copies them.
-      if (changed.length === 0 && toCopy.every((c) => wanted.has(c.ref))) {
+      if (copiedAll({ changed, notWritten: out.notWritten.length, toCopy: toCopy.map((c) => c.ref), wanted })) {
         ws.stage = nextStage('Workloads')!;
         next.message += `; workloads in ${cluster}`;
       }
@@ -175,10 +173,21 @@ export async function actCross(ctx: ActContext, next: MigrationStatus, action: C
   }
 }
 
+/**
+ * Whether a copy pass leaves nothing for the Workloads stage to look at again, so the wave goes on to Ready. The
+ * server's answers are the look the next pass would take: what this pass wrote is the journal's now (copyDiff never
+ * diffs it again), and a conflict is left alone either way. Not when a Secret changed in the source under the pass,
+ * a write waited on one that failed, or the plan read now holds copies the observation did not: the next pass copies
+ * them.
+ */
+export function copiedAll(pass: { changed: readonly string[]; notWritten: number; toCopy: readonly string[]; wanted: ReadonlySet<string> }): boolean {
+  return pass.changed.length === 0 && pass.notWritten === 0 && pass.toCopy.every((ref) => pass.wanted.has(ref));
+}
+
 /** The journaled write of one planned copy: server-side apply that never takes another manager's fields; a Secret created only, from the source as it is now. */
 async function copyWrite(ctx: ActContext, client: ObjectClient, cluster: string, c: PlannedCopy, wave: number): Promise<BatchWrite | string> {
   const target = targetIn(c.object, contextOf(ctx, cluster));
-  const tier = { first: 0, then: 1, aside: 'aside' as const }[writeTier(c.object)];
+  const tier = writeTier(c.object);
   if (!isSecret(c.object)) return { step: STEP.copy, target, state: { object: c.object }, extra: { wave }, tier, write: async () => created(await client.apply(c.object, { force: false })) };
   // The data is read again from the source here and goes straight to the target: never into the plan, a log or the journal.
   const source = await sourceClient(ctx);

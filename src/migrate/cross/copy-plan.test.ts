@@ -129,11 +129,11 @@ const rows: Row[] = [
     ] as const
   ).map(([apiVersion, kind, ref]): Row => ({ name: `${kind} is copied, neat`, objects: [obj(apiVersion, kind, 'settings', { status: { x: 1 } }, { labels: { app: 'settings' } })], want: { copy: [{ ref, object: { apiVersion, kind, metadata: { name: 'settings', namespace: 'shop', labels: { app: 'settings' } } }, createOnly: false, changes: [] }], skipped: [] } })),
   {
-    name: 'copies come in apply order: ServiceAccounts, Secrets, ConfigMaps, RBAC, policies, workloads, Services (the slowest writes, nothing waits on them), HPAs',
+    name: 'copies come in apply order: ServiceAccounts, Secrets, ConfigMaps, Roles, policies, Services; RoleBindings; workloads, HPAs',
     opts: { secrets: true, statefulSets: { allowEmptyVolumes: true } },
     objects: [obj('autoscaling/v2', 'HorizontalPodAutoscaler', 'cart'), statefulSet(), deployment(), obj('policy/v1', 'PodDisruptionBudget', 'cart'), obj('networking.k8s.io/v1', 'NetworkPolicy', 'deny'), service({}), obj('rbac.authorization.k8s.io/v1', 'RoleBinding', 'r'), obj('rbac.authorization.k8s.io/v1', 'Role', 'r'), configMap('b'), configMap('a'), secret('s'), serviceAccount('builder')],
     want: {
-      copy: ['ServiceAccount shop/builder', 'Secret shop/s', 'ConfigMap shop/a', 'ConfigMap shop/b', 'Role shop/r', 'RoleBinding shop/r', 'NetworkPolicy shop/deny', 'PodDisruptionBudget shop/cart', 'Deployment shop/cart', 'StatefulSet shop/db', 'Service shop/web', 'HorizontalPodAutoscaler shop/cart'].map((ref) => ({ ref })),
+      copy: ['ServiceAccount shop/builder', 'Secret shop/s', 'ConfigMap shop/a', 'ConfigMap shop/b', 'Role shop/r', 'NetworkPolicy shop/deny', 'PodDisruptionBudget shop/cart', 'Service shop/web', 'RoleBinding shop/r', 'Deployment shop/cart', 'StatefulSet shop/db', 'HorizontalPodAutoscaler shop/cart'].map((ref) => ({ ref })),
       skipped: [],
     },
   },
@@ -342,19 +342,19 @@ describe('planCopy', () => {
   });
 
   it.each([
-    ['v1', 'ServiceAccount', 'first'],
-    ['v1', 'Secret', 'first'],
-    ['v1', 'ConfigMap', 'first'],
-    ['rbac.authorization.k8s.io/v1', 'Role', 'first'],
-    ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'first'],
-    ['networking.k8s.io/v1', 'NetworkPolicy', 'first'],
-    ['policy/v1', 'PodDisruptionBudget', 'first'],
-    ['apps/v1', 'Deployment', 'then'],
-    ['apps/v1', 'DaemonSet', 'then'],
-    ['apps/v1', 'StatefulSet', 'then'],
-    ['autoscaling/v2', 'HorizontalPodAutoscaler', 'then'],
-    ['v1', 'Service', 'aside'],
-  ] as const)('writes a %s %s %s (what a pod needs or what governs it from its first moment, before any workload)', (apiVersion, kind, tier) => {
+    ['v1', 'ServiceAccount', 0],
+    ['v1', 'Secret', 0],
+    ['v1', 'ConfigMap', 0],
+    ['rbac.authorization.k8s.io/v1', 'Role', 0],
+    ['networking.k8s.io/v1', 'NetworkPolicy', 0],
+    ['policy/v1', 'PodDisruptionBudget', 0],
+    ['v1', 'Service', 0],
+    ['rbac.authorization.k8s.io/v1', 'RoleBinding', 1],
+    ['apps/v1', 'Deployment', 2],
+    ['apps/v1', 'DaemonSet', 2],
+    ['apps/v1', 'StatefulSet', 2],
+    ['autoscaling/v2', 'HorizontalPodAutoscaler', 2],
+  ] as const)('writes a %s %s in tier %i (what a pod needs or looks up first, the bindings once their Roles exist, the workloads last)', (apiVersion, kind, tier) => {
     expect(writeTier(obj(apiVersion, kind, 'x'))).toBe(tier);
   });
 

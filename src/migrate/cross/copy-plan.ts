@@ -92,23 +92,25 @@ const SERVER_SET_ANNOTATIONS = [
 ];
 
 /**
- * Copyable kinds (group/Kind), in apply order. The first ones (FIRST) are what a pod needs or what must govern it from
- * its first moment: its ServiceAccount, volumes and RBAC, the NetworkPolicies that restrict it, the budget that guards
- * it. A wave writes them, and has their answers, before any workload (writeTier). Then the workloads, so their pods
- * start as soon as can be. The Services are the slowest writes of a wave in bench/migrate cross (the API server
- * allocates each a cluster IP, one after another) and nothing waits on them: they run beside the others.
+ * Copyable kinds (group/Kind) in the tiers a wave writes them (journaledWrites: a tier is answered before the next one
+ * starts), and in apply order within a tier:
+ * 0. What a pod needs or what must govern it from its first moment: its ServiceAccount, volumes, Roles, the
+ *    NetworkPolicies that restrict it, the budget that guards it, and the Services it may look up when it starts (the
+ *    kubelet sets `<SERVICE>_SERVICE_HOST` variables only for Services that exist then).
+ * 1. RoleBindings, once their Roles exist: the API server refuses a binding to a Role it cannot see unless the writer
+ *    may `bind`.
+ * 2. The workloads, then their autoscalers.
  */
-const FIRST = ['/ServiceAccount', '/Secret', '/ConfigMap', 'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget'];
-const APPLY_ORDER = [...FIRST, 'apps/Deployment', 'apps/DaemonSet', 'apps/StatefulSet', '/Service', 'autoscaling/HorizontalPodAutoscaler'];
+const TIERS: readonly (readonly string[])[] = [
+  ['/ServiceAccount', '/Secret', '/ConfigMap', 'rbac.authorization.k8s.io/Role', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget', '/Service'],
+  ['rbac.authorization.k8s.io/RoleBinding'],
+  ['apps/Deployment', 'apps/DaemonSet', 'apps/StatefulSet', 'autoscaling/HorizontalPodAutoscaler'],
+];
+const APPLY_ORDER = TIERS.flat();
 
-/**
- * When a wave writes a copy (journaledWrites' tiers): `first`, answered before any workload (see FIRST); `aside`, a
- * Service, which nothing waits on: from the start, beside the others, a few at a time (the API server answers Service
- * creates one after another); `then`, the workloads and the rest.
- */
-export function writeTier(obj: KubeObject): 'first' | 'aside' | 'then' {
-  const gk = groupKind(obj);
-  return FIRST.includes(gk) ? 'first' : gk === '/Service' ? 'aside' : 'then';
+/** The tier a wave writes a copy in (TIERS); every tier before it is answered first. */
+export function writeTier(obj: KubeObject): number {
+  return TIERS.findIndex((t) => t.includes(groupKind(obj)));
 }
 
 /** Kinds a controller keeps, in either cluster: the target's controllers make their own. */

@@ -396,17 +396,12 @@ async function secretsMissing(ctx: CrossObserveContext, wave: WaveSpec, target: 
 async function readiness(ctx: CrossObserveContext, wave: WaveSpec, target: ObjectClient): Promise<Partial<CrossWaveObservation>> {
   const { spec } = ctx;
   const { planned: workloads, source: srcLive } = await waveWorkloads(ctx, wave);
-  const podRes = target.discovery.resourceFor('', 'Pod');
-  // The target's workloads and pods at once: one round trip for each poll, not one per namespace after another.
-  const podNamespaces = [...new Set(workloads.map((c) => c.object.metadata.namespace ?? ''))];
-  const [live, podLists] = await Promise.all([
-    readLiveState(target, workloads.map((c) => c.object), BY_NAMESPACE),
-    mapLimit(podNamespaces, SOURCE_READS, async (ns) => (podRes ? await target.list(podRes, { namespace: ns }) : [])),
-  ]);
-  const pods = new Map(podNamespaces.map((ns, i) => [ns, podLists[i]!]));
+  const live = await readLiveState(target, workloads.map((c) => c.object), BY_NAMESPACE);
   const notReady: string[] = [];
   const problems: { pod: string; reason: string }[] = [];
   let verifiedPods = 0;
+  // The workloads rolled out with the source's ready replicas; only their namespaces' pods are read (at once) to verify.
+  const rolledOut: { ns: string; obj: KubeObject }[] = [];
   for (const c of workloads) {
     const ns = c.object.metadata.namespace ?? '';
     const ref = { kind: c.object.kind as WorkloadKind, namespace: ns, name: c.object.metadata.name };
@@ -427,6 +422,13 @@ async function readiness(ctx: CrossObserveContext, wave: WaveSpec, target: Objec
       notReady.push(`${c.ref}: ${ready(obj)} ready replica(s), the source has ${ready(srcObj)}`);
       continue;
     }
+    rolledOut.push({ ns, obj });
+  }
+  const podRes = target.discovery.resourceFor('', 'Pod');
+  const podNamespaces = [...new Set(rolledOut.map((r) => r.ns))];
+  const podLists = await mapLimit(podNamespaces, SOURCE_READS, async (ns) => (podRes ? await target.list(podRes, { namespace: ns }) : []));
+  const pods = new Map(podNamespaces.map((ns, i) => [ns, podLists[i]!]));
+  for (const { ns, obj } of rolledOut) {
     const selector = parseLabelSelector(isPlainObject(obj.spec) ? obj.spec.selector : undefined);
     for (const pod of pods.get(ns)!) {
       if (!selector || !selectorMatches(selector, pod.metadata.labels ?? {})) continue;
