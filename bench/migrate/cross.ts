@@ -12,6 +12,12 @@ const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
 const NAMESPACES = Number(process.env.BENCH_NAMESPACES ?? 10);
 /** Waves of the meshferry run: the namespaces split evenly, in order (default one wave per namespace). */
 const WAVES = Number(process.env.BENCH_WAVES ?? NAMESPACES);
+/**
+ * meshferry runs twice, each on its own equal set of namespaces: with WAVES waves (each namespace verified before the
+ * next starts, more than the seed path checks), and with one wave of every namespace (the seed path's own shape: apply
+ * everything, then wait once).
+ */
+const MESHFERRY_RUNS: readonly { prefix: string; waves: number }[] = [{ prefix: 'viamf', waves: WAVES }, ...(WAVES !== 1 ? [{ prefix: 'viaone', waves: 1 }] : [])];
 const HERE = path.join(ROOT, 'bench', 'migrate');
 /** A folder to keep meshferry's request timelines and stderr in (for finding where its time goes); off by default. */
 const KEEP = process.env.BENCH_KEEP;
@@ -89,12 +95,12 @@ function objectsFor(prefix: string): Obj[] {
 }
 
 /** The MeshMigration meshferry applies: config from its export, copies, WAVES waves of the namespaces into dst, no shifts. */
-function migrationYaml(namespaces: readonly string[]): string {
-  const waves = Array.from({ length: WAVES }, (_, w) => namespaces.filter((_, i) => Math.floor((i * WAVES) / namespaces.length) === w));
+function migrationYaml(name: string, namespaces: readonly string[], waveCount: number): string {
+  const waves = Array.from({ length: waveCount }, (_, w) => namespaces.filter((_, i) => Math.floor((i * waveCount) / namespaces.length) === w));
   return [
     'apiVersion: meshferry.dev/v1alpha1',
     'kind: MeshMigration',
-    'metadata: {name: bench-cross}',
+    `metadata: {name: ${name}}`,
     'spec:',
     '  mode: CrossCluster',
     `  source: {context: ${SOURCE.context}, revision: ${SOURCE.revision}}`,
@@ -133,7 +139,7 @@ export async function crossCase(): Promise<void> {
   const cluster = (await import(path.join(ROOT, 'dist/migrate/cluster/index.js'))) as typeof import('../../src/migrate/cluster/index.js');
   if (KEEP) await mkdir(KEEP, { recursive: true });
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshferry-bench-cross-'));
-  const nodes = Math.ceil((2 * DEPLOYMENTS) / 100) + 1;
+  const nodes = Math.ceil(((1 + MESHFERRY_RUNS.length) * DEPLOYMENTS) / 100) + 1;
   console.log(
     `bench/migrate cross: ${DEPLOYMENTS} Deployments + Services + ConfigMaps + VS + DR over ${NAMESPACES} namespaces per tool, ` +
       `${SOURCE.context} (${SOURCE.revision}) → ${TARGET.context} (${TARGET.revision}), ${WAVES} meshferry wave(s), ${nodes} kwok nodes per cluster (work dir ${tmp})`,
@@ -152,7 +158,7 @@ export async function crossCase(): Promise<void> {
     const podsOf = (c: typeof src) => c.client.discovery.resourceFor('', 'Pod')!;
     /** Running pods of `prefix`'s namespaces in a cluster, by injecting revision. */
     const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> => revisionCounts(await c.client.list(podsOf(c)), prefix, cluster.podInjection);
-    const prefixes = ['viascript', 'viamf'] as const;
+    const prefixes = ['viascript', ...MESHFERRY_RUNS.map((r) => r.prefix)];
     const all = prefixes.flatMap(objectsFor);
     const t0 = Date.now();
     await kube.mapLimit(all.filter((o) => o.kind === 'Namespace'), 16, (o) => src.client.apply(o as never, { force: true }));
@@ -178,13 +184,8 @@ export async function crossCase(): Promise<void> {
     const sample = JSON.stringify({ ...objectsFor('viascript').find((o) => o.kind === 'VirtualService')!, status: {} });
     const neatCalls = ANCHOR ? { meshferry: meanCallMs(process.execPath, [CLI, 'neat', '-'], sample), kubectl: meanCallMs(kubectl, ['version', '--client', '-o', 'json'], ''), count: 2 * DEPLOYMENTS + NAMESPACES } : undefined;
 
-    // meshferry: the export of the source's config (what kubedump does), then the migration until it stops.
-    const work = path.join(tmp, 'meshferry');
-    await mkdir(work, { recursive: true });
-    const mfNs = namespacesOf('viamf');
-    const file = path.join(work, 'migration.yaml');
-    await writeFile(file, migrationYaml(mfNs));
-    await writeFile(path.join(work, 'rules.yaml'), ['apiVersion: meshferry.dev/v1alpha1', 'kind: TransformRules', 'metadata: {name: to-dst}', 'rules:', `- setRevision: {to: ${TARGET.revision}}`, ''].join('\n'));
+    // meshferry: the export of the source's config (what kubedump does), then the migration until it stops; once per
+    // wave layout, each on its own equal set of namespaces.
     const env = { MESHFERRY_STATE_DIR: path.join(tmp, 'state') };
     const counted = async (name: string, args: readonly string[]) => {
       const requestsFile = path.join(tmp, `requests-${name}`);
@@ -194,47 +195,62 @@ export async function crossCase(): Promise<void> {
       if (KEEP) await writeFile(path.join(KEEP, `stderr-${name}.log`), m.stderr);
       return { ...m, requests: Number(await readFile(requestsFile, 'utf8').catch(() => 'NaN')) };
     };
-    const exported = await counted('export', ['export', '--kubeconfig', lab.kubeconfigPath, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
-    mustSucceed('meshferry export', exported);
-    const applied = await counted('apply', ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath]);
-    // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
-    // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
-    mustSucceed('meshferry migrate apply', applied, [0, 1]);
-    const statusRun = mustSucceed('meshferry migrate status', await timeCommand(process.execPath, [CLI, 'migrate', 'status', 'bench-cross', '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', TARGET.context], { env }));
-    const status = JSON.parse(statusRun.stdout) as { phase: string; message?: string; waves: { state: string; counts?: { verifiedPods?: number } }[] };
-    const unverified = status.waves.filter((w) => w.state !== 'Verified').length;
-    const endedRight = status.phase === 'Finished' || (applied.code === 1 && /finish check SourcePods failed/.test(applied.stderr));
-    if (unverified > 0 || !endedRight) throw new Error(`meshferry did not reach the verified end state (phase ${status.phase}, ${unverified} wave(s) not Verified): ${applied.stderr.slice(-2000)}`);
-    const mfResult = await revisions(dst, 'viamf');
-    const mf: Measured = { ms: exported.ms + applied.ms, peakRssMiB: Math.max(exported.peakRssMiB, applied.peakRssMiB), requests: exported.requests + applied.requests };
     const show = (m: Map<string, number>) => [...m].map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-    for (const [name, m] of [...(scriptResult ? [['seed path', scriptResult] as const] : []), ['meshferry', mfResult] as const])
-      if (m.get(TARGET.revision) !== DEPLOYMENTS || m.size !== 1) throw new Error(`${name}: pods in ${TARGET.context} are ${show(m)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
+    const runs: { waves: number; mf: Measured; result: Map<string, number>; line: string }[] = [];
+    for (const run of MESHFERRY_RUNS) {
+      const work = path.join(tmp, run.prefix);
+      await mkdir(work, { recursive: true });
+      const mfNs = namespacesOf(run.prefix);
+      const name = `bench-cross-${run.waves}`;
+      const file = path.join(work, 'migration.yaml');
+      await writeFile(file, migrationYaml(name, mfNs, run.waves));
+      await writeFile(path.join(work, 'rules.yaml'), ['apiVersion: meshferry.dev/v1alpha1', 'kind: TransformRules', 'metadata: {name: to-dst}', 'rules:', `- setRevision: {to: ${TARGET.revision}}`, ''].join('\n'));
+      const tag = run.waves === WAVES ? '' : `-${run.waves}wave`;
+      const exported = await counted(`export${tag}`, ['export', '--kubeconfig', lab.kubeconfigPath, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
+      mustSucceed('meshferry export', exported);
+      const applied = await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath]);
+      // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
+      // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
+      mustSucceed('meshferry migrate apply', applied, [0, 1]);
+      const statusRun = mustSucceed('meshferry migrate status', await timeCommand(process.execPath, [CLI, 'migrate', 'status', name, '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', TARGET.context], { env }));
+      const status = JSON.parse(statusRun.stdout) as { phase: string; message?: string; waves: { state: string; counts?: { verifiedPods?: number } }[] };
+      const unverified = status.waves.filter((w) => w.state !== 'Verified').length;
+      const endedRight = status.phase === 'Finished' || (applied.code === 1 && /finish check SourcePods failed/.test(applied.stderr));
+      if (unverified > 0 || !endedRight) throw new Error(`meshferry (${run.waves} waves) did not reach the verified end state (phase ${status.phase}, ${unverified} wave(s) not Verified): ${applied.stderr.slice(-2000)}`);
+      const result = await revisions(dst, run.prefix);
+      if (result.get(TARGET.revision) !== DEPLOYMENTS || result.size !== 1) throw new Error(`meshferry (${run.waves} waves): pods in ${TARGET.context} are ${show(result)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
+      const mf: Measured = { ms: exported.ms + applied.ms, peakRssMiB: Math.max(exported.peakRssMiB, applied.peakRssMiB), requests: exported.requests + applied.requests };
+      runs.push({ waves: run.waves, mf, result, line: `meshferry, ${run.waves} wave(s): export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}; last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-1).join(' | ').slice(0, 160)}` });
+    }
+    if (scriptResult && (scriptResult.get(TARGET.revision) !== DEPLOYMENTS || scriptResult.size !== 1)) throw new Error(`seed path: pods in ${TARGET.context} are ${show(scriptResult)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
 
     const results: [string, Measured, Map<string, number>][] = [
       ...(script && scriptResult
         ? [['seed path (kubedump loop + apply, get|neat|apply per ns, rollout status, injection check)', { ms: script.ms, peakRssMiB: script.peakRssMiB, requests: kubectlRequests(script.stderr) }, scriptResult] as [string, Measured, Map<string, number>]]
         : []),
-      ['meshferry export + migrate apply (CrossCluster, copy, every pod verified, journal)', mf, mfResult],
+      ...runs.map((r): [string, Measured, Map<string, number>] => [`meshferry export + migrate apply (CrossCluster, ${r.waves} wave(s), copy, every pod verified, journal)`, r.mf, r.result]),
     ];
     console.log('');
     printTable([
       ['', 'wall time', 'peak RSS', 'API requests', 'requests / Deployment', `pods in ${TARGET.context} after`],
-      ...results.map(([name, m, r]) => [name, seconds(m.ms), `${m.peakRssMiB.toFixed(0)} MiB`, String(m.requests), (m.requests / DEPLOYMENTS).toFixed(2), show(r)]),
+      ...results.map(([n, m, r]) => [n, seconds(m.ms), `${m.peakRssMiB.toFixed(0)} MiB`, String(m.requests), (m.requests / DEPLOYMENTS).toFixed(2), show(r)]),
     ]);
     console.log('');
-    console.log(`meshferry: export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}`);
-    console.log(script ? `speed-up seed path / meshferry = ${(script.ms / mf.ms).toFixed(2)}x   goal >= 10x` : 'speed-up: not measured (BENCH_ANCHOR=skip ran meshferry alone)');
-    if (script && neatCalls) {
-      // The seed path's neat calls (one per Istio object of the kubedump loop, one per namespace for the workloads),
-      // each as cheap as a kubectl start instead of a Node.js start: what the anchor would take with kubectl-neat at best.
-      const saved = neatCalls.count * Math.max(0, neatCalls.meshferry - neatCalls.kubectl);
+    for (const r of runs) console.log(r.line);
+    // The seed path's neat calls (one per Istio object of the kubedump loop, one per namespace for the workloads),
+    // each as cheap as a kubectl start instead of a Node.js start: what the anchor would take with kubectl-neat at best.
+    const saved = neatCalls ? neatCalls.count * Math.max(0, neatCalls.meshferry - neatCalls.kubectl) : 0;
+    if (script && neatCalls)
       console.log(
         `neat in the seed path: ${neatCalls.count} calls of \`meshferry neat -\` at ${neatCalls.meshferry.toFixed(0)} ms each; a kubectl start takes ${neatCalls.kubectl.toFixed(0)} ms, ` +
-          `so with kubectl-neat the seed path would take at least ${seconds(script.ms - saved)} (${(saved / 1000).toFixed(1)} s less): speed-up ${((script.ms - saved) / mf.ms).toFixed(2)}x against that`,
+          `so with kubectl-neat the seed path would take at least ${seconds(script.ms - saved)} (${(saved / 1000).toFixed(1)} s less)`,
       );
-    }
-    console.log(`meshferry's last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-2).join(' | ')}`);
+    for (const r of runs)
+      console.log(
+        script
+          ? `speed-up seed path / meshferry (${r.waves} wave(s)) = ${(script.ms / r.mf.ms).toFixed(2)}x; against the seed path with kubectl-neat at best: ${((script.ms - saved) / r.mf.ms).toFixed(2)}x   goal >= 10x`
+          : `speed-up (${r.waves} wave(s)): not measured (BENCH_ANCHOR=skip ran meshferry alone)`,
+      );
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     src.close();

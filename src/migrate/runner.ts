@@ -82,14 +82,17 @@ export async function runMigration(opts: RunOptions): Promise<RunResult> {
 const DEFAULT_POLL_MS = 500;
 /** The first pause of a wait: what was just written (a copy, a restart) often settles within it. */
 const FIRST_POLL_MS = 100;
+/** How much longer each next pause of the same wait is. */
+const POLL_STEP_MS = 50;
 
 /**
- * The pause before the next look while a wait goes on: 100 ms after the change that began it, doubling up to
- * `maxMs`. A rollout on a real cluster takes seconds, so a wait reaches `maxMs` after three looks; a small wave
- * (bench/migrate cross: pods ready within half a second) is seen ready without waiting out a whole `maxMs`.
+ * The pause before the next look while a wait goes on: 100 ms after the change that began it, 50 ms longer each look,
+ * up to `maxMs`. A rollout on a real cluster takes seconds, so a wait reaches `maxMs` within two seconds; a small wave
+ * (bench/migrate cross: its pods ready one to two seconds after their Deployments) is seen ready within ~200 ms
+ * rather than a whole `maxMs` later. (Doubling reached 400 ms by the third look, just when the pods came up.)
  */
 export function pollDelay(polls: number, maxMs: number): number {
-  return Math.min(maxMs, FIRST_POLL_MS * 2 ** Math.min(polls, 16));
+  return Math.min(maxMs, FIRST_POLL_MS + POLL_STEP_MS * Math.min(polls, 1000));
 }
 
 /**
