@@ -57,6 +57,61 @@ describe('journaledWrites: the batch path', () => {
   }
   const label = (name: string, write?: BatchWrite['write']): BatchWrite => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name }, state: { labels: { 'istio.io/rev': 'new' } }, ...(write ? { write } : {}) });
 
+  it('reads each target once: a LIST per kind and namespace holding many of them, a GET for the few, a Secret always alone', async () => {
+    const { server, ctx, journal } = await context();
+    const cm = (ns: string, name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { v } });
+    // shop: 10 wanted (cm-0 already as wanted, cm-1 differs, the rest absent) and one nobody names; web: 2 wanted.
+    server.seed(cm('shop', 'cm-0', 'new'));
+    server.seed(cm('shop', 'cm-1', 'old'));
+    server.seed(cm('shop', 'other', 'x'));
+    const want = [...Array.from({ length: 10 }, (_, i) => cm('shop', `cm-${i}`, 'new')), cm('web', 'a', 'new'), cm('web', 'b', 'new')];
+    const items: BatchWrite[] = want.map((w) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', namespace: w.metadata.namespace, name: w.metadata.name }, state: { object: w }, write: () => Promise.resolve() }));
+    const digest = await ctx.secretDigest!.of({ data: { p: 'eA==' } });
+    items.push({ step: 'xc.secret', target: { apiVersion: 'v1', kind: 'Secret', namespace: 'shop', name: 'db' }, state: { secretDigest: digest }, before: { object: null }, write: () => Promise.resolve() });
+    const before = server.reads.length;
+    const out = await journaledWrites(ctx, items);
+    const reads = server.reads.slice(before).map((r) => r.path);
+    expect(reads.sort()).toEqual(['/api/v1/namespaces/shop/configmaps', '/api/v1/namespaces/shop/secrets/db', '/api/v1/namespaces/web/configmaps/a', '/api/v1/namespaces/web/configmaps/b']);
+    // cm-0 holds (skipped); cm-1's before is the object as it was; the absent ones' before is null.
+    expect(out.written.map((w) => w.item.target.name)).toEqual([...Array.from({ length: 9 }, (_, i) => `cm-${i + 1}`), 'a', 'b', 'db']);
+    const befores = new Map(journal.entries().map((e) => [e.target!.name, e.before as { object: KubeObject | null }]));
+    expect(befores.get('cm-1')!.object).toMatchObject({ metadata: { name: 'cm-1', namespace: 'shop' }, data: { v: 'old' } });
+    expect(befores.get('cm-2')).toEqual({ object: null });
+  });
+
+  it('reads many cluster-scoped targets with one LIST; a namespaced target without its namespace alone, never matched across namespaces', async () => {
+    const { server, ctx, journal } = await context();
+    const names = Array.from({ length: 9 }, (_, i) => `ns-${i}`);
+    for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
+    // The same names in namespace `other`: a target without a namespace must not find them.
+    for (const n of names) server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'other' }, data: { v: 'new' } });
+    const nsItems: BatchWrite[] = names.map((name) => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name }, state: { labels: { 'istio.io/rev': 'new' } } }));
+    const bare: BatchWrite[] = names.map((name) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', name }, state: { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { v: 'new' } } }, write: () => Promise.resolve() }));
+    const before = server.reads.length;
+    const out = await journaledWrites(ctx, [...nsItems, ...bare]);
+    const reads = server.reads.slice(before).map((r) => r.path);
+    // One LIST for the 9 Namespaces' states; the 9 GETs by name are the label writes' own (writeState reads, then patches).
+    const nsReads = reads.filter((p) => p.startsWith('/api/v1/namespaces') && !p.includes('/configmaps'));
+    expect(nsReads.filter((p) => p === '/api/v1/namespaces')).toHaveLength(1);
+    expect(nsReads.filter((p) => p !== '/api/v1/namespaces').sort()).toEqual(names.map((n) => `/api/v1/namespaces/${n}`).sort());
+    expect(reads.filter((p) => p.includes('configmaps')).sort()).toEqual(names.map((n) => `/api/v1/configmaps/${n}`).sort());
+    // Absent where they name (no namespace): written, each with a null before; none taken for `other`'s object.
+    expect(out.written).toHaveLength(18);
+    expect(journal.entries().filter((e) => e.target?.kind === 'ConfigMap').map((e) => e.before)).toEqual(names.map(() => ({ object: null })));
+  });
+
+  it('a LIST the user may not make falls back to a GET per target', async () => {
+    const { server, ctx } = await context();
+    const names = Array.from({ length: 9 }, (_, i) => `cm-${i}`);
+    server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-3', namespace: 'shop' }, data: { v: 'new' } });
+    server.failReads = (req) => (req.path === '/api/v1/namespaces/shop/configmaps' ? { status: 403, body: statusBody(403, 'Forbidden', 'configmaps is forbidden: cannot list') } : undefined);
+    const items: BatchWrite[] = names.map((name) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name }, state: { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data: { v: 'new' } } }, write: () => Promise.resolve() }));
+    const before = server.reads.length;
+    const out = await journaledWrites(ctx, items);
+    expect(server.reads.slice(before).map((r) => r.path).sort()).toEqual(['/api/v1/namespaces/shop/configmaps', ...names.map((n) => `/api/v1/namespaces/shop/configmaps/${n}`)].sort());
+    expect(out.written.map((w) => w.item.target.name)).toEqual(names.filter((n) => n !== 'cm-3'));
+  });
+
   it('skips what the cluster shows, journals the rest with one write before and one after', async () => {
     const { server, ctx, journal, journalWrites } = await context();
     server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', labels: { team: 'x', 'istio.io/rev': 'new' } } });
@@ -133,87 +188,6 @@ describe('journaledWrites: the batch path', () => {
     expect(out.refused.map((r) => r.error.status)).toEqual([422]);
     expect(journal.entries()[0]).toMatchObject({ state: 'failed', result: { reason: 'HTTP 422 Invalid' } });
     expect(JSON.stringify(journal.entries())).not.toContain('s3cret');
-  });
-});
-
-describe('journaledWrites: reading the targets', () => {
-  it('reads each target once: a LIST per kind and namespace holding many of them, a GET for the few, a Secret always alone', async () => {
-    const { server, client } = await MemoryApiServer.start();
-    try {
-      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
-      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), secretDigest: SecretDigest.at(localDir), name: 'mig', spec: {} as MeshMigrationSpec, generation: 1, journal };
-      const cm = (ns: string, name: string, v: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data: { v } });
-      // shop: 10 wanted (cm-0 already as wanted, cm-1 differs, the rest absent) and one nobody names; web: 2 wanted.
-      server.seed(cm('shop', 'cm-0', 'new'));
-      server.seed(cm('shop', 'cm-1', 'old'));
-      server.seed(cm('shop', 'other', 'x'));
-      const want = [...Array.from({ length: 10 }, (_, i) => cm('shop', `cm-${i}`, 'new')), cm('web', 'a', 'new'), cm('web', 'b', 'new')];
-      const items: BatchWrite[] = want.map((w) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', namespace: w.metadata.namespace, name: w.metadata.name }, state: { object: w }, write: () => Promise.resolve() }));
-      const digest = await ctx.secretDigest!.of({ data: { p: 'eA==' } });
-      items.push({ step: 'xc.secret', target: { apiVersion: 'v1', kind: 'Secret', namespace: 'shop', name: 'db' }, state: { secretDigest: digest }, before: { object: null }, write: () => Promise.resolve() });
-      const before = server.reads.length;
-      const out = await journaledWrites(ctx, items);
-      const reads = server.reads.slice(before).map((r) => r.path);
-      expect(reads.sort()).toEqual(['/api/v1/namespaces/shop/configmaps', '/api/v1/namespaces/shop/secrets/db', '/api/v1/namespaces/web/configmaps/a', '/api/v1/namespaces/web/configmaps/b']);
-      // cm-0 holds (skipped); cm-1's before is the object as it was; the absent ones' before is null.
-      expect(out.written.map((w) => w.item.target.name)).toEqual([...Array.from({ length: 9 }, (_, i) => `cm-${i + 1}`), 'a', 'b', 'db']);
-      const befores = new Map(journal.entries().map((e) => [e.target!.name, e.before as { object: KubeObject | null }]));
-      expect(befores.get('cm-1')!.object).toMatchObject({ metadata: { name: 'cm-1', namespace: 'shop' }, data: { v: 'old' } });
-      expect(befores.get('cm-2')).toEqual({ object: null });
-    } finally {
-      await server.stop();
-    }
-  });
-
-  it('reads many cluster-scoped targets with one LIST; a namespaced target without its namespace alone, never matched across namespaces', async () => {
-    const { server, client } = await MemoryApiServer.start();
-    try {
-      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
-      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: {} as MeshMigrationSpec, generation: 1, journal };
-      const names = Array.from({ length: 9 }, (_, i) => `ns-${i}`);
-      for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
-      // The same names in namespace `other`: a target without a namespace must not find them.
-      for (const n of names) server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'other' }, data: { v: 'new' } });
-      const nsItems: BatchWrite[] = names.map((name) => ({ step: 'xc.namespace', target: { apiVersion: 'v1', kind: 'Namespace', name }, state: { labels: { 'istio.io/rev': 'new' } } }));
-      const bare: BatchWrite[] = names.map((name) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', name }, state: { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { v: 'new' } } }, write: () => Promise.resolve() }));
-      const before = server.reads.length;
-      const out = await journaledWrites(ctx, [...nsItems, ...bare]);
-      const reads = server.reads.slice(before).map((r) => r.path);
-      // One LIST for the 9 Namespaces' states; the 9 GETs by name are the label writes' own (writeState reads, then patches).
-      const nsReads = reads.filter((p) => p.startsWith('/api/v1/namespaces') && !p.includes('/configmaps'));
-      expect(nsReads.filter((p) => p === '/api/v1/namespaces')).toHaveLength(1);
-      expect(nsReads.filter((p) => p !== '/api/v1/namespaces').sort()).toEqual(names.map((n) => `/api/v1/namespaces/${n}`).sort());
-      expect(reads.filter((p) => p.includes('configmaps')).sort()).toEqual(names.map((n) => `/api/v1/configmaps/${n}`).sort());
-      // Absent where they name (no namespace): written, each with a null before; none taken for `other`'s object.
-      expect(out.written).toHaveLength(18);
-      expect(journal.entries().filter((e) => e.target?.kind === 'ConfigMap').map((e) => e.before)).toEqual(names.map(() => ({ object: null })));
-    } finally {
-      await server.stop();
-    }
-  });
-
-  it('a LIST the user may not make falls back to a GET per target', async () => {
-    const { server, client } = await MemoryApiServer.start();
-    try {
-      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
-      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: {} as MeshMigrationSpec, generation: 1, journal };
-      const names = Array.from({ length: 9 }, (_, i) => `cm-${i}`);
-      server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm-3', namespace: 'shop' }, data: { v: 'new' } });
-      server.failReads = (req) => (req.path === '/api/v1/namespaces/shop/configmaps' ? { status: 403, body: statusBody(403, 'Forbidden', 'configmaps is forbidden: cannot list') } : undefined);
-      const items: BatchWrite[] = names.map((name) => ({ step: 'xc.copy', target: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name }, state: { object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'shop' }, data: { v: 'new' } } }, write: () => Promise.resolve() }));
-      const before = server.reads.length;
-      const out = await journaledWrites(ctx, items);
-      expect(server.reads.slice(before).map((r) => r.path).sort()).toEqual(['/api/v1/namespaces/shop/configmaps', ...names.map((n) => `/api/v1/namespaces/shop/configmaps/${n}`)].sort());
-      expect(out.written.map((w) => w.item.target.name)).toEqual(names.filter((n) => n !== 'cm-3'));
-    } finally {
-      await server.stop();
-    }
   });
 });
 
