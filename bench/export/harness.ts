@@ -62,6 +62,16 @@ export function timeCommand(cmd: string, args: readonly string[], opts: { env?: 
 }
 
 /** Fails the benchmark loudly when a measured command did not succeed: a fast failure is not a result. */
+/** Runs a command under `/usr/bin/time -v`: its time, and the peak RSS of the process and its children. */
+export async function timeWithPeakRss(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number }> {
+  const t = await timeCommand('/usr/bin/time', ['-v', cmd, ...args], { env });
+  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t.stderr)?.[1] ?? 0);
+  return { ...t, peakRssMiB: kb / 1024 };
+}
+
+/** API requests in a kubectl `-v=6` log (one line per request). */
+export const kubectlRequests = (stderr: string): number => stderr.split('\n').filter((l) => /round_trippers.*("Response"|(GET|POST|PATCH|PUT|DELETE) https?:\/\/)/.test(l)).length;
+
 export function mustSucceed(what: string, t: Timed, okCodes: readonly number[] = [0]): Timed {
   if (t.code === null || !okCodes.includes(t.code)) throw new Error(`${what} exited ${t.code}:\n${t.stderr.slice(-2000)}`);
   return t;

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, loadBuilt, mustSucceed, printTable, seconds, timeCommand, type Timed } from '../export/harness.js';
+import { ROOT, kubectlRequests, loadBuilt, mustSucceed, printTable, seconds, timeCommand, timeWithPeakRss } from '../export/harness.js';
 import { revisionCounts } from './pods.js';
 
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
@@ -38,12 +38,6 @@ interface Measured {
 
 type Obj = Record<string, unknown> & { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
 
-/** Runs a command under `/usr/bin/time -v` (peak RSS of the process and its children). */
-async function measured(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number }> {
-  const t = await timeCommand('/usr/bin/time', ['-v', cmd, ...args], { env });
-  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t.stderr)?.[1] ?? 0);
-  return { ...t, peakRssMiB: kb / 1024 };
-}
 
 /** The namespaces of one tool's set. */
 const namespacesOf = (prefix: string): string[] => Array.from({ length: NAMESPACES }, (_, i) => `${prefix}-${i}`);
@@ -115,8 +109,6 @@ function migrationYaml(name: string, namespaces: readonly string[], waveCount: n
   ].join('\n');
 }
 
-/** API requests in a kubectl `-v=6` log (one line per request), as the InPlace case counts them. */
-const kubectlRequests = (stderr: string): number => stderr.split('\n').filter((l) => /round_trippers.*("Response"|(GET|POST|PATCH|PUT|DELETE) https?:\/\/)/.test(l)).length;
 
 /**
  * Mean wall time of one run of `cmd args` fed `input` (n runs, one after another). The seed path's neat is one process
@@ -176,7 +168,7 @@ export async function crossCase(): Promise<void> {
 
     // The anchor: one bash process running the whole seed path, timed from its start to its last check.
     const scriptNs = namespacesOf('viascript');
-    const script = ANCHOR ? await measured('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, lab.kubeconfigPath, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs]) : undefined;
+    const script = ANCHOR ? await timeWithPeakRss('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, lab.kubeconfigPath, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs]) : undefined;
     if (script) mustSucceed('seed path (cross-anchor.sh)', script);
     const scriptResult = script ? await revisions(dst, 'viascript') : undefined;
     // One object as kubectl prints it, through one neat call each way: `meshferry neat -` (the anchor's) and a kubectl
@@ -191,7 +183,7 @@ export async function crossCase(): Promise<void> {
       const requestsFile = path.join(tmp, `requests-${name}`);
       const log = KEEP ? { MESHFERRY_BENCH_REQUESTS_LOG: path.join(KEEP, `requests-${name}.log`) } : {};
       const profile = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-      const m = await measured(process.execPath, [...profile, '--require', path.join(HERE, 'count-requests.cjs'), CLI, ...args], { ...env, ...log, MESHFERRY_BENCH_REQUESTS_FILE: requestsFile });
+      const m = await timeWithPeakRss(process.execPath, [...profile, '--require', path.join(HERE, 'count-requests.cjs'), CLI, ...args], { ...env, ...log, MESHFERRY_BENCH_REQUESTS_FILE: requestsFile });
       if (KEEP) await writeFile(path.join(KEEP, `stderr-${name}.log`), m.stderr);
       return { ...m, requests: Number(await readFile(requestsFile, 'utf8').catch(() => 'NaN')) };
     };

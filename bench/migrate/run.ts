@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ROOT, loadBuilt, mustSucceed, printTable, seconds, timeCommand, type Timed } from '../export/harness.js';
+import { ROOT, kubectlRequests, loadBuilt, mustSucceed, printTable, seconds, timeWithPeakRss, type Timed } from '../export/harness.js';
 import { revisionCounts } from './pods.js';
 
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 1000);
@@ -18,12 +18,6 @@ interface Measured extends Timed {
   requests: number;
 }
 
-/** Runs a command under `/usr/bin/time -v` (peak RSS of the process and its children). */
-async function measured(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number }> {
-  const t = await timeCommand('/usr/bin/time', ['-v', cmd, ...args], { env });
-  const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t.stderr)?.[1] ?? 0);
-  return { ...t, peakRssMiB: kb / 1024 };
-}
 
 /** The generated cluster: `prefix-0..M-1` namespaces on istio-injection=enabled, N/M one-replica Deployments each. */
 function objectsFor(prefix: string): Record<string, unknown>[] {
@@ -82,9 +76,9 @@ async function main(): Promise<void> {
 
     const kubectl = (await labApi.ensureLabBinaries({ build: false })).paths.kubectl;
     const scriptNs = Array.from({ length: NAMESPACES }, (_, i) => `viascript-${i}`);
-    const script = await measured('bash', [path.join(HERE, 'runbook.sh'), kubectl, lab.kubeconfigPath, 'lab', 'canary', ...scriptNs]);
+    const script = await timeWithPeakRss('bash', [path.join(HERE, 'runbook.sh'), kubectl, lab.kubeconfigPath, 'lab', 'canary', ...scriptNs]);
     mustSucceed('runbook script', script);
-    const scriptRequests = script.stderr.split('\n').filter((l) => /round_trippers.*("Response"|(GET|POST|PATCH|PUT|DELETE) https?:\/\/)/.test(l)).length;
+    const scriptRequests = kubectlRequests(script.stderr);
     const scriptResult = await revisions('viascript');
 
     const file = path.join(tmp, 'migration.yaml');
@@ -106,7 +100,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     const requestsFile = path.join(tmp, 'requests');
-    const mf = await measured(process.execPath, ['--require', path.join(HERE, 'count-requests.cjs'), CLI, 'migrate', 'apply', file, '--kubeconfig', lab.kubeconfigPath, '--context', 'lab'], {
+    const mf = await timeWithPeakRss(process.execPath, ['--require', path.join(HERE, 'count-requests.cjs'), CLI, 'migrate', 'apply', file, '--kubeconfig', lab.kubeconfigPath, '--context', 'lab'], {
       MESHFERRY_BENCH_REQUESTS_FILE: requestsFile,
     });
     mustSucceed('meshferry migrate apply', mf);
