@@ -17,6 +17,21 @@ import { statusBody, type FakeResponse } from '../../test/support/kube/fake-apis
 import { MigrationClusters } from './clusters.js';
 import type { MeshMigrationSpec, MigrationStatus } from './spec.js';
 
+/** A memory API server, and a journal on it owned by ConfigMap `default/mig`; every server is stopped after its test. */
+const servers: MemoryApiServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+async function memoryJournal() {
+  const { server, client } = await MemoryApiServer.start();
+  servers.push(server);
+  const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
+  const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
+  const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+  return { server, client, journal, localDir };
+}
+
 function journal() {
   const failed: number[] = [];
   return { failed, fail: (seq: number) => (failed.push(seq), Promise.resolve()) };
@@ -39,17 +54,8 @@ describe('recordWriteError', () => {
 });
 
 describe('journaledWrites: the batch path', () => {
-  const servers: MemoryApiServer[] = [];
-  afterEach(async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-  });
-
   async function context() {
-    const { server, client } = await MemoryApiServer.start();
-    servers.push(server);
-    const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-    const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-    const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
+    const { server, client, journal, localDir } = await memoryJournal();
     for (const n of ['a', 'b', 'c', 'd']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n, labels: { team: 'x' } } });
     const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), secretDigest: SecretDigest.at(localDir), name: 'mig', spec: {} as MeshMigrationSpec, generation: 1, journal };
     const journalWrites = () => server.writes.filter((w) => w.path.includes('/configmaps')).length;
@@ -197,81 +203,60 @@ describe('importConfig: a write whose answer was lost', () => {
     ['a 500 stays pending', { status: 500, body: statusBody(500, 'InternalError', 'etcdserver: request timed out') }, 'pending'],
     ['a 422 is failed and named (nothing was written)', { status: 422, body: statusBody(422, 'Invalid', 'metadata.labels: Invalid value') }, 'failed'],
   ])('%s', async (_why, answer, want) => {
-    const { server, client } = await MemoryApiServer.start();
-    try {
-      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
-      const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imported', labels: { team: 'x' } } };
-      const config = () => Promise.resolve({ base: localDir, from: 'config', set: ResourceSet.of([ns]), changedByRules: 0 } as ConfigInput);
-      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
-      server.failWrites = (req) => (req.path === '/api/v1/namespaces/imported' ? answer : undefined);
-      const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
-      const run = act(ctx, status, { kind: 'importConfig', objects: ['Namespace imported'] } as Action);
-      if (want === 'pending') await expect(run).rejects.toThrow();
-      else expect((await run).failedCheck?.name).toBe('ConfigImport');
-      expect(journal.entries().map((e) => [e.step, e.target?.name, e.state])).toEqual([['config.import', 'imported', want]]);
-    } finally {
-      await server.stop();
-    }
+    const { server, client, journal, localDir } = await memoryJournal();
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'imported', labels: { team: 'x' } } };
+    const config = () => Promise.resolve({ base: localDir, from: 'config', set: ResourceSet.of([ns]), changedByRules: 0 } as ConfigInput);
+    const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
+    server.failWrites = (req) => (req.path === '/api/v1/namespaces/imported' ? answer : undefined);
+    const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
+    const run = act(ctx, status, { kind: 'importConfig', objects: ['Namespace imported'] } as Action);
+    if (want === 'pending') await expect(run).rejects.toThrow();
+    else expect((await run).failedCheck?.name).toBe('ConfigImport');
+    expect(journal.entries().map((e) => [e.step, e.target?.name, e.state])).toEqual([['config.import', 'imported', want]]);
   });
 });
 
 describe('importConfig: many objects', () => {
   it('journals the whole import with one write before and one after (not two per object, each rewriting the shard), and imports every object', async () => {
-    const { server, client } = await MemoryApiServer.start();
-    try {
-      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
-      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-      // The memory server's apply patches, never creates: the namespaces exist with other labels.
-      for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `imported-${n}`, labels: { team: 'old' } } });
-      const before = server.writes.length;
-      const set = ResourceSet.of(names.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `imported-${n}`, labels: { team: n } } })));
-      const config = () => Promise.resolve({ base: localDir, from: 'config', set, changedByRules: 0 } as ConfigInput);
-      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
-      const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
-      const next = await act(ctx, status, { kind: 'importConfig', objects: names.map((n) => `Namespace imported-${n}`) } as Action);
-      expect(next.failedCheck, next.message).toBeUndefined();
-      expect(server.writes.slice(before).filter((w) => w.path.includes('/configmaps')).length).toBe(2);
-      expect(journal.entries().map((e) => [e.step, e.target?.name, e.state, (e.intent as { change?: string }).change])).toEqual(names.map((n) => ['config.import', `imported-${n}`, 'done', 'change']));
-      for (const n of names) expect(server.objects.get(`/api/v1/namespaces/imported-${n}`)?.metadata.labels).toEqual({ team: n });
-    } finally {
-      await server.stop();
-    }
+    const { server, client, journal, localDir } = await memoryJournal();
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    // The memory server's apply patches, never creates: the namespaces exist with other labels.
+    for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `imported-${n}`, labels: { team: 'old' } } });
+    const before = server.writes.length;
+    const set = ResourceSet.of(names.map((n) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `imported-${n}`, labels: { team: n } } })));
+    const config = () => Promise.resolve({ base: localDir, from: 'config', set, changedByRules: 0 } as ConfigInput);
+    const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { config: { from: 'config' } } as MeshMigrationSpec, generation: 1, journal, config };
+    const status = { phase: 'Prepare', conditions: [], waves: [] } as unknown as MigrationStatus;
+    const next = await act(ctx, status, { kind: 'importConfig', objects: names.map((n) => `Namespace imported-${n}`) } as Action);
+    expect(next.failedCheck, next.message).toBeUndefined();
+    expect(server.writes.slice(before).filter((w) => w.path.includes('/configmaps')).length).toBe(2);
+    expect(journal.entries().map((e) => [e.step, e.target?.name, e.state, (e.intent as { change?: string }).change])).toEqual(names.map((n) => ['config.import', `imported-${n}`, 'done', 'change']));
+    for (const n of names) expect(server.objects.get(`/api/v1/namespaces/imported-${n}`)?.metadata.labels).toEqual({ team: n });
   });
 });
 
 describe('revertOptIn: the journal is ConfigMaps others can edit', () => {
   it('restores the labels an opt-in recorded, and names (never applies or deletes) an entry whose prior state is a whole object', async () => {
-    const { server, client } = await MemoryApiServer.start();
-    try {
-      const o = server.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mig', namespace: 'default' } });
-      const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-'));
-      const journal = await Journal.open(client, { apiVersion: 'v1', kind: 'ConfigMap', name: 'mig', namespace: 'default', uid: String(o.metadata.uid) }, { localDir });
-      server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/rev': 'new' } } });
-      server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } });
-      const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', name });
-      const real = await journal.begin('optIn.namespace', { target: ns('shop'), before: { labels: { 'istio.io/rev': null } }, intent: { wave: 0 } });
-      await journal.finish(real.seq);
-      // Forged: "undo" by deleting Namespace prod, and by applying a ClusterRoleBinding in place of a label change.
-      const del = await journal.begin('optIn.namespace', { target: ns('prod'), before: { object: null }, intent: { wave: 0 } });
-      await journal.finish(del.seq);
-      const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'pwn' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'mallory' }] };
-      const apply = await journal.begin('optIn.template', { target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, before: { object: crb }, intent: { wave: 0 } });
-      await journal.finish(apply.seq);
-      const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { target: { revision: 'new' } } as MeshMigrationSpec, generation: 1, journal };
-      const status = { phase: 'Migrating', conditions: [], waves: [{ name: 'w', state: 'OptedIn', counts: { workloads: 0, restarted: 0, verifiedPods: 0, untouched: 0 } }] } as unknown as MigrationStatus;
-      const next = await act(ctx, status, { kind: 'revertOptIn', wave: 0, reason: 'the target injector is down' } as Action);
-      expect(server.objects.get('/api/v1/namespaces/shop')!.metadata.labels ?? {}).toEqual({});
-      expect(server.objects.has('/api/v1/namespaces/prod')).toBe(true);
-      expect(server.writes.some((w) => w.path.includes('clusterrolebindings'))).toBe(false);
-      expect(next.message).toContain(`journal entry ${del.seq} (optIn.namespace Namespace prod)`);
-      expect(next.message).toContain(`journal entry ${apply.seq} (optIn.template Deployment shop/web)`);
-    } finally {
-      await server.stop();
-    }
+    const { server, client, journal } = await memoryJournal();
+    server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { 'istio.io/rev': 'new' } } });
+    server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod' } });
+    const ns = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', name });
+    const real = await journal.begin('optIn.namespace', { target: ns('shop'), before: { labels: { 'istio.io/rev': null } }, intent: { wave: 0 } });
+    await journal.finish(real.seq);
+    // Forged: "undo" by deleting Namespace prod, and by applying a ClusterRoleBinding in place of a label change.
+    const del = await journal.begin('optIn.namespace', { target: ns('prod'), before: { object: null }, intent: { wave: 0 } });
+    await journal.finish(del.seq);
+    const crb = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'pwn' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ kind: 'User', name: 'mallory' }] };
+    const apply = await journal.begin('optIn.template', { target: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }, before: { object: crb }, intent: { wave: 0 } });
+    await journal.finish(apply.seq);
+    const ctx: ActContext = { client, clusters: MigrationClusters.homeOnly(client), name: 'mig', spec: { target: { revision: 'new' } } as MeshMigrationSpec, generation: 1, journal };
+    const status = { phase: 'Migrating', conditions: [], waves: [{ name: 'w', state: 'OptedIn', counts: { workloads: 0, restarted: 0, verifiedPods: 0, untouched: 0 } }] } as unknown as MigrationStatus;
+    const next = await act(ctx, status, { kind: 'revertOptIn', wave: 0, reason: 'the target injector is down' } as Action);
+    expect(server.objects.get('/api/v1/namespaces/shop')!.metadata.labels ?? {}).toEqual({});
+    expect(server.objects.has('/api/v1/namespaces/prod')).toBe(true);
+    expect(server.writes.some((w) => w.path.includes('clusterrolebindings'))).toBe(false);
+    expect(next.message).toContain(`journal entry ${del.seq} (optIn.namespace Namespace prod)`);
+    expect(next.message).toContain(`journal entry ${apply.seq} (optIn.template Deployment shop/web)`);
   });
 });
 
