@@ -164,7 +164,8 @@ const APPLY_RECORD_FILE = 'apply-record.json';
 /** What earlier versions wrote (config paths only); still read so a migration started with them can resume. */
 const LEGACY_CONFIG_SOURCE_FILE = 'config-source.json';
 
-const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
+/** The hex sha256 of some bytes: what the apply record and the kept source export record of a file. */
+export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
 
 /** The apply record for a spec read from `base`: reads and hashes the shift files (each kept inside `base`). */
 export async function applyRecordFor(spec: MeshMigrationSpec, base: string): Promise<ApplyRecord> {

@@ -1,5 +1,4 @@
 // The CrossCluster config source when spec.config has no `from`: the source cluster's live export (as `meshferry export` reads it), kept beside the local journal as Init analyzed it.
-import { createHash } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError, MeshferryError, ExitCode } from '../../errors.js';
@@ -11,6 +10,7 @@ import { isPlainObject, type KubeObject } from '../../resources/object.js';
 import { isSecret } from '../../resources/secrets.js';
 import { layoutPath, serializeObject, writeLayout } from '../../resources/yaml-write.js';
 import type { MeshMigrationSpec, Phase } from '../spec.js';
+import { sha256 } from '../config.js';
 
 /** The folder, beside the local journal copy, that holds the export in `meshferry export`'s layout. */
 export const SOURCE_EXPORT_DIR = 'source-export';
@@ -55,8 +55,6 @@ export interface SourceExportManifest {
   exportedAt: string;
   files: Record<string, string>;
 }
-
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
 /** Writes the export as files (the folder swapped in whole), then its manifest. */
 export async function writeSourceExport(localDir: string, objects: readonly KubeObject[], context: string, at: Date): Promise<void> {
