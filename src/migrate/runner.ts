@@ -92,7 +92,7 @@ const POLL_STEP_MS = 50;
  * rather than a whole `maxMs` later. (Doubling reached 400 ms by the third look, just when the pods came up.)
  */
 export function pollDelay(polls: number, maxMs: number): number {
-  return Math.min(maxMs, FIRST_POLL_MS + POLL_STEP_MS * Math.min(polls, 1000));
+  return Math.min(maxMs, FIRST_POLL_MS + POLL_STEP_MS * polls);
 }
 
 /**
