@@ -5,6 +5,7 @@
 # status` per Deployment and a check that every pod runs injected by the target revision. Every kubectl logs its
 # requests (-v=6) on stderr, which the bench counts.
 # Usage: cross-anchor.sh KUBECTL NEAT KUBECONFIG SRC DST REVISION OUT-DIR NS...
+# NEAT is a command line, split on spaces where it runs (e.g. "/path/to/kubectl neat", kubectl-neat on PATH).
 set -euo pipefail
 kubectl=$1 neat=$2 kubeconfig=$3 src=$4 dst=$5 revision=$6 out=$7
 shift 7
