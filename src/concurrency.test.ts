@@ -40,6 +40,18 @@ describe('Semaphore', () => {
     expect(await sem.run(() => Promise.resolve('next'))).toBe('next');
   });
 
+  it('hands a freed slot to the waiter of the lowest priority, equals in arrival order', async () => {
+    const sem = new Semaphore(1);
+    const order: string[] = [];
+    let open!: () => void;
+    const first = sem.run(() => new Promise<void>((r) => (open = r)));
+    const runs = [['b1', 2], ['a1', 1], ['c', 3], ['a2', 1], ['b2', 2], ['z', 0]].map(([name, p]) => sem.run(async () => void order.push(name as string), p as number));
+    await new Promise((r) => setTimeout(r, 0));
+    open();
+    await Promise.all([first, ...runs]);
+    expect(order).toEqual(['z', 'a1', 'a2', 'b1', 'b2', 'c']);
+  });
+
   it.each([0, -1, 1.5])('rejects limit %s', (limit) => {
     expect(() => new Semaphore(limit)).toThrow(RangeError);
   });

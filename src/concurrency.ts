@@ -1,10 +1,13 @@
 // Bounded concurrency: a counting semaphore and an order-keeping mapLimit, for API requests and file I/O alike.
 
-/** Runs at most `limit` tasks at a time; the rest wait in order. */
+/**
+ * Runs at most `limit` tasks at a time; the rest wait in order: by priority (lower first) when one is given, and in
+ * arrival order among equals.
+ */
 export class Semaphore {
   readonly limit: number;
   #active = 0;
-  #waiting: (() => void)[] = [];
+  #waiting: { priority: number; resolve: () => void }[] = [];
 
   constructor(limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
@@ -16,9 +19,9 @@ export class Semaphore {
     return this.#active;
   }
 
-  /** Runs `task` once a slot is free and frees the slot when it settles. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    await this.#acquire();
+  /** Runs `task` once a slot is free (before any waiter of a higher `priority`) and frees the slot when it settles. */
+  async run<T>(task: () => Promise<T>, priority = 0): Promise<T> {
+    await this.#acquire(priority);
     try {
       return await task();
     } finally {
@@ -26,18 +29,23 @@ export class Semaphore {
     }
   }
 
-  #acquire(): Promise<void> {
+  #acquire(priority: number): Promise<void> {
     if (this.#active < this.limit) {
       this.#active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.#waiting.push(resolve));
+    return new Promise((resolve) => {
+      // After every waiter of the same or a lower priority: equals keep their arrival order.
+      let at = this.#waiting.length;
+      while (at > 0 && this.#waiting[at - 1]!.priority > priority) at--;
+      this.#waiting.splice(at, 0, { priority, resolve });
+    });
   }
 
   #release(): void {
     const next = this.#waiting.shift();
     // Hand the slot straight to the next waiter, so the count never dips and lets a newcomer jump the queue.
-    if (next) next();
+    if (next) next.resolve();
     else this.#active--;
   }
 }

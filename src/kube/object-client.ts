@@ -10,6 +10,9 @@ import type { KubeTransport } from './transport.js';
 /** The field manager of every object meshferry writes (design.md: rollback only touches what it owns). */
 export const FIELD_MANAGER = 'meshferry';
 
+/** Writes one client has in flight at once, unless ObjectClientOptions.writeConcurrency says otherwise. */
+export const DEFAULT_WRITE_CONCURRENCY = 16;
+
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export interface ListOptions {
@@ -94,7 +97,7 @@ export class ObjectClient {
     this.transport = transport;
     this.discovery = discovery;
     this.#lists = new Semaphore(opts.listConcurrency ?? 8);
-    this.#writes = new Semaphore(opts.writeConcurrency ?? 16);
+    this.#writes = new Semaphore(opts.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY);
   }
 
   /** The served resource for an object's exact apiVersion and kind, or undefined when not served. */

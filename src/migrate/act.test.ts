@@ -179,6 +179,62 @@ describe('journaledWrites: the batch path', () => {
     expect(journal.entries()[2]!.result).toEqual({ reason: expect.stringMatching(/^not written: /) });
   });
 
+  it('groups: a tier waits only on the lower tiers of its own group, so one namespace\'s workloads go while the next one\'s Services are still written', async () => {
+    const { server, ctx, journal } = await context();
+    for (const n of ['a-svc', 'b-svc', 'a-deploy', 'b-deploy']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+    const log: string[] = [];
+    const out = await journaledWrites(ctx, [
+      { ...label('a-svc', slowWrite(log, 'a-svc', 5)), tier: 0, group: 'a' },
+      { ...label('b-svc', slowWrite(log, 'b-svc', 60)), tier: 0, group: 'b' },
+      { ...label('a-deploy', slowWrite(log, 'a-deploy', 1)), tier: 2, group: 'a' },
+      { ...label('b-deploy', slowWrite(log, 'b-deploy', 1)), tier: 2, group: 'b' },
+    ]);
+    expect(out.written).toHaveLength(4);
+    // a's workload went out before b's Service was answered; b's only after it.
+    expect(log.indexOf('start a-deploy')).toBeLessThan(log.indexOf('end b-svc'));
+    expect(log.indexOf('start b-deploy')).toBeGreaterThan(log.indexOf('end b-svc'));
+    expect(journal.entries().map((e) => [e.target?.name, e.state])).toEqual([['a-svc', 'done'], ['b-svc', 'done'], ['a-deploy', 'done'], ['b-deploy', 'done']]);
+  });
+
+  it('writes waiting for a slot go in group order (the first namespace\'s workloads before the next one\'s Services)', async () => {
+    const { server, ctx } = await context();
+    const names = (g: string, kind: string, n: number) => Array.from({ length: n }, (_, i) => `${g}-${kind}-${i}`);
+    // 16 slots: a's 10 Services and b's first 6 take them; the rest wait. a's Deployment must pass b's waiting Services.
+    const aSvc = names('a', 'svc', 10);
+    const bSvc = names('b', 'svc', 20);
+    for (const n of [...aSvc, ...bSvc, 'a-deploy', 'b-deploy']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+    const log: string[] = [];
+    await journaledWrites(ctx, [
+      ...aSvc.map((n) => ({ ...label(n, slowWrite(log, n, 5)), tier: 0, group: 'a' })),
+      ...bSvc.map((n) => ({ ...label(n, slowWrite(log, n, 20)), tier: 0, group: 'b' })),
+      { ...label('a-deploy', slowWrite(log, 'a-deploy', 1)), tier: 2, group: 'a' },
+      { ...label('b-deploy', slowWrite(log, 'b-deploy', 1)), tier: 2, group: 'b' },
+    ]);
+    const started = log.filter((l) => l.startsWith('start ')).map((l) => l.slice(6));
+    expect(started.indexOf('a-deploy')).toBeLessThan(started.indexOf('b-svc-19'));
+    expect(started.indexOf('b-deploy')).toBe(started.length - 1);
+  });
+
+  it('a refusal in one group stops every group: its later tiers and the writes still waiting for a slot are "not written"', async () => {
+    const { server, ctx, journal } = await context();
+    const waiting = Array.from({ length: 20 }, (_, i) => `b-cm-${i}`);
+    for (const n of ['a-cm', ...waiting, 'a-deploy', 'b-deploy']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+    const log: string[] = [];
+    const invalid = new KubeApiError(422, 'Invalid', 'data: Invalid value');
+    const out = await journaledWrites(ctx, [
+      { ...label('a-cm', slowWrite(log, 'a-cm', 5, invalid)), tier: 0, group: 'a' },
+      ...waiting.map((n) => ({ ...label(n, slowWrite(log, n, 30)), tier: 0, group: 'b' })),
+      { ...label('a-deploy', () => Promise.reject(new Error('never called'))), tier: 2, group: 'a' },
+      { ...label('b-deploy', () => Promise.reject(new Error('never called'))), tier: 2, group: 'b' },
+    ]);
+    // 16 slots: a-cm and b-cm-0..14 start at once; b-cm-15..19 wait, and are never sent once a-cm is refused.
+    expect(out.refused.map((r) => r.item.target.name)).toEqual(['a-cm']);
+    expect(out.written.map((w) => w.item.target.name)).toEqual(waiting.slice(0, 15));
+    expect(out.notWritten.map((n) => n.item.target.name)).toEqual([...waiting.slice(15), 'a-deploy', 'b-deploy']);
+    expect(log.filter((l) => l.startsWith('start ')).length).toBe(16);
+    expect(journal.entries().filter((e) => e.state === 'failed').map((e) => e.target?.name)).toEqual(['a-cm', ...waiting.slice(15), 'a-deploy', 'b-deploy']);
+  });
+
   it('a write function that throws at once is a refusal like any other, recorded, not an escape past the journal', async () => {
     const { ctx, journal } = await context();
     const out = await journaledWrites(ctx, [label('a', () => { throw new KubeApiError(422, 'Invalid', 'bad'); }), label('b')]);

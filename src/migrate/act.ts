@@ -11,7 +11,9 @@ import type { Action } from './reconcile.js';
 import type { Condition, MeshMigrationSpec, MigrationStatus } from './spec.js';
 import { readState, readTargets, stateHolds, stateHoldsIn, stateIn, stateMismatch, targetOf, writeState, type TargetState } from './target-state.js';
 import { applyValidated } from '../kube/apply.js';
+import { Semaphore } from '../concurrency.js';
 import { KubeApiError } from '../kube/errors.js';
+import { DEFAULT_WRITE_CONCURRENCY } from '../kube/object-client.js';
 import { compareConfig } from './config.js';
 import { describeEntry } from './clusters.js';
 import { actCross } from './cross/act-cross.js';
@@ -99,14 +101,23 @@ export interface BatchWrite {
    * the higher tiers are not written.
    */
   tier?: number;
+  /**
+   * The writes a tier waits on are those of its own group (a wave's copies: their namespace, since a pod needs only the
+   * Services, ConfigMaps and ServiceAccounts of its own namespace); default: one group for the whole batch. Groups go
+   * together, and writes waiting for a slot go in the order their groups first appear: the workloads of the first
+   * namespace are written (and their pods start) while the next namespaces' Services are still being created, not after
+   * every namespace's are. A write that stops the tiers stops every group: no write waiting for a slot is sent after it.
+   */
+  group?: string;
 }
+
 
 export interface BatchOutcome {
   /** Entries written (done), in batch order. */
   written: { item: BatchWrite; entry: JournalEntry; result?: WriteResult }[];
   /** Writes the server refused (4xx): journaled failed, returned for the caller to name (a 409 left alone, say). */
   refused: { item: BatchWrite; entry: JournalEntry; error: KubeApiError }[];
-  /** Writes of a higher tier never sent, since a lower tier failed: journaled failed ("not written"). */
+  /** Writes never sent, since a write of a lower tier (or of another group) failed first: journaled failed ("not written"). */
   notWritten: { item: BatchWrite; entry: JournalEntry }[];
 }
 
@@ -121,8 +132,9 @@ function stopsTiers(s: PromiseSettledResult<unknown>): boolean {
 /**
  * Journals a batch of writes with one intent write before them and one result write after them (per journal
  * shard), instead of two whole-shard writes per object. Writes the cluster already shows are skipped, unjournaled.
- * The writes of a tier go out together; the next tier starts once each of them is answered, and only when none was
- * refused (but for a conflict) or lost: a Deployment is never written when its ConfigMap failed.
+ * The writes of a tier (within a group: BatchWrite.group) go out together; the next tier starts once each of them is
+ * answered, and only when no write of the batch was refused (but for a conflict) or lost: a Deployment is never written
+ * when its ConfigMap failed.
  * A write that threw anything but a 4xx answer may have landed: its entry stays pending (as recordWriteError
  * leaves it), and the first such error is thrown once every outcome is recorded.
  */
@@ -139,12 +151,38 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
   const settled: PromiseSettledResult<WriteResult | void>[] = todo.map(() => ({ status: 'rejected', reason: new NotWritten() }));
   // Promise.resolve().then: a write function that throws at once is a rejection too, never an escape past the journal.
   const run = (i: number) => Promise.resolve().then(todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)));
-  for (const tier of [...new Set(todo.map(({ item }) => item.tier ?? 0))].sort((a, b) => a - b)) {
-    const at = todo.flatMap(({ item }, i) => ((item.tier ?? 0) === tier ? [i] : []));
-    const done = await Promise.allSettled(at.map(run));
-    at.forEach((i, k) => (settled[i] = done[k]!));
-    if (done.some(stopsTiers)) break;
-  }
+  // Groups go together; the writes waiting for a slot go in group order, so the first namespace's workloads are written
+  // as soon as its Services are answered, ahead of the later namespaces' Services (a server creates those one at a time).
+  const groups = new Map<string, number[]>();
+  todo.forEach(({ item }, i) => {
+    const g = groups.get(item.group ?? '');
+    if (g) g.push(i);
+    else groups.set(item.group ?? '', [i]);
+  });
+  const slots = new Semaphore(DEFAULT_WRITE_CONCURRENCY);
+  let stopped = false;
+  // A write still waiting for a slot when another stopped the tiers is never sent; one that stops them says so before
+  // its slot is handed on.
+  const gated = (i: number, priority: number) =>
+    slots.run(async () => {
+      if (stopped) throw new NotWritten();
+      try {
+        return await run(i);
+      } catch (err) {
+        if (stopsTiers({ status: 'rejected', reason: err })) stopped = true;
+        throw err;
+      }
+    }, priority);
+  await Promise.all(
+    [...groups.values()].map(async (indexes, priority) => {
+      for (const tier of [...new Set(indexes.map((i) => todo[i]!.item.tier ?? 0))].sort((a, b) => a - b)) {
+        if (stopped) return;
+        const at = indexes.filter((i) => (todo[i]!.item.tier ?? 0) === tier);
+        const done = await Promise.allSettled(at.map((i) => gated(i, priority)));
+        at.forEach((i, k) => (settled[i] = done[k]!));
+      }
+    }),
+  );
   const outcome: BatchOutcome = { written: [], refused: [], notWritten: [] };
   const records: JournalOutcome[] = [];
   let lost: unknown;
@@ -152,7 +190,7 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
     const { item } = todo[i]!;
     const entry = entries[i]!;
     if (s.status === 'rejected' && s.reason instanceof NotWritten) {
-      records.push({ seq: entry.seq, failed: 'not written: a write it waits on (its ServiceAccount, ConfigMap, ...) failed in the same batch' });
+      records.push({ seq: entry.seq, failed: 'not written: a write of the same batch failed before it (one it waits on, such as its ServiceAccount or ConfigMap, or one of another namespace)' });
       outcome.notWritten.push({ item, entry });
       continue;
     }

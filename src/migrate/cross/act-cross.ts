@@ -188,7 +188,9 @@ export function copiedAll(pass: { changed: readonly string[]; notWritten: number
 async function copyWrite(ctx: ActContext, client: ObjectClient, cluster: string, c: PlannedCopy, wave: number): Promise<BatchWrite | string> {
   const target = targetIn(c.object, contextOf(ctx, cluster));
   const tier = writeTier(c.object);
-  if (!isSecret(c.object)) return { step: STEP.copy, target, state: { object: c.object }, extra: { wave }, tier, write: async () => created(await client.apply(c.object, { force: false })) };
+  // A pod waits only on its own namespace's Services, ConfigMaps, ServiceAccounts and Roles: one group per namespace.
+  const group = c.object.metadata.namespace ?? '';
+  if (!isSecret(c.object)) return { step: STEP.copy, target, state: { object: c.object }, extra: { wave }, tier, group, write: async () => created(await client.apply(c.object, { force: false })) };
   // The data is read again from the source here and goes straight to the target: never into the plan, a log or the journal.
   const source = await sourceClient(ctx);
   const res = source.discovery.resourceFor('', 'Secret');
@@ -204,6 +206,7 @@ async function copyWrite(ctx: ActContext, client: ObjectClient, cluster: string,
     before: { object: null },
     extra: { wave },
     tier,
+    group,
     write: async () => {
       try {
         return created(await client.create(body));
