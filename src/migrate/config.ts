@@ -303,10 +303,11 @@ export function configLoaderFor(spec: MeshMigrationSpec, annotations: Record<str
 /**
  * Analyzes the config together with the live cluster's Istio config (and the workloads, Services and Secrets of the
  * mesh's `others` clusters) and the objects around it (files win over the
- * live object they name), against the revisions installed. Only findings on objects of the config at or above
- * `failOn` are returned: the live cluster's own problems are not this migration's to fix.
+ * live object they name), plus the workloads and Services `coming` (CrossCluster: what the waves move, which the config
+ * routes to before they arrive) where the cluster lacks them, against the revisions installed. Only findings on objects
+ * of the config at or above `failOn` are returned: the live cluster's own problems are not this migration's to fix.
  */
-export async function analyzeConfig(client: ObjectClient, input: ConfigInput, found: ControlPlaneDiscovery, failOn: Level, others: readonly ObjectClient[] = []): Promise<ConfigFinding[]> {
+export async function analyzeConfig(client: ObjectClient, input: ConfigInput, found: ControlPlaneDiscovery, failOn: Level, others: readonly ObjectClient[] = [], coming: readonly KubeObject[] = []): Promise<ConfigFinding[]> {
   const live = await exportObjects({ client, discovery: client.discovery }, { withContext: true });
   const set = ResourceSet.of(live.objects);
   // The other clusters of the target mesh (CrossCluster: the remotes) run workloads the config selects, above all the
@@ -321,6 +322,9 @@ export async function analyzeConfig(client: ObjectClient, input: ConfigInput, fo
     const read = new Set(theirs.kinds.filter((k) => !k.skipped).map((k) => `${k.kind.group}/${k.kind.kind}`));
     complete = complete.filter((k) => !contextOnly.has(k.slice(k.indexOf('/') + 1)) || read.has(k));
   }
+  // What will be there before the config matters (CrossCluster: the waves' workloads and Services), where the target
+  // lacks it; the config cluster's own copy of a name wins, as the files win over both.
+  for (const object of coming) if (contextOnly.has(object.kind) && !set.has(keyOf(object))) set.add({ object });
   for (const r of input.set) set.add(r, 'replace');
   const revisions = [...new Set(found.controlPlanes.flatMap((cp) => [cp.revision, ...cp.tags]))];
   const result = analyzeResources(set, {

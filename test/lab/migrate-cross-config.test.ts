@@ -142,3 +142,40 @@ describe('CrossCluster without config.from: the live export of the source is the
     expect(await get(tcm, 'admissionregistration.k8s.io', 'MutatingWebhookConfiguration', undefined, 'istio-sidecar-injector-1-18-5')).toBeDefined();
   }, 300_000);
 });
+
+describe('CrossCluster without config.from, copying the workloads: Init analyzes the config with what the waves bring', () => {
+  it('a VirtualService routing to a Service only the source has yet (the wave copies it) passes Init; the wave copies it and verifies its pods', async () => {
+    // The source: namespace cart with its Service, Deployment and mesh config; the target has none of them yet.
+    await write(tcm, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cart', labels: SOURCE_REV } });
+    await write(tcm, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'cart', namespace: 'cart' }, spec: { selector: { app: 'cart' }, ports: [{ name: 'http', port: 8080 }] } });
+    await write(tcm, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'cart', namespace: 'cart' },
+      spec: { replicas: 1, selector: { matchLabels: { app: 'cart' } }, template: { metadata: { labels: { app: 'cart', version: 'v1' } }, spec: { containers: [{ name: 'cart', image: 'registry.k8s.io/pause:3.10' }] } } },
+    });
+    await write(tcm, { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'cart', namespace: 'cart' }, spec: { hosts: ['cart.cart.svc.cluster.local'], http: [{ route: [{ destination: { host: 'cart.cart.svc.cluster.local', subset: 'v1' } }] }] } });
+    await write(tcm, { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: { name: 'cart', namespace: 'cart' }, spec: { host: 'cart.cart.svc.cluster.local', subsets: [{ name: 'v1', labels: { version: 'v1' } }] } });
+    expect(await get(primary, '', 'Service', 'cart', 'cart')).toBeUndefined();
+    const name = 'config-live-copy';
+    const file = await migrationFile(parent, name, {
+      mode: 'CrossCluster',
+      source: { context: 'tcm', revision: '1-18-5' },
+      target: { context: 'primary', revision: '1-31-1', clusters: ['primary'] },
+      config: { rules: './rules.yaml', analyze: { failOn: 'Warning' } },
+      workloads: { copy: true },
+      waves: [{ name: 'cart', namespaces: ['cart'], cluster: 'primary' }],
+      verify: { timeout: '4m' },
+    });
+    const r = await cli(['migrate', 'apply', file, '--accept-unknown-calls']);
+    // The source keeps its pod (nothing scales it down without Prometheus): SourcePods holds Finished back, nothing else.
+    expect(r.code, r.stderr).toBe(1);
+    expect(hasStackTrace(r.stderr)).toBe(false);
+    expect(r.stderr).not.toMatch(/MF0005|MF0009|ReferencedResourceNotFound|DestinationRuleSubsetNotSelectPods/);
+    expect(r.stderr).toContain('finish check SourcePods failed');
+    const mig = await primary.get(res(primary, 'meshferry.dev', 'MeshMigration'), undefined, name);
+    expect((mig!.status as { waves: { state: string }[] }).waves.map((w) => w.state)).toEqual(['Verified']);
+    expect(await get(primary, '', 'Service', 'cart', 'cart')).toBeDefined();
+    expect(await get(primary, 'networking.istio.io', 'VirtualService', 'cart', 'cart')).toBeDefined();
+  }, 600_000);
+});

@@ -190,7 +190,10 @@ export async function crossInitChecks(ctx: CrossObserveContext, analyze = true):
   if (!ctx.config) throw new TypeError('spec.config is set but no config loader was given');
   // The target mesh spans its clusters: a Gateway's selector and credentialName Secret live where the gateway runs.
   const others = [...new Set([...(spec.target.clusters ?? []), ...targetClusters])].filter((c) => c !== ctx.clusters.homeContext);
-  const findings = await analyzeConfig(home, await ctx.config(), homeFound, failOn, await Promise.all(others.map((c) => ctx.clusters.clientFor(c, `target cluster ${c}`))));
+  // What the waves bring (copied, or deployed by the user's pipeline): the config routes to their Services and selects
+  // their pods before any wave ran, so they join as the target's own would, where the target lacks them.
+  const moved = (await Promise.all(spec.waves.map((w) => waveCopyPlan(ctx, w, false)))).flatMap((p) => p.copy.map((c) => c.object));
+  const findings = await analyzeConfig(home, await ctx.config(), homeFound, failOn, await Promise.all(others.map((c) => ctx.clusters.clientFor(c, `target cluster ${c}`))), moved);
   return { failures, warnings, analyze: { failOn, findings } };
 }
 
