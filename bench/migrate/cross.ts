@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, kubectlRequests, loadBuilt, mustSucceed, printTable, seconds, timeCommand, timeWithPeakRss } from '../export/harness.js';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { goToolBinary } from '../../test/support/go-tool.js';
+import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { revisionCounts } from './pods.js';
 
 const DEPLOYMENTS = Number(process.env.BENCH_DEPLOYMENTS ?? 200);
@@ -26,6 +28,21 @@ const KEEP = process.env.BENCH_KEEP;
 const ANCHOR = process.env.BENCH_ANCHOR !== 'skip';
 /** `BENCH_PROFILE=DIR` writes a V8 CPU profile of each meshferry process there (`node --cpu-prof`). */
 const PROFILE = process.env.BENCH_PROFILE;
+/**
+ * `BENCH_RTT_MS=20`: the timed paths (the seed path's kubectl calls; meshferry's export, apply and status) reach each API
+ * server through a proxy on 127.0.0.1 (latency-proxy.ts) that holds every chunk for half this round trip in each
+ * direction, as when leaving a managed mesh whose API servers are a cloud provider's, a network away. The seeding and
+ * the bench's own checks stay direct. Default 0: no proxy, loopback's ~0.05 ms round trip.
+ */
+const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 0);
+if (!(Number.isFinite(RTT_MS) && RTT_MS >= 0)) throw new Error(`BENCH_RTT_MS must be a number of ms >= 0, not ${process.env.BENCH_RTT_MS}`);
+/**
+ * With BENCH_RTT_MS, the proxy also charges each new connection TCP's handshake (one more round trip before its first
+ * bytes arrive; the proxy's own accept is local). `BENCH_RTT_HANDSHAKE=0` leaves it out: chunks delayed, nothing else.
+ */
+const RTT_HANDSHAKE = process.env.BENCH_RTT_HANDSHAKE !== '0';
+/** How the round trip is labelled in the header and results. */
+const RTT_LABEL = `round trip ${RTT_MS} ms added by a loopback proxy${RTT_HANDSHAKE ? ' (plus one more per new connection, as TCP\'s handshake)' : ''}`;
 /**
  * `BENCH_EXPORT=init`: no `meshferry export` process; the MeshMigration's config names only its rules, so Init exports
  * the source's config itself (docs/migrate.md, step 2). Default `separate`: `meshferry export` first, named in `config.from`.
@@ -115,6 +132,24 @@ function migrationYaml(name: string, namespaces: readonly string[], waveCount: n
   ].join('\n');
 }
 
+/**
+ * A copy of the lab's kubeconfig at `out` whose every cluster's server is a latency proxy (RTT_MS) in front of it, on
+ * 127.0.0.1 (the API servers' certificates are for that address; only the port changes). The proxies go into `proxies`
+ * as they start, for the caller to close.
+ */
+async function proxiedKubeconfig(labKubeconfig: string, out: string, proxies: LatencyProxy[]): Promise<void> {
+  const doc = parseYaml(await readFile(labKubeconfig, 'utf8')) as { clusters: { name: string; cluster: { server: string } }[] };
+  for (const c of doc.clusters) {
+    const url = new URL(c.cluster.server);
+    // Loopback only: the proxy forwards to 127.0.0.1 and nowhere else.
+    if (url.hostname !== '127.0.0.1' || !url.port) throw new Error(`cluster ${c.name}: server ${c.cluster.server} is not 127.0.0.1:PORT`);
+    const proxy = await startLatencyProxy({ targetPort: Number(url.port), rttMs: RTT_MS, handshake: RTT_HANDSHAKE });
+    proxies.push(proxy);
+    url.port = String(proxy.port);
+    c.cluster.server = url.pathname === '/' ? url.origin : `${url.origin}${url.pathname}`;
+  }
+  await writeFile(out, stringifyYaml(doc), { mode: 0o600 });
+}
 
 /**
  * Mean wall time of one run of `cmd args` fed `input` (n runs, one after another). The seed path's neat is one process
@@ -142,7 +177,8 @@ export async function crossCase(): Promise<void> {
   const nodes = Math.ceil(((1 + MESHFERRY_RUNS.length) * DEPLOYMENTS) / 100) + 1;
   console.log(
     `bench/migrate cross: ${DEPLOYMENTS} Deployments + Services + ConfigMaps + VS + DR over ${NAMESPACES} namespaces per tool, ` +
-      `${SOURCE.context} (${SOURCE.revision}) → ${TARGET.context} (${TARGET.revision}), ${WAVES} meshferry wave(s), ${nodes} kwok nodes per cluster (work dir ${tmp})`,
+      `${SOURCE.context} (${SOURCE.revision}) → ${TARGET.context} (${TARGET.revision}), ${WAVES} meshferry wave(s), ${nodes} kwok nodes per cluster` +
+      `${RTT_MS > 0 ? `, ${RTT_LABEL}` : ''} (work dir ${tmp})`,
   );
   const lab = await labApi.startLab({
     dir: path.join(tmp, 'lab'),
@@ -154,7 +190,21 @@ export async function crossCase(): Promise<void> {
   });
   const src = await kube.openCluster({ kubeconfig: lab.kubeconfigPath, context: SOURCE.context });
   const dst = await kube.openCluster({ kubeconfig: lab.kubeconfigPath, context: TARGET.context });
+  const proxies: LatencyProxy[] = [];
   try {
+    // The kubeconfig of the timed paths: the lab's, or with BENCH_RTT_MS its copy through the latency proxies.
+    const timedKubeconfig = RTT_MS > 0 ? path.join(tmp, 'kubeconfig-rtt.yaml') : lab.kubeconfigPath;
+    if (RTT_MS > 0) await proxiedKubeconfig(lab.kubeconfigPath, timedKubeconfig, proxies);
+    /** Connections the proxies accepted so far (0 without BENCH_RTT_MS): each timed path must add some. */
+    const proxied = (): number => proxies.reduce((n, p) => n + p.connections, 0);
+    /** The connections `run` made through the proxies; with BENCH_RTT_MS, none fails the bench (it bypassed them). */
+    const throughProxies = async <T>(what: string, run: () => Promise<T>): Promise<{ value: T; connections: number }> => {
+      const before = proxied();
+      const value = await run();
+      const connections = proxied() - before;
+      if (RTT_MS > 0 && connections === 0) throw new Error(`${what} made no connection through the latency proxies`);
+      return { value, connections };
+    };
     const podsOf = (c: typeof src) => c.client.discovery.resourceFor('', 'Pod')!;
     /** Running pods of `prefix`'s namespaces in a cluster, by injecting revision. */
     const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> => revisionCounts(await c.client.list(podsOf(c)), prefix, cluster.podInjection);
@@ -182,7 +232,10 @@ export async function crossCase(): Promise<void> {
 
     // The anchor: one bash process running the whole seed path, timed from its start to its last check.
     const scriptNs = namespacesOf('viascript');
-    const script = ANCHOR ? await timeWithPeakRss('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, lab.kubeconfigPath, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs], pluginEnv) : undefined;
+    const anchorRun = ANCHOR
+      ? await throughProxies('the seed path', () => timeWithPeakRss('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, timedKubeconfig, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs], pluginEnv))
+      : undefined;
+    const script = anchorRun?.value;
     if (script) mustSucceed('seed path (cross-anchor.sh)', script);
     const scriptResult = script ? await revisions(dst, 'viascript') : undefined;
     // One object as kubectl prints it, through one neat call each way: `kubectl neat` (the anchor's) and `meshferry neat -`.
@@ -201,7 +254,7 @@ export async function crossCase(): Promise<void> {
       return { ...m, requests: Number(await readFile(requestsFile, 'utf8').catch(() => 'NaN')) };
     };
     const show = (m: Map<string, number>) => [...m].map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-    const runs: { waves: number; mf: Measured; result: Map<string, number>; line: string }[] = [];
+    const runs: { waves: number; mf: Measured; result: Map<string, number>; line: string; connections: number }[] = [];
     for (const run of MESHFERRY_RUNS) {
       const work = path.join(tmp, run.prefix);
       await mkdir(work, { recursive: true });
@@ -211,15 +264,18 @@ export async function crossCase(): Promise<void> {
       await writeFile(file, migrationYaml(name, mfNs, run.waves));
       await writeFile(path.join(work, 'rules.yaml'), ['apiVersion: meshferry.dev/v1alpha1', 'kind: TransformRules', 'metadata: {name: to-dst}', 'rules:', `- setRevision: {to: ${TARGET.revision}}`, ''].join('\n'));
       const tag = run.waves === WAVES ? '' : `-${run.waves}wave`;
+      const connectionsBefore = proxied();
       const exported = EXPORT_IN_INIT
         ? { ms: 0, peakRssMiB: 0, requests: 0 }
-        : await counted(`export${tag}`, ['export', '--kubeconfig', lab.kubeconfigPath, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
+        : await counted(`export${tag}`, ['export', '--kubeconfig', timedKubeconfig, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
       if ('code' in exported) mustSucceed('meshferry export', exported);
-      const applied = await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', lab.kubeconfigPath]);
+      const applied = await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', timedKubeconfig]);
+      const connections = proxied() - connectionsBefore;
+      if (RTT_MS > 0 && connections === 0) throw new Error(`meshferry export + migrate apply (${run.waves} waves) made no connection through the latency proxies`);
       // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
       // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
       mustSucceed('meshferry migrate apply', applied, [0, 1]);
-      const statusRun = mustSucceed('meshferry migrate status', await timeCommand(process.execPath, [CLI, 'migrate', 'status', name, '-o', 'json', '--kubeconfig', lab.kubeconfigPath, '--context', TARGET.context], { env }));
+      const statusRun = mustSucceed('meshferry migrate status', await timeCommand(process.execPath, [CLI, 'migrate', 'status', name, '-o', 'json', '--kubeconfig', timedKubeconfig, '--context', TARGET.context], { env }));
       const status = JSON.parse(statusRun.stdout) as { phase: string; message?: string; waves: { state: string; counts?: { verifiedPods?: number } }[] };
       const unverified = status.waves.filter((w) => w.state !== 'Verified').length;
       const endedRight = status.phase === 'Finished' || (applied.code === 1 && /finish check SourcePods failed/.test(applied.stderr));
@@ -227,7 +283,7 @@ export async function crossCase(): Promise<void> {
       const result = await revisions(dst, run.prefix);
       if (result.get(TARGET.revision) !== DEPLOYMENTS || result.size !== 1) throw new Error(`meshferry (${run.waves} waves): pods in ${TARGET.context} are ${show(result)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
       const mf: Measured = { ms: exported.ms + applied.ms, peakRssMiB: Math.max(exported.peakRssMiB, applied.peakRssMiB), requests: exported.requests + applied.requests };
-      runs.push({ waves: run.waves, mf, result, line: `meshferry, ${run.waves} wave(s): export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}; last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-1).join(' | ').slice(0, 160)}` });
+      runs.push({ waves: run.waves, mf, result, connections, line: `meshferry, ${run.waves} wave(s): export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}; last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-1).join(' | ').slice(0, 160)}` });
     }
     if (scriptResult && (scriptResult.get(TARGET.revision) !== DEPLOYMENTS || scriptResult.size !== 1)) throw new Error(`seed path: pods in ${TARGET.context} are ${show(scriptResult)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
 
@@ -239,11 +295,16 @@ export async function crossCase(): Promise<void> {
     ];
     console.log('');
     printTable([
-      ['', 'wall time', 'peak RSS', 'API requests', 'requests / Deployment', `pods in ${TARGET.context} after`],
+      ['', RTT_MS > 0 ? `wall time (RTT ${RTT_MS} ms)` : 'wall time', 'peak RSS', 'API requests', 'requests / Deployment', `pods in ${TARGET.context} after`],
       ...results.map(([n, m, r]) => [n, seconds(m.ms), `${m.peakRssMiB.toFixed(0)} MiB`, String(m.requests), (m.requests / DEPLOYMENTS).toFixed(2), show(r)]),
     ]);
     console.log('');
     for (const r of runs) console.log(r.line);
+    if (RTT_MS > 0)
+      console.log(
+        `${RTT_LABEL} (bench/migrate/latency-proxy.ts) in front of each API server, for the timed paths only (not the seeding ` +
+          `or the bench's checks); connections through it: ${[...(anchorRun ? [`seed path ${anchorRun.connections}`] : []), ...runs.map((r) => `meshferry (${r.waves} wave(s)) ${r.connections}`)].join(', ')}`,
+      );
     // The seed path's neat calls: one per Istio object of the kubedump loop, one per namespace for the workloads.
     if (script && neatCalls)
       console.log(
@@ -258,6 +319,7 @@ export async function crossCase(): Promise<void> {
       );
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
+    await Promise.all(proxies.map((p) => p.close()));
     src.close();
     dst.close();
     await lab.stop({ purge: true });
