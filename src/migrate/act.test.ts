@@ -215,7 +215,7 @@ describe('journaledWrites: the batch path', () => {
     expect(started.indexOf('b-deploy')).toBe(started.length - 1);
   });
 
-  it('a refusal in one group stops every group: its later tiers and the writes still waiting for a slot are "not written"', async () => {
+  it('a refusal in one group stops every group\'s higher tiers, even those waiting for a slot; the lowest tier always goes out whole', async () => {
     const { server, ctx, journal } = await context();
     const waiting = Array.from({ length: 20 }, (_, i) => `b-cm-${i}`);
     for (const n of ['a-cm', ...waiting, 'a-deploy', 'b-deploy']) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
@@ -227,12 +227,22 @@ describe('journaledWrites: the batch path', () => {
       { ...label('a-deploy', () => Promise.reject(new Error('never called'))), tier: 2, group: 'a' },
       { ...label('b-deploy', () => Promise.reject(new Error('never called'))), tier: 2, group: 'b' },
     ]);
-    // 16 slots: a-cm and b-cm-0..14 start at once; b-cm-15..19 wait, and are never sent once a-cm is refused.
+    // More tier-0 writes than slots: those waiting when a-cm is refused still go (nothing they wait on failed).
     expect(out.refused.map((r) => r.item.target.name)).toEqual(['a-cm']);
-    expect(out.written.map((w) => w.item.target.name)).toEqual(waiting.slice(0, 15));
-    expect(out.notWritten.map((n) => n.item.target.name)).toEqual([...waiting.slice(15), 'a-deploy', 'b-deploy']);
-    expect(log.filter((l) => l.startsWith('start ')).length).toBe(16);
-    expect(journal.entries().filter((e) => e.state === 'failed').map((e) => e.target?.name)).toEqual(['a-cm', ...waiting.slice(15), 'a-deploy', 'b-deploy']);
+    expect(out.written.map((w) => w.item.target.name)).toEqual(waiting);
+    expect(out.notWritten.map((n) => n.item.target.name)).toEqual(['a-deploy', 'b-deploy']);
+    expect(journal.entries().filter((e) => e.state === 'failed').map((e) => e.target?.name)).toEqual(['a-cm', 'a-deploy', 'b-deploy']);
+  });
+
+  it('one tier, more writes than slots: a refusal stops nothing (the others still land, as the config import promises)', async () => {
+    const { server, ctx } = await context();
+    const names = Array.from({ length: 40 }, (_, i) => `ns-${i}`);
+    for (const n of names) server.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n } });
+    const log: string[] = [];
+    const out = await journaledWrites(ctx, names.map((n, i) => label(n, slowWrite(log, n, 5, i === 0 ? new KubeApiError(422, 'Invalid', 'bad') : undefined))));
+    expect(out.refused.map((r) => r.item.target.name)).toEqual(['ns-0']);
+    expect(out.written).toHaveLength(39);
+    expect(out.notWritten).toHaveLength(0);
   });
 
   it('a write function that throws at once is a refusal like any other, recorded, not an escape past the journal', async () => {

@@ -96,32 +96,32 @@ export interface BatchWrite {
   /** How to write it; default writeState. What it returns is recorded as the entry's result. */
   write?: () => Promise<WriteResult | void>;
   /**
-   * Writes of a lower tier are answered before any of a higher one starts (a pod's ConfigMap before its Deployment);
-   * default 0. A tier with a write refused for any reason but a conflict (409), or whose answer was lost, is the last:
-   * the higher tiers are not written.
+   * Writes of a lower tier of the same group are answered before any of a higher one starts (a pod's ConfigMap before
+   * its Deployment); default 0. Once a write is refused for any reason but a conflict (409), or its answer is lost, no
+   * write of a tier above the batch's lowest is sent any more, in any group: they are journaled "not written". The
+   * lowest tier always goes out whole.
    */
   tier?: number;
   /**
    * The writes a tier waits on are those of its own group (a wave's copies: their namespace, since a pod needs only the
    * Services, ConfigMaps and ServiceAccounts of its own namespace); default: one group for the whole batch. Groups go
-   * together, and writes waiting for a slot go in the order their groups first appear: the workloads of the first
-   * namespace are written (and their pods start) while the next namespaces' Services are still being created, not after
-   * every namespace's are. A write that stops the tiers stops every group: no write waiting for a slot is sent after it.
+   * together, and writes waiting for a write slot go in the order of their groups' names: the first namespace's
+   * workloads are written (and their pods start) while the next namespaces' Services are still being created, not after
+   * every namespace's are.
    */
   group?: string;
 }
-
 
 export interface BatchOutcome {
   /** Entries written (done), in batch order. */
   written: { item: BatchWrite; entry: JournalEntry; result?: WriteResult }[];
   /** Writes the server refused (4xx): journaled failed, returned for the caller to name (a 409 left alone, say). */
   refused: { item: BatchWrite; entry: JournalEntry; error: KubeApiError }[];
-  /** Writes never sent, since a write of a lower tier (or of another group) failed first: journaled failed ("not written"). */
+  /** Writes of a tier above the lowest never sent, since a write (of any group) failed first: journaled failed ("not written"). */
   notWritten: { item: BatchWrite; entry: JournalEntry }[];
 }
 
-/** Why a write of a higher tier was never sent. */
+/** Why a write of a tier above the batch's lowest was never sent. */
 class NotWritten extends Error {}
 
 /** Whether a settled write stops the higher tiers: refused for another reason than a conflict, or its answer lost. */
@@ -149,36 +149,46 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
   );
   const entries = await ctx.journal.beginMany(intents);
   const settled: PromiseSettledResult<WriteResult | void>[] = todo.map(() => ({ status: 'rejected', reason: new NotWritten() }));
-  // Promise.resolve().then: a write function that throws at once is a rejection too, never an escape past the journal.
-  const run = (i: number) => Promise.resolve().then(todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)));
-  // Groups go together; the writes waiting for a slot go in group order, so the first namespace's workloads are written
-  // as soon as its Services are answered, ahead of the later namespaces' Services (a server creates those one at a time).
+  // Groups go together; writes waiting for a slot go in the order of their groups' names (a wave's copies: namespace
+  // by namespace), so the first namespace's workloads are written as soon as its own lower tiers are answered, ahead
+  // of the later namespaces' Services (which an API server under load answers slowly: docs/benchmarks.md).
   const groups = new Map<string, number[]>();
   todo.forEach(({ item }, i) => {
     const g = groups.get(item.group ?? '');
     if (g) g.push(i);
     else groups.set(item.group ?? '', [i]);
   });
+  const ordered = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, indexes]) => indexes);
+  const rank = new Map<number, number>();
+  ordered.forEach((indexes, r) => indexes.forEach((i) => rank.set(i, r)));
+  const tierOf = (i: number) => todo[i]!.item.tier ?? 0;
+  const lowest = Math.min(...todo.map((_, i) => tierOf(i)));
+  // As many slots as the ObjectClient has write slots (DEFAULT_WRITE_CONCURRENCY; no caller sets another), so the order
+  // decided here is the order requests leave in.
   const slots = new Semaphore(DEFAULT_WRITE_CONCURRENCY);
   let stopped = false;
-  // A write still waiting for a slot when another stopped the tiers is never sent; one that stops them says so before
-  // its slot is handed on.
-  const gated = (i: number, priority: number) =>
+  // Promise.resolve().then: a write function that throws at once is a rejection too, never an escape past the journal.
+  // The lowest tier always goes out whole (nothing it waits on can have failed); a write of a higher tier is not sent
+  // once a write stopped the tiers, checked right before it is sent. A write that stops them says so before its slot
+  // is handed on.
+  const send = (i: number) =>
     slots.run(async () => {
-      if (stopped) throw new NotWritten();
       try {
-        return await run(i);
+        return await Promise.resolve().then(() => {
+          if (stopped && tierOf(i) > lowest) throw new NotWritten();
+          return (todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)))();
+        });
       } catch (err) {
-        if (stopsTiers({ status: 'rejected', reason: err })) stopped = true;
+        if (!(err instanceof NotWritten) && stopsTiers({ status: 'rejected', reason: err })) stopped = true;
         throw err;
       }
-    }, priority);
+    }, rank.get(i));
   await Promise.all(
-    [...groups.values()].map(async (indexes, priority) => {
-      for (const tier of [...new Set(indexes.map((i) => todo[i]!.item.tier ?? 0))].sort((a, b) => a - b)) {
-        if (stopped) return;
-        const at = indexes.filter((i) => (todo[i]!.item.tier ?? 0) === tier);
-        const done = await Promise.allSettled(at.map((i) => gated(i, priority)));
+    ordered.map(async (indexes) => {
+      for (const tier of [...new Set(indexes.map(tierOf))].sort((a, b) => a - b)) {
+        if (stopped && tier > lowest) return;
+        const at = indexes.filter((i) => tierOf(i) === tier);
+        const done = await Promise.allSettled(at.map(send));
         at.forEach((i, k) => (settled[i] = done[k]!));
       }
     }),
@@ -190,7 +200,7 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
     const { item } = todo[i]!;
     const entry = entries[i]!;
     if (s.status === 'rejected' && s.reason instanceof NotWritten) {
-      records.push({ seq: entry.seq, failed: 'not written: a write of the same batch failed before it (one it waits on, such as its ServiceAccount or ConfigMap, or one of another namespace)' });
+      records.push({ seq: entry.seq, failed: 'not written: a write of the same batch failed before it was sent (one it may wait on, such as a ServiceAccount or ConfigMap, in its namespace or another)' });
       outcome.notWritten.push({ item, entry });
       continue;
     }

@@ -124,6 +124,13 @@ export async function waveWorkloads(ctx: Pick<CrossObserveContext, 'clusters' | 
   return { planned: plannedWorkloads(plan), source: new Map(objects.map((o) => [keyString(keyOf(o)), o])) };
 }
 
+/** The Services and workloads every wave copies (or its pipeline deploys), cleaned as copied, from the live source. */
+async function wavesServicesAndWorkloads(ctx: Pick<CrossObserveContext, 'clusters' | 'spec'>): Promise<KubeObject[]> {
+  const objects = await readSourceObjects(await sourceClient(ctx), ctx.spec.waves.flatMap((w) => w.namespaces ?? []), false, [['', 'Service'], ...SOURCE_WORKLOAD_KINDS]);
+  const allow = ctx.spec.workloads?.statefulSets?.allowEmptyVolumes === true;
+  return planCopy(objects, { secrets: false, statefulSets: { allowEmptyVolumes: allow } }).copy.map((c) => c.object);
+}
+
 /** The managers of a live object that are neither meshferry nor the cluster's own controllers (status writers). */
 export function foreignManagers(live: KubeObject): string[] {
   const entries = Array.isArray(live.metadata.managedFields) ? live.metadata.managedFields.filter(isPlainObject) : [];
@@ -191,9 +198,10 @@ export async function crossInitChecks(ctx: CrossObserveContext, analyze = true):
   // The target mesh spans its clusters: a Gateway's selector and credentialName Secret live where the gateway runs.
   const others = [...new Set([...(spec.target.clusters ?? []), ...targetClusters])].filter((c) => c !== ctx.clusters.homeContext);
   // What the waves bring (copied, or deployed by the user's pipeline): the config routes to their Services and selects
-  // their pods before any wave ran, so they join as the target's own would, where the target lacks them.
-  const moved = (await Promise.all(spec.waves.map((w) => waveCopyPlan(ctx, w, false)))).flatMap((p) => p.copy.map((c) => c.object));
-  const findings = await analyzeConfig(home, await ctx.config(), homeFound, failOn, await Promise.all(others.map((c) => ctx.clusters.clientFor(c, `target cluster ${c}`))), moved);
+  // their pods before any wave ran, so they join as the target's own would, where the target lacks them. Only the
+  // Services and workloads are read: whether the plan copies one depends on it alone, and only they join.
+  const [config, moved, otherClients] = await Promise.all([ctx.config(), wavesServicesAndWorkloads(ctx), Promise.all(others.map((c) => ctx.clusters.clientFor(c, `target cluster ${c}`)))]);
+  const findings = await analyzeConfig(home, config, homeFound, failOn, otherClients, moved);
   return { failures, warnings, analyze: { failOn, findings } };
 }
 
