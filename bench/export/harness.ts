@@ -61,7 +61,6 @@ export function timeCommand(cmd: string, args: readonly string[], opts: { env?: 
   });
 }
 
-/** Fails the benchmark loudly when a measured command did not succeed: a fast failure is not a result. */
 /** Runs a command under `/usr/bin/time -v`: its time, and the peak RSS of the process and its children. */
 export async function timeWithPeakRss(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number }> {
   const t = await timeCommand('/usr/bin/time', ['-v', cmd, ...args], { env });
@@ -72,6 +71,7 @@ export async function timeWithPeakRss(cmd: string, args: readonly string[], env:
 /** API requests in a kubectl `-v=6` log (one line per request). */
 export const kubectlRequests = (stderr: string): number => stderr.split('\n').filter((l) => /round_trippers.*("Response"|(GET|POST|PATCH|PUT|DELETE) https?:\/\/)/.test(l)).length;
 
+/** Fails the benchmark loudly when a measured command did not succeed: a fast failure is not a result. */
 export function mustSucceed(what: string, t: Timed, okCodes: readonly number[] = [0]): Timed {
   if (t.code === null || !okCodes.includes(t.code)) throw new Error(`${what} exited ${t.code}:\n${t.stderr.slice(-2000)}`);
   return t;

@@ -264,14 +264,16 @@ export async function crossCase(): Promise<void> {
       await writeFile(file, migrationYaml(name, mfNs, run.waves));
       await writeFile(path.join(work, 'rules.yaml'), ['apiVersion: meshferry.dev/v1alpha1', 'kind: TransformRules', 'metadata: {name: to-dst}', 'rules:', `- setRevision: {to: ${TARGET.revision}}`, ''].join('\n'));
       const tag = run.waves === WAVES ? '' : `-${run.waves}wave`;
-      const connectionsBefore = proxied();
-      const exported = EXPORT_IN_INIT
-        ? { ms: 0, peakRssMiB: 0, requests: 0 }
-        : await counted(`export${tag}`, ['export', '--kubeconfig', timedKubeconfig, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
-      if ('code' in exported) mustSucceed('meshferry export', exported);
-      const applied = await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', timedKubeconfig]);
-      const connections = proxied() - connectionsBefore;
-      if (RTT_MS > 0 && connections === 0) throw new Error(`meshferry export + migrate apply (${run.waves} waves) made no connection through the latency proxies`);
+      const {
+        value: [exported, applied],
+        connections,
+      } = await throughProxies(`meshferry export + migrate apply (${run.waves} waves)`, async () => {
+        const exported = EXPORT_IN_INIT
+          ? { ms: 0, peakRssMiB: 0, requests: 0 }
+          : await counted(`export${tag}`, ['export', '--kubeconfig', timedKubeconfig, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
+        if ('code' in exported) mustSucceed('meshferry export', exported);
+        return [exported, await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', timedKubeconfig])] as const;
+      });
       // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
       // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
       mustSucceed('meshferry migrate apply', applied, [0, 1]);

@@ -124,9 +124,9 @@ export interface BatchOutcome {
 /** Why a write of a tier above the batch's lowest was never sent. */
 class NotWritten extends Error {}
 
-/** Whether a settled write stops the higher tiers: refused for another reason than a conflict, or its answer lost. */
-function stopsTiers(s: PromiseSettledResult<unknown>): boolean {
-  return s.status === 'rejected' && !(s.reason instanceof KubeApiError && s.reason.status === 409);
+/** Whether a write's error stops the higher tiers: refused for another reason than a conflict, or its answer lost. */
+function stopsTiers(err: unknown): boolean {
+  return !(err instanceof NotWritten) && !(err instanceof KubeApiError && err.status === 409);
 }
 
 /**
@@ -179,7 +179,7 @@ export async function journaledWrites(ctx: ActContext, items: readonly BatchWrit
           return (todo[i]!.item.write ?? (() => writeState(ctx, todo[i]!.item.target, todo[i]!.item.state)))();
         });
       } catch (err) {
-        if (!(err instanceof NotWritten) && stopsTiers({ status: 'rejected', reason: err })) stopped = true;
+        if (stopsTiers(err)) stopped = true;
         throw err;
       }
     }, rank.get(i));
