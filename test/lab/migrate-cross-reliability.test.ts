@@ -218,8 +218,15 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
       void run.done.then(() => (alive = false));
       let why = '';
       const name = (at: number) => work[Math.min(at, work.length - 1)]!.key;
+      // The scale-down is the run's last action: after it only the finish checks remain, which may end the run within
+      // a few hundred ms. A kill anchored on a scale write gets no added delay (a CI run's 13/after+241ms waited for the
+      // progress line after the last scale-down, then slept past the run's end).
+      const lastAction = (at: number) => work[Math.min(at, work.length - 1)]!.kind === 'scale';
       const watch = (async () => {
-        const lines = () => run.stderr().split('\n').filter((l) => /^(Init|Prepare|Migrating|Finished): /.test(l)).length;
+        const progressLines = () => run.stderr().split('\n').filter((l) => /^(Init|Prepare|Migrating|Finished): /.test(l));
+        const lines = () => progressLines().length;
+        // The run's Finished line comes just before it exits: no delay then either.
+        const finishing = () => /^Finished: /.test(progressLines().at(-1) ?? '');
         // Earlier kills used up every write (they land late when a batch or a short pending window gets past a poll):
         // this one falls on the finish, at the run's first progress line. So does one whose write an earlier kill left
         // pending: this run settles it by looking, writes nothing new for it, and may have nothing else to write.
@@ -229,7 +236,7 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
         while (alive) {
           if (armedAtLines !== undefined) {
             if (lines() > armedAtLines) {
-              if (target < work.length) await sleep(point.delayMs);
+              if (target < work.length && !lastAction(target) && !finishing()) await sleep(point.delayMs);
               break;
             }
           } else {
@@ -240,6 +247,10 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
               break;
             }
             if (point.moment === 'after' && done >= target) {
+              if (lastAction(done)) {
+                why = `${name(done)} done (the last action: killed at once)`;
+                break;
+              }
               why = `${name(done)} done, then a progress line + ${point.delayMs} ms`;
               armedAtLines = lines();
             }
