@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, kubectlRequests, loadBuilt, mustSucceed, printTable, seconds, timeCommand, timeWithPeakRss } from '../export/harness.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { goToolBinary } from '../../test/support/go-tool.js';
+import { cpuDelta, labCpuMs, timeVCpuMs } from './lab-cpu.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { revisionCounts } from './pods.js';
 
@@ -48,10 +49,41 @@ const RTT_LABEL = `round trip ${RTT_MS} ms added by a loopback proxy${RTT_HANDSH
  * the source's config itself (docs/migrate.md, step 2). Default `separate`: `meshferry export` first, named in `config.from`.
  */
 const EXPORT_IN_INIT = process.env.BENCH_EXPORT === 'init';
+/**
+ * After meshferry, the floor: the same objects created straight into the target and waited for, by the bench itself,
+ * on a set of namespaces of its own; what any tool pays for this end state on this machine. `BENCH_FLOOR=skip` leaves it out.
+ */
+const FLOOR = process.env.BENCH_FLOOR !== 'skip';
 // dist/ itself, not the harness's snapshot: the snapshot folder has no schemas/ beside it, and migrate loads one.
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const SOURCE = { context: 'src', revision: '1-18-5' } as const;
 const TARGET = { context: 'dst', revision: '1-31-1' } as const;
+
+/**
+ * CPU seconds while each path ran: the target's lab processes by component, the source's in one column, the tool's
+ * own (its children included). Every path reaches the same end state in the target; on N cores a run cannot take less
+ * wall time than the CPU spent during it divided by N (the lab shares the cores with the tools).
+ */
+function printCpu(rows: readonly { path: string; cpu: ReadonlyMap<string, number> }[], seedMs: number | undefined): void {
+  if (rows.length === 0) return;
+  const cores = os.availableParallelism();
+  const groups = ['API server', 'etcd', 'controllers', 'kwok', 'istiod'];
+  const s = (ms: number) => (ms / 1000).toFixed(1);
+  const sum = (cpu: ReadonlyMap<string, number>, keep: (k: string) => boolean) => [...cpu].filter(([k]) => keep(k)).reduce((n, [, v]) => n + v, 0);
+  console.log('');
+  console.log(`CPU seconds while each path ran (the lab's processes from /proc, by lab.json; the tool's own, children included, from /usr/bin/time -v; ${cores} cores):`);
+  printTable([
+    ['', ...groups.map((g) => `${TARGET.context} ${g}`), `${SOURCE.context} (all)`, 'tool', 'total', `total / ${cores} cores`],
+    ...rows.map(({ path: p, cpu }) => {
+      const total = sum(cpu, () => true);
+      return [p, ...groups.map((g) => s(cpu.get(`${TARGET.context} ${g}`) ?? 0)), s(sum(cpu, (k) => k.startsWith(`${SOURCE.context} `))), s(cpu.get('tool') ?? 0), s(total), `${s(total / cores)} s`];
+    }),
+  ]);
+  for (const { path: p, cpu } of rows.filter((r) => r.path.startsWith('meshferry'))) {
+    const lab = sum(cpu, (k) => k !== 'tool');
+    console.log(`${p}: the lab worked ${s(lab)} s of CPU while it ran, at least ${s(lab / cores)} s of wall time on ${cores} cores` + (seedMs !== undefined ? `; 10x the seed path needs ${s(seedMs / 10)} s` : ''));
+  }
+}
 
 interface Measured {
   ms: number;
@@ -174,7 +206,8 @@ export async function crossCase(): Promise<void> {
   // Built before the lab starts, so a missing Go toolchain fails the run at once.
   const neatPlugin = ANCHOR ? goToolBinary('kubectl-neat', 'kubectl-neat') : undefined;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'meshferry-bench-cross-'));
-  const nodes = Math.ceil(((1 + MESHFERRY_RUNS.length) * DEPLOYMENTS) / 100) + 1;
+  // Room for every tool's pods (the seed path's, each meshferry run's, the floor's), 100 a node (kwok's default is 110).
+  const nodes = Math.ceil(((1 + MESHFERRY_RUNS.length + (FLOOR ? 1 : 0)) * DEPLOYMENTS) / 100) + 1;
   console.log(
     `bench/migrate cross: ${DEPLOYMENTS} Deployments + Services + ConfigMaps + VS + DR over ${NAMESPACES} namespaces per tool, ` +
       `${SOURCE.context} (${SOURCE.revision}) → ${TARGET.context} (${TARGET.revision}), ${WAVES} meshferry wave(s), ${nodes} kwok nodes per cluster` +
@@ -232,8 +265,20 @@ export async function crossCase(): Promise<void> {
 
     // The anchor: one bash process running the whole seed path, timed from its start to its last check.
     const scriptNs = namespacesOf('viascript');
+    /** The lab's CPU (per cluster and component) and the tool's own while `run` runs. */
+    const withCpu = async <T>(run: () => Promise<T>, toolCpuMs: (value: T) => number): Promise<{ value: T; cpu: Map<string, number> }> => {
+      const before = await labCpuMs(lab.dir);
+      const value = await run();
+      const cpu = cpuDelta(before, await labCpuMs(lab.dir));
+      cpu.set('tool', toolCpuMs(value));
+      return { value, cpu };
+    };
+    const cpuRows: { path: string; cpu: Map<string, number> }[] = [];
     const anchorRun = ANCHOR
-      ? await throughProxies('the seed path', () => timeWithPeakRss('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, timedKubeconfig, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs], pluginEnv))
+      ? await withCpu(
+          () => throughProxies('the seed path', () => timeWithPeakRss('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, timedKubeconfig, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs], pluginEnv)),
+          (r) => timeVCpuMs(r.value.stderr),
+        ).then((r) => (cpuRows.push({ path: 'seed path', cpu: r.cpu }), r.value))
       : undefined;
     const script = anchorRun?.value;
     if (script) mustSucceed('seed path (cross-anchor.sh)', script);
@@ -265,15 +310,19 @@ export async function crossCase(): Promise<void> {
       await writeFile(path.join(work, 'rules.yaml'), ['apiVersion: meshferry.dev/v1alpha1', 'kind: TransformRules', 'metadata: {name: to-dst}', 'rules:', `- setRevision: {to: ${TARGET.revision}}`, ''].join('\n'));
       const tag = run.waves === WAVES ? '' : `-${run.waves}wave`;
       const {
-        value: [exported, applied],
-        connections,
-      } = await throughProxies(`meshferry export + migrate apply (${run.waves} waves)`, async () => {
+        value: {
+          value: [exported, applied],
+          connections,
+        },
+        cpu,
+      } = await withCpu(() => throughProxies(`meshferry export + migrate apply (${run.waves} waves)`, async () => {
         const exported = EXPORT_IN_INIT
           ? { ms: 0, peakRssMiB: 0, requests: 0 }
           : await counted(`export${tag}`, ['export', '--kubeconfig', timedKubeconfig, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
         if ('code' in exported) mustSucceed('meshferry export', exported);
         return [exported, await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', timedKubeconfig])] as const;
-      });
+      }), (r) => ('stderr' in r.value[0] ? timeVCpuMs(r.value[0].stderr) : 0) + timeVCpuMs(r.value[1].stderr));
+      cpuRows.push({ path: `meshferry, ${run.waves} wave(s)`, cpu });
       // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
       // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
       mustSucceed('meshferry migrate apply', applied, [0, 1]);
@@ -286,6 +335,40 @@ export async function crossCase(): Promise<void> {
       if (result.get(TARGET.revision) !== DEPLOYMENTS || result.size !== 1) throw new Error(`meshferry (${run.waves} waves): pods in ${TARGET.context} are ${show(result)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
       const mf: Measured = { ms: exported.ms + applied.ms, peakRssMiB: Math.max(exported.peakRssMiB, applied.peakRssMiB), requests: exported.requests + applied.requests };
       runs.push({ waves: run.waves, mf, result, connections, line: `meshferry, ${run.waves} wave(s): export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}; last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-1).join(' | ').slice(0, 160)}` });
+    }
+    // The floor: what any tool pays for this end state. The bench's own definitions of the objects (already clean, the
+    // namespaces labelled for the target) created in dst 16 at a time, then a look at the pods every 250 ms until all are
+    // Running and injected by the target: no reading of the source, no neat, no analysis, no journal, no checks.
+    let floor: { ms: number; cpuMs: number } | undefined;
+    if (FLOOR) {
+      const target = await kube.openCluster({ kubeconfig: timedKubeconfig, context: TARGET.context });
+      try {
+        const objects = objectsFor('viafloor').map((o) => (o.kind === 'Namespace' ? { ...o, metadata: { ...o.metadata, labels: { 'istio.io/rev': TARGET.revision } } } : o));
+        const { value: timed, cpu } = await withCpu(
+          () =>
+            throughProxies('the floor', async () => {
+              const cpu0 = process.cpuUsage();
+              const t = Date.now();
+              await kube.mapLimit(objects.filter((o) => o.kind === 'Namespace'), 16, (o) => target.client.create(o as never));
+              await kube.mapLimit(objects.filter((o) => o.kind !== 'Namespace'), 16, (o) => target.client.create(o as never));
+              for (const deadline = Date.now() + 600_000; ; ) {
+                // Its own namespaces' pods only: one LIST of every pod in dst (800 by then) would cost the server more than the floor's own work.
+                const pods = await kube.mapLimit(namespacesOf('viafloor'), 16, (namespace) => target.client.list(target.client.discovery.resourceFor('', 'Pod')!, { namespace }));
+                const c = revisionCounts(pods.flat(), 'viafloor', cluster.podInjection);
+                if (c.get(TARGET.revision) === DEPLOYMENTS && c.size === 1) break;
+                if (Date.now() > deadline) throw new Error(`the floor: after 10 minutes the running pods in ${TARGET.context} are ${show(c)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
+                await sleep(250);
+              }
+              const used = process.cpuUsage(cpu0);
+              return { ms: Date.now() - t, cpuMs: (used.user + used.system) / 1000 };
+            }),
+          (r) => r.value.cpuMs,
+        );
+        floor = timed.value;
+        cpuRows.push({ path: 'floor (create, wait)', cpu });
+      } finally {
+        target.close();
+      }
     }
     if (scriptResult && (scriptResult.get(TARGET.revision) !== DEPLOYMENTS || scriptResult.size !== 1)) throw new Error(`seed path: pods in ${TARGET.context} are ${show(scriptResult)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
 
@@ -318,6 +401,12 @@ export async function crossCase(): Promise<void> {
         script
           ? `speed-up seed path / meshferry (${r.waves} wave(s)) = ${(script.ms / r.mf.ms).toFixed(2)}x   goal >= 10x`
           : `speed-up (${r.waves} wave(s)): not measured (BENCH_ANCHOR=skip ran meshferry alone)`,
+      );
+    printCpu(cpuRows, script?.ms);
+    if (floor)
+      console.log(
+        `floor: creating the same objects in ${TARGET.context} (no source read, no checks, no journal) and waiting until every pod runs injected took ${seconds(floor.ms)}` +
+          (script ? ` (the seed path / the floor = ${(script.ms / floor.ms).toFixed(2)}x: where a tool that only writes and waits lands on this machine)` : ''),
       );
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { readdir, readFile } from 'node:fs/promises';
 import { ClusterError, InputError } from '../errors.js';
-import type { ServedResource } from '../kube/discovery.js';
 import { KubeApiError } from '../kube/errors.js';
 import { FIELD_MANAGER } from '../kube/object-client.js';
 import type { ObjectClient } from '../kube/object-client.js';
@@ -123,15 +122,13 @@ export class Journal {
   readonly namespace: string;
   readonly localDir: string;
   #client: ObjectClient;
-  #configMaps: ServedResource;
   #shards: Shard[];
   #shardBytes: number;
   #now: () => Date;
 
-  private constructor(client: ObjectClient, owner: JournalOwner, configMaps: ServedResource, shards: Shard[], opts: Required<Pick<JournalOptions, 'localDir' | 'namespace' | 'shardBytes' | 'now'>>) {
+  private constructor(client: ObjectClient, owner: JournalOwner, shards: Shard[], opts: Required<Pick<JournalOptions, 'localDir' | 'namespace' | 'shardBytes' | 'now'>>) {
     this.#client = client;
     this.owner = owner;
-    this.#configMaps = configMaps;
     this.#shards = shards;
     this.namespace = opts.namespace;
     this.localDir = opts.localDir;
@@ -150,7 +147,7 @@ export class Journal {
     shards.forEach((s, i) => {
       if (s.index !== i) throw new ClusterError('JournalShardMissing', `journal of ${owner.kind} ${owner.name}: shard ${i} is missing in namespace ${namespace} (found ${shards.map((x) => x.index).join(', ')})`);
     });
-    const journal = new Journal(client, owner, configMaps, shards, {
+    const journal = new Journal(client, owner, shards, {
       localDir: opts.localDir ?? localJournalDir(owner),
       namespace,
       shardBytes: Math.min(opts.shardBytes ?? DEFAULT_SHARD_BYTES, MAX_SHARD_BYTES),

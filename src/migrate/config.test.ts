@@ -1,13 +1,17 @@
-// spec.config: paths resolved inside the MeshMigration file's folder, the rules applied, the import's comparison and its restorable form.
+// spec.config: paths resolved inside the MeshMigration file's folder, the rules applied, the analysis with what the waves bring, the import's comparison and its restorable form.
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { MEMORY_RESOURCES, MemoryApiServer } from '../../test/support/kube/memory-apiserver.js';
 import { MeshferryError } from '../errors.js';
 import type { JournalEntry } from '../journal/journal.js';
+import { Discovery } from '../kube/discovery.js';
+import { ObjectClient } from '../kube/object-client.js';
 import type { KubeObject } from '../resources/object.js';
-import { applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, onlyStatusWrittenSince, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
+import type { ControlPlaneDiscovery } from './cluster/control-planes.js';
+import { analyzeConfig, applyRecordFor, checkApplyRecord, configLoaderFor, importable, loadConfig, onlyStatusWrittenSince, readApplyRecord, readConfigSource, recordApply, recordConfigSource, resolveConfigPath, restorable, sameRestorable, showsObject, untrustedImport, CONFIG_BASE_ANNOTATION } from './config.js';
 import { rollbackOrder } from './rollback.js';
 import type { MeshMigrationSpec } from './spec.js';
 
@@ -284,5 +288,46 @@ describe('untrustedImport: a journal entry alone never decides what rollback del
     ['example.com/v1', 'Widget', false],
   ])('importable(%s, %s) is %s', (apiVersion, kind, want) => {
     expect(importable(apiVersion, kind)).toBe(want);
+  });
+});
+
+describe('analyzeConfig with what the CrossCluster waves bring (`coming`)', () => {
+  const servers: MemoryApiServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+  // The config: a VirtualService routing to reviews:8080 and a DestinationRule for reviews, both in shop.
+  const comingBase = path.join(root, 'coming');
+  mkdirSync(path.join(comingBase, 'export', 'shop'), { recursive: true });
+  writeFileSync(
+    path.join(comingBase, 'export', 'shop', 'reviews.yaml'),
+    [
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews, namespace: shop}\nspec:\n  hosts: [reviews]\n  http:\n  - route:\n    - destination: {host: reviews, port: {number: 8080}}',
+      'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews, namespace: shop}\nspec:\n  host: reviews\n',
+    ].join('\n---\n'),
+  );
+  const found = { controlPlanes: [{ revision: 'canary', tags: [] }], webhooks: [], validators: [] } as unknown as ControlPlaneDiscovery;
+  const service = (port: number): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'reviews', namespace: 'shop' }, spec: { selector: { app: 'reviews' }, ports: [{ name: 'http', port }] } });
+
+  /** A target cluster that serves Services (so the analysis knows them all), holding `live`; the findings' codes and objects. */
+  async function analyze(live: KubeObject[], coming?: KubeObject[]): Promise<string[]> {
+    const { server, client } = await MemoryApiServer.start();
+    servers.push(server);
+    const withServices = new ObjectClient(client.transport, new Discovery([...MEMORY_RESOURCES, { group: '', version: 'v1', kind: 'Service', plural: 'services', namespaced: true, verbs: ['get', 'list', 'create'] }], new Map([['', 'v1'], ['apps', 'v1']])));
+    for (const o of live) await withServices.create(o);
+    const input = await loadConfig(spec({ from: './export' }), comingBase);
+    const findings = await analyzeConfig(withServices, input, found, 'Warning', [], coming);
+    return findings.map((f) => `${f.code} ${f.object}`).sort();
+  }
+
+  // Pins: a config routing to a Service only a wave brings is not refused for a missing host; without `coming` it is.
+  it('a Service the waves bring counts as there; without it the route and the rule name a missing host', async () => {
+    expect(await analyze([])).toEqual(['MF0005 VirtualService shop/reviews', 'MF0010 DestinationRule shop/reviews']);
+    expect(await analyze([], [service(8080)])).toEqual([]);
+  });
+
+  // Pins: the cluster's own object of the same name wins over the coming one (its port 9080 is not the routed 8080).
+  it('a same-named Service already in the cluster wins over the coming one', async () => {
+    expect(await analyze([service(9080)], [service(8080)])).toEqual(['MF0005 VirtualService shop/reviews']);
   });
 });

@@ -307,7 +307,7 @@ async function prepareView(ctx: ObserveContext, status: MigrationStatus, source:
   const outside = sourcePods.filter((p) => !inWave.has(p.metadata.namespace ?? '') && lacksMetadata(p, required)).map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
   const lacking = observedWorkloads(lackingRefs, objects, status.prepareRestartAt);
   // The ProxyConfig existing is not istiod applying it: before restarting, a dry-run Pod must come back with the metadata.
-  const toRestart = lackingRefs.find((w, i) => !lacking[i]!.restarted);
+  const toRestart = lackingRefs.find((_w, i) => !lacking[i]!.restarted);
   const proxyConfigServed = proxyConfigReady && toRestart ? await metadataServed(client, toRestart, objects.get(workloadRef(toRestart)), sourcePods.find((p) => owns(toRestart, p)), required, proxyConfigName(ctx.name)) : undefined;
   return { ...(config ? { config } : {}), proxyConfigReady, ...(proxyConfigServed !== undefined ? { proxyConfigServed } : {}), lacking, outside };
 }

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO_ROOT, hasStackTrace, runCliAsync } from '../support/cli.js';
+import { REPO_ROOT, hasStackTrace, runCliAsync } from '../support/cli.js';
 import { referenceReadFiles } from '../support/yaml-reference.js';
 
 let out: string;

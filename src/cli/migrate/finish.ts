@@ -22,7 +22,7 @@ import { decommissionRunbook, decommissionSteps, residueReport, type Decommissio
 import { executeDecommission, planExecution, type ExecuteOutcome, type StepExecution } from '../../migrate/finish/decommission-act.js';
 import { decommissionSourceOf, readSourceResidue, residueScopeOf } from '../../migrate/finish/residue.js';
 import { readDecommissionSourcePods } from '../../migrate/finish/source-pods.js';
-import { contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND, type MeshMigrationSpec } from '../../migrate/spec.js';
+import { contextsOf, MIGRATION_API_VERSION, MIGRATION_KIND } from '../../migrate/spec.js';
 import { readMigration, servedMigrations, type StoredMigration } from '../../migrate/store.js';
 import { addClusterFlags, connect, requireContexts, type ClusterFlags } from '../cluster-flags.js';
 import { log, renderTable, writeStdout } from '../io.js';

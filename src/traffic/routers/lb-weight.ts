@@ -3,7 +3,7 @@
 import { ClusterError, UsageError } from '../../errors.js';
 import type { ServedResource } from '../../kube/discovery.js';
 import { FIELD_MANAGER, type JsonPatchOperation, type ObjectClient } from '../../kube/object-client.js';
-import { isPlainObject, type KubeObject } from '../../resources/object.js';
+import type { KubeObject } from '../../resources/object.js';
 import { sanitizeTerminalText } from '../../terminal-text.js';
 import { compareGateways, type GatewayService } from './gateway-servers.js';
 import {

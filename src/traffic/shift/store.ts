@@ -1,6 +1,6 @@
 // The TrafficShift object in the cluster: its CRD, the spec applied from the file, its status (the shift's state) and the control annotations.
 import { readFileSync } from 'node:fs';
-import { ClusterError, InputError } from '../../errors.js';
+import { InputError } from '../../errors.js';
 import { ensureCrd } from '../../kube/crd.js';
 import type { ServedResource } from '../../kube/discovery.js';
 import type { ObjectClient } from '../../kube/object-client.js';

@@ -57,7 +57,7 @@ export const mapHost: Rewriter<'mapHost'> = {
           if (typeof f.path[f.path.length - 1] === 'number') changedLists.add(formatPath(f.path.slice(0, -1)));
           if (host.startsWith('*'))
             edit.note('WARNING', `wildcard host ${host} became ${next} at ${formatPath(f.path)}; check that the new wildcard does not cover more services than intended`);
-          if (obj.kind === 'ServiceEntry' && f.path[1] === 'hosts') noteClusterLocal(obj, next, services, edit.note);
+          if (obj.kind === 'ServiceEntry' && f.path[1] === 'hosts') noteClusterLocal(next, services, edit.note);
         }
         for (const list of changedLists) noteDuplicates(obj, list, edit.note);
         const left: string[] = [];
@@ -76,7 +76,7 @@ export const mapHost: Rewriter<'mapHost'> = {
  * A ServiceEntry that now declares `svc.ns.svc.cluster.local` claims a cluster-local name. That is how old `.global`
  * stubs look after the rewrite; if a real Service of that name exists, the two definitions of one host collide.
  */
-function noteClusterLocal(obj: KubeObject, host: string, services: ReadonlySet<string>, note: (level: 'INFO' | 'WARNING', msg: string) => void): void {
+function noteClusterLocal(host: string, services: ReadonlySet<string>, note: (level: 'INFO' | 'WARNING', msg: string) => void): void {
   const svc = clusterService(host);
   if (!svc) return;
   if (services.has(`${svc.namespace}/${svc.name}`))
