@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, kubectlRequests, loadBuilt, mustSucceed, printTable, seconds, timeCommand, timeWithPeakRss } from '../export/harness.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { goToolBinary } from '../../test/support/go-tool.js';
-import { cpuDelta, labCpuMs, timeVCpuMs } from './lab-cpu.js';
+import { cpuDelta, labCpu, timeVCpuMs } from './lab-cpu.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { revisionCounts } from './pods.js';
 
@@ -54,6 +54,11 @@ const EXPORT_IN_INIT = process.env.BENCH_EXPORT === 'init';
  * on a set of namespaces of its own; what any tool pays for this end state on this machine. `BENCH_FLOOR=skip` leaves it out.
  */
 const FLOOR = process.env.BENCH_FLOOR !== 'skip';
+/** How long the lab's idle CPU is measured before the floor. */
+const IDLE_MS = 5000;
+
+/** The CPU ms of a path's groups, those `keep` names (default all). */
+const sum = (cpu: ReadonlyMap<string, number>, keep: (k: string) => boolean = () => true): number => [...cpu].filter(([k]) => keep(k)).reduce((n, [, v]) => n + v, 0);
 // dist/ itself, not the harness's snapshot: the snapshot folder has no schemas/ beside it, and migrate loads one.
 const CLI = path.join(ROOT, 'dist', 'cli', 'main.js');
 const SOURCE = { context: 'src', revision: '1-18-5' } as const;
@@ -69,13 +74,12 @@ function printCpu(rows: readonly { path: string; cpu: ReadonlyMap<string, number
   const cores = os.availableParallelism();
   const groups = ['API server', 'etcd', 'controllers', 'kwok', 'istiod'];
   const s = (ms: number) => (ms / 1000).toFixed(1);
-  const sum = (cpu: ReadonlyMap<string, number>, keep: (k: string) => boolean) => [...cpu].filter(([k]) => keep(k)).reduce((n, [, v]) => n + v, 0);
   console.log('');
   console.log(`CPU seconds while each path ran (the lab's processes from /proc, by lab.json; the tool's own, children included, from /usr/bin/time -v; ${cores} cores):`);
   printTable([
     ['', ...groups.map((g) => `${TARGET.context} ${g}`), `${SOURCE.context} (all)`, 'tool', 'total', `total / ${cores} cores`],
     ...rows.map(({ path: p, cpu }) => {
-      const total = sum(cpu, () => true);
+      const total = sum(cpu);
       return [p, ...groups.map((g) => s(cpu.get(`${TARGET.context} ${g}`) ?? 0)), s(sum(cpu, (k) => k.startsWith(`${SOURCE.context} `))), s(cpu.get('tool') ?? 0), s(total), `${s(total / cores)} s`];
     }),
   ]);
@@ -267,9 +271,9 @@ export async function crossCase(): Promise<void> {
     const scriptNs = namespacesOf('viascript');
     /** The lab's CPU (per cluster and component) and the tool's own while `run` runs. */
     const withCpu = async <T>(run: () => Promise<T>, toolCpuMs: (value: T) => number): Promise<{ value: T; cpu: Map<string, number> }> => {
-      const before = await labCpuMs(lab.dir);
+      const before = await labCpu(lab.dir);
       const value = await run();
-      const cpu = cpuDelta(before, await labCpuMs(lab.dir));
+      const cpu = cpuDelta(before, await labCpu(lab.dir));
       cpu.set('tool', toolCpuMs(value));
       return { value, cpu };
     };
@@ -336,21 +340,27 @@ export async function crossCase(): Promise<void> {
       const mf: Measured = { ms: exported.ms + applied.ms, peakRssMiB: Math.max(exported.peakRssMiB, applied.peakRssMiB), requests: exported.requests + applied.requests };
       runs.push({ waves: run.waves, mf, result, connections, line: `meshferry, ${run.waves} wave(s): export ${seconds(exported.ms)} (${exported.requests} requests), migrate apply ${seconds(applied.ms)} (${applied.requests} requests), exit ${applied.code}, phase ${status.phase}; last lines: ${applied.stderr.split('\n').filter((l) => l.startsWith('migrate') || /^[A-Z][a-z]+: /.test(l)).slice(-1).join(' | ').slice(0, 160)}` });
     }
-    // The floor: what any tool pays for this end state. The bench's own definitions of the objects (already clean, the
-    // namespaces labelled for the target) created in dst 16 at a time, then a look at the pods every 250 ms until all are
-    // Running and injected by the target: no reading of the source, no neat, no analysis, no journal, no checks.
-    let floor: { ms: number; cpuMs: number } | undefined;
+    // The floor: a direct create-and-wait baseline for this end state. The bench's own definitions of the objects (already
+    // clean, the namespaces labelled for the target) created in dst 16 at a time, in meshferry's order (namespaces; then
+    // ConfigMaps, Services and the Istio config; then the Deployments, so no pod starts before its Service), then a look at
+    // its pods every 250 ms until all run injected by the target: no reading of the source, no neat, no analysis, no
+    // journal, no checks. First the lab's idle CPU over IDLE_MS (what it spends with no path running, the earlier runs'
+    // tails included), to take out of the floor's.
+    let floor: { ms: number; cpuMs: number; idleLabMsPerS: number } | undefined;
     if (FLOOR) {
       const target = await kube.openCluster({ kubeconfig: timedKubeconfig, context: TARGET.context });
       try {
+        const idle = await withCpu(() => sleep(IDLE_MS), () => 0);
+        const idleLabMsPerS = (sum(idle.cpu) * 1000) / IDLE_MS;
+        cpuRows.push({ path: `idle lab, ${seconds(IDLE_MS)}`, cpu: idle.cpu });
         const objects = objectsFor('viafloor').map((o) => (o.kind === 'Namespace' ? { ...o, metadata: { ...o.metadata, labels: { 'istio.io/rev': TARGET.revision } } } : o));
+        const tierOf = (o: Obj) => (o.kind === 'Namespace' ? 0 : o.kind === 'Deployment' ? 2 : 1);
         const { value: timed, cpu } = await withCpu(
           () =>
             throughProxies('the floor', async () => {
               const cpu0 = process.cpuUsage();
               const t = Date.now();
-              await kube.mapLimit(objects.filter((o) => o.kind === 'Namespace'), 16, (o) => target.client.create(o as never));
-              await kube.mapLimit(objects.filter((o) => o.kind !== 'Namespace'), 16, (o) => target.client.create(o as never));
+              for (const tier of [0, 1, 2]) await kube.mapLimit(objects.filter((o) => tierOf(o) === tier), 16, (o) => target.client.create(o as never));
               for (const deadline = Date.now() + 600_000; ; ) {
                 // Its own namespaces' pods only: one LIST of every pod in dst (800 by then) would cost the server more than the floor's own work.
                 const pods = await kube.mapLimit(namespacesOf('viafloor'), 16, (namespace) => target.client.list(target.client.discovery.resourceFor('', 'Pod')!, { namespace }));
@@ -359,12 +369,13 @@ export async function crossCase(): Promise<void> {
                 if (Date.now() > deadline) throw new Error(`the floor: after 10 minutes the running pods in ${TARGET.context} are ${show(c)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
                 await sleep(250);
               }
+              // The bench process's CPU: with BENCH_RTT_MS the latency proxies' too (they run in it).
               const used = process.cpuUsage(cpu0);
               return { ms: Date.now() - t, cpuMs: (used.user + used.system) / 1000 };
             }),
           (r) => r.value.cpuMs,
         );
-        floor = timed.value;
+        floor = { ...timed.value, idleLabMsPerS };
         cpuRows.push({ path: 'floor (create, wait)', cpu });
       } finally {
         target.close();
@@ -403,11 +414,15 @@ export async function crossCase(): Promise<void> {
           : `speed-up (${r.waves} wave(s)): not measured (BENCH_ANCHOR=skip ran meshferry alone)`,
       );
     printCpu(cpuRows, script?.ms);
-    if (floor)
+    if (floor) {
+      const floorLab = sum(cpuRows.find((r) => r.path.startsWith('floor'))!.cpu, (k) => k !== 'tool');
+      const net = floorLab - (floor.idleLabMsPerS * floor.ms) / 1000;
       console.log(
         `floor: creating the same objects in ${TARGET.context} (no source read, no checks, no journal) and waiting until every pod runs injected took ${seconds(floor.ms)}` +
-          (script ? ` (the seed path / the floor = ${(script.ms / floor.ms).toFixed(2)}x: where a tool that only writes and waits lands on this machine)` : ''),
+          (script ? ` (the seed path / the floor = ${(script.ms / floor.ms).toFixed(2)}x)` : '') +
+          `; the lab's CPU during it was ${seconds(floorLab)}, ${seconds(net)} above its idle rate (${(floor.idleLabMsPerS / 1000).toFixed(2)} s a second), at least ${seconds(net / os.availableParallelism())} of wall time on ${os.availableParallelism()} cores`,
       );
+    }
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     await Promise.all(proxies.map((p) => p.close()));

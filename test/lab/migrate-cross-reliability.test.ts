@@ -189,6 +189,7 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
       return { pending: s?.pendingWeight !== undefined, steps: s?.history?.length ?? 0 };
     };
     const shiftAt = position.get(tickKey(1)) ?? work.length;
+    const lastTick = shiftAt + (calmWorld.primary.shift?.history.length ?? 0) - 1;
     type ShiftSeen = Awaited<ReturnType<typeof shiftState>>;
     /**
      * How far the kill run has come: the furthest position done, and the furthest pending or done, among journal
@@ -198,8 +199,9 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
       const fresh = (await journalOf(kill.migration)).filter((e) => e.seq > baseline && position.has(entryKey(e, 'kill')));
       const pos = (e: JournalEntry) => position.get(entryKey(e, 'kill'))!;
       const shift = await shiftState();
-      const tickDone = shift.steps > since.steps ? shiftAt + shift.steps - 1 : -1;
-      const tickPending = shift.pending && (!since.pending || shift.steps !== since.steps) ? shiftAt + shift.steps : -1;
+      // A tick past the calm run's last (never expected) stays on the ticks' positions, not the scale-down's after them.
+      const tickDone = shift.steps > since.steps ? Math.min(shiftAt + shift.steps - 1, lastTick) : -1;
+      const tickPending = shift.pending && (!since.pending || shift.steps !== since.steps) ? Math.min(shiftAt + shift.steps, lastTick) : -1;
       const done = Math.max(-1, tickDone, ...fresh.filter((e) => e.state === 'done').map(pos));
       return { done, pending: Math.max(done, tickPending, ...fresh.filter((e) => e.state === 'pending').map(pos)), shift };
     };
@@ -232,7 +234,7 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
         // pending: this run settles it by looking, writes nothing new for it, and may have nothing else to write.
         const leftPending = start.pending >= target && start.done < target;
         let armedAtLines: number | undefined = target >= work.length || leftPending ? 0 : undefined;
-        if (armedAtLines === 0) why = leftPending ? `${name(target)} left pending by the kill before: the run's first progress line` : 'no write left: the first progress line of the finish';
+        if (armedAtLines === 0) why = leftPending ? `${name(target)} left pending by the kill before: the run's first progress line${lastAction(target) ? '' : ` + ${point.delayMs} ms`}` : 'no write left: the first progress line of the finish';
         while (alive) {
           if (armedAtLines !== undefined) {
             if (lines() > armedAtLines) {

@@ -1,5 +1,5 @@
-// A wave's copy stage (actCross copyObjects) against in-memory API servers: each namespace's workloads wait only on that namespace's lower tiers, and a refused lower tier stops its own namespace's workloads.
-import { mkdtemp } from 'node:fs/promises';
+// A wave's copy stage (actCross copyObjects) against in-memory API servers: each namespace's workloads wait only on that namespace's lower tiers, and a refused lower tier stops the workloads not yet sent (its own namespace's among them).
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,8 +22,10 @@ const SPEC: MeshMigrationSpec = {
 };
 
 const servers: MemoryApiServer[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
 async function start(): Promise<Awaited<ReturnType<typeof MemoryApiServer.start>>> {
@@ -61,7 +63,7 @@ describe('actCross copyObjects: tiers per namespace (BatchWrite.group)', () => {
     remote.server.failWrites = (req) => (req.path === refused ? { status: 422, body: statusBody(422, 'Invalid', 'data.v: Invalid value') } : undefined);
 
     const m = home.server.seed({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: 'mig' }, spec: {} });
-    const journal = await Journal.open(home.client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'mig', uid: String(m.metadata.uid) }, { localDir: await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-cross-')) });
+    const journal = await Journal.open(home.client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'mig', uid: String(m.metadata.uid) }, { localDir: dirs[dirs.push(await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-cross-'))) - 1]! });
     const clusters = new MigrationClusters(home.client, { set: { client: (c) => Promise.resolve(c === 'src' ? source.client : remote.client) }, allowed: ['src', 'remote'] });
     const ctx: ActContext = { client: home.client, clusters, name: 'mig', spec: SPEC, generation: 1, journal };
     const refs = (await waveCopyPlan(ctx, SPEC.waves[0]!)).copy.map((c) => c.ref);
