@@ -51,7 +51,8 @@ const RTT_LABEL = `round trip ${RTT_MS} ms added by a loopback proxy${RTT_HANDSH
 const EXPORT_IN_INIT = process.env.BENCH_EXPORT === 'init';
 /**
  * After meshferry, the floor: the same objects created straight into the target and waited for, by the bench itself,
- * on a set of namespaces of its own; what any tool pays for this end state on this machine. `BENCH_FLOOR=skip` leaves it out.
+ * on a set of namespaces of its own; a direct create-and-wait baseline for this end state on this machine.
+ * `BENCH_FLOOR=skip` leaves it out.
  */
 const FLOOR = process.env.BENCH_FLOOR !== 'skip';
 /** How long the lab's idle CPU is measured before the floor. */
