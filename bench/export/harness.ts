@@ -61,11 +61,22 @@ export function timeCommand(cmd: string, args: readonly string[], opts: { env?: 
   });
 }
 
-/** Runs a command under `/usr/bin/time -v`: its time, and the peak RSS of the process and its children. */
-export async function timeWithPeakRss(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number }> {
+/**
+ * Runs a command under `/usr/bin/time -v`: its time, the peak RSS of the process and its children, and the CPU time
+ * (user + system) of the process and the children it waited for.
+ */
+export async function timeWithPeakRss(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Timed & { peakRssMiB: number; cpuMs: number }> {
   const t = await timeCommand('/usr/bin/time', ['-v', cmd, ...args], { env });
   const kb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(t.stderr)?.[1] ?? 0);
-  return { ...t, peakRssMiB: kb / 1024 };
+  return { ...t, peakRssMiB: kb / 1024, cpuMs: timeVCpuMs(t.stderr) };
+}
+
+/** The user + system CPU ms `/usr/bin/time -v` reports for a command and the children it waited for. */
+export function timeVCpuMs(stderr: string): number {
+  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
+  if (user === undefined || sys === undefined) throw new Error('no "User time"/"System time" in /usr/bin/time -v output');
+  return Math.round((Number(user) + Number(sys)) * 1000);
 }
 
 /** API requests in a kubectl `-v=6` log (one line per request). */

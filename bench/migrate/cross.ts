@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, kubectlRequests, loadBuilt, mustSucceed, printTable, seconds, timeCommand, timeWithPeakRss } from '../export/harness.js';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { goToolBinary } from '../../test/support/go-tool.js';
-import { cpuDelta, labCpu, timeVCpuMs } from './lab-cpu.js';
+import { cpuDelta, labCpu } from './lab-cpu.js';
 import { startLatencyProxy, type LatencyProxy } from './latency-proxy.js';
 import { revisionCounts } from './pods.js';
 
@@ -244,8 +244,12 @@ export async function crossCase(): Promise<void> {
       return { value, connections };
     };
     const podsOf = (c: typeof src) => c.client.discovery.resourceFor('', 'Pod')!;
-    /** Running pods of `prefix`'s namespaces in a cluster, by injecting revision. */
-    const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> => revisionCounts(await c.client.list(podsOf(c)), prefix, cluster.podInjection);
+    /**
+     * Running pods of `prefix`'s namespaces in a cluster, by injecting revision. One LIST per namespace of the prefix:
+     * one of every pod in dst (800 by the floor) would cost the server more than the floor's own work.
+     */
+    const revisions = async (c: typeof src, prefix: string): Promise<Map<string, number>> =>
+      revisionCounts((await kube.mapLimit(namespacesOf(prefix), 16, (namespace) => c.client.list(podsOf(c), { namespace }))).flat(), prefix, cluster.podInjection);
     const prefixes = ['viascript', ...MESHFERRY_RUNS.map((r) => r.prefix)];
     const all = prefixes.flatMap(objectsFor);
     const t0 = Date.now();
@@ -282,7 +286,7 @@ export async function crossCase(): Promise<void> {
     const anchorRun = ANCHOR
       ? await withCpu(
           () => throughProxies('the seed path', () => timeWithPeakRss('bash', [path.join(HERE, 'cross-anchor.sh'), kubectl, neat, timedKubeconfig, SOURCE.context, TARGET.context, TARGET.revision, path.join(tmp, 'kubedump'), ...scriptNs], pluginEnv)),
-          (r) => timeVCpuMs(r.value.stderr),
+          (r) => r.value.cpuMs,
         ).then((r) => (cpuRows.push({ path: 'seed path', cpu: r.cpu }), r.value))
       : undefined;
     const script = anchorRun?.value;
@@ -322,11 +326,11 @@ export async function crossCase(): Promise<void> {
         cpu,
       } = await withCpu(() => throughProxies(`meshferry export + migrate apply (${run.waves} waves)`, async () => {
         const exported = EXPORT_IN_INIT
-          ? { ms: 0, peakRssMiB: 0, requests: 0 }
+          ? { ms: 0, peakRssMiB: 0, requests: 0, cpuMs: 0 }
           : await counted(`export${tag}`, ['export', '--kubeconfig', timedKubeconfig, '--context', SOURCE.context, '-n', mfNs.join(','), '--with-context', '--output-dir', path.join(work, 'export')]);
         if ('code' in exported) mustSucceed('meshferry export', exported);
         return [exported, await counted(`apply${tag}`, ['migrate', 'apply', file, '--accept-unknown-calls', '--kubeconfig', timedKubeconfig])] as const;
-      }), (r) => ('stderr' in r.value[0] ? timeVCpuMs(r.value[0].stderr) : 0) + timeVCpuMs(r.value[1].stderr));
+      }), (r) => r.value[0].cpuMs + r.value[1].cpuMs);
       cpuRows.push({ path: `meshferry, ${run.waves} wave(s)`, cpu });
       // Neither path scales the source down (that needs Prometheus to prove it quiet), so the finish check SourcePods
       // refuses Finished by design: exit 1 with that one check ("finish check SourcePods failed", singular) and nothing else is the verified end state here.
@@ -347,7 +351,7 @@ export async function crossCase(): Promise<void> {
     // its pods every 250 ms until all run injected by the target: no reading of the source, no neat, no analysis, no
     // journal, no checks. First the lab's idle CPU over IDLE_MS (what it spends with no path running, the earlier runs'
     // tails included), to take out of the floor's.
-    let floor: { ms: number; cpuMs: number; idleLabMsPerS: number } | undefined;
+    let floor: { ms: number; labCpuMs: number; idleLabMsPerS: number } | undefined;
     if (FLOOR) {
       const target = await kube.openCluster({ kubeconfig: timedKubeconfig, context: TARGET.context });
       try {
@@ -363,9 +367,7 @@ export async function crossCase(): Promise<void> {
               const t = Date.now();
               for (const tier of [0, 1, 2]) await kube.mapLimit(objects.filter((o) => tierOf(o) === tier), 16, (o) => target.client.create(o as never));
               for (const deadline = Date.now() + 600_000; ; ) {
-                // Its own namespaces' pods only: one LIST of every pod in dst (800 by then) would cost the server more than the floor's own work.
-                const pods = await kube.mapLimit(namespacesOf('viafloor'), 16, (namespace) => target.client.list(target.client.discovery.resourceFor('', 'Pod')!, { namespace }));
-                const c = revisionCounts(pods.flat(), 'viafloor', cluster.podInjection);
+                const c = await revisions(target, 'viafloor');
                 if (c.get(TARGET.revision) === DEPLOYMENTS && c.size === 1) break;
                 if (Date.now() > deadline) throw new Error(`the floor: after 10 minutes the running pods in ${TARGET.context} are ${show(c)}, not ${DEPLOYMENTS} on ${TARGET.revision}`);
                 await sleep(250);
@@ -376,7 +378,7 @@ export async function crossCase(): Promise<void> {
             }),
           (r) => r.value.cpuMs,
         );
-        floor = { ...timed.value, idleLabMsPerS };
+        floor = { ms: timed.value.ms, labCpuMs: sum(cpu, (k) => k !== 'tool'), idleLabMsPerS };
         cpuRows.push({ path: 'floor (create, wait)', cpu });
       } finally {
         target.close();
@@ -416,12 +418,11 @@ export async function crossCase(): Promise<void> {
       );
     printCpu(cpuRows, script?.ms);
     if (floor) {
-      const floorLab = sum(cpuRows.find((r) => r.path.startsWith('floor'))!.cpu, (k) => k !== 'tool');
-      const net = floorLab - (floor.idleLabMsPerS * floor.ms) / 1000;
+      const net = floor.labCpuMs - (floor.idleLabMsPerS * floor.ms) / 1000;
       console.log(
         `floor: creating the same objects in ${TARGET.context} (no source read, no checks, no journal) and waiting until every pod runs injected took ${seconds(floor.ms)}` +
           (script ? ` (the seed path / the floor = ${(script.ms / floor.ms).toFixed(2)}x)` : '') +
-          `; the lab's CPU during it was ${seconds(floorLab)}, ${seconds(net)} above its idle rate (${(floor.idleLabMsPerS / 1000).toFixed(2)} s a second), at least ${seconds(net / os.availableParallelism())} of wall time on ${os.availableParallelism()} cores`,
+          `; the lab's CPU during it was ${seconds(floor.labCpuMs)}, ${seconds(net)} above its idle rate (${(floor.idleLabMsPerS / 1000).toFixed(2)} s a second), at least ${seconds(net / os.availableParallelism())} of wall time on ${os.availableParallelism()} cores`,
       );
     }
     console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);

@@ -91,11 +91,3 @@ export function cpuDelta(before: ReadonlyMap<string, ProcessCpu>, after: Readonl
   for (const [id, p] of after) out.set(p.key, (out.get(p.key) ?? 0) + p.ms - (before.get(id)?.ms ?? 0));
   return out;
 }
-
-/** The user + system CPU ms `/usr/bin/time -v` reports for a command and the children it waited for. */
-export function timeVCpuMs(stderr: string): number {
-  const user = /User time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
-  const sys = /System time \(seconds\): ([\d.]+)/.exec(stderr)?.[1];
-  if (user === undefined || sys === undefined) throw new Error('no "User time"/"System time" in /usr/bin/time -v output');
-  return Math.round((Number(user) + Number(sys)) * 1000);
-}

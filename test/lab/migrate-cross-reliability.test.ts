@@ -219,11 +219,13 @@ describe('CrossCluster SIGKILL (lab: tcm 1-18-5 → primary + remote 1-31-1)', (
       let alive = true;
       void run.done.then(() => (alive = false));
       let why = '';
-      const name = (at: number) => work[Math.min(at, work.length - 1)]!.key;
+      /** The write at a position; past the end, the last one. */
+      const workAt = (at: number) => work[Math.min(at, work.length - 1)]!;
+      const name = (at: number) => workAt(at).key;
       // The scale-down is the run's last action: after it only the finish checks remain, which may end the run within
       // a few hundred ms. A kill anchored on a scale write gets no added delay (a CI run's 13/after+241ms waited for the
       // progress line after the last scale-down, then slept past the run's end).
-      const lastAction = (at: number) => work[Math.min(at, work.length - 1)]!.kind === 'scale';
+      const lastAction = (at: number) => workAt(at).kind === 'scale';
       const watch = (async () => {
         const progressLines = () => run.stderr().split('\n').filter((l) => /^(Init|Prepare|Migrating|Finished): /.test(l));
         const lines = () => progressLines().length;

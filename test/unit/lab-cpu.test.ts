@@ -1,9 +1,10 @@
-// bench/migrate/lab-cpu.ts: reading CPU time from /proc/PID/stat and /usr/bin/time -v, and summing it per component.
+// bench/migrate/lab-cpu.ts and the bench harness: reading CPU time from /proc/PID/stat and /usr/bin/time -v, and summing it per component.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { componentGroup, cpuDelta, labCpu, statCpuTicks, statStartTime, timeVCpuMs, type ProcessCpu } from '../../bench/migrate/lab-cpu.js';
+import { timeVCpuMs } from '../../bench/export/harness.js';
+import { componentGroup, cpuDelta, labCpu, statCpuTicks, statStartTime, type ProcessCpu } from '../../bench/migrate/lab-cpu.js';
 
 /** Burns at least `ms` of this process's CPU time (not wall time: a starved process still gets there). */
 function burnCpu(ms: number): void {

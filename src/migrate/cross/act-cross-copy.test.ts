@@ -63,7 +63,9 @@ describe('actCross copyObjects: tiers per namespace (BatchWrite.group)', () => {
     remote.server.failWrites = (req) => (req.path === refused ? { status: 422, body: statusBody(422, 'Invalid', 'data.v: Invalid value') } : undefined);
 
     const m = home.server.seed({ apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, metadata: { name: 'mig' }, spec: {} });
-    const journal = await Journal.open(home.client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'mig', uid: String(m.metadata.uid) }, { localDir: dirs[dirs.push(await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-cross-'))) - 1]! });
+    const localDir = await mkdtemp(path.join(os.tmpdir(), 'meshferry-act-cross-'));
+    dirs.push(localDir);
+    const journal = await Journal.open(home.client, { apiVersion: MIGRATION_API_VERSION, kind: MIGRATION_KIND, name: 'mig', uid: String(m.metadata.uid) }, { localDir });
     const clusters = new MigrationClusters(home.client, { set: { client: (c) => Promise.resolve(c === 'src' ? source.client : remote.client) }, allowed: ['src', 'remote'] });
     const ctx: ActContext = { client: home.client, clusters, name: 'mig', spec: SPEC, generation: 1, journal };
     const refs = (await waveCopyPlan(ctx, SPEC.waves[0]!)).copy.map((c) => c.ref);
